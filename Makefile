@@ -1,0 +1,79 @@
+# bpfprof - build, test and run.
+#
+#   make          build build/bpfprof (BPF object -> skeleton -> binary)
+#   make deps     install the Debian packages the build and tests need
+#   make run      deps + build + profile the whole machine for 10 s
+#   make test     deps + build + every test (as root, real BPF)
+#   make CC=clang builds with clang instead of gcc
+
+OUT      := build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
+	    -I$(OUT) -Ibpf -Icommon -Iprofiler -Isymbolizer $(EXTRA_CFLAGS)
+LDLIBS   := -lbpf -ldw -lelf -lz $(EXTRA_LDLIBS)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+	    -Wno-unused-parameter \
+	    -I$(OUT) -Ibpf -MMD -MP
+
+PROFILER_SRCS   := $(wildcard profiler/*.c)
+SYMBOLIZER_SRCS := $(wildcard symbolizer/*.c)
+COMMON_SRCS     := $(wildcard common/*.c)
+LIB_SRCS        := $(filter-out profiler/main.c,$(PROFILER_SRCS)) $(SYMBOLIZER_SRCS) $(COMMON_SRCS)
+LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+MAIN_OBJ        := $(OUT)/profiler/main.o
+SKEL            := $(OUT)/profile.skel.h
+
+.PHONY: all deps run test clean format lint
+all: $(OUT)/bpfprof
+
+$(OUT)/vmlinux.h:
+	@mkdir -p $(OUT)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/profile.bpf.o: bpf/profile.bpf.c $(OUT)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUT)/profile.tmp.bpf.o
+	$(BPFTOOL) gen object $@ $(OUT)/profile.tmp.bpf.o
+
+$(SKEL): $(OUT)/profile.bpf.o
+	$(BPFTOOL) gen skeleton $< name profile_bpf > $@.tmp && mv $@.tmp $@
+
+# Every user-space object may include the skeleton; build it first.
+$(OUT)/%.o: %.c | $(SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libbpfprof.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@./tools/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(OUT)/bpfprof record -F 99 -d 10 -o $(OUT)/profile.folded
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C tests
+
+clean:
+	rm -rf $(OUT)
+	@$(MAKE) --no-print-directory -C tests clean
+
+format:
+	clang-format -i bpf/*.[ch] profiler/*.[ch] symbolizer/*.[ch] tests/*.[ch]
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -I bpf -I profiler -I symbolizer \
+		profiler symbolizer
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * profile.bpf.c - sample kernel + user stacks on a cpu-clock perf event and
+ * count them in kernel, keyed by (tgid, tid, comm, kernel stack, user stack).
+ *
+ * Counts and stacks are double-buffered: user space flips `active_buffer`
+ * and drains the idle pair, so a drain never races the sampler.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "profile_abi.h"
+
+#define EEXIST 17
+#define EFAULT 14
+#define ENOMEM 12
+#define E2BIG 7
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile bool filter_pids = false;    /* only sample tgids in pid_filter */
+const volatile bool follow_children = false; /* add forked children to pid_filter */
+const volatile bool include_idle = false;    /* keep samples of the idle task (pid 0) */
+
+/* Written by user space at run time: which buffer the sampler fills. */
+volatile __u32 active_buffer = 0;
+
+/* Sample counts, one per buffer; max_entries set by user space before load. */
+struct counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sample_key);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+};
+struct counts_map counts0 SEC(".maps");
+struct counts_map counts1 SEC(".maps");
+
+/* Stack traces, one per buffer; max_entries set by user space before load. */
+struct stacks_map {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(max_entries, 16384);
+};
+struct stacks_map stacks0 SEC(".maps");
+struct stacks_map stacks1 SEC(".maps");
+
+/* Per-CPU loss and health counters (enum metric). Read by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, NR_METRICS);
+} metrics SEC(".maps");
+
+/* tgids to sample when filter_pids; filled by user space, grown on fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 8192);
+} pid_filter SEC(".maps");
+
+/* tgids already announced to user space; LRU so a re-announce, never a
+ * silent miss, is what happens when it overflows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 32768);
+} seen_pids SEC(".maps");
+
+/* Process events to user space (struct pid_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline void metric_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&metrics, &which);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline bool pid_wanted(__u32 tgid)
+{
+	if (!filter_pids)
+		return true;
+	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
+}
+
+static __always_inline void emit_event(__u32 type, __u32 tgid)
+{
+	struct pid_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		metric_inc(METRIC_EVENTS_LOST);
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->time_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void stack_error(__s32 id, bool user)
+{
+	if (id == -EEXIST)
+		metric_inc(user ? METRIC_USTACK_COLLISION : METRIC_KSTACK_COLLISION);
+	else if (id == -EFAULT)
+		metric_inc(user ? METRIC_USTACK_FAULT : METRIC_KSTACK_FAULT);
+	else if (id == -ENOMEM)
+		metric_inc(user ? METRIC_USTACK_NOMEM : METRIC_KSTACK_NOMEM);
+	else
+		metric_inc(METRIC_STACK_OTHER);
+}
+
+/* Inlined twice, once per buffer, so each call site sees a constant map. */
+static __always_inline void count_sample(void *counts, void *stacks,
+					 struct bpf_perf_event_data *ctx,
+					 struct sample_key *key, bool in_kernel,
+					 bool has_user)
+{
+	__u64 one = 1, *v;
+	long err;
+
+	key->kstack_id = STACK_ID_NONE;
+	if (in_kernel) {
+		key->kstack_id = bpf_get_stackid(ctx, stacks, 0);
+		if (key->kstack_id < 0)
+			stack_error(key->kstack_id, false);
+	}
+	key->ustack_id = STACK_ID_NONE;
+	if (has_user) {
+		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
+		if (key->ustack_id < 0)
+			stack_error(key->ustack_id, true);
+	}
+
+	v = bpf_map_lookup_elem(counts, key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		metric_inc(METRIC_SAMPLES);
+		return;
+	}
+	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) { /* another CPU inserted it first */
+		v = bpf_map_lookup_elem(counts, key);
+		if (v) {
+			__sync_fetch_and_add(v, 1);
+			err = 0;
+		}
+	}
+	if (err)
+		metric_inc(METRIC_COUNTS_FULL);
+	else
+		metric_inc(METRIC_SAMPLES);
+}
+
+SEC("perf_event")
+int do_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct task_struct *task;
+	struct sample_key key = {};
+	bool in_kernel = true, has_user;
+	__u8 one = 1;
+
+	if (tid == 0 && !include_idle) {
+		metric_inc(METRIC_IDLE);
+		return 0;
+	}
+	if (!pid_wanted(tgid)) {
+		metric_inc(METRIC_FILTERED);
+		return 0;
+	}
+
+	task = bpf_get_current_task_btf();
+	has_user = BPF_CORE_READ(task, mm) != NULL;
+#if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
+	/* A sample taken in user mode has no kernel stack; kernel text lives
+	 * in the upper half of the address space on these architectures. */
+	in_kernel = (__s64)PT_REGS_IP(&ctx->regs) < 0;
+#endif
+
+	key.tgid = tgid;
+	key.tid = tid;
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+
+	if (tgid != 0 && !bpf_map_lookup_elem(&seen_pids, &tgid)) {
+		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+			metric_inc(METRIC_PIDS_FULL);
+		emit_event(PID_EVENT_NEW, tgid);
+	}
+
+	if (active_buffer == 0)
+		count_sample(&counts0, &stacks0, ctx, &key, in_kernel, has_user);
+	else
+		count_sample(&counts1, &stacks1, ctx, &key, in_kernel, has_user);
+	return 0;
+}
+
+/* A new program image: user space must capture the new mappings. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (!pid_wanted(tgid))
+		return 0;
+	emit_event(PID_EVENT_EXEC, tgid);
+	return 0;
+}
+
+/* Children of profiled processes are profiled too (record -- COMMAND). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (!filter_pids || !follow_children)
+		return 0;
+	ptgid = BPF_CORE_READ(parent, tgid);
+	ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&pid_filter, &ptgid))
+		return 0;
+	bpf_map_update_elem(&pid_filter, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if ((__u32)BPF_CORE_READ(p, pid) != tgid) /* a thread, not the process */
+		return 0;
+	if (bpf_map_delete_elem(&seen_pids, &tgid) == 0)
+		emit_event(PID_EVENT_EXIT, tgid);
+	return 0;
+}

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+/*
+ * collector.c - the user-space half of the sampler.
+ */
+#include "collector.h"
+#include "profile.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct collector {
+	struct profile_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links; /* one per CPU */
+	int *pfds;
+	int ncpus, nlinks;
+	int attached_cpus; /* CPUs sampled, kept after stop for reporting */
+	int possible_cpus;
+	collector_event_fn on_event;
+	void *ctx;
+	bool filtering;
+	int freq;
+};
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+
+	if (size < sizeof(struct pid_event) || !c->on_event)
+		return 0;
+	c->on_event(c->ctx, data);
+	return 0;
+}
+
+int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
+		   size_t errlen)
+{
+	struct collector *c = NULL;
+	struct profile_bpf *skel;
+	uint8_t one = 1;
+	int ret;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->on_event = opts->on_event;
+	c->freq = opts->freq > 0 ? opts->freq : 99;
+	c->ctx = opts->ctx;
+	c->possible_cpus = libbpf_num_possible_cpus();
+	if (c->possible_cpus <= 0) {
+		ret = c->possible_cpus ? c->possible_cpus : -EINVAL;
+		seterr(err, errlen, "count possible CPUs: %s", strerror(-ret));
+		goto fail;
+	}
+
+	skel = c->skel = profile_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		seterr(err, errlen, "open BPF object: %s", strerror(-ret));
+		goto fail;
+	}
+	c->filtering = opts->npids > 0;
+	skel->rodata->filter_pids = c->filtering;
+	skel->rodata->follow_children = opts->follow_children;
+	skel->rodata->include_idle = opts->idle;
+	if (opts->count_entries) {
+		bpf_map__set_max_entries(skel->maps.counts0, opts->count_entries);
+		bpf_map__set_max_entries(skel->maps.counts1, opts->count_entries);
+	}
+	if (opts->stack_entries) {
+		bpf_map__set_max_entries(skel->maps.stacks0, opts->stack_entries);
+		bpf_map__set_max_entries(skel->maps.stacks1, opts->stack_entries);
+	}
+	ret = profile_bpf__load(skel);
+	if (ret) {
+		seterr(err, errlen, "load BPF program: %s", strerror(-ret));
+		goto fail;
+	}
+	for (size_t i = 0; i < opts->npids; i++) {
+		uint32_t pid = opts->pids[i];
+
+		if (bpf_map__update_elem(skel->maps.pid_filter, &pid, sizeof(pid), &one,
+					 sizeof(one), BPF_ANY)) {
+			ret = -errno;
+			seterr(err, errlen, "add pid %u to filter: %s", pid, strerror(-ret));
+			goto fail;
+		}
+	}
+	c->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, c, NULL);
+	if (!c->rb) {
+		ret = -errno;
+		seterr(err, errlen, "create ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	collector__free(c);
+	return ret;
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	for (int i = 0; i < c->ncpus; i++)
+		if (c->pfds && c->pfds[i] >= 0)
+			close(c->pfds[i]);
+	free(c->links);
+	free(c->pfds);
+	ring_buffer__free(c->rb);
+	profile_bpf__destroy(c->skel);
+	free(c);
+}
+
+/* Parse a CPU list such as "0-3,5" into a bool array. 0 or -errno. */
+static int read_cpu_list(const char *path, bool **out, int *n)
+{
+	char buf[4096], *p = buf;
+	bool *mask = NULL;
+	int max = -1, fd_err;
+	FILE *f = fopen(path, "re");
+
+	*out = NULL;
+	*n = 0;
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fd_err = ferror(f) ? -EIO : -EINVAL;
+		fclose(f);
+		return fd_err;
+	}
+	fclose(f);
+	mask = calloc(4096, sizeof(*mask));
+	if (!mask)
+		return -ENOMEM;
+	while (*p && *p != '\n') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p || a < 0 || a >= 4096)
+			goto bad;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b >= 4096)
+				goto bad;
+			p = end;
+		}
+		for (long i = a; i <= b; i++)
+			mask[i] = true;
+		if (b > max)
+			max = (int)b;
+		if (*p == ',')
+			p++;
+	}
+	if (max < 0)
+		goto bad;
+	*out = mask;
+	*n = max + 1;
+	return 0;
+bad:
+	free(mask);
+	return -EINVAL;
+}
+
+int collector__start(struct collector *c, char *err, size_t errlen)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.freq = 1,
+		.sample_freq = (uint64_t)c->freq,
+	};
+	bool *online = NULL;
+	int n = 0, ret;
+
+	ret = read_cpu_list("/sys/devices/system/cpu/online", &online, &n);
+	if (ret) {
+		seterr(err, errlen, "read online CPUs: %s", strerror(-ret));
+		return ret;
+	}
+	c->links = calloc((size_t)n, sizeof(*c->links));
+	c->pfds = malloc((size_t)n * sizeof(*c->pfds));
+	if (!c->links || !c->pfds) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int cpu = 0; cpu < n; cpu++)
+		c->pfds[cpu] = -1;
+	c->ncpus = n;
+	for (int cpu = 0; cpu < n; cpu++) {
+		int fd;
+
+		if (!online[cpu])
+			continue;
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			seterr(err, errlen, "open cpu-clock perf event on CPU %d: %s", cpu,
+			       strerror(-ret));
+			goto out;
+		}
+		c->pfds[cpu] = fd;
+		c->links[c->nlinks] = bpf_program__attach_perf_event(c->skel->progs.do_sample, fd);
+		if (!c->links[c->nlinks]) {
+			ret = -errno;
+			seterr(err, errlen, "attach to perf event on CPU %d: %s", cpu,
+			       strerror(-ret));
+			goto out;
+		}
+		c->nlinks++;
+		c->attached_cpus++;
+	}
+	ret = profile_bpf__attach(c->skel);
+	if (ret)
+		seterr(err, errlen, "attach process tracepoints: %s", strerror(-ret));
+out:
+	free(online);
+	return ret;
+}
+
+void collector__stop(struct collector *c)
+{
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	c->nlinks = 0;
+	for (int i = 0; i < c->ncpus; i++) {
+		if (c->pfds[i] >= 0)
+			close(c->pfds[i]);
+		c->pfds[i] = -1;
+	}
+}
+
+int collector__add_pid(struct collector *c, uint32_t pid)
+{
+	uint8_t one = 1;
+
+	if (!c->filtering)
+		return -EINVAL;
+	if (bpf_map__update_elem(c->skel->maps.pid_filter, &pid, sizeof(pid), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int collector__poll(struct collector *c, int timeout_ms)
+{
+	int ret = ring_buffer__poll(c->rb, timeout_ms);
+
+	return ret == -EINTR ? 0 : ret;
+}
+
+/* Read one stack; returns its depth (frames before the first zero). */
+static int read_stack(int fd, int32_t id, uint64_t *buf)
+{
+	int depth = 0;
+
+	if (id < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &id, buf))
+		return 0;
+	while (depth < MAX_STACK_DEPTH && buf[depth])
+		depth++;
+	return depth;
+}
+
+static void clear_map(int fd, size_t key_size)
+{
+	unsigned char key[64];
+
+	/* Always restart from the first key: deleting the current key makes
+	 * get_next_key start over anyway. Bounded by the map size. */
+	while (key_size <= sizeof(key) && !bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
+{
+	struct profile_bpf *skel = c->skel;
+	uint32_t old = skel->bss->active_buffer;
+	struct bpf_map *counts = old ? skel->maps.counts1 : skel->maps.counts0;
+	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
+	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks);
+	uint64_t kstack[MAX_STACK_DEPTH], ustack[MAX_STACK_DEPTH];
+	struct sample_key key, next, *prev = NULL;
+	struct timespec pause = {0, 2 * 1000 * 1000};
+	int n = 0, ret = 0;
+
+	skel->bss->active_buffer = !old;
+	__sync_synchronize();
+	/* A sample that read the old index just before the flip finishes within
+	 * microseconds; 2 ms is far more than a BPF program can run. */
+	nanosleep(&pause, NULL);
+
+	while (!bpf_map_get_next_key(cfd, prev, &next)) {
+		uint64_t count;
+		int kd, ud;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(cfd, &key, &count))
+			continue;
+		kd = read_stack(sfd, key.kstack_id, kstack);
+		ud = read_stack(sfd, key.ustack_id, ustack);
+		n++;
+		ret = fn(ctx, &key, count, kstack, kd, ustack, ud);
+		if (ret)
+			break;
+	}
+	clear_map(cfd, sizeof(struct sample_key));
+	clear_map(sfd, sizeof(uint32_t));
+	return ret ? ret : n;
+}
+
+int collector__metrics(struct collector *c, uint64_t out[NR_METRICS])
+{
+	int fd = bpf_map__fd(c->skel->maps.metrics);
+	uint64_t *vals = calloc((size_t)c->possible_cpus, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < NR_METRICS; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (int cpu = 0; cpu < c->possible_cpus; cpu++)
+			out[i] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+int collector__ncpus(const struct collector *c)
+{
+	return c->attached_cpus;
+}

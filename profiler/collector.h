@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * collector.h - load the sampler, attach it to every CPU, hear about new
+ * processes, and drain the in-kernel counts and stacks.
+ */
+#ifndef BPFPROF_COLLECTOR_H
+#define BPFPROF_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "profile_abi.h"
+
+struct collector;
+
+/* Called for every process event from the BPF side (new pid, exec, exit). */
+typedef void (*collector_event_fn)(void *ctx, const struct pid_event *e);
+
+/* Called once per drained (key, count); stacks are leaf first; a negative
+ * stack id in key means the stack could not be read (depth is then 0). */
+typedef int (*collector_sample_fn)(void *ctx, const struct sample_key *key, uint64_t count,
+				   const uint64_t *kstack, int kdepth, const uint64_t *ustack,
+				   int udepth);
+
+struct collector_opts {
+	int freq;                 /* samples per second per CPU */
+	bool idle;                /* keep idle-task samples */
+	const uint32_t *pids;     /* tgids to sample; NULL/0 = every process */
+	size_t npids;
+	bool follow_children;     /* also sample descendants of pids */
+	uint32_t count_entries;   /* counts map size per buffer */
+	uint32_t stack_entries;   /* stack map size per buffer */
+	collector_event_fn on_event;
+	void *ctx;
+};
+
+/* Open and load the BPF side. 0 or -errno, with a reason in err. */
+int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
+		   size_t errlen);
+void collector__free(struct collector *c);
+
+/* Attach to every online CPU and the process tracepoints. */
+int collector__start(struct collector *c, char *err, size_t errlen);
+
+/* Stop sampling (detach from the CPUs); draining still works. */
+void collector__stop(struct collector *c);
+
+/* Add a tgid to the filter (only when started with pids). 0 or -errno. */
+int collector__add_pid(struct collector *c, uint32_t pid);
+
+/* Deliver pending process events; waits up to timeout_ms. >= 0 or -errno. */
+int collector__poll(struct collector *c, int timeout_ms);
+
+/* Switch buffers and hand every sample of the old one to fn, then clear it.
+ * Returns the number of distinct keys drained, or -errno. */
+int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx);
+
+/* Sum of the per-CPU metrics since start (enum metric). */
+int collector__metrics(struct collector *c, uint64_t out[NR_METRICS]);
+
+int collector__ncpus(const struct collector *c);
+
+#endif

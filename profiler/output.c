@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "output.h"
+#include "folded.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+int output__parse_format(const char *name, enum output_format *out)
+{
+	if (!strcmp(name, "folded"))
+		*out = OUTPUT_FOLDED;
+	else if (!strcmp(name, "pprof"))
+		*out = OUTPUT_PPROF;
+	else if (!strcmp(name, "html"))
+		*out = OUTPUT_HTML;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+enum output_format output__format_for_path(const char *path)
+{
+	if (!path)
+		return OUTPUT_FOLDED;
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof") || ends_with(path, ".pb"))
+		return OUTPUT_PPROF;
+	if (ends_with(path, ".html") || ends_with(path, ".htm"))
+		return OUTPUT_HTML;
+	return OUTPUT_FOLDED;
+}
+
+static int write_stream(const struct profile *p, const struct output_opts *opts, FILE *f)
+{
+	struct folded_opts fo = {.lines = opts->lines};
+
+	switch (opts->format) {
+	case OUTPUT_FOLDED:
+		return folded__write(p, &fo, f);
+	default:
+		return -ENOTSUP;
+	}
+}
+
+int output__write(const struct profile *p, const struct output_opts *opts, const char *path,
+		  char *err, size_t errlen)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int ret, fd;
+
+	if (!path || !strcmp(path, "-")) {
+		ret = write_stream(p, opts, stdout);
+		if (ret)
+			seterr(err, errlen, "write stdout: %s", strerror(-ret));
+		return ret;
+	}
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "create %s: %s", tmp, strerror(-ret));
+		goto cleanup;
+	}
+	/* mkstemp makes 0600; a profile is an ordinary readable file */
+	fchmod(fd, 0644);
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		goto cleanup;
+	}
+	ret = write_stream(p, opts, f);
+	if (!ret && (fflush(f) || fsync(fileno(f))))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		seterr(err, errlen, "write %s: %s", path, strerror(-ret));
+		unlink(tmp);
+	}
+cleanup:
+	free(tmp);
+	return ret;
+}

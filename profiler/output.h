@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* output.h - pick an output format and write a profile in it. */
+#ifndef BPFPROF_OUTPUT_H
+#define BPFPROF_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "profile.h"
+
+enum output_format {
+	OUTPUT_FOLDED = 0,
+	OUTPUT_PPROF,
+	OUTPUT_HTML,
+};
+
+struct output_opts {
+	enum output_format format;
+	bool lines; /* folded: show file:line */
+};
+
+/* "folded", "pprof", "html" -> format. 0 or -EINVAL. */
+int output__parse_format(const char *name, enum output_format *out);
+
+/* Format implied by a file name (.pb.gz/.pprof -> pprof, .html -> html,
+ * anything else -> folded). */
+enum output_format output__format_for_path(const char *path);
+
+/* Write p to path ("-" or NULL = stdout) atomically: a temporary file in the
+ * same folder renamed over path. 0 or -errno with a reason in err. */
+int output__write(const struct profile *p, const struct output_opts *opts, const char *path,
+		  char *err, size_t errlen);
+
+#endif

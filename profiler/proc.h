@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.h - processes the profiler has seen: their executable mappings,
+ * captured while they are alive, and an open descriptor per mapped file.
+ *
+ * Holding a descriptor (from /proc/PID/map_files) means a file can still be
+ * read after its process exited, after it was deleted or replaced, and when
+ * it lives in another mount namespace. Descriptors are shared by every
+ * process that maps the same (device, inode) and closed with the last one.
+ */
+#ifndef BPFPROF_PROC_H
+#define BPFPROF_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct proc_file {
+	int fd; /* -1 when the file could not be opened */
+	uint64_t dev, ino;
+	int refs;
+	struct proc_file *hnext;
+};
+
+struct proc_mapping {
+	uint64_t start, end, pgoff;
+	const char *path;       /* as the process sees it: "/usr/lib/..", "[vdso]" */
+	struct proc_file *file; /* NULL for anonymous and special mappings */
+};
+
+struct proc {
+	uint32_t pid;
+	char comm[16];
+	struct proc_mapping *maps; /* executable mappings, sorted by start */
+	size_t nmaps;
+	int exited;
+	int capture_errno; /* why the last capture failed, 0 if it did not */
+	uint64_t last_refresh_gen;
+	struct proc *hnext;
+};
+
+struct proc_table_stats {
+	uint64_t captures, capture_failures, files_opened, file_open_failures;
+	size_t procs, files;
+};
+
+struct proc_table;
+
+/* procfs: mount point of /proc (NULL = "/proc"). */
+int proc_table__new(const char *procfs, struct proc_table **out);
+void proc_table__free(struct proc_table *t);
+
+/* (Re)read pid's mappings now, replacing what was known. 0 or -errno
+ * (-ESRCH when the process is gone: what was known is kept). */
+int proc_table__capture(struct proc_table *t, uint32_t pid);
+
+/* The known process, captured on first use. NULL when never seen alive. */
+struct proc *proc_table__get(struct proc_table *t, uint32_t pid);
+
+/* The mapping containing addr, re-capturing once per generation when the
+ * address is not covered (a library loaded after the capture). */
+const struct proc_mapping *proc_table__find(struct proc_table *t, struct proc *p, uint64_t addr,
+					    uint64_t generation);
+
+void proc_table__mark_exited(struct proc_table *t, uint32_t pid);
+
+/* Forget exited processes (after their samples were symbolized). */
+void proc_table__reap(struct proc_table *t);
+
+void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st);
+
+#endif

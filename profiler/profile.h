@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * profile.h - a symbolized, aggregated CPU profile: the one data model every
+ * output (folded, pprof, HTML) reads and every input (collector, folded and
+ * pprof readers) writes.
+ *
+ * Strings, frames and stacks are interned; samples with the same
+ * (stack, pid, tid, comm) are merged. Everything a profile returns is owned by
+ * it and valid until profile__free().
+ */
+#ifndef BPFPROF_PROFILE_H
+#define BPFPROF_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum frame_kind {
+	FRAME_USER = 0,
+	FRAME_KERNEL, /* folded suffix _[k] */
+	FRAME_INLINE, /* inlined into the next frame toward the root; _[i] */
+	FRAME_JIT,    /* from a perf map file; _[j] */
+	FRAME_LOST,   /* placeholder for a stack that could not be read */
+};
+
+struct frame {
+	const char *name;   /* never NULL */
+	const char *module; /* binary path, "[kernel.kallsyms]", module; or NULL */
+	const char *file;   /* source file, or NULL */
+	uint32_t line;      /* 0 when unknown */
+	enum frame_kind kind;
+	uint64_t addr;      /* user: ELF virtual address in module; kernel: address */
+};
+
+struct profile_sample {
+	const uint32_t *frames; /* frame ids, root first */
+	uint32_t nframes;
+	uint32_t pid, tid;
+	const char *comm;
+	uint64_t count;
+};
+
+struct profile_meta {
+	uint64_t time_ns;     /* start, nanoseconds since the Unix epoch */
+	uint64_t duration_ns; /* 0 when unknown */
+	uint64_t period_ns;   /* CPU time one sample stands for */
+};
+
+struct profile;
+
+struct profile *profile__new(void);
+void profile__free(struct profile *p);
+
+struct profile_meta *profile__meta(struct profile *p);
+const struct profile_meta *profile__meta_const(const struct profile *p);
+
+/* Intern a string; NULL stays NULL. Returns NULL on allocation failure. */
+const char *profile__intern(struct profile *p, const char *s);
+
+/* Intern a frame (its strings are copied). Returns 0 or -ENOMEM. */
+int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id);
+
+/* Add count to the sample (frames root first, pid, tid, comm). 0 or -errno. */
+int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			uint32_t pid, uint32_t tid, const char *comm, uint64_t count);
+
+/* Record a module's build-id (lower-case hex) for outputs that carry it. */
+int profile__set_build_id(struct profile *p, const char *module, const char *build_id);
+const char *profile__build_id(const struct profile *p, const char *module);
+
+size_t profile__frame_count(const struct profile *p);
+const struct frame *profile__frame(const struct profile *p, uint32_t id);
+size_t profile__sample_count(const struct profile *p);
+const struct profile_sample *profile__sample(const struct profile *p, size_t i);
+uint64_t profile__total(const struct profile *p);
+
+#endif

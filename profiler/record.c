@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/*
+ * record.c - `bpfprof record`: sample, symbolize while processes are alive,
+ * write one output at the end.
+ */
+#include "record.h"
+#include "caps.h"
+#include "cli.h"
+#include "collector.h"
+#include "output.h"
+#include "proc.h"
+#include "profile.h"
+#include "resolver.h"
+#include "symbolizer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define DRAIN_INTERVAL_NS 1000000000ULL
+
+static const char usage[] =
+	"Usage: bpfprof record [OPTIONS] [-- COMMAND [ARGS...]]\n"
+	"\n"
+	"Sample kernel and user stacks of every CPU and write a profile.\n"
+	"\n"
+	"Options:\n"
+	"  -F, --freq HZ          samples per second per CPU (default 99)\n"
+	"  -d, --duration TIME    stop after TIME (10, 2.5, 30s, 5m); default: until\n"
+	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
+	"  -p, --pid PID[,PID..]  profile only these processes\n"
+	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
+	"                         name: .folded/.txt folded stacks\n"
+	"  -f, --format FMT       folded (default: from the file name)\n"
+	"      --lines            frames as \"func (file.c:42)\" where known\n"
+	"      --idle             keep samples of idle CPUs\n"
+	"      --count-entries N  in-kernel sample map size per buffer\n"
+	"      --stack-entries N  in-kernel stack map size per buffer\n"
+	"  -q, --quiet            no progress and no summary\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"With -- COMMAND, bpfprof runs COMMAND, profiles it and its children until it\n"
+	"exits, and exits with its exit code.\n"
+	"\n"
+	"Examples:\n"
+	"  bpfprof record -d 10 -o profile.folded     # whole machine, 10 seconds\n"
+	"  bpfprof record -p 1234 -F 999 -d 5 > p.txt  # one process at 999 Hz\n"
+	"  bpfprof record -o make.folded -- make -j2   # a command and its children\n"
+	"  flamegraph.pl profile.folded > profile.svg  # draw it\n";
+
+struct record_opts {
+	uint64_t freq;
+	uint64_t duration_ns; /* 0 = until stopped */
+	uint32_t *pids;
+	size_t npids;
+	const char *output;
+	struct output_opts out;
+	bool format_given;
+	bool idle, quiet;
+	uint64_t count_entries, stack_entries;
+	char **command;
+};
+
+struct record {
+	struct record_opts o;
+	struct collector *coll;
+	struct proc_table *procs;
+	struct symbolizer *sym;
+	struct profile *profile;
+	struct resolver *resolver;
+	pid_t child;
+	uint32_t child_pid;
+	int child_status;
+	bool child_done;
+	int go_pipe; /* write end: releases the child to exec */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t next_pow2(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "bpfprof record: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see bpfprof record --help)\n");
+	return EXIT_USAGE;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES };
+	static const struct option longopts[] = {
+		{"freq", required_argument, NULL, 'F'},
+		{"duration", required_argument, NULL, 'd'},
+		{"pid", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"lines", no_argument, NULL, OPT_LINES},
+		{"idle", no_argument, NULL, OPT_IDLE},
+		{"count-entries", required_argument, NULL, OPT_COUNT_ENTRIES},
+		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	o->freq = 99;
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, which starts COMMAND */
+	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (cli__parse_u64(optarg, 1, 100000, &o->freq))
+				return usage_error("invalid frequency '%s' (1-100000 Hz)", optarg);
+			break;
+		case 'd':
+			if (cli__parse_duration(optarg, &o->duration_ns) || !o->duration_ns)
+				return usage_error("invalid duration '%s'", optarg);
+			break;
+		case 'p':
+			if (cli__parse_pids(optarg, &o->pids, &o->npids))
+				return usage_error("invalid pid list '%s'", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'f':
+			if (output__parse_format(optarg, &o->out.format))
+				return usage_error("unknown format '%s'", optarg);
+			o->format_given = true;
+			break;
+		case OPT_LINES:
+			o->out.lines = true;
+			break;
+		case OPT_IDLE:
+			o->idle = true;
+			break;
+		case OPT_COUNT_ENTRIES:
+			if (cli__parse_u64(optarg, 64, 1u << 24, &o->count_entries))
+				return usage_error("invalid --count-entries '%s' (64-16777216)", optarg);
+			break;
+		case OPT_STACK_ENTRIES:
+			if (cli__parse_u64(optarg, 64, 1u << 22, &o->stack_entries))
+				return usage_error("invalid --stack-entries '%s' (64-4194304)", optarg);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	if (o->command && o->npids)
+		return usage_error("%s", "-p and COMMAND exclude each other");
+	if (!o->format_given)
+		o->out.format = output__format_for_path(o->output);
+	if (o->out.format != OUTPUT_FOLDED)
+		return usage_error("%s", "only the folded format is built in yet");
+	return -1;
+}
+
+static void on_event(void *ctx, const struct pid_event *e)
+{
+	struct record *r = ctx;
+
+	switch (e->type) {
+	case PID_EVENT_NEW:
+	case PID_EVENT_EXEC:
+		/* now, while the process is alive: it may be gone by the drain */
+		proc_table__capture(r->procs, e->tgid);
+		break;
+	case PID_EVENT_EXIT:
+		proc_table__mark_exited(r->procs, e->tgid);
+		break;
+	}
+}
+
+/* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
+static int spawn_command(struct record *r)
+{
+	int go[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(go[0]);
+		close(go[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		/* EOF without a byte: the profiler failed to start; do not run */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(r->o.command[0], r->o.command);
+		fprintf(stderr, "bpfprof: cannot run %s: %s\n", r->o.command[0], strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	r->child = pid;
+	r->go_pipe = go[1];
+	return 0;
+}
+
+static bool pids_all_gone(const struct record *r)
+{
+	for (size_t i = 0; i < r->o.npids; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%u/stat", r->o.pids[i]);
+		if (access(path, F_OK) == 0) {
+			/* a zombie still has /proc; treat state Z as gone */
+			FILE *f = fopen(path, "re");
+			char buf[512], *rp;
+			bool zombie = false;
+
+			if (f) {
+				if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
+					zombie = rp[1] == ' ' && rp[2] == 'Z';
+				fclose(f);
+			}
+			if (!zombie)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void progress(const struct record *r, uint64_t elapsed, uint64_t samples)
+{
+	char n[32];
+
+	if (r->o.duration_ns)
+		fprintf(stderr, "\r\033[Kbpfprof: %.0fs / %.0fs, %s samples", elapsed / 1e9,
+			r->o.duration_ns / 1e9, cli__thousands(samples, n, sizeof(n)));
+	else
+		fprintf(stderr, "\r\033[Kbpfprof: %.0fs, %s samples (Ctrl-C to stop)",
+			elapsed / 1e9, cli__thousands(samples, n, sizeof(n)));
+	fflush(stderr);
+}
+
+static int drain(struct record *r)
+{
+	int ret = collector__drain(r->coll, resolver__add, r->resolver);
+
+	resolver__next_generation(r->resolver);
+	return ret < 0 ? ret : 0;
+}
+
+static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_t nstacks)
+{
+	struct resolver_stats rs;
+	char a[32], b[32], c[32], d[32];
+	uint64_t stack_errors = 0;
+
+	resolver__stats(r->resolver, &rs);
+	for (int i = METRIC_KSTACK_COLLISION; i <= METRIC_STACK_OTHER; i++)
+		stack_errors += m[i];
+	fprintf(stderr,
+		"bpfprof: %s samples in %.1f s from %d CPUs at %llu Hz, %s with truncated user "
+		"stacks, %s stacks lost (%llu collisions, %llu unreadable, %llu map full), "
+		"%s dropped (map full)",
+		cli__thousands(m[METRIC_SAMPLES], a, sizeof(a)), elapsed / 1e9,
+		collector__ncpus(r->coll),
+		(unsigned long long)r->o.freq, cli__thousands(rs.truncated_user, b, sizeof(b)),
+		cli__thousands(stack_errors, c, sizeof(c)),
+		(unsigned long long)(m[METRIC_KSTACK_COLLISION] + m[METRIC_USTACK_COLLISION]),
+		(unsigned long long)(m[METRIC_KSTACK_FAULT] + m[METRIC_USTACK_FAULT]),
+		(unsigned long long)(m[METRIC_KSTACK_NOMEM] + m[METRIC_USTACK_NOMEM]),
+		cli__thousands(m[METRIC_COUNTS_FULL], d, sizeof(d)));
+	if (m[METRIC_EVENTS_LOST])
+		fprintf(stderr, ", %llu process events lost",
+			(unsigned long long)m[METRIC_EVENTS_LOST]);
+	if (rs.samples != m[METRIC_SAMPLES])
+		fprintf(stderr, ", %llu samples not drained",
+			(unsigned long long)(m[METRIC_SAMPLES] - rs.samples));
+	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
+		r->o.output ? r->o.output : "stdout");
+}
+
+static int run(struct record *r, volatile sig_atomic_t *stop)
+{
+	struct collector_opts co = {0};
+	struct symbolizer_opts so = {0};
+	uint64_t m[NR_METRICS] = {0}, start, last_drain, last_progress, now, elapsed;
+	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
+	char err[256] = "", missing[64];
+	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN), ret;
+	uint64_t per_window;
+
+	if (caps__check_profiling(missing, sizeof(missing))) {
+		fprintf(stderr,
+			"bpfprof: profiling needs root, or the capabilities CAP_BPF and "
+			"CAP_PERFMON; missing: %s\n",
+			missing);
+		return EXIT_USAGE;
+	}
+	if (ncpus < 1)
+		ncpus = 1;
+	per_window = r->o.freq * (uint64_t)ncpus * DRAIN_INTERVAL_NS / 1000000000ULL;
+	co.freq = (int)r->o.freq;
+	co.idle = r->o.idle;
+	co.count_entries = (uint32_t)(r->o.count_entries ? r->o.count_entries
+				      : next_pow2(per_window * 4 > 4096 ? per_window * 4 : 4096));
+	/* A STACK_TRACE map is a hash without chaining: keep it sparse so that
+	 * two stacks rarely share a bucket (a collision loses the stack). */
+	co.stack_entries = (uint32_t)(r->o.stack_entries ? r->o.stack_entries
+				      : next_pow2(per_window * 32 > 16384 ? per_window * 32 : 16384));
+	if (co.stack_entries > (1u << 20))
+		co.stack_entries = 1u << 20;
+	co.on_event = on_event;
+	co.ctx = r;
+
+	if (r->o.npids) {
+		for (size_t i = 0; i < r->o.npids; i++) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "/proc/%u", r->o.pids[i]);
+			if (access(path, F_OK)) {
+				fprintf(stderr, "bpfprof: no process with pid %u\n", r->o.pids[i]);
+				return EXIT_USAGE;
+			}
+		}
+		co.pids = r->o.pids;
+		co.npids = r->o.npids;
+	}
+	if (r->o.command) {
+		ret = spawn_command(r);
+		if (ret) {
+			fprintf(stderr, "bpfprof: fork: %s\n", strerror(-ret));
+			return 1;
+		}
+		r->child_pid = (uint32_t)r->child;
+		co.pids = &r->child_pid;
+		co.npids = 1;
+		co.follow_children = true;
+	}
+
+	if ((ret = proc_table__new(NULL, &r->procs)) || (ret = symbolizer__new(&so, &r->sym)) ||
+	    !(r->profile = profile__new()) ||
+	    (ret = resolver__new(r->profile, r->procs, r->sym, &r->resolver))) {
+		fprintf(stderr, "bpfprof: %s\n", strerror(ret ? -ret : ENOMEM));
+		return 1;
+	}
+	ret = collector__new(&co, &r->coll, err, sizeof(err));
+	if (!ret)
+		ret = collector__start(r->coll, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		if (ret == -EPERM || ret == -EACCES)
+			fprintf(stderr, "bpfprof: check kernel.perf_event_paranoid, "
+					"kernel.unprivileged_bpf_disabled and lockdown\n");
+		return 1;
+	}
+
+	profile__meta(r->profile)->period_ns = 1000000000ULL / r->o.freq;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		profile__meta(r->profile)->time_ns =
+			(uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	if (r->child) { /* attached: let the command run */
+		if (write(r->go_pipe, "g", 1) != 1) {
+			fprintf(stderr, "bpfprof: start command: %s\n", strerror(errno));
+			return 1;
+		}
+		close(r->go_pipe);
+		r->go_pipe = -1;
+	}
+
+	start = last_drain = last_progress = now_ns();
+	while (!*stop) {
+		collector__poll(r->coll, 100);
+		now = now_ns();
+		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
+			r->child_done = true;
+			break;
+		}
+		if (r->o.npids && pids_all_gone(r))
+			break;
+		if (r->o.duration_ns && now - start >= r->o.duration_ns)
+			break;
+		if (now - last_drain >= DRAIN_INTERVAL_NS) {
+			ret = drain(r);
+			if (ret) {
+				fprintf(stderr, "\nbpfprof: drain samples: %s\n", strerror(-ret));
+				return 1;
+			}
+			last_drain = now;
+		}
+		if (tty && now - last_progress >= 1000000000ULL &&
+		    (!r->o.duration_ns || r->o.duration_ns > 2000000000ULL)) {
+			collector__metrics(r->coll, m);
+			progress(r, now - start, m[METRIC_SAMPLES]);
+			last_progress = now;
+		}
+	}
+	elapsed = now_ns() - start;
+	if (tty && last_progress != start)
+		fprintf(stderr, "\r\033[K");
+
+	/* stop sampling, take the last process events, drain both buffers */
+	collector__stop(r->coll);
+	collector__poll(r->coll, 0);
+	if ((ret = drain(r)) || (ret = drain(r))) {
+		fprintf(stderr, "bpfprof: drain samples: %s\n", strerror(-ret));
+		return 1;
+	}
+	profile__meta(r->profile)->duration_ns = elapsed;
+	collector__metrics(r->coll, m);
+
+	ret = output__write(r->profile, &r->o.out, r->o.output, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		return 1;
+	}
+	if (!r->o.quiet)
+		summary(r, elapsed, m, profile__sample_count(r->profile));
+
+	if (r->child) {
+		if (!r->child_done) {
+			/* stopped early: pass a SIGTERM on (Ctrl-C reached the whole
+			 * process group already), then wait as a shell would */
+			if (*stop)
+				kill(r->child, SIGTERM);
+			waitpid(r->child, &r->child_status, 0);
+		}
+		if (WIFEXITED(r->child_status))
+			return WEXITSTATUS(r->child_status);
+		if (WIFSIGNALED(r->child_status))
+			return 128 + WTERMSIG(r->child_status);
+	}
+	return 0;
+}
+
+int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+	struct record r = {.go_pipe = -1};
+	int ret = parse_args(argc, argv, &r.o);
+
+	if (ret >= 0)
+		goto cleanup;
+	ret = run(&r, stop);
+cleanup:
+	if (r.go_pipe >= 0)
+		close(r.go_pipe); /* the child sees EOF and exits without running */
+	resolver__free(r.resolver);
+	profile__free(r.profile);
+	collector__free(r.coll);
+	symbolizer__free(r.sym);
+	proc_table__free(r.procs);
+	free(r.o.pids);
+	return ret;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * elf_symtab.c - read function symbols with libelf.
+ *
+ * Every size read from the file is checked against the file before use: the
+ * files come from arbitrary processes and may be truncated or hostile.
+ */
+#include "elf_symtab.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sym {
+	uint64_t start, size;
+	uint32_t name; /* offset into names */
+	uint8_t rank;  /* preferred alias: global > weak > local */
+};
+
+struct load_seg {
+	uint64_t offset, vaddr, filesz;
+};
+
+#define MAX_LOAD_SEGS 32
+
+struct elf_symtab {
+	struct sym *syms;
+	size_t nsyms;
+	char *names;
+	size_t names_len;
+	struct load_seg segs[MAX_LOAD_SEGS];
+	int nsegs;
+	char build_id[2 * 64 + 1];
+};
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start > y->start) - (x->start < y->start);
+	return (x->rank < y->rank) - (x->rank > y->rank); /* best alias first */
+}
+
+static void read_build_id(Elf *elf, struct elf_symtab *t)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4) ||
+			    nh.n_descsz == 0 || nh.n_descsz > 64)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(t->build_id + 2 * i, 3, "%02x", desc[i]);
+			return;
+		}
+	}
+}
+
+static void read_segments(Elf *elf, struct elf_symtab *t)
+{
+	size_t n = 0;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (size_t i = 0; i < n && t->nsegs < MAX_LOAD_SEGS; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		t->segs[t->nsegs++] = (struct load_seg){ph.p_offset, ph.p_vaddr, ph.p_filesz};
+	}
+}
+
+/* Append the function symbols of one symbol table section. */
+static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_symtab *t,
+			size_t *cap, size_t *names_cap)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t count;
+
+	if (!data || !sh->sh_entsize)
+		return 0;
+	count = data->d_size / sh->sh_entsize;
+	for (size_t i = 0; i < count; i++) {
+		GElf_Sym s;
+		const char *name;
+		size_t len;
+		int type;
+
+		if (!gelf_getsym(data, (int)i, &s))
+			break;
+		type = GELF_ST_TYPE(s.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF ||
+		    s.st_value == 0)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, s.st_name);
+		if (!name || !*name)
+			continue;
+		len = strnlen(name, ELF_SYMTAB_MAX_NAME);
+		if (t->nsyms >= ELF_SYMTAB_MAX_SYMBOLS || t->names_len + len + 1 > UINT32_MAX)
+			return -E2BIG;
+		if (t->nsyms == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 1024;
+			struct sym *n = realloc(t->syms, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			t->syms = n;
+			*cap = ncap;
+		}
+		if (t->names_len + len + 1 > *names_cap) {
+			size_t ncap = *names_cap ? *names_cap * 2 : 16384;
+			char *n;
+
+			while (ncap < t->names_len + len + 1)
+				ncap *= 2;
+			n = realloc(t->names, ncap);
+			if (!n)
+				return -ENOMEM;
+			t->names = n;
+			*names_cap = ncap;
+		}
+		memcpy(t->names + t->names_len, name, len);
+		t->names[t->names_len + len] = '\0';
+		t->syms[t->nsyms++] = (struct sym){
+			.start = s.st_value,
+			.size = s.st_size,
+			.name = (uint32_t)t->names_len,
+			.rank = GELF_ST_BIND(s.st_info) == STB_GLOBAL ? 2
+				: GELF_ST_BIND(s.st_info) == STB_WEAK ? 1 : 0,
+		};
+		t->names_len += len + 1;
+	}
+	return 0;
+}
+
+int elf_symtab__open_fd(int fd, struct elf_symtab **out, char *err, size_t errlen)
+{
+	struct elf_symtab *t = NULL;
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
+	GElf_Shdr sh, symtab_sh, dynsym_sh;
+	size_t cap = 0, names_cap = 0;
+	int ret = 0;
+
+	*out = NULL;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
+		ret = -ENOEXEC;
+		goto cleanup;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	read_segments(elf, t);
+	read_build_id(elf, t);
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB && !symtab) {
+			symtab = scn;
+			symtab_sh = sh;
+		} else if (sh.sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dynsym_sh = sh;
+		}
+	}
+	/* .symtab is a superset of .dynsym when present; both when a stripped
+	 * binary kept only .dynsym plus a partial .symtab would still be fine,
+	 * as duplicates collapse after sorting. */
+	if (symtab)
+		ret = read_symbols(elf, symtab, &symtab_sh, t, &cap, &names_cap);
+	if (!ret && dynsym)
+		ret = read_symbols(elf, dynsym, &dynsym_sh, t, &cap, &names_cap);
+	if (ret) {
+		seterr(err, errlen, "read symbols: %s", strerror(-ret));
+		goto cleanup;
+	}
+	if (t->nsyms) {
+		size_t w = 0;
+
+		qsort(t->syms, t->nsyms, sizeof(*t->syms), sym_cmp);
+		for (size_t r = 0; r < t->nsyms; r++) /* keep the best alias per address */
+			if (!w || t->syms[w - 1].start != t->syms[r].start)
+				t->syms[w++] = t->syms[r];
+		t->nsyms = w;
+	}
+	*out = t;
+	t = NULL;
+cleanup:
+	elf_symtab__free(t);
+	if (elf)
+		elf_end(elf);
+	return ret;
+}
+
+void elf_symtab__free(struct elf_symtab *t)
+{
+	if (!t)
+		return;
+	free(t->syms);
+	free(t->names);
+	free(t);
+}
+
+int elf_symtab__offset_to_vaddr(const struct elf_symtab *t, uint64_t offset, uint64_t *vaddr)
+{
+	for (int i = 0; i < t->nsegs; i++) {
+		const struct load_seg *s = &t->segs[i];
+
+		if (offset >= s->offset && offset - s->offset < s->filesz) {
+			*vaddr = offset - s->offset + s->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *elf_symtab__lookup(const struct elf_symtab *t, uint64_t vaddr, uint64_t *offset)
+{
+	size_t lo = 0, hi = t->nsyms;
+	const struct sym *s;
+
+	/* largest start <= vaddr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->syms[mid].start <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	s = &t->syms[lo - 1];
+	/* A sized symbol that ends before vaddr does not contain it (PLT,
+	 * padding, code without symbols): better "file+0x..." than a lie. */
+	if (s->size && vaddr - s->start >= s->size)
+		return NULL;
+	if (offset)
+		*offset = vaddr - s->start;
+	return t->names + s->name;
+}
+
+const char *elf_symtab__build_id(const struct elf_symtab *t)
+{
+	return t->build_id[0] ? t->build_id : NULL;
+}
+
+size_t elf_symtab__count(const struct elf_symtab *t)
+{
+	return t->nsyms;
+}
+
+size_t elf_symtab__memory(const struct elf_symtab *t)
+{
+	return sizeof(*t) + t->nsyms * sizeof(*t->syms) + t->names_len;
+}
