@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * calltree.c - a CPU workload with a known call tree and a known split:
+ *
+ *   main -> run -> stage_one -> stage_two -> stage_three -> leaf_alpha  60 %
+ *                                                       -> leaf_beta   30 %
+ *                                                       -> leaf_gamma  10 %
+ *
+ * Usage: calltree [SECONDS [EXIT_CODE]]   (default 5 s, exit 0)
+ *
+ * Each leaf spins the same loop; the split comes from how many units each
+ * gets per round. gcc gives leaf functions no frame even with
+ * -fno-omit-frame-pointer, which makes a frame-pointer walk skip the leaf's
+ * caller, so the leaves force a frame with __builtin_frame_address.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#ifdef CALLTREE_NO_FORCE_FRAME
+#define FORCE_FRAME() ((void)0)
+#else
+#define FORCE_FRAME() __asm__ volatile("" : : "r"(__builtin_frame_address(0)))
+#endif
+#define NOINLINE __attribute__((noinline))
+
+static volatile uint64_t sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define UNIT 200000UL /* iterations per unit of work, well under a millisecond */
+
+NOINLINE void leaf_alpha(unsigned long units)
+{
+	FORCE_FRAME();
+	uint64_t x = sink;
+	for (unsigned long i = 0; i < units * UNIT; i++)
+		x = x * 6364136223846793005ULL + i;
+	sink = x;
+}
+
+NOINLINE void leaf_beta(unsigned long units)
+{
+	FORCE_FRAME();
+	uint64_t x = sink;
+	for (unsigned long i = 0; i < units * UNIT; i++)
+		x = x * 6364136223846793005ULL + i;
+	sink = x;
+}
+
+NOINLINE void leaf_gamma(unsigned long units)
+{
+	FORCE_FRAME();
+	uint64_t x = sink;
+	for (unsigned long i = 0; i < units * UNIT; i++)
+		x = x * 6364136223846793005ULL + i;
+	sink = x;
+}
+
+NOINLINE void stage_three(void)
+{
+	leaf_alpha(6);
+	leaf_beta(3);
+	leaf_gamma(1);
+	sink++;
+}
+
+NOINLINE void stage_two(void)
+{
+	stage_three();
+	sink++;
+}
+
+NOINLINE void stage_one(void)
+{
+	stage_two();
+	sink++;
+}
+
+NOINLINE void run(double seconds)
+{
+	double end = now() + seconds;
+
+	while (now() < end)
+		stage_one();
+	sink++;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 5.0;
+	int code = argc > 2 ? atoi(argv[2]) : 0;
+
+	run(seconds);
+	return code;
+}
