@@ -158,6 +158,8 @@ static struct proc_file *file_get(struct proc_table *t, uint32_t pid, uint64_t s
 	}
 	f->fd = fd < 0 ? -1 : fd;
 	if (f->fd >= 0)
+		f->mtime = st.st_mtime;
+	if (f->fd >= 0)
 		t->stats.files_opened++;
 	else
 		t->stats.file_open_failures++;

@@ -17,6 +17,7 @@
 struct proc_file {
 	int fd; /* -1 when the file could not be opened */
 	uint64_t dev, ino;
+	int64_t mtime; /* of the opened file, seconds; 0 when not opened */
 	int refs;
 	struct proc_file *hnext;
 };

@@ -84,15 +84,54 @@ static int add_frame(struct resolver *r, const struct frame *f, uint32_t *out, i
 	return ret;
 }
 
+const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struct symbolizer *sym,
+						 struct proc *p, uint64_t addr, uint64_t generation,
+						 struct sym_result *res, int *jit)
+{
+	const struct proc_mapping *m = p ? proc_table__find(procs, p, addr, generation) : NULL;
+	char root[64];
+
+	*jit = 0;
+	memset(res, 0, sizeof(*res));
+	res->vaddr = addr;
+	if (p)
+		snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+	if (m && m->file) {
+		struct sym_file sf = {
+			.fd = m->file->fd, .path = m->path, .root = root,
+			.dev = m->file->dev, .ino = m->file->ino, .mtime = m->file->mtime,
+		};
+
+		symbolizer__user(sym, &sf, addr - m->start + m->pgoff, res);
+	} else if (m && !strcmp(m->path, "[vdso]")) {
+		symbolizer__vdso(sym, addr - m->start, res);
+	} else if (p) {
+		/* anonymous executable memory, or no mapping at all: JIT code */
+		symbolizer__jit(sym, p->pid, root, addr, res);
+		*jit = res->nframes > 0;
+		if (m && !*jit)
+			res->vaddr = addr - m->start;
+	}
+	return m;
+}
+
 /* Frames for one user address, innermost first, into out; returns count. */
 static int user_frames(struct resolver *r, struct proc *p, uint64_t addr, uint32_t *out)
 {
-	const struct proc_mapping *m = p ? proc_table__find(r->procs, p, addr, r->generation) : NULL;
 	struct sym_result res;
+	const struct proc_mapping *m;
 	struct frame f = {.kind = FRAME_USER};
 	char name[320];
-	int n = 0;
+	int n = 0, jit;
 
+	m = resolver__lookup_user(r->procs, r->sym, p, addr, r->generation, &res, &jit);
+	if (jit) {
+		f.name = res.frames[0].name;
+		f.module = "[jit]";
+		f.kind = FRAME_JIT;
+		f.addr = addr;
+		return add_frame(r, &f, out, &n) ? -ENOMEM : n;
+	}
 	if (!m) {
 		f.name = "[unknown]";
 		f.addr = addr;
@@ -100,18 +139,8 @@ static int user_frames(struct resolver *r, struct proc *p, uint64_t addr, uint32
 		return add_frame(r, &f, out, &n) ? -ENOMEM : n;
 	}
 	f.module = m->path;
-	if (m->file) {
-		struct sym_file sf = {
-			.fd = m->file->fd, .path = NULL, .dev = m->file->dev, .ino = m->file->ino,
-		};
-
-		symbolizer__user(r->sym, &sf, addr - m->start + m->pgoff, &res);
-		if (res.build_id)
-			profile__set_build_id(r->profile, m->path, res.build_id);
-	} else {
-		memset(&res, 0, sizeof(res));
-		res.vaddr = addr - m->start;
-	}
+	if (res.build_id)
+		profile__set_build_id(r->profile, m->path, res.build_id);
 	f.addr = res.vaddr;
 	for (int i = 0; i < res.nframes && n < MAX_FRAMES_PER_ADDR; i++) {
 		f.name = res.frames[i].name;
@@ -125,6 +154,8 @@ static int user_frames(struct resolver *r, struct proc *p, uint64_t addr, uint32
 		snprintf(name, sizeof(name), "%s+0x%llx", base_name(m->path),
 			 (unsigned long long)res.vaddr);
 		f.name = name;
+		f.file = NULL;
+		f.line = 0;
 		r->stats.unresolved_frames++;
 		if (add_frame(r, &f, out, &n))
 			return -ENOMEM;

@@ -35,6 +35,15 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 /* Start a new drain generation (allows one maps refresh per process). */
 void resolver__next_generation(struct resolver *r);
 
+/*
+ * Symbolize one user address of process p (NULL: unknown) the way profiles
+ * are: a file mapping through the symbolizer, [vdso] by name, anonymous code
+ * through the process's perf map (*jit set). Returns the mapping or NULL.
+ */
+const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struct symbolizer *sym,
+						 struct proc *p, uint64_t addr, uint64_t generation,
+						 struct sym_result *res, int *jit);
+
 void resolver__stats(const struct resolver *r, struct resolver_stats *st);
 
 #endif

@@ -163,18 +163,15 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_
 	return 0;
 }
 
-int elf_symtab__open_fd(int fd, struct elf_symtab **out, char *err, size_t errlen)
+static int parse(Elf *elf, struct elf_symtab **out, char *err, size_t errlen)
 {
 	struct elf_symtab *t = NULL;
-	Elf *elf = NULL;
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
 	GElf_Shdr sh, symtab_sh, dynsym_sh;
 	size_t cap = 0, names_cap = 0;
 	int ret = 0;
 
 	*out = NULL;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
 		ret = -ENOEXEC;
@@ -222,8 +219,39 @@ int elf_symtab__open_fd(int fd, struct elf_symtab **out, char *err, size_t errle
 	t = NULL;
 cleanup:
 	elf_symtab__free(t);
+	return ret;
+}
+
+int elf_symtab__open_fd(int fd, struct elf_symtab **out, char *err, size_t errlen)
+{
+	Elf *elf;
+	int ret;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	ret = parse(elf, out, err, errlen);
 	if (elf)
 		elf_end(elf);
+	return ret;
+}
+
+int elf_symtab__open_mem(const void *image, size_t size, struct elf_symtab **out, char *err,
+			 size_t errlen)
+{
+	char *copy = malloc(size ? size : 1);
+	Elf *elf;
+	int ret;
+
+	*out = NULL;
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, image, size);
+	elf_version(EV_CURRENT);
+	elf = elf_memory(copy, size);
+	ret = parse(elf, out, err, errlen);
+	if (elf)
+		elf_end(elf);
+	free(copy); /* parse copies what it keeps */
 	return ret;
 }
 

@@ -21,6 +21,9 @@ struct elf_symtab;
  * Returns 0 and *out, or a negative errno; err gets a one-line reason.
  */
 int elf_symtab__open_fd(int fd, struct elf_symtab **out, char *err, size_t errlen);
+/* The same from an ELF image in memory (copied during the call): the vDSO. */
+int elf_symtab__open_mem(const void *image, size_t size, struct elf_symtab **out, char *err,
+			 size_t errlen);
 void elf_symtab__free(struct elf_symtab *t);
 
 /* Translate a file offset to the ELF virtual address. 0 or -ENOENT. */

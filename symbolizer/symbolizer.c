@@ -1,64 +1,149 @@
 // SPDX-License-Identifier: MIT
 /*
- * symbolizer.c - cache of parsed files in front of elf_symtab and ksyms.
+ * symbolizer.c - cache of parsed files in front of elf_symtab, dwarf_index,
+ * debuginfo, perfmap and ksyms.
+ *
+ * Two levels: file entries keyed by (device, inode, mtime), in an LRU list,
+ * each pointing at a parsed image shared by every entry with the same
+ * build-id. An image is freed with the last entry that uses it; the bounds
+ * (files and bytes) apply to entries, evicting from the LRU tail.
  */
 #include "symbolizer.h"
+#include "debuginfo.h"
+#include "demangle.h"
+#include "dwarf_index.h"
 #include "elf_symtab.h"
 #include "ksyms.h"
+#include "perfmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_FILES 256
+#define DEFAULT_MAX_BYTES (512u << 20)
 #define NBUCKETS 1024
+#define MAX_PERFMAPS 64
+#define VDSO_MAX_SIZE (1u << 20)
+
+struct image {
+	char build_id[2 * 64 + 1];
+	struct elf_symtab *symtab;     /* the binary's; NULL: unreadable */
+	struct elf_symtab *dbg_symtab; /* the separate debug file's, if any */
+	struct dwarf_index *dwarf;
+	size_t memory; /* as last accounted in the symbolizer's total */
+	int refs;
+	struct image *prev, *next; /* all images, for the build-id search */
+};
 
 struct file_entry {
 	uint64_t dev, ino;
-	struct elf_symtab *symtab; /* NULL: the file could not be parsed */
-	struct file_entry *hnext;  /* hash chain */
+	int64_t mtime;
+	struct image *img;
+	struct file_entry *hnext;       /* hash chain */
 	struct file_entry *prev, *next; /* LRU list, most recent first */
 };
 
+struct jit_map {
+	uint32_t pid;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+	struct perfmap *map;
+	uint64_t last_use;
+};
+
 struct symbolizer {
-	size_t max_files, nfiles;
+	size_t max_files, nfiles, max_bytes, memory;
 	struct file_entry *buckets[NBUCKETS];
 	struct file_entry *lru_head, *lru_tail;
+	struct image *images;
 	struct ksyms *ksyms;
 	int ksyms_err; /* cached failure to load kallsyms */
-	char *kallsyms_path;
+	struct elf_symtab *vdso;
+	int vdso_err;
+	struct jit_map jit[MAX_PERFMAPS];
+	uint64_t jit_clock;
+	char *kallsyms_path, *debug_root, *perfmap_dir;
+	int no_dwarf, no_debuginfod, no_demangle;
 	struct symbolizer_stats stats;
-	char namebuf[512]; /* "name+0x..." style results */
+	char *demangled[SYM_MAX_FRAMES]; /* names of the last result */
 };
+
+static char *dup_opt(const char *s, int *failed)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*failed = 1;
+	return d;
+}
 
 int symbolizer__new(const struct symbolizer_opts *opts, struct symbolizer **out)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	int failed = 0;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
 	s->max_files = opts && opts->max_files ? opts->max_files : DEFAULT_MAX_FILES;
-	if (opts && opts->kallsyms_path) {
-		s->kallsyms_path = strdup(opts->kallsyms_path);
-		if (!s->kallsyms_path) {
-			free(s);
-			return -ENOMEM;
-		}
+	s->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+	if (opts) {
+		s->kallsyms_path = dup_opt(opts->kallsyms_path, &failed);
+		s->debug_root = dup_opt(opts->debug_root, &failed);
+		s->perfmap_dir = dup_opt(opts->perfmap_dir, &failed);
+		s->no_dwarf = opts->no_dwarf;
+		s->no_debuginfod = opts->no_debuginfod;
+		s->no_demangle = opts->no_demangle;
+	}
+	if (failed) {
+		symbolizer__free(s);
+		return -ENOMEM;
 	}
 	*out = s;
 	return 0;
 }
 
-static void entry_free(struct file_entry *e)
+static void image_free(struct image *img)
 {
-	if (!e)
+	if (!img)
 		return;
-	elf_symtab__free(e->symtab);
-	free(e);
+	elf_symtab__free(img->symtab);
+	elf_symtab__free(img->dbg_symtab);
+	dwarf_index__free(img->dwarf);
+	free(img);
+}
+
+static void image_put(struct symbolizer *s, struct image *img)
+{
+	if (!img || --img->refs > 0)
+		return;
+	if (img->prev)
+		img->prev->next = img->next;
+	else
+		s->images = img->next;
+	if (img->next)
+		img->next->prev = img->prev;
+	s->memory -= img->memory;
+	image_free(img);
+}
+
+static void clear_demangled(struct symbolizer *s)
+{
+	for (int i = 0; i < SYM_MAX_FRAMES; i++) {
+		free(s->demangled[i]);
+		s->demangled[i] = NULL;
+	}
 }
 
 void symbolizer__free(struct symbolizer *s)
@@ -67,10 +152,17 @@ void symbolizer__free(struct symbolizer *s)
 		return;
 	for (struct file_entry *e = s->lru_head, *n; e; e = n) {
 		n = e->next;
-		entry_free(e);
+		image_put(s, e->img);
+		free(e);
 	}
+	for (int i = 0; i < MAX_PERFMAPS; i++)
+		perfmap__free(s->jit[i].map);
+	clear_demangled(s);
 	ksyms__free(s->ksyms);
+	elf_symtab__free(s->vdso);
 	free(s->kallsyms_path);
+	free(s->debug_root);
+	free(s->perfmap_dir);
 	free(s);
 }
 
@@ -118,19 +210,142 @@ static void evict_one(struct symbolizer *s)
 			break;
 		}
 	}
-	entry_free(victim);
+	image_put(s, victim->img);
+	free(victim);
 	s->nfiles--;
 	s->stats.evictions++;
+}
+
+/* Keep the bounds, never evicting the entry in use (the LRU head). */
+static void enforce_bounds(struct symbolizer *s)
+{
+	while (s->nfiles > 1 && (s->nfiles > s->max_files || s->memory > s->max_bytes))
+		evict_one(s);
+}
+
+/* Account an image's current memory (its DWARF tables grow lazily). */
+static void account(struct symbolizer *s, struct image *img)
+{
+	size_t m = sizeof(*img);
+
+	if (img->symtab)
+		m += elf_symtab__memory(img->symtab);
+	if (img->dbg_symtab)
+		m += elf_symtab__memory(img->dbg_symtab);
+	if (img->dwarf)
+		m += dwarf_index__memory(img->dwarf);
+	if (m == img->memory)
+		return;
+	s->memory = s->memory - img->memory + m;
+	img->memory = m;
+	enforce_bounds(s);
+}
+
+/* Open path (inside root) when the caller has no descriptor. */
+static int open_file(const struct sym_file *f)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int dfd, fd;
+
+	if (!f->path)
+		return -1;
+	if (!f->root)
+		return open(f->path, O_RDONLY | O_CLOEXEC);
+	dfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, dfd, f->path, &how, sizeof(how));
+	close(dfd);
+	return fd;
+}
+
+/* Parse the DWARF side of a fresh image: find the debug file and index it. */
+static void load_debug(struct symbolizer *s, struct image *img, const struct sym_file *f, int fd)
+{
+	struct debuginfo_req req = {
+		.fd = fd,
+		.path = f->path,
+		.root = f->root,
+		.debug_root = s->debug_root,
+		.build_id = img->build_id[0] ? img->build_id : NULL,
+		.debuginfod = !s->no_debuginfod,
+	};
+	enum debuginfo_source src;
+	int dfd = -1;
+
+	if (debuginfo__find(&req, &dfd, &src) || src == DEBUGINFO_NONE)
+		return;
+	if (src == DEBUGINFO_SELF) {
+		dwarf_index__open_fd(fd, &img->dwarf, NULL, 0);
+	} else {
+		dwarf_index__open_fd(dfd, &img->dwarf, NULL, 0);
+		elf_symtab__open_fd(dfd, &img->dbg_symtab, NULL, 0);
+		close(dfd);
+	}
+	if (img->dwarf)
+		s->stats.dwarf_files++;
+}
+
+static struct image *find_image(struct symbolizer *s, const char *build_id)
+{
+	for (struct image *img = s->images; img; img = img->next)
+		if (img->symtab && !strcmp(img->build_id, build_id))
+			return img;
+	return NULL;
+}
+
+static struct image *new_image(struct symbolizer *s, const struct sym_file *f)
+{
+	struct image *img = calloc(1, sizeof(*img)), *shared;
+	struct elf_symtab *symtab = NULL;
+	const char *bid;
+	int fd = f->fd;
+
+	if (!img)
+		return NULL;
+	img->refs = 1;
+	if (fd < 0)
+		fd = open_file(f);
+	if (fd < 0 || elf_symtab__open_fd(fd, &symtab, NULL, 0)) {
+		s->stats.open_errors++;
+		goto done;
+	}
+	bid = elf_symtab__build_id(symtab);
+	if (bid && (shared = find_image(s, bid))) {
+		/* the same library seen through another file (container, copy) */
+		elf_symtab__free(symtab);
+		free(img);
+		shared->refs++;
+		s->stats.shared_by_build_id++;
+		if (fd != f->fd)
+			close(fd);
+		return shared;
+	}
+	img->symtab = symtab;
+	if (bid)
+		snprintf(img->build_id, sizeof(img->build_id), "%s", bid);
+	if (!s->no_dwarf)
+		load_debug(s, img, f, fd);
+done:
+	if (fd >= 0 && fd != f->fd)
+		close(fd);
+	img->next = s->images;
+	if (s->images)
+		s->images->prev = img;
+	s->images = img;
+	return img;
 }
 
 static struct file_entry *get_file(struct symbolizer *s, const struct sym_file *f)
 {
 	size_t b = bucket_of(f->dev, f->ino);
 	struct file_entry *e;
-	int fd = f->fd, ret;
 
 	for (e = s->buckets[b]; e; e = e->hnext) {
-		if (e->dev == f->dev && e->ino == f->ino) {
+		if (e->dev == f->dev && e->ino == f->ino && e->mtime == f->mtime) {
 			s->stats.cache_hits++;
 			if (s->lru_head != e) {
 				lru_unlink(s, e);
@@ -145,50 +360,247 @@ static struct file_entry *get_file(struct symbolizer *s, const struct sym_file *
 		return NULL;
 	e->dev = f->dev;
 	e->ino = f->ino;
-	if (fd < 0 && f->path)
-		fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		/* a failed parse is cached too: one attempt per file, not per address */
-		ret = elf_symtab__open_fd(fd, &e->symtab, NULL, 0);
-		if (ret)
-			s->stats.open_errors++;
-		if (fd != f->fd)
-			close(fd);
-	} else {
-		s->stats.open_errors++;
+	e->mtime = f->mtime;
+	/* a failed parse is cached too: one attempt per file, not per address */
+	e->img = new_image(s, f);
+	if (!e->img) {
+		free(e);
+		return NULL;
 	}
-	while (s->nfiles >= s->max_files)
-		evict_one(s);
 	e->hnext = s->buckets[b];
 	s->buckets[b] = e;
 	lru_push_front(s, e);
 	s->nfiles++;
+	account(s, e->img);
 	return e;
+}
+
+static const char *pretty(struct symbolizer *s, const char *name, int slot)
+{
+	char *d;
+
+	if (s->no_demangle || !name || !(d = demangle__name(name)))
+		return name;
+	s->demangled[slot] = d;
+	return d;
+}
+
+static const char *symtab_name(const struct image *img, uint64_t vaddr)
+{
+	const char *name = NULL;
+
+	if (img->dbg_symtab)
+		name = elf_symtab__lookup(img->dbg_symtab, vaddr, NULL);
+	if (!name)
+		name = elf_symtab__lookup(img->symtab, vaddr, NULL);
+	return name;
+}
+
+static void resolve_vaddr(struct symbolizer *s, struct image *img, uint64_t vaddr,
+			  struct sym_result *out)
+{
+	struct dwarf_frame df[SYM_MAX_FRAMES];
+	int n = 0;
+
+	if (img->dwarf) {
+		n = dwarf_index__lookup(img->dwarf, vaddr, df, SYM_MAX_FRAMES);
+		account(s, img);
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = df[i].name;
+
+		/* the outermost function can come from the symbol table */
+		if (!name && i == n - 1)
+			name = symtab_name(img, vaddr);
+		out->frames[i] = (struct sym_frame){
+			.name = name ? pretty(s, name, i) : "??",
+			.file = df[i].file,
+			.line = df[i].line,
+			.inlined = df[i].inlined,
+		};
+	}
+	out->nframes = n;
+	if (n == 0) {
+		const char *name = symtab_name(img, vaddr);
+
+		if (name) {
+			out->frames[0] = (struct sym_frame){.name = pretty(s, name, 0)};
+			out->nframes = 1;
+		}
+	}
+}
+
+static struct image *begin_user(struct symbolizer *s, const struct sym_file *f,
+				struct sym_result *out, uint64_t addr, int *ret)
+{
+	struct file_entry *e;
+
+	memset(out, 0, sizeof(*out));
+	clear_demangled(s);
+	out->vaddr = addr;
+	*ret = 0;
+	e = get_file(s, f);
+	if (!e) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	if (!e->img->symtab) {
+		*ret = -ENOEXEC;
+		return NULL;
+	}
+	out->build_id = e->img->build_id[0] ? e->img->build_id : NULL;
+	return e->img;
 }
 
 int symbolizer__user(struct symbolizer *s, const struct sym_file *f, uint64_t file_offset,
 		     struct sym_result *out)
 {
-	struct file_entry *e;
+	struct image *img;
+	int ret;
+
+	img = begin_user(s, f, out, file_offset, &ret);
+	if (!img)
+		return ret;
+	if (elf_symtab__offset_to_vaddr(img->symtab, file_offset, &out->vaddr))
+		return 0;
+	resolve_vaddr(s, img, out->vaddr, out);
+	return 0;
+}
+
+int symbolizer__user_vaddr(struct symbolizer *s, const struct sym_file *f, uint64_t vaddr,
+			   struct sym_result *out)
+{
+	struct image *img;
+	int ret;
+
+	img = begin_user(s, f, out, vaddr, &ret);
+	if (!img)
+		return ret;
+	resolve_vaddr(s, img, vaddr, out);
+	return 0;
+}
+
+/* Size of an ELF image from its headers: the section table is at its end. */
+static size_t vdso_size(const unsigned char *base)
+{
+	uint64_t shoff, end;
+	uint16_t shnum, shentsize;
+
+	if (memcmp(base, "\177ELF", 4) || base[4] != 2 /* ELFCLASS64 */)
+		return 0;
+	memcpy(&shoff, base + 0x28, 8);
+	memcpy(&shentsize, base + 0x3a, 2);
+	memcpy(&shnum, base + 0x3c, 2);
+	end = shoff + (uint64_t)shnum * shentsize;
+	return end <= VDSO_MAX_SIZE ? (size_t)end : 0;
+}
+
+int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *out)
+{
 	const char *name;
-	uint64_t off;
 
 	memset(out, 0, sizeof(*out));
-	out->vaddr = file_offset;
-	e = get_file(s, f);
-	if (!e)
-		return -ENOMEM;
-	if (!e->symtab)
-		return -ENOEXEC;
-	out->build_id = elf_symtab__build_id(e->symtab);
-	if (elf_symtab__offset_to_vaddr(e->symtab, file_offset, &out->vaddr))
+	clear_demangled(s);
+	out->vaddr = offset;
+	if (!s->vdso && !s->vdso_err) {
+		const unsigned char *base = (const void *)getauxval(AT_SYSINFO_EHDR);
+		size_t size = base ? vdso_size(base) : 0;
+
+		s->vdso_err = size ? elf_symtab__open_mem(base, size, &s->vdso, NULL, 0) : -ENOENT;
+		if (!s->vdso_err && !s->vdso)
+			s->vdso_err = -ENOENT;
+	}
+	if (!s->vdso)
+		return s->vdso_err;
+	if (elf_symtab__offset_to_vaddr(s->vdso, offset, &out->vaddr))
 		return 0;
-	name = elf_symtab__lookup(e->symtab, out->vaddr, &off);
-	if (!name)
-		return 0;
-	out->frames[0].name = name;
-	out->nframes = 1;
+	out->build_id = elf_symtab__build_id(s->vdso);
+	name = elf_symtab__lookup(s->vdso, out->vaddr, NULL);
+	if (name) {
+		out->frames[0].name = name;
+		out->nframes = 1;
+	}
 	return 0;
+}
+
+/* Open the perf map of pid: inside the process's root first, then here. */
+static int open_perfmap(struct symbolizer *s, uint32_t pid, const char *root)
+{
+	const char *dir = s->perfmap_dir ? s->perfmap_dir : "/tmp";
+	char path[4096];
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/perf-%u.map", dir, pid);
+	if (root) {
+		struct sym_file f = {.fd = -1, .path = path, .root = root};
+
+		fd = open_file(&f);
+	}
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
+int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64_t addr,
+		    struct sym_result *out)
+{
+	struct jit_map *slot = NULL, *oldest = &s->jit[0];
+	const char *name;
+	struct stat st;
+	int fd, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	clear_demangled(s);
+	out->vaddr = addr;
+	fd = open_perfmap(s, pid, root);
+	if (fd < 0) {
+		s->stats.jit_misses++;
+		return -ENOENT;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto cleanup;
+	}
+	for (int i = 0; i < MAX_PERFMAPS; i++) {
+		if (s->jit[i].map && s->jit[i].pid == pid)
+			slot = &s->jit[i];
+		if (s->jit[i].last_use < oldest->last_use)
+			oldest = &s->jit[i];
+	}
+	/* JITs append: re-read when the file is not the one we parsed */
+	if (slot && (slot->dev != st.st_dev || slot->ino != st.st_ino ||
+		     slot->size != (uint64_t)st.st_size ||
+		     slot->mtime_ns != st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec)) {
+		perfmap__free(slot->map);
+		slot->map = NULL;
+	}
+	if (!slot || !slot->map) {
+		if (!slot) {
+			slot = oldest;
+			perfmap__free(slot->map);
+			slot->map = NULL;
+		}
+		ret = perfmap__load(fd, &slot->map);
+		if (ret)
+			goto cleanup;
+		slot->pid = pid;
+		slot->dev = st.st_dev;
+		slot->ino = st.st_ino;
+		slot->size = (uint64_t)st.st_size;
+		slot->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	}
+	slot->last_use = ++s->jit_clock;
+	name = perfmap__lookup(slot->map, addr);
+	if (!name) {
+		s->stats.jit_misses++;
+		goto cleanup;
+	}
+	s->stats.jit_hits++;
+	out->frames[0].name = pretty(s, name, 0);
+	out->nframes = 1;
+cleanup:
+	close(fd);
+	return ret;
 }
 
 int symbolizer__kernel(struct symbolizer *s, uint64_t addr, struct sym_result *out,
@@ -218,4 +630,5 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 {
 	*st = s->stats;
 	st->files_cached = s->nfiles;
+	st->memory = s->memory;
 }

@@ -4,7 +4,13 @@
  *
  * User addresses come as (file, file offset) so the symbolizer knows nothing
  * about processes; the caller maps a process address to its file first.
- * Parsed files are cached by identity (device, inode), bounded, LRU-evicted.
+ * Names come from DWARF (function, file:line, inlined calls; found in the
+ * binary, through .gnu_debuglink, the build-id folder or debuginfod), else
+ * from .symtab/.dynsym. C++/Rust names are demangled.
+ *
+ * Parsed files are shared by build-id (device+inode+mtime without one):
+ * every process mapping the same library uses one parsed copy. The cache is
+ * bounded in files and bytes and evicts the least recently used.
  *
  * Strings in a result are owned by the symbolizer and valid until the next
  * call on the same symbolizer.
@@ -19,14 +25,22 @@ struct symbolizer;
 
 struct symbolizer_opts {
 	size_t max_files;          /* parsed files kept; 0 = default (256) */
+	size_t max_bytes;          /* memory of parsed tables; 0 = default (512 MB) */
 	const char *kallsyms_path; /* NULL = /proc/kallsyms */
+	const char *debug_root;    /* NULL = /usr/lib/debug */
+	const char *perfmap_dir;   /* where perf-PID.map files are; NULL = /tmp */
+	int no_dwarf;              /* symbol tables only */
+	int no_debuginfod;         /* never ask DEBUGINFOD_URLS servers */
+	int no_demangle;
 };
 
 /* One file as a process maps it. */
 struct sym_file {
 	int fd;           /* open descriptor (not taken over), or -1 to open path */
-	const char *path; /* the path the process sees; opened when fd < 0 */
+	const char *path; /* the path the process sees (opened when fd < 0), or NULL */
+	const char *root; /* the process's root ("/proc/PID/root"), NULL = "/" */
 	uint64_t dev, ino;
+	int64_t mtime;    /* seconds; part of the cache key without a build-id */
 };
 
 #define SYM_MAX_FRAMES 16
@@ -47,8 +61,11 @@ struct sym_result {
 
 struct symbolizer_stats {
 	uint64_t cache_hits, cache_misses, evictions;
-	uint64_t open_errors; /* files that could not be read or parsed */
-	size_t files_cached;
+	uint64_t shared_by_build_id; /* misses served by a copy parsed for another file */
+	uint64_t open_errors;        /* files that could not be read or parsed */
+	uint64_t dwarf_files;        /* files parsed with DWARF found */
+	uint64_t jit_hits, jit_misses;
+	size_t files_cached, memory;
 };
 
 int symbolizer__new(const struct symbolizer_opts *opts, struct symbolizer **out);
@@ -61,6 +78,23 @@ void symbolizer__free(struct symbolizer *s);
  */
 int symbolizer__user(struct symbolizer *s, const struct sym_file *f, uint64_t file_offset,
 		     struct sym_result *out);
+
+/* The same for an address in the file's own terms (what addr2line takes). */
+int symbolizer__user_vaddr(struct symbolizer *s, const struct sym_file *f, uint64_t vaddr,
+			   struct sym_result *out);
+
+/*
+ * Code in the [vdso] mapping, offset from its start. The image is this
+ * process's own vDSO (the kernel maps the same one into every 64-bit process).
+ */
+int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *out);
+
+/*
+ * JIT code of process pid from its perf map (opts.perfmap_dir/perf-PID.map,
+ * looked up inside root first). The map is re-read when the file changes.
+ */
+int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64_t addr,
+		    struct sym_result *out);
 
 /* Resolve a kernel address; *module is NULL for the core kernel. 0 or -errno. */
 int symbolizer__kernel(struct symbolizer *s, uint64_t addr, struct sym_result *out,

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * symbolize.c - `bpfprof symbolize`: addresses to names with the profiler's
+ * own symbolizer, printed like `addr2line -f -i -C`.
+ */
+#include "symbolize.h"
+#include "proc.h"
+#include "resolver.h"
+#include "symbolizer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"Usage: bpfprof symbolize (-e FILE | -p PID) [OPTIONS] [ADDR...]\n"
+	"\n"
+	"Print the function, source file:line and inlined calls at each address,\n"
+	"innermost first, like `addr2line -f -i -C`. Addresses are hex (0x optional);\n"
+	"read from stdin, one per line, when none are given.\n"
+	"\n"
+	"Options:\n"
+	"  -e, --exe FILE         addresses are virtual addresses of FILE\n"
+	"  -p, --pid PID          addresses are addresses in process PID\n"
+	"  -a, --addresses        print each address before its frames\n"
+	"      --debug-root DIR   separate debug files (default /usr/lib/debug)\n"
+	"      --no-demangle      print mangled C++/Rust names\n"
+	"      --no-dwarf         symbol tables only\n"
+	"  -s, --stats            print cache statistics to stderr at the end\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Examples:\n"
+	"  bpfprof symbolize -e /usr/bin/bash 0x4f2a0\n"
+	"  bpfprof symbolize -p 1234 7f0a1c2d3e4f\n"
+	"  nm -n prog | awk '{print $1}' | bpfprof symbolize -e prog\n";
+
+struct target {
+	struct symbolizer *sym;
+	struct sym_file file; /* -e */
+	struct proc_table *procs;
+	struct proc *proc; /* -p */
+	int print_addr;
+	uint64_t unresolved;
+};
+
+static int parse_addr(const char *s, uint64_t *v)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	if (errno || end == s)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	return *end ? -EINVAL : 0;
+}
+
+static void print_result(const struct sym_result *res, FILE *out)
+{
+	if (res->nframes == 0) {
+		fputs("??\n??:0\n", out);
+		return;
+	}
+	for (int i = 0; i < res->nframes; i++) {
+		const struct sym_frame *f = &res->frames[i];
+
+		fputs(f->name ? f->name : "??", out);
+		fputc('\n', out);
+		if (f->file)
+			fprintf(out, "%s:%u\n", f->file, f->line);
+		else
+			fputs("??:0\n", out);
+	}
+}
+
+static void symbolize_one(struct target *t, uint64_t addr, FILE *out)
+{
+	struct sym_result res;
+	int jit;
+
+	if (t->proc)
+		resolver__lookup_user(t->procs, t->sym, t->proc, addr, 1, &res, &jit);
+	else
+		symbolizer__user_vaddr(t->sym, &t->file, addr, &res);
+	if (!res.nframes)
+		t->unresolved++;
+	if (t->print_addr)
+		fprintf(out, "0x%016llx\n", (unsigned long long)addr);
+	print_result(&res, out);
+}
+
+int symbolize__main(int argc, char **argv)
+{
+	enum { OPT_DEBUG_ROOT = 256, OPT_NO_DEMANGLE, OPT_NO_DWARF };
+	static const struct option long_opts[] = {
+		{"exe", required_argument, NULL, 'e'},
+		{"pid", required_argument, NULL, 'p'},
+		{"addresses", no_argument, NULL, 'a'},
+		{"debug-root", required_argument, NULL, OPT_DEBUG_ROOT},
+		{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
+		{"no-dwarf", no_argument, NULL, OPT_NO_DWARF},
+		{"stats", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct symbolizer_opts so = {0};
+	struct target t = {.file = {.fd = -1}};
+	const char *exe = NULL;
+	char *line = NULL, *end;
+	size_t cap = 0;
+	long pid = -1;
+	int c, ret = 1, stats = 0;
+	static char obuf[1 << 16];
+
+	while ((c = getopt_long(argc, argv, "e:p:ash", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': exe = optarg; break;
+		case 'p':
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || *end || pid <= 0 || pid > 0x3fffffff) {
+				fprintf(stderr, "bpfprof symbolize: bad pid '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'a': t.print_addr = 1; break;
+		case 's': stats = 1; break;
+		case OPT_DEBUG_ROOT: so.debug_root = optarg; break;
+		case OPT_NO_DEMANGLE: so.no_demangle = 1; break;
+		case OPT_NO_DWARF: so.no_dwarf = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!exe == (pid < 0)) {
+		fprintf(stderr, "bpfprof symbolize: give one of -e FILE or -p PID\n");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		uint64_t a;
+
+		if (parse_addr(argv[i], &a)) {
+			fprintf(stderr, "bpfprof symbolize: bad address '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((ret = symbolizer__new(&so, &t.sym))) {
+		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-ret));
+		return 1;
+	}
+	ret = 1;
+	if (exe) {
+		struct stat st;
+
+		t.file.fd = open(exe, O_RDONLY | O_CLOEXEC);
+		if (t.file.fd < 0 || fstat(t.file.fd, &st)) {
+			fprintf(stderr, "bpfprof symbolize: open %s: %s\n", exe, strerror(errno));
+			goto cleanup;
+		}
+		t.file.path = exe;
+		t.file.dev = st.st_dev;
+		t.file.ino = st.st_ino;
+		t.file.mtime = st.st_mtime;
+	} else {
+		int r = proc_table__new(NULL, &t.procs);
+
+		if (!r)
+			r = proc_table__capture(t.procs, (uint32_t)pid);
+		if (r) {
+			fprintf(stderr, "bpfprof symbolize: process %ld: %s\n", pid, strerror(-r));
+			goto cleanup;
+		}
+		t.proc = proc_table__get(t.procs, (uint32_t)pid);
+	}
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++) {
+			uint64_t a = 0;
+
+			parse_addr(argv[i], &a);
+			symbolize_one(&t, a, stdout);
+		}
+	} else {
+		while (getline(&line, &cap, stdin) > 0) {
+			uint64_t a;
+
+			if (parse_addr(line, &a)) {
+				if (line[strspn(line, " \t\r\n")] == '\0')
+					continue; /* blank line */
+				fputs("??\n??:0\n", stdout);
+				t.unresolved++;
+				continue;
+			}
+			symbolize_one(&t, a, stdout);
+		}
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "bpfprof symbolize: write: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	if (stats) {
+		struct symbolizer_stats st;
+
+		symbolizer__stats(t.sym, &st);
+		fprintf(stderr,
+			"symbolizer: %llu unresolved, cache %llu hits %llu misses %llu evictions, "
+			"%zu files, %zu bytes, %llu with DWARF\n",
+			(unsigned long long)t.unresolved, (unsigned long long)st.cache_hits,
+			(unsigned long long)st.cache_misses, (unsigned long long)st.evictions,
+			st.files_cached, st.memory, (unsigned long long)st.dwarf_files);
+	}
+	ret = 0;
+cleanup:
+	free(line);
+	if (t.file.fd >= 0)
+		close(t.file.fd);
+	proc_table__free(t.procs);
+	symbolizer__free(t.sym);
+	return ret;
+}

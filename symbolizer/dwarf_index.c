@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dwarf_index.c - per compile unit tables of code ranges and line rows.
+ *
+ * Built lazily: opening a file reads only the compile unit headers and
+ * their address ranges; a unit's DIEs and line program are read on the first
+ * lookup that lands in it. Every count read from the file is bounded.
+ */
+#include "dwarf_index.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+/* A function body or an inlined call: one frame of an inline chain. */
+struct scope {
+	const char *name;
+	const char *call_file; /* where it was inlined (inlined scopes only) */
+	uint32_t call_line;
+	uint32_t parent; /* enclosing scope (always < own index), NONE for a function */
+};
+
+/* [lo, next seg's lo) is covered by scope (NONE: a gap). */
+struct seg {
+	uint64_t lo;
+	uint32_t scope;
+};
+
+struct row {
+	uint64_t addr;
+	const char *file; /* NULL marks the end of a sequence */
+	uint32_t line;
+};
+
+struct cu {
+	Dwarf_Die die;
+	int state; /* 0 not read, 1 read, -1 unreadable */
+	struct scope *scopes;
+	struct seg *segs;
+	struct row *rows;
+	size_t nscopes, nsegs, nrows;
+};
+
+struct cu_range {
+	uint64_t lo, hi;
+	uint32_t cu;
+};
+
+struct dwarf_index {
+	Elf *elf;
+	Dwarf *dw;
+	struct cu *cus;
+	size_t ncus;
+	struct cu_range *ranges;
+	size_t nranges;
+	size_t memory;
+};
+
+/* A code range of a scope while a unit is read. */
+struct range {
+	uint64_t lo, hi;
+	uint32_t scope, depth;
+};
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Grow *arr (of *cap elements of size sz) to hold n + 1. 0 or -ENOMEM. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	p = realloc(*arr, ncap * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int cu_range_cmp(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return (x->lo > y->lo) - (x->lo < y->lo);
+	if (x->depth != y->depth) /* outer first */
+		return (x->depth > y->depth) - (x->depth < y->depth);
+	return (x->hi < y->hi) - (x->hi > y->hi); /* longer first */
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return (x->addr > y->addr) - (x->addr < y->addr);
+	/* an end of sequence before a row starting at the same address */
+	return (x->file != NULL) - (y->file != NULL);
+}
+
+int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t errlen)
+{
+	struct dwarf_index *x = NULL;
+	Dwarf_CU *cu = NULL, *next;
+	size_t cap = 0, rcap = 0;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	int ret = 0;
+
+	*out = NULL;
+	elf_version(EV_CURRENT);
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!x->elf || elf_kind(x->elf) != ELF_K_ELF) {
+		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
+		ret = -ENOEXEC;
+		goto cleanup;
+	}
+	x->dw = dwarf_begin_elf(x->elf, DWARF_C_READ, NULL);
+	if (!x->dw) {
+		seterr(err, errlen, "no DWARF: %s", dwarf_errmsg(-1));
+		ret = -ENODATA;
+		goto cleanup;
+	}
+	while (dwarf_get_units(x->dw, cu, &next, &version, &unit_type, &cudie, NULL) == 0) {
+		ptrdiff_t off = 0;
+		Dwarf_Addr base, lo, hi;
+		size_t n = 0;
+
+		cu = next;
+		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
+			continue; /* type units have no code; split units are not supported */
+		if (x->ncus >= DWARF_INDEX_MAX_CUS) {
+			ret = -E2BIG;
+			seterr(err, errlen, "too many compile units");
+			goto cleanup;
+		}
+		if (grow((void **)&x->cus, &cap, x->ncus, sizeof(*x->cus))) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		memset(&x->cus[x->ncus], 0, sizeof(x->cus[0]));
+		x->cus[x->ncus].die = cudie;
+		while ((off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0 &&
+		       n++ < DWARF_INDEX_MAX_ROWS) {
+			if (lo == 0 || hi <= lo)
+				continue; /* code the linker discarded */
+			if (grow((void **)&x->ranges, &rcap, x->nranges, sizeof(*x->ranges))) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			x->ranges[x->nranges++] = (struct cu_range){lo, hi, (uint32_t)x->ncus};
+		}
+		x->ncus++;
+	}
+	if (!x->nranges) {
+		seterr(err, errlen, "no DWARF code ranges");
+		ret = -ENODATA;
+		goto cleanup;
+	}
+	qsort(x->ranges, x->nranges, sizeof(*x->ranges), cu_range_cmp);
+	x->memory = sizeof(*x) + cap * sizeof(*x->cus) + rcap * sizeof(*x->ranges);
+	*out = x;
+	x = NULL;
+cleanup:
+	dwarf_index__free(x);
+	return ret;
+}
+
+static void cu_clear(struct cu *c)
+{
+	free(c->scopes);
+	free(c->segs);
+	free(c->rows);
+	c->scopes = NULL;
+	c->segs = NULL;
+	c->rows = NULL;
+	c->nscopes = c->nsegs = c->nrows = 0;
+}
+
+void dwarf_index__free(struct dwarf_index *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->ncus; i++)
+		cu_clear(&x->cus[i]);
+	free(x->cus);
+	free(x->ranges);
+	if (x->dw)
+		dwarf_end(x->dw);
+	if (x->elf)
+		elf_end(x->elf);
+	free(x);
+}
+
+static int read_lines(struct cu *c, size_t *memory)
+{
+	Dwarf_Lines *lines;
+	size_t n, cap = 0, sorted = 1;
+
+	if (dwarf_getsrclines(&c->die, &lines, &n) || n == 0)
+		return 0; /* a unit without lines still has functions */
+	if (n > DWARF_INDEX_MAX_ROWS)
+		n = DWARF_INDEX_MAX_ROWS;
+	c->rows = malloc(n * sizeof(*c->rows));
+	if (!c->rows)
+		return -ENOMEM;
+	cap = n;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr addr;
+		bool end = false;
+		int line = 0;
+		struct row *r;
+
+		if (!l || dwarf_lineaddr(l, &addr) || dwarf_lineendsequence(l, &end))
+			continue;
+		r = &c->rows[c->nrows];
+		r->addr = addr;
+		r->file = end ? NULL : dwarf_linesrc(l, NULL, NULL);
+		if (!end && !r->file)
+			r->file = "??";
+		if (!end)
+			dwarf_lineno(l, &line);
+		r->line = line > 0 ? (uint32_t)line : 0;
+		if (c->nrows && row_cmp(&c->rows[c->nrows - 1], r) > 0)
+			sorted = 0;
+		c->nrows++;
+	}
+	if (!sorted) /* libdw sorts; a hostile file must not break the search */
+		qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
+	*memory += cap * sizeof(*c->rows);
+	return 0;
+}
+
+static const char *die_name(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	const char *s = NULL;
+
+	if (dwarf_attr_integrate(d, DW_AT_linkage_name, &a) ||
+	    dwarf_attr_integrate(d, DW_AT_MIPS_linkage_name, &a))
+		s = dwarf_formstring(&a);
+	return s ? s : dwarf_diename(d);
+}
+
+struct walk {
+	struct cu *c;
+	struct range *ranges;
+	size_t nranges, rcap, scap;
+	Dwarf_Files *files;
+	size_t nfiles;
+};
+
+/* Add a scope for a function or inlined call with code; NONE when it has none. */
+static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t depth,
+		     uint32_t *idx)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+	size_t first = w->nranges, n = 0;
+	struct scope *s;
+
+	*idx = NONE;
+	while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0 && n++ < DWARF_INDEX_MAX_ROWS) {
+		if (lo == 0 || hi <= lo)
+			continue;
+		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
+			return -E2BIG;
+		if (grow((void **)&w->ranges, &w->rcap, w->nranges, sizeof(*w->ranges)))
+			return -ENOMEM;
+		w->ranges[w->nranges++] =
+			(struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
+	}
+	if (w->nranges == first)
+		return 0;
+	if (grow((void **)&w->c->scopes, &w->scap, w->c->nscopes, sizeof(*w->c->scopes)))
+		return -ENOMEM;
+	s = &w->c->scopes[w->c->nscopes];
+	memset(s, 0, sizeof(*s));
+	s->name = die_name(d);
+	s->parent = parent;
+	if (parent != NONE) {
+		Dwarf_Attribute a;
+		Dwarf_Word v;
+
+		if (dwarf_attr(d, DW_AT_call_file, &a) && !dwarf_formudata(&a, &v) && w->files &&
+		    v < w->nfiles)
+			s->call_file = dwarf_filesrc(w->files, v, NULL, NULL);
+		if (dwarf_attr(d, DW_AT_call_line, &a) && !dwarf_formudata(&a, &v) &&
+		    v <= UINT32_MAX)
+			s->call_line = (uint32_t)v;
+	}
+	*idx = (uint32_t)w->c->nscopes++;
+	return 0;
+}
+
+/* Walk the unit's DIE tree (iteratively, bounded) collecting scopes. */
+static int walk_dies(struct walk *w)
+{
+	Dwarf_Die stack[DWARF_INDEX_MAX_DEPTH];
+	uint32_t ctx[DWARF_INDEX_MAX_DEPTH];
+	size_t visited = 0;
+	int depth = 0, ret;
+
+	if (dwarf_child(&w->c->die, &stack[0]) != 0)
+		return 0;
+	ctx[0] = NONE;
+	for (;;) {
+		Dwarf_Die *d = &stack[depth], tmp;
+		uint32_t scope = ctx[depth];
+		int descend = 0;
+
+		if (++visited > DWARF_INDEX_MAX_DIES)
+			return -E2BIG;
+		switch (dwarf_tag(d)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine: {
+			/* a nested (GNU C) function is its own root, not inlined */
+			uint32_t parent = dwarf_tag(d) == DW_TAG_subprogram ? NONE : scope;
+
+			if (dwarf_tag(d) == DW_TAG_inlined_subroutine && scope == NONE)
+				break; /* an inlined call outside any function: malformed */
+			ret = add_scope(w, d, parent, (uint32_t)depth, &scope);
+			if (ret)
+				return ret;
+			descend = scope != NONE;
+			break;
+		}
+		case DW_TAG_lexical_block:
+			descend = scope != NONE;
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+		case DW_TAG_module:
+			descend = scope == NONE;
+			break;
+		default:
+			break;
+		}
+		if (descend && depth + 1 < DWARF_INDEX_MAX_DEPTH &&
+		    dwarf_child(d, &stack[depth + 1]) == 0) {
+			ctx[++depth] = scope;
+			continue;
+		}
+		/* next sibling, climbing up when a level is done */
+		for (;;) {
+			if (dwarf_siblingof(&stack[depth], &tmp) == 0) {
+				stack[depth] = tmp;
+				break;
+			}
+			if (depth == 0)
+				return 0;
+			depth--;
+		}
+	}
+}
+
+static int emit(struct cu *c, size_t *cap, uint64_t lo, uint32_t scope)
+{
+	if (c->nsegs && c->segs[c->nsegs - 1].lo == lo) {
+		c->segs[c->nsegs - 1].scope = scope; /* the later one is more specific */
+		if (c->nsegs > 1 && c->segs[c->nsegs - 2].scope == scope)
+			c->nsegs--;
+		return 0;
+	}
+	if (c->nsegs && c->segs[c->nsegs - 1].scope == scope)
+		return 0;
+	if (grow((void **)&c->segs, cap, c->nsegs, sizeof(*c->segs)))
+		return -ENOMEM;
+	c->segs[c->nsegs++] = (struct seg){lo, scope};
+	return 0;
+}
+
+/*
+ * Flatten nested ranges into non-overlapping segments pointing at the
+ * innermost scope. Ranges are sorted by start, outer first; a stack holds the
+ * open ones. A child that overhangs its parent (bad DWARF) is clipped.
+ */
+static int flatten(struct walk *w, size_t *memory)
+{
+	struct range stack[DWARF_INDEX_MAX_DEPTH];
+	size_t cap = 0;
+	int sp = 0;
+
+	qsort(w->ranges, w->nranges, sizeof(*w->ranges), range_cmp);
+	for (size_t i = 0; i <= w->nranges; i++) {
+		struct range r = i < w->nranges ? w->ranges[i] : (struct range){UINT64_MAX, 0, 0, 0};
+
+		while (sp && stack[sp - 1].hi <= r.lo) {
+			uint64_t end = stack[--sp].hi;
+
+			if (emit(w->c, &cap, end, sp ? stack[sp - 1].scope : NONE))
+				return -ENOMEM;
+		}
+		if (i == w->nranges)
+			break;
+		if (sp && r.hi > stack[sp - 1].hi)
+			r.hi = stack[sp - 1].hi;
+		if (r.hi <= r.lo)
+			continue;
+		if (sp == DWARF_INDEX_MAX_DEPTH)
+			continue; /* deeper than any real inline chain: drop */
+		if (emit(w->c, &cap, r.lo, r.scope))
+			return -ENOMEM;
+		stack[sp++] = r;
+	}
+	*memory += cap * sizeof(*w->c->segs);
+	return 0;
+}
+
+static int read_cu(struct dwarf_index *x, struct cu *c)
+{
+	struct walk w = {.c = c};
+	size_t memory = 0;
+	int ret;
+
+	c->state = -1;
+	ret = read_lines(c, &memory);
+	if (ret)
+		goto cleanup;
+	if (dwarf_getsrcfiles(&c->die, &w.files, &w.nfiles))
+		w.files = NULL;
+	ret = walk_dies(&w);
+	if (ret && ret != -E2BIG)
+		goto cleanup;
+	ret = flatten(&w, &memory);
+	if (ret)
+		goto cleanup;
+	memory += w.scap * sizeof(*c->scopes);
+	x->memory += memory;
+	c->state = 1;
+cleanup:
+	free(w.ranges);
+	if (ret)
+		cu_clear(c);
+	return ret;
+}
+
+static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
+{
+	size_t lo = 0, hi = x->nranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->ranges[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ranges of different units should not overlap; look back a little if they do */
+	for (size_t i = lo, k = 0; i > 0 && k < 4; i--, k++)
+		if (addr < x->ranges[i - 1].hi)
+			return &x->cus[x->ranges[i - 1].cu];
+	return NULL;
+}
+
+static const struct row *find_row(const struct cu *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->rows[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || !c->rows[lo - 1].file)
+		return NULL;
+	return &c->rows[lo - 1];
+}
+
+static uint32_t find_scope(const struct cu *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nsegs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->segs[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? c->segs[lo - 1].scope : NONE;
+}
+
+int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_frame *frames,
+			int max)
+{
+	struct cu *c = find_cu(x, vaddr);
+	const struct row *row;
+	uint32_t s;
+	int n = 0;
+
+	if (!c || max <= 0)
+		return 0;
+	if (c->state == 0)
+		read_cu(x, c);
+	if (c->state < 0)
+		return 0;
+	row = find_row(c, vaddr);
+	s = find_scope(c, vaddr);
+	if (s == NONE && !row)
+		return 0;
+	frames[0] = (struct dwarf_frame){
+		.name = s != NONE ? c->scopes[s].name : NULL,
+		.file = row ? row->file : NULL,
+		.line = row ? row->line : 0,
+		.inlined = s != NONE && c->scopes[s].parent != NONE,
+	};
+	n = 1;
+	/* parents always have smaller indices: this climbs, it cannot loop */
+	while (s != NONE && c->scopes[s].parent != NONE && c->scopes[s].parent < s && n < max) {
+		const struct scope *in = &c->scopes[s];
+		uint32_t p = in->parent;
+
+		frames[n++] = (struct dwarf_frame){
+			.name = c->scopes[p].name,
+			.file = in->call_file,
+			.line = in->call_line,
+			.inlined = c->scopes[p].parent != NONE,
+		};
+		s = p;
+	}
+	return n;
+}
+
+size_t dwarf_index__memory(const struct dwarf_index *x)
+{
+	return x->memory;
+}
