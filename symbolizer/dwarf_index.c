@@ -254,12 +254,33 @@ static int read_lines(struct cu *c, size_t *memory)
 		if (!end)
 			dwarf_lineno(l, &line);
 		r->line = line > 0 ? (uint32_t)line : 0;
-		if (c->nrows && row_cmp(&c->rows[c->nrows - 1], r) > 0)
-			sorted = 0;
+		if (c->nrows) {
+			struct row *prev = &c->rows[c->nrows - 1];
+
+			/* a row only changing the column (or a view) adds nothing for us */
+			if (prev->file && r->file == prev->file && r->line == prev->line &&
+			    r->addr >= prev->addr)
+				continue;
+			/* same address: the later row wins, as in libdw's search */
+			if (prev->file && r->file && r->addr == prev->addr) {
+				*prev = *r;
+				continue;
+			}
+			if (row_cmp(prev, r) > 0)
+				sorted = 0;
+		}
 		c->nrows++;
 	}
 	if (!sorted) /* libdw sorts; a hostile file must not break the search */
 		qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
+	if (c->nrows && c->nrows < cap) {
+		struct row *r = realloc(c->rows, c->nrows * sizeof(*r));
+
+		if (r) {
+			c->rows = r;
+			cap = c->nrows;
+		}
+	}
 	*memory += cap * sizeof(*c->rows);
 	return 0;
 }
