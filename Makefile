@@ -28,7 +28,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test clean format lint
+.PHONY: all deps run test clean format lint bench-symbolize
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -63,6 +63,10 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory -C tests
+
+# Symbolizer speed against addr2line, eu-addr2line, llvm-symbolizer (not a test).
+bench-symbolize: all
+	python3 bench/bench_symbolize.py
 
 clean:
 	rm -rf $(OUT)

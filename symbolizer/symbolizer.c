@@ -372,6 +372,7 @@ static struct file_entry *get_file(struct symbolizer *s, const struct sym_file *
 	lru_push_front(s, e);
 	s->nfiles++;
 	account(s, e->img);
+	enforce_bounds(s);
 	return e;
 }
 
