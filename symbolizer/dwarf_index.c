@@ -437,7 +437,8 @@ static int flatten(struct walk *w, size_t *memory)
 	size_t cap = 0;
 	int sp = 0;
 
-	qsort(w->ranges, w->nranges, sizeof(*w->ranges), range_cmp);
+	if (w->nranges)
+		qsort(w->ranges, w->nranges, sizeof(*w->ranges), range_cmp);
 	for (size_t i = 0; i <= w->nranges; i++) {
 		struct range r = i < w->nranges ? w->ranges[i] : (struct range){UINT64_MAX, 0, 0, 0};
 

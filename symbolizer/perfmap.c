@@ -133,7 +133,8 @@ int perfmap__load(int fd, struct perfmap **out)
 		m->e[m->n++] = (struct entry){start, size, seq, (uint32_t)m->names_len};
 		m->names_len += nl + 1;
 	}
-	qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
+	if (m->n)
+		qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
 	*out = m;
 	m = NULL;
 cleanup:

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_symbolizer_hostile.c - truncated, garbage and hostile ELF/DWARF files
+ * and perf maps must give an error or no name: never a crash (ASan/UBSan
+ * watch), never a hang (the runner's timeout), never a name that is not in
+ * the file.
+ *
+ * Fixtures are generated here from tests/build/workloads/inline_loop (a real
+ * ELF with DWARF): truncations at every interesting size, seeded random byte
+ * flips aimed at the ELF header, the section headers and the .debug_*
+ * sections, header fields set to hostile values, and pure garbage. Also
+ * the perf map parser on junk lines and the JIT lookup path.
+ */
+#include "harness.h"
+#include "perfmap.h"
+#include "symbolizer.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIXTURE "tests/build/workloads/inline_loop"
+#define MUTATIONS 400
+
+static struct test_state T = {.suite = "test_symbolizer_hostile"};
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size <= 0)
+		goto cleanup;
+	buf = malloc((size_t)st.st_size);
+	if (buf && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	*len = (size_t)st.st_size;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Write buf to a fresh file and symbolize a spread of addresses through a
+ * fresh symbolizer (so every variant is parsed). Returns the number of
+ * addresses that resolved; names must be printable.
+ */
+static int symbolize_blob(const char *dir, int id, const unsigned char *buf, size_t len,
+			  int *bad_name)
+{
+	char path[256];
+	struct symbolizer *s = NULL;
+	struct sym_result r;
+	struct sym_file f;
+	int fd, named = 0;
+
+	snprintf(path, sizeof(path), "%s/v%d", dir, id);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (len && write(fd, buf, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	f = (struct sym_file){.fd = fd, .path = path, .dev = 1, .ino = (uint64_t)id + 1};
+	if (symbolizer__new(NULL, &s)) {
+		close(fd);
+		return -1;
+	}
+	for (uint64_t a = 0; a < 0x3000; a += 0x40) {
+		if (symbolizer__user(s, &f, a, &r) == 0 && r.nframes) {
+			named++;
+			for (int i = 0; i < r.nframes; i++)
+				if (!r.frames[i].name || !r.frames[i].name[0])
+					*bad_name = 1;
+		}
+	}
+	symbolizer__free(s);
+	close(fd);
+	unlink(path);
+	return named;
+}
+
+static void test_truncated(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int made = mkdtemp(dir) != NULL, bad = 0;
+
+	ASSERT_TRUE(t, made);
+	buf = read_all(FIXTURE, &len);
+	ASSERT_TRUE(t, buf && len > 4096);
+	{
+		size_t cuts[] = {0, 1, 4, 16, 52, 63, 64, 65, 120, 1000, 4096, len / 4, len / 2,
+				 len - 4096, len - 200, len - 64, len - 1};
+
+		for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+			ASSERT_TRUE(t, symbolize_blob(dir, (int)i, buf, cuts[i], &bad) >= 0);
+	}
+	/* the whole file still names things: the harness itself works */
+	ASSERT_TRUE(t, symbolize_blob(dir, 99, buf, len, &bad) > 0);
+	ASSERT_EQ(t, bad, 0);
+cleanup:
+	free(buf);
+	if (made)
+		rmdir(dir);
+}
+
+static void test_garbage(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
+	unsigned char junk[65536];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	int made = mkdtemp(dir) != NULL, bad = 0;
+
+	ASSERT_TRUE(t, made);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)rng_next(&seed);
+	ASSERT_EQ(t, symbolize_blob(dir, 1, junk, sizeof(junk), &bad), 0);
+	/* an ELF magic in front of garbage */
+	memcpy(junk, ELFMAG, SELFMAG);
+	junk[EI_CLASS] = ELFCLASS64;
+	junk[EI_DATA] = ELFDATA2LSB;
+	junk[EI_VERSION] = EV_CURRENT;
+	ASSERT_TRUE(t, symbolize_blob(dir, 2, junk, sizeof(junk), &bad) >= 0);
+	ASSERT_EQ(t, bad, 0);
+cleanup:
+	if (made)
+		rmdir(dir);
+}
+
+/* Header fields set to hostile values: huge counts, offsets past the end. */
+static void test_hostile_headers(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
+	unsigned char *buf = NULL, *v = NULL;
+	size_t len = 0;
+	int made = mkdtemp(dir) != NULL, bad = 0, id = 0;
+
+	ASSERT_TRUE(t, made);
+	buf = read_all(FIXTURE, &len);
+	ASSERT_TRUE(t, buf && len > sizeof(Elf64_Ehdr));
+	v = malloc(len);
+	ASSERT_TRUE(t, v != NULL);
+	{
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+		const struct {
+			size_t off, size;
+			uint64_t value;
+		} edits[] = {
+			{offsetof(Elf64_Ehdr, e_shoff), 8, UINT64_MAX - 8},
+			{offsetof(Elf64_Ehdr, e_shoff), 8, len - 10},
+			{offsetof(Elf64_Ehdr, e_phoff), 8, UINT64_MAX / 2},
+			{offsetof(Elf64_Ehdr, e_shnum), 2, 0xffff},
+			{offsetof(Elf64_Ehdr, e_phnum), 2, 0xffff},
+			{offsetof(Elf64_Ehdr, e_shentsize), 2, 1},
+			{offsetof(Elf64_Ehdr, e_shstrndx), 2, 0xfffe},
+			{offsetof(Elf64_Ehdr, e_phentsize), 2, 0},
+		};
+
+		for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+			memcpy(v, buf, len);
+			memcpy(v + edits[i].off, &edits[i].value, edits[i].size);
+			ASSERT_TRUE(t, symbolize_blob(dir, id++, v, len, &bad) >= 0);
+		}
+		/* every section header: size and offset past the end of the file */
+		for (unsigned s = 1; s < eh->e_shnum && eh->e_shoff + (s + 1) * sizeof(Elf64_Shdr) <= len;
+		     s++) {
+			Elf64_Shdr *sh;
+
+			memcpy(v, buf, len);
+			sh = (Elf64_Shdr *)(v + eh->e_shoff + s * sizeof(Elf64_Shdr));
+			sh->sh_size = (s & 1) ? UINT64_MAX / 4 : len;
+			sh->sh_offset = (s & 2) ? len - 1 : sh->sh_offset;
+			ASSERT_TRUE(t, symbolize_blob(dir, id++, v, len, &bad) >= 0);
+		}
+	}
+	ASSERT_EQ(t, bad, 0);
+cleanup:
+	free(buf);
+	free(v);
+	if (made)
+		rmdir(dir);
+}
+
+/* Seeded random byte flips, most of them inside the debug sections. */
+static void test_mutations(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
+	unsigned char *buf = NULL, *v = NULL;
+	uint64_t seed = 0x243f6a8885a308d3ULL, dbg_lo = 0, dbg_hi = 0;
+	size_t len = 0;
+	int made = mkdtemp(dir) != NULL, bad = 0;
+
+	ASSERT_TRUE(t, made);
+	buf = read_all(FIXTURE, &len);
+	ASSERT_TRUE(t, buf && len > sizeof(Elf64_Ehdr));
+	v = malloc(len);
+	ASSERT_TRUE(t, v != NULL);
+	{
+		const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+
+		/* the span of the non-allocated sections: .debug_*, .symtab, .strtab */
+		for (unsigned s = 1; s < eh->e_shnum && eh->e_shoff + (s + 1) * sizeof(Elf64_Shdr) <= len;
+		     s++) {
+			const Elf64_Shdr *sh =
+				(const Elf64_Shdr *)(buf + eh->e_shoff + s * sizeof(Elf64_Shdr));
+
+			if (!(sh->sh_flags & SHF_ALLOC) && sh->sh_type == SHT_PROGBITS) {
+				if (!dbg_lo || sh->sh_offset < dbg_lo)
+					dbg_lo = sh->sh_offset;
+				if (sh->sh_offset + sh->sh_size > dbg_hi)
+					dbg_hi = sh->sh_offset + sh->sh_size;
+			}
+		}
+	}
+	ASSERT_TRUE(t, dbg_lo > 0 && dbg_hi > dbg_lo && dbg_hi <= len);
+	for (int i = 0; i < MUTATIONS; i++) {
+		int flips = 1 + (int)(rng_next(&seed) % 24);
+
+		memcpy(v, buf, len);
+		for (int k = 0; k < flips; k++) {
+			uint64_t r = rng_next(&seed), pos;
+
+			if (r % 8 == 0)
+				pos = r % 64; /* the ELF header */
+			else if (r % 8 == 1)
+				pos = r % len;
+			else
+				pos = dbg_lo + r % (dbg_hi - dbg_lo);
+			v[pos] = (r >> 32) & 1 ? (unsigned char)(r >> 40) : v[pos] ^ (1u << (r >> 48) % 8);
+		}
+		ASSERT_TRUE(t, symbolize_blob(dir, i, v, len, &bad) >= 0);
+	}
+	ASSERT_EQ(t, bad, 0);
+cleanup:
+	free(buf);
+	free(v);
+	if (made)
+		rmdir(dir);
+}
+
+static int perfmap_from(const char *text, struct perfmap **m)
+{
+	char path[] = "/tmp/bpfprof-perfmap.XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		return -EIO;
+	}
+	lseek(fd, 0, SEEK_SET);
+	ret = perfmap__load(fd, m);
+	close(fd);
+	return ret;
+}
+
+static void test_perfmap_parse(struct test_state *t)
+{
+	struct perfmap *m = NULL;
+	const char *text = "1000 100 first\n"
+			   "0x2000 0x10 LazyCompile:~foo /app/x.js:10:3\n"
+			   "garbage line\n"
+			   "3000\n"
+			   "3000 0 zero_size\n"
+			   "ffffffffffffffff 10 wraps\n"
+			   "12345678901234567890 10 too_long_number\n"
+			   "1080 20 later_overlap\n"
+			   "4000 10 \n";
+
+	ASSERT_EQ(t, perfmap_from(text, &m), 0);
+	ASSERT_EQ(t, perfmap__count(m), 3);
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x1000), "first");
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x1090), "later_overlap"); /* later line wins */
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x10a0), "first");
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x10ff), "first");
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x200f), "LazyCompile:~foo /app/x.js:10:3");
+	ASSERT_TRUE(t, perfmap__lookup(m, 0x2010) == NULL);
+	ASSERT_TRUE(t, perfmap__lookup(m, 0x0fff) == NULL);
+	ASSERT_TRUE(t, perfmap__lookup(m, 0x3000) == NULL);
+cleanup:
+	perfmap__free(m);
+}
+
+static void test_jit_lookup_rereads(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-jit.XXXXXX", path[128];
+	struct symbolizer_opts o = {.perfmap_dir = dir};
+	struct symbolizer *s = NULL;
+	struct symbolizer_stats st;
+	struct sym_result r;
+	int made = mkdtemp(dir) != NULL;
+	FILE *f = NULL;
+
+	ASSERT_TRUE(t, made);
+	snprintf(path, sizeof(path), "%s/perf-4242.map", dir);
+	f = fopen(path, "w");
+	ASSERT_TRUE(t, f != NULL);
+	fputs("7f0000001000 40 js_hot\n", f);
+	fclose(f);
+	f = NULL;
+	ASSERT_EQ(t, symbolizer__new(&o, &s), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000001010, &r), 0);
+	ASSERT_EQ(t, r.nframes, 1);
+	ASSERT_STREQ(t, r.frames[0].name, "js_hot");
+	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000002010, &r), 0);
+	ASSERT_EQ(t, r.nframes, 0);
+	/* the JIT appends a blob: the map is read again */
+	f = fopen(path, "a");
+	ASSERT_TRUE(t, f != NULL);
+	fputs("7f0000002000 40 _ZN2js6Interp3runEv\n", f);
+	fclose(f);
+	f = NULL;
+	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000002010, &r), 0);
+	ASSERT_EQ(t, r.nframes, 1);
+	ASSERT_STREQ(t, r.frames[0].name, "js::Interp::run()"); /* demangled */
+	ASSERT_EQ(t, symbolizer__jit(s, 4243, NULL, 0x7f0000002010, &r), -ENOENT);
+	symbolizer__stats(s, &st);
+	ASSERT_EQ(t, st.jit_hits, 2);
+	ASSERT_EQ(t, st.jit_misses, 2);
+cleanup:
+	if (f)
+		fclose(f);
+	symbolizer__free(s);
+	if (made) {
+		unlink(path);
+		rmdir(dir);
+	}
+}
+
+int main(void)
+{
+	RUN_TEST(&T, test_truncated);
+	RUN_TEST(&T, test_garbage);
+	RUN_TEST(&T, test_hostile_headers);
+	RUN_TEST(&T, test_mutations);
+	RUN_TEST(&T, test_perfmap_parse);
+	RUN_TEST(&T, test_jit_lookup_rereads);
+	return test__finish(&T);
+}
