@@ -68,6 +68,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		  char *err, size_t errlen)
 {
 	char *tmp = NULL;
+	struct stat st;
 	FILE *f = NULL;
 	int ret, fd;
 
@@ -75,6 +76,22 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		ret = write_stream(p, opts, stdout);
 		if (ret)
 			seterr(err, errlen, "write stdout: %s", strerror(-ret));
+		return ret;
+	}
+	/* Not a regular file (/dev/null, a FIFO, /dev/stdout): write in place;
+	 * renaming a temporary file over it would replace the device. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		f = fopen(path, "w");
+		if (!f) {
+			ret = -errno;
+			seterr(err, errlen, "open %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		ret = write_stream(p, opts, f);
+		if (fclose(f) && !ret)
+			ret = -errno;
+		if (ret)
+			seterr(err, errlen, "write %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)

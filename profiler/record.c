@@ -277,6 +277,29 @@ static void progress(const struct record *r, uint64_t elapsed, uint64_t samples)
 	fflush(stderr);
 }
 
+/* Fail before profiling, not after the whole run. Prints why. */
+static int output_dir_unwritable(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	const char *d = ".";
+	int ret;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		d = "/";
+	else if (slash) {
+		*slash = '\0';
+		d = dir;
+	}
+	ret = access(d, W_OK) ? -errno : 0;
+	if (ret)
+		fprintf(stderr, "bpfprof: cannot write %s: %s: %s\n", path, d, strerror(-ret));
+	free(dir);
+	return ret;
+}
+
 static int drain(struct record *r)
 {
 	int ret = collector__drain(r->coll, resolver__add, r->resolver);
@@ -333,6 +356,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 			missing);
 		return EXIT_USAGE;
 	}
+	if (r->o.output && strcmp(r->o.output, "-") && output_dir_unwritable(r->o.output))
+		return 1;
 	if (ncpus < 1)
 		ncpus = 1;
 	per_window = r->o.freq * (uint64_t)ncpus * DRAIN_INTERVAL_NS / 1000000000ULL;
