@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -280,10 +281,18 @@ static void progress(const struct record *r, uint64_t elapsed, uint64_t samples)
 /* Fail before profiling, not after the whole run. Prints why. */
 static int output_dir_unwritable(const char *path)
 {
-	char *dir = strdup(path), *slash;
+	char *dir, *slash;
 	const char *d = ".";
+	struct stat st;
 	int ret;
 
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) { /* /dev/null, a FIFO: written in place */
+		ret = access(path, W_OK) ? -errno : 0;
+		if (ret)
+			fprintf(stderr, "bpfprof: cannot write %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	dir = strdup(path);
 	if (!dir)
 		return -ENOMEM;
 	slash = strrchr(dir, '/');
