@@ -203,7 +203,7 @@ static void on_event(void *ctx, const struct pid_event *e)
 		proc_table__capture(r->procs, e->tgid);
 		break;
 	case PID_EVENT_EXIT:
-		proc_table__mark_exited(r->procs, e->tgid);
+		proc_table__mark_exited(r->procs, e->tgid, resolver__generation(r->resolver));
 		break;
 	}
 }
