@@ -13,7 +13,6 @@ struct sampler {
 	struct symbolizer *sym;
 	struct resolver *resolver;
 	uint32_t count_entries, stack_entries;
-	uint64_t last_drain_keys;
 };
 
 static uint64_t next_pow2(uint64_t v)
@@ -122,9 +121,6 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 int sampler__drain(struct sampler *s)
 {
 	int ret = collector__drain(s->coll, resolver__add, s->resolver);
-
-	if (ret >= 0)
-		s->last_drain_keys = (uint64_t)ret;
 	/* processes that exited before the previous drain have no samples left
 	 * in either buffer */
 	proc_table__reap(s->procs, resolver__generation(s->resolver));
@@ -151,6 +147,6 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	proc_table__stats(s->procs, &st->procs);
 	st->count_entries = s->count_entries;
 	st->stack_entries = s->stack_entries;
-	st->last_drain_keys = s->last_drain_keys;
+	collector__last_drain(s->coll, &st->last_drain_keys, &st->last_drain_stacks);
 	st->ncpus = collector__ncpus(s->coll);
 }

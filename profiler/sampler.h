@@ -56,7 +56,7 @@ struct sampler_stats {
 	struct symbolizer_stats symbolizer;
 	struct proc_table_stats procs;
 	uint32_t count_entries, stack_entries; /* map sizes per buffer */
-	uint64_t last_drain_keys;              /* distinct keys in the last drain */
+	uint64_t last_drain_keys, last_drain_stacks; /* map entries at the last drain */
 	int ncpus;
 };
 void sampler__stats(struct sampler *s, struct sampler_stats *st);
