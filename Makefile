@@ -2,7 +2,7 @@
 #
 #   make          build build/bpfprof (BPF object -> skeleton -> binary)
 #   make deps     install the Debian packages the build and tests need
-#   make run      deps + build + profile the whole machine for 10 s
+#   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
 #   make CC=clang builds with clang instead of gcc
 
@@ -58,7 +58,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(OUT)/bpfprof record -F 99 -d 10 -o $(OUT)/profile.folded
+	./$(OUT)/bpfprof serve --listen 127.0.0.1:7070 --data-dir $(OUT)/data
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -57,3 +57,22 @@ reported_cpu() { awk '/^calltree: cpu / { t += $3 } END { printf "%.2f\n", t }' 
 samples_match_cpu() {
 	awk -v n="$1" -v c="$2" -v hz="$3" 'BEGIN { want = c * hz; exit !(want > 0 && n >= 0.75 * want && n <= 1.25 * want + 5) }'
 }
+
+# free_port: a TCP port nobody listens on right now.
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 0
+}
+
+# wait_http URL SECONDS: poll until URL answers 200.
+wait_http() {
+	for _ in $(seq $(($2 * 10))); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
