@@ -6,7 +6,8 @@
  * pixels under the frames.
  *
  *   node check_page.js MODE FILE.html [ARGS...]
- *     flame FILE HOT SHARE OTHER  HOT is drawn with about SHARE % of the width,
+ *     flame FILE HOT SHARE OTHER [TOL]  HOT is drawn with SHARE % (+- TOL, default 1)
+ *                                 of the width,
  *                                 search marks it (and not OTHER) and shows
  *                                 SHARE, a click zooms, Reset and the
  *                                 icicle toggle work, the tooltip tells
@@ -67,14 +68,14 @@ async function open(browser, file) {
 	return { page, errors, requests, loadMs };
 }
 
-async function flame(browser, file, hot, share, other) {
+async function flame(browser, file, hot, share, other, tol) {
 	const { page, errors, requests } = await open(browser, file);
 	check('loads-without-errors', errors.length === 0, errors.join('; '));
 	check('no-network', requests.length === 0, 'requested ' + requests.join(', '));
 
 	const canvasW = await page.evaluate(() => document.querySelector('canvas.fg-canvas').clientWidth);
 	const h = await drawnNamed(page, hot);
-	check('hot-function-drawn', h && Math.abs(100 * h.w / canvasW - share) <= 2,
+	check('hot-function-drawn', h && Math.abs(100 * h.w / canvasW - share) <= tol + 0.5,
 		h ? `${hot} is ${(100 * h.w / canvasW).toFixed(1)}% wide, expected ${share}%` : `${hot} not drawn`);
 
 	/* tooltip: hover the hot frame */
@@ -93,7 +94,7 @@ async function flame(browser, file, hot, share, other) {
 	await page.keyboard.press('Enter');
 	const matched = await page.locator('.fg-matched').textContent();
 	const m = /Matched: ([\d.]+)%/.exec(matched);
-	check('search-share', m && Math.abs(+m[1] - share) <= 1,
+	check('search-share', m && Math.abs(+m[1] - share) <= tol,
 		`shows "${matched}", expected about ${share}%`);
 	const hd = await drawnNamed(page, hot), od = await drawnNamed(page, other);
 	const px = hd ? await pixel(page, hd) : [0, 0, 0];
@@ -115,7 +116,7 @@ async function flame(browser, file, hot, share, other) {
 	await page.click('button.fg-reset');
 	const back = await drawnNamed(page, hot);
 	check('reset', await page.evaluate(() => window.flamegraph.focus()) === 'all' && back &&
-		Math.abs(100 * back.w / canvasW - share) <= 2, 'reset did not restore the full view');
+		Math.abs(100 * back.w / canvasW - share) <= tol + 0.5, 'reset did not restore the full view');
 
 	/* icicle: the root moves from the bottom to the top */
 	const rootBefore = await drawnNamed(page, 'all');
@@ -194,7 +195,7 @@ async function main() {
 			viewport: { width: 1200, height: 900 },
 			timeout: 60000,
 		});
-		if (mode === 'flame') await flame(browser, file, args[0], +args[1], args[2]);
+		if (mode === 'flame') await flame(browser, file, args[0], +args[1], args[2], +(args[3] || 1));
 		else if (mode === 'diff') await diff(browser, file, args[0], args[1]);
 		else if (mode === 'big') await big(browser, file, +args[0]);
 		else throw new Error('unknown mode ' + mode);
