@@ -9,6 +9,7 @@
 #include "hmap.h"
 #include "output.h"
 #include "folded.h"
+#include "web_assets.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -517,6 +518,34 @@ static const char fallback_page[] =
 	"<li><a href=\"/metrics\">/metrics</a>"
 	"<li>/debug/pprof/profile?seconds=30</ul>\n";
 
+static const char *content_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && !strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	if (dot && !strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (dot && !strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	return "application/octet-stream";
+}
+
+/* An embedded web/ file, served from the binary's own memory. */
+static int serve_asset(const char *name, struct http_response *resp)
+{
+	const struct web_asset *a = web_assets__find(name);
+
+	if (!a)
+		return -ENOENT;
+	resp->status = 200;
+	resp->content_type = content_type(name);
+	resp->body = (char *)a->data;
+	resp->len = a->len;
+	resp->free_body = 0;
+	return 0;
+}
+
 void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
@@ -537,10 +566,15 @@ void agent__handle(void *ctx, const struct http_request *req, struct http_respon
 	} else if (!strcmp(path, "/debug/pprof/profile")) {
 		handle_pprof(a, req, resp);
 	} else if (!strcmp(path, "/")) {
-		resp->status = 200;
-		resp->content_type = "text/html; charset=utf-8";
-		resp->body = (char *)fallback_page;
-		resp->len = sizeof(fallback_page) - 1;
+		if (serve_asset("agent.html", resp)) { /* a build without the UI page */
+			resp->status = 200;
+			resp->content_type = "text/html; charset=utf-8";
+			resp->body = (char *)fallback_page;
+			resp->len = sizeof(fallback_page) - 1;
+		}
+	} else if (!strncmp(path, "/ui/", 4) && !strchr(path + 4, '/')) {
+		if (serve_asset(path + 4, resp))
+			http__text(resp, 404, "not found: %s\n", path);
 	} else {
 		http__text(resp, 404, "not found: %s\n", path);
 	}
