@@ -34,10 +34,16 @@ struct seg {
 	uint32_t scope;
 };
 
+/* A line row while a unit is read; split into two arrays afterwards. */
 struct row {
 	uint64_t addr;
-	const char *file; /* NULL marks the end of a sequence */
+	uint32_t file; /* index into the unit's file table; NONE ends a sequence */
 	uint32_t line;
+};
+
+/* The searched part (row_addr) is kept apart so a search touches few lines. */
+struct row_val {
+	uint32_t file, line;
 };
 
 struct cu {
@@ -45,8 +51,10 @@ struct cu {
 	int state; /* 0 not read, 1 read, -1 unreadable */
 	struct scope *scopes;
 	struct seg *segs;
-	struct row *rows;
-	size_t nscopes, nsegs, nrows;
+	uint64_t *row_addr;
+	struct row_val *row_val;
+	Dwarf_Files *files;
+	size_t nscopes, nsegs, nrows, nfiles;
 };
 
 struct cu_range {
@@ -123,7 +131,7 @@ static int row_cmp(const void *a, const void *b)
 	if (x->addr != y->addr)
 		return (x->addr > y->addr) - (x->addr < y->addr);
 	/* an end of sequence before a row starting at the same address */
-	return (x->file != NULL) - (y->file != NULL);
+	return (x->file != NONE) - (y->file != NONE);
 }
 
 int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t errlen)
@@ -202,10 +210,12 @@ static void cu_clear(struct cu *c)
 {
 	free(c->scopes);
 	free(c->segs);
-	free(c->rows);
+	free(c->row_addr);
+	free(c->row_val);
 	c->scopes = NULL;
 	c->segs = NULL;
-	c->rows = NULL;
+	c->row_addr = NULL;
+	c->row_val = NULL;
 	c->nscopes = c->nsegs = c->nrows = 0;
 }
 
@@ -227,61 +237,70 @@ void dwarf_index__free(struct dwarf_index *x)
 static int read_lines(struct cu *c, size_t *memory)
 {
 	Dwarf_Lines *lines;
-	size_t n, cap = 0, sorted = 1;
+	struct row *rows = NULL;
+	size_t n, nrows = 0, sorted = 1;
 
 	if (dwarf_getsrclines(&c->die, &lines, &n) || n == 0)
 		return 0; /* a unit without lines still has functions */
+	if (dwarf_getsrcfiles(&c->die, &c->files, &c->nfiles))
+		return 0;
 	if (n > DWARF_INDEX_MAX_ROWS)
 		n = DWARF_INDEX_MAX_ROWS;
-	c->rows = malloc(n * sizeof(*c->rows));
-	if (!c->rows)
+	rows = malloc(n * sizeof(*rows));
+	if (!rows)
 		return -ENOMEM;
-	cap = n;
 	for (size_t i = 0; i < n; i++) {
 		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Files *files;
 		Dwarf_Addr addr;
+		size_t idx = NONE;
 		bool end = false;
 		int line = 0;
 		struct row *r;
 
 		if (!l || dwarf_lineaddr(l, &addr) || dwarf_lineendsequence(l, &end))
 			continue;
-		r = &c->rows[c->nrows];
+		if (!end && (dwarf_line_file(l, &files, &idx) || files != c->files ||
+			     idx >= c->nfiles))
+			continue;
+		r = &rows[nrows];
 		r->addr = addr;
-		r->file = end ? NULL : dwarf_linesrc(l, NULL, NULL);
-		if (!end && !r->file)
-			r->file = "??";
+		r->file = end ? NONE : (uint32_t)idx;
 		if (!end)
 			dwarf_lineno(l, &line);
 		r->line = line > 0 ? (uint32_t)line : 0;
-		if (c->nrows) {
-			struct row *prev = &c->rows[c->nrows - 1];
+		if (nrows) {
+			struct row *prev = &rows[nrows - 1];
 
 			/* a row only changing the column (or a view) adds nothing for us */
-			if (prev->file && r->file == prev->file && r->line == prev->line &&
+			if (prev->file != NONE && r->file == prev->file && r->line == prev->line &&
 			    r->addr >= prev->addr)
 				continue;
 			/* same address: the later row wins, as in libdw's search */
-			if (prev->file && r->file && r->addr == prev->addr) {
+			if (prev->file != NONE && r->file != NONE && r->addr == prev->addr) {
 				*prev = *r;
 				continue;
 			}
 			if (row_cmp(prev, r) > 0)
 				sorted = 0;
 		}
-		c->nrows++;
+		nrows++;
 	}
 	if (!sorted) /* libdw sorts; a hostile file must not break the search */
-		qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
-	if (c->nrows && c->nrows < cap) {
-		struct row *r = realloc(c->rows, c->nrows * sizeof(*r));
-
-		if (r) {
-			c->rows = r;
-			cap = c->nrows;
-		}
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
+	c->row_addr = malloc((nrows ? nrows : 1) * sizeof(*c->row_addr));
+	c->row_val = malloc((nrows ? nrows : 1) * sizeof(*c->row_val));
+	if (!c->row_addr || !c->row_val) {
+		free(rows);
+		return -ENOMEM;
 	}
-	*memory += cap * sizeof(*c->rows);
+	for (size_t i = 0; i < nrows; i++) {
+		c->row_addr[i] = rows[i].addr;
+		c->row_val[i] = (struct row_val){rows[i].file, rows[i].line};
+	}
+	c->nrows = nrows;
+	free(rows);
+	*memory += nrows * (sizeof(*c->row_addr) + sizeof(*c->row_val));
 	return 0;
 }
 
@@ -511,21 +530,21 @@ static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
 	return NULL;
 }
 
-static const struct row *find_row(const struct cu *c, uint64_t addr)
+static const struct row_val *find_row(const struct cu *c, uint64_t addr)
 {
 	size_t lo = 0, hi = c->nrows;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (c->rows[mid].addr <= addr)
+		if (c->row_addr[mid] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0 || !c->rows[lo - 1].file)
+	if (lo == 0 || c->row_val[lo - 1].file == NONE)
 		return NULL;
-	return &c->rows[lo - 1];
+	return &c->row_val[lo - 1];
 }
 
 static uint32_t find_scope(const struct cu *c, uint64_t addr)
@@ -547,7 +566,7 @@ int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_fram
 			int max)
 {
 	struct cu *c = find_cu(x, vaddr);
-	const struct row *row;
+	const struct row_val *row;
 	uint32_t s;
 	int n = 0;
 
@@ -563,7 +582,7 @@ int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_fram
 		return 0;
 	frames[0] = (struct dwarf_frame){
 		.name = s != NONE ? c->scopes[s].name : NULL,
-		.file = row ? row->file : NULL,
+		.file = row ? dwarf_filesrc(c->files, row->file, NULL, NULL) : NULL,
 		.line = row ? row->line : 0,
 		.inlined = s != NONE && c->scopes[s].parent != NONE,
 	};

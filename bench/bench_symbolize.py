@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""bench_symbolize.py - bpfprof symbolize against addr2line, eu-addr2line and
+llvm-symbolizer on the same addresses of a binary with a large DWARF.
+
+    bench/bench_symbolize.py [--addrs N] [--files F] [--bpfprof PATH]
+
+Generates bench sources (bench/gen_big.py) and builds them once into
+build/bench/big, picks N random code addresses (fixed seed) inside its
+functions, runs every tool once on the same list (addresses on stdin, output
+to a file, file cache warm for all), and prints addresses per second, our
+speed-up over each tool, and how often our (function, file, line, inline
+chain) answer differs from eu-addr2line's.
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "build", "bench")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, **kw)
+
+
+def build(nfiles):
+    src = os.path.join(OUT, "src%d" % nfiles)
+    exe = os.path.join(OUT, "big%d" % nfiles)
+    if os.path.exists(exe):
+        return exe
+    os.makedirs(OUT, exist_ok=True)
+    sh("python3 %s/bench/gen_big.py %s %d 160" % (ROOT, src, nfiles))
+    print("building %s (%d files, takes a minute or two)..." % (exe, nfiles), file=sys.stderr)
+    sh("cd %s && ls *.c | xargs -P%d -n4 gcc -O2 -g -c" % (src, os.cpu_count() or 2))
+    sh("cd %s && gcc -O2 -g *.o -o %s.tmp && mv %s.tmp %s" % (src, exe, exe, exe))
+    return exe
+
+
+def debug_bytes(exe):
+    out = subprocess.run(["readelf", "-S", "-W", exe], capture_output=True, text=True).stdout
+    total = 0
+    for line in out.splitlines():
+        parts = line.replace("[ ", "[").split()
+        if len(parts) > 5 and parts[1].startswith(".debug_"):
+            total += int(parts[5], 16)
+    return total
+
+
+def pick(exe, n, path):
+    out = subprocess.run(["nm", "-S", "--defined-only", exe], capture_output=True,
+                         text=True).stdout
+    syms = []
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) == 4 and p[2] in ("t", "T") and int(p[1], 16) > 0:
+            syms.append((int(p[0], 16), int(p[1], 16)))
+    rng = random.Random(12345)
+    with open(path, "w") as f:
+        for _ in range(n):
+            start, size = rng.choice(syms)
+            f.write("0x%x\n" % (start + rng.randrange(size)))
+
+
+def run(name, argv, addrs, out):
+    with open(addrs) as fin, open(out, "w") as fout:
+        t = time.monotonic()
+        subprocess.run(argv, stdin=fin, stdout=fout, check=True)
+        return time.monotonic() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--addrs", type=int, default=100000)
+    ap.add_argument("--files", type=int, default=44)
+    ap.add_argument("--bpfprof", default=os.path.join(ROOT, "build", "bpfprof"))
+    a = ap.parse_args()
+
+    exe = build(a.files)
+    addrs = os.path.join(OUT, "addrs.txt")
+    pick(exe, a.addrs, addrs)
+    sh("cat %s > /dev/null" % exe)  # warm the page cache for everyone
+    tools = [
+        ("bpfprof symbolize", [a.bpfprof, "symbolize", "-a", "-e", exe]),
+        ("addr2line -f -i -C", ["addr2line", "-a", "-f", "-i", "-C", "-e", exe]),
+        ("eu-addr2line -f -i -C", ["eu-addr2line", "-a", "-f", "-i", "-C", "-e", exe]),
+        ("llvm-symbolizer", ["llvm-symbolizer", "--obj=" + exe, "--inlining",
+                             "--functions=linkage", "--demangle", "--print-address"]),
+    ]
+    print("binary: %s, %.1f MB of DWARF, %d addresses" %
+          (os.path.relpath(exe, ROOT), debug_bytes(exe) / 1e6, a.addrs))
+    print("%-24s %9s %12s %10s" % ("tool", "seconds", "addrs/s", "ours is"))
+    times = {}
+    for name, argv in tools:
+        out = os.path.join(OUT, name.split()[0] + ".out")
+        times[name] = run(name, argv, addrs, out)
+    ours = times[tools[0][0]]
+    for name, _ in tools:
+        t = times[name]
+        print("%-24s %9.3f %12.0f %9.1fx" % (name, t, a.addrs / t, t / ours))
+    cmp = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare.py"), addrs,
+                          os.path.join(OUT, "bpfprof.out"),
+                          os.path.join(OUT, "eu-addr2line.out")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    n, nd = int(cmp[0]), int(cmp[1])
+    kinds = cmp[2] if len(cmp) > 2 else "none"
+    print("differs from eu-addr2line: %d of %d distinct addresses (%.2f %%); by kind: %s" %
+          (nd, n, 100.0 * nd / max(n, 1), kinds))
+
+
+main()
