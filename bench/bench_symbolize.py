@@ -6,9 +6,10 @@ llvm-symbolizer on the same addresses of a binary with a large DWARF.
 
 Generates bench sources (bench/gen_big.py) and builds them once into
 build/bench/big, picks N random code addresses (fixed seed) inside its
-functions, runs every tool once on the same list (addresses on stdin, output
-to a file, file cache warm for all), and prints addresses per second, our
-speed-up over each tool, and how often our (function, file, line, inline
+functions, runs every tool on the same list (addresses on stdin, output to a
+file, file cache warm for all; best of --runs, eu-addr2line once as it is
+slow), and prints wall and CPU time, addresses per second, how many times
+longer each tool takes than ours, and how often our (function, file, line, inline
 chain) answer differs from eu-addr2line's.
 """
 import argparse
@@ -64,17 +65,23 @@ def pick(exe, n, path):
             f.write("0x%x\n" % (start + rng.randrange(size)))
 
 
-def run(name, argv, addrs, out):
+def run(argv, addrs, out):
+    """One run: (wall seconds, CPU seconds user+sys) of the tool alone."""
     with open(addrs) as fin, open(out, "w") as fout:
         t = time.monotonic()
-        subprocess.run(argv, stdin=fin, stdout=fout, check=True)
-        return time.monotonic() - t
+        p = subprocess.Popen(argv, stdin=fin, stdout=fout)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t
+    if status != 0:
+        sys.exit("%s failed (status %d)" % (argv[0], status))
+    return wall, ru.ru_utime + ru.ru_stime
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addrs", type=int, default=100000)
     ap.add_argument("--files", type=int, default=44)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--bpfprof", default=os.path.join(ROOT, "build", "bpfprof"))
     a = ap.parse_args()
 
@@ -91,15 +98,19 @@ def main():
     ]
     print("binary: %s, %.1f MB of DWARF, %d addresses" %
           (os.path.relpath(exe, ROOT), debug_bytes(exe) / 1e6, a.addrs))
-    print("%-24s %9s %12s %10s" % ("tool", "seconds", "addrs/s", "ours is"))
-    times = {}
+    print("best of %d runs (eu-addr2line: 1); CPU = user + sys of the tool" % a.runs)
+    print("%-24s %8s %8s %12s %9s %9s" %
+          ("tool", "wall s", "CPU s", "addrs/s", "ours/wall", "ours/CPU"))
+    res = {}
     for name, argv in tools:
         out = os.path.join(OUT, name.split()[0] + ".out")
-        times[name] = run(name, argv, addrs, out)
-    ours = times[tools[0][0]]
+        runs = 1 if name.startswith("eu-") else a.runs
+        res[name] = min(run(argv, addrs, out) for _ in range(runs))
+    ours = res[tools[0][0]]
     for name, _ in tools:
-        t = times[name]
-        print("%-24s %9.3f %12.0f %9.1fx" % (name, t, a.addrs / t, t / ours))
+        wall, cpu = res[name]
+        print("%-24s %8.3f %8.3f %12.0f %8.1fx %8.1fx" %
+              (name, wall, cpu, a.addrs / wall, wall / ours[0], cpu / ours[1]))
     cmp = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare.py"), addrs,
                           os.path.join(OUT, "bpfprof.out"),
                           os.path.join(OUT, "eu-addr2line.out")],

@@ -50,38 +50,68 @@ struct target {
 	uint64_t unresolved;
 };
 
+/* Hex with an optional 0x, surrounded by blanks. 0 or -EINVAL. */
 static int parse_addr(const char *s, uint64_t *v)
 {
-	char *end;
+	uint64_t r = 0;
+	int digits = 0;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (!*s)
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (;; s++, digits++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			d = (unsigned)((*s | 0x20) - 'a' + 10);
+		else
+			break;
+		if (digits >= 16)
+			return -EINVAL;
+		r = r << 4 | d;
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (!digits || *s)
 		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 16);
-	if (errno || end == s)
-		return -EINVAL;
-	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-		end++;
-	return *end ? -EINVAL : 0;
+	*v = r;
+	return 0;
+}
+
+/* "file:line\n" without printf: this runs once per frame. */
+static void print_loc(const char *file, uint32_t line, FILE *out)
+{
+	char num[16];
+	int n = sizeof(num);
+
+	fputs_unlocked(file, out);
+	num[--n] = '\n';
+	do {
+		num[--n] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line && n > 1);
+	num[--n] = ':';
+	fwrite_unlocked(num + n, 1, sizeof(num) - (size_t)n, out);
 }
 
 static void print_result(const struct sym_result *res, FILE *out)
 {
 	if (res->nframes == 0) {
-		fputs("??\n??:0\n", out);
+		fputs_unlocked("??\n??:0\n", out);
 		return;
 	}
 	for (int i = 0; i < res->nframes; i++) {
 		const struct sym_frame *f = &res->frames[i];
 
-		fputs(f->name ? f->name : "??", out);
-		fputc('\n', out);
+		fputs_unlocked(f->name ? f->name : "??", out);
+		fputc_unlocked('\n', out);
 		if (f->file)
-			fprintf(out, "%s:%u\n", f->file, f->line);
+			print_loc(f->file, f->line, out);
 		else
-			fputs("??:0\n", out);
+			fputs_unlocked("??:0\n", out);
 	}
 }
 
@@ -96,8 +126,17 @@ static void symbolize_one(struct target *t, uint64_t addr, FILE *out)
 		symbolizer__user_vaddr(t->sym, &t->file, addr, &res);
 	if (!res.nframes)
 		t->unresolved++;
-	if (t->print_addr)
-		fprintf(out, "0x%016llx\n", (unsigned long long)addr);
+	if (t->print_addr) {
+		static const char hex[] = "0123456789abcdef";
+		char buf[20];
+
+		buf[0] = '0';
+		buf[1] = 'x';
+		for (int i = 0; i < 16; i++)
+			buf[2 + i] = hex[(addr >> (60 - 4 * i)) & 15];
+		buf[18] = '\n';
+		fwrite_unlocked(buf, 1, 19, out);
+	}
 	print_result(&res, out);
 }
 
@@ -122,7 +161,7 @@ int symbolize__main(int argc, char **argv)
 	size_t cap = 0;
 	long pid = -1;
 	int c, ret = 1, stats = 0;
-	static char obuf[1 << 16];
+	static char obuf[1 << 18];
 
 	while ((c = getopt_long(argc, argv, "e:p:ash", long_opts, NULL)) != -1) {
 		switch (c) {

@@ -530,21 +530,30 @@ static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
 	return NULL;
 }
 
+/* Index of the last element <= key in a sorted array, or n when none.
+ * Branch-free: the loads of the next step do not wait on a misprediction. */
+static size_t last_le(const uint64_t *a, size_t n, uint64_t key)
+{
+	const uint64_t *base = a;
+
+	if (!n || a[0] > key)
+		return n;
+	while (n > 1) {
+		size_t half = n / 2;
+
+		base = base[half] <= key ? base + half : base;
+		n -= half;
+	}
+	return (size_t)(base - a);
+}
+
 static const struct row_val *find_row(const struct cu *c, uint64_t addr)
 {
-	size_t lo = 0, hi = c->nrows;
+	size_t i = last_le(c->row_addr, c->nrows, addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->row_addr[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || c->row_val[lo - 1].file == NONE)
+	if (i == c->nrows || c->row_val[i].file == NONE)
 		return NULL;
-	return &c->row_val[lo - 1];
+	return &c->row_val[i];
 }
 
 static uint32_t find_scope(const struct cu *c, uint64_t addr)
