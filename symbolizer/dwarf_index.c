@@ -54,6 +54,8 @@ struct cu {
 	uint64_t *row_addr;
 	struct row_val *row_val;
 	Dwarf_Files *files;
+	const char **paths; /* file names as addr2line prints them, by file index */
+	char *path_arena;   /* the names that had to be joined with the unit's folder */
 	size_t nscopes, nsegs, nrows, nfiles;
 };
 
@@ -212,6 +214,11 @@ static void cu_clear(struct cu *c)
 	free(c->segs);
 	free(c->row_addr);
 	free(c->row_val);
+	free(c->paths);
+	free(c->path_arena);
+	c->paths = NULL;
+	c->path_arena = NULL;
+	c->nfiles = 0;
 	c->scopes = NULL;
 	c->segs = NULL;
 	c->row_addr = NULL;
@@ -234,6 +241,54 @@ void dwarf_index__free(struct dwarf_index *x)
 	free(x);
 }
 
+/*
+ * File names of the unit: libdw joins a relative name with its directory
+ * entry but leaves it relative when the unit's folder itself is relative
+ * (-fdebug-prefix-map builds, as Debian's); addr2line and eu-addr2line then
+ * put DW_AT_comp_dir in front. Do the same, so names compare equal.
+ */
+static int read_paths(struct cu *c, size_t *memory)
+{
+	Dwarf_Attribute a;
+	const char *comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
+	size_t comp_len = comp ? strnlen(comp, 4096) : 0, need = 0, off = 0;
+
+	if (dwarf_getsrcfiles(&c->die, &c->files, &c->nfiles))
+		return -ENOENT;
+	if (c->nfiles > DWARF_INDEX_MAX_ROWS)
+		c->nfiles = DWARF_INDEX_MAX_ROWS;
+	c->paths = calloc(c->nfiles ? c->nfiles : 1, sizeof(*c->paths));
+	if (!c->paths)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		const char *f = dwarf_filesrc(c->files, i, NULL, NULL);
+
+		c->paths[i] = f;
+		if (f && f[0] != '/' && comp_len)
+			need += comp_len + 1 + strnlen(f, 4096) + 1;
+	}
+	if (need) {
+		c->path_arena = malloc(need);
+		if (!c->path_arena)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->nfiles; i++) {
+			const char *f = c->paths[i];
+			int n;
+
+			if (!f || f[0] == '/')
+				continue;
+			n = snprintf(c->path_arena + off, need - off, "%.*s/%.4096s", (int)comp_len,
+				     comp, f);
+			if (n < 0 || (size_t)n >= need - off)
+				break;
+			c->paths[i] = c->path_arena + off;
+			off += (size_t)n + 1;
+		}
+	}
+	*memory += c->nfiles * sizeof(*c->paths) + need;
+	return 0;
+}
+
 static int read_lines(struct cu *c, size_t *memory)
 {
 	Dwarf_Lines *lines;
@@ -242,7 +297,7 @@ static int read_lines(struct cu *c, size_t *memory)
 
 	if (dwarf_getsrclines(&c->die, &lines, &n) || n == 0)
 		return 0; /* a unit without lines still has functions */
-	if (dwarf_getsrcfiles(&c->die, &c->files, &c->nfiles))
+	if (!c->paths)
 		return 0;
 	if (n > DWARF_INDEX_MAX_ROWS)
 		n = DWARF_INDEX_MAX_ROWS;
@@ -319,8 +374,6 @@ struct walk {
 	struct cu *c;
 	struct range *ranges;
 	size_t nranges, rcap, scap;
-	Dwarf_Files *files;
-	size_t nfiles;
 };
 
 /* Add a scope for a function or inlined call with code; NONE when it has none. */
@@ -355,9 +408,9 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 		Dwarf_Attribute a;
 		Dwarf_Word v;
 
-		if (dwarf_attr(d, DW_AT_call_file, &a) && !dwarf_formudata(&a, &v) && w->files &&
-		    v < w->nfiles)
-			s->call_file = dwarf_filesrc(w->files, v, NULL, NULL);
+		if (dwarf_attr(d, DW_AT_call_file, &a) && !dwarf_formudata(&a, &v) &&
+		    w->c->paths && v < w->c->nfiles)
+			s->call_file = w->c->paths[v];
 		if (dwarf_attr(d, DW_AT_call_line, &a) && !dwarf_formudata(&a, &v) &&
 		    v <= UINT32_MAX)
 			s->call_line = (uint32_t)v;
@@ -490,11 +543,13 @@ static int read_cu(struct dwarf_index *x, struct cu *c)
 	int ret;
 
 	c->state = -1;
+	if (read_paths(c, &memory) == -ENOMEM) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
 	ret = read_lines(c, &memory);
 	if (ret)
 		goto cleanup;
-	if (dwarf_getsrcfiles(&c->die, &w.files, &w.nfiles))
-		w.files = NULL;
 	ret = walk_dies(&w);
 	if (ret && ret != -E2BIG)
 		goto cleanup;
@@ -591,7 +646,7 @@ int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_fram
 		return 0;
 	frames[0] = (struct dwarf_frame){
 		.name = s != NONE ? c->scopes[s].name : NULL,
-		.file = row ? dwarf_filesrc(c->files, row->file, NULL, NULL) : NULL,
+		.file = row ? c->paths[row->file] : NULL,
 		.line = row ? row->line : 0,
 		.inlined = s != NONE && c->scopes[s].parent != NONE,
 	};
