@@ -53,6 +53,9 @@ def debug_bytes(exe):
 def pick(exe, n, path):
     out = subprocess.run(["nm", "-S", "--defined-only", exe], capture_output=True,
                          text=True).stdout
+    if not out.strip():  # stripped: the dynamic symbols
+        out = subprocess.run(["nm", "-D", "-S", "--defined-only", exe], capture_output=True,
+                             text=True).stdout
     syms = []
     for line in out.splitlines():
         p = line.split()
@@ -82,11 +85,14 @@ def main():
     ap.add_argument("--addrs", type=int, default=100000)
     ap.add_argument("--files", type=int, default=44)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--exe", help="use this binary instead of the generated one")
     ap.add_argument("--bpfprof", default=os.path.join(ROOT, "build", "bpfprof"))
     a = ap.parse_args()
 
-    exe = build(a.files)
-    addrs = os.path.join(OUT, "addrs.txt")
+    exe = a.exe or build(a.files)
+    work = os.path.join(OUT, "run-" + os.path.basename(exe))
+    os.makedirs(work, exist_ok=True)
+    addrs = os.path.join(work, "addrs.txt")
     pick(exe, a.addrs, addrs)
     sh("cat %s > /dev/null" % exe)  # warm the page cache for everyone
     tools = [
@@ -97,13 +103,13 @@ def main():
                              "--functions=linkage", "--demangle", "--print-address"]),
     ]
     print("binary: %s, %.1f MB of DWARF, %d addresses" %
-          (os.path.relpath(exe, ROOT), debug_bytes(exe) / 1e6, a.addrs))
+          (os.path.relpath(exe, ROOT) if not a.exe else exe, debug_bytes(exe) / 1e6, a.addrs))
     print("best of %d runs (eu-addr2line: 1); CPU = user + sys of the tool" % a.runs)
     print("%-24s %8s %8s %12s %9s %9s" %
           ("tool", "wall s", "CPU s", "addrs/s", "ours/wall", "ours/CPU"))
     res = {}
     for name, argv in tools:
-        out = os.path.join(OUT, name.split()[0] + ".out")
+        out = os.path.join(work, name.split()[0] + ".out")
         runs = 1 if name.startswith("eu-") else a.runs
         res[name] = min(run(argv, addrs, out) for _ in range(runs))
     ours = res[tools[0][0]]
@@ -112,8 +118,8 @@ def main():
         print("%-24s %8.3f %8.3f %12.0f %8.1fx %8.1fx" %
               (name, wall, cpu, a.addrs / wall, wall / ours[0], cpu / ours[1]))
     cmp = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare.py"), addrs,
-                          os.path.join(OUT, "bpfprof.out"),
-                          os.path.join(OUT, "eu-addr2line.out")],
+                          os.path.join(work, "bpfprof.out"),
+                          os.path.join(work, "eu-addr2line.out")],
                          capture_output=True, text=True, check=True).stdout.split()
     n, nd = int(cmp[0]), int(cmp[1])
     kinds = cmp[2] if len(cmp) > 2 else "none"

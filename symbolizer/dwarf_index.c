@@ -505,7 +505,7 @@ static int emit(struct cu *c, size_t *cap, uint64_t lo, uint32_t scope)
  */
 static int flatten(struct walk *w, size_t *memory)
 {
-	struct range stack[DWARF_INDEX_MAX_DEPTH];
+	struct range stack[DWARF_INDEX_MAX_DEPTH] = {{0}};
 	size_t cap = 0;
 	int sp = 0;
 
