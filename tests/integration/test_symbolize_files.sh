@@ -130,6 +130,23 @@ else
 	skip debuginfod "debuginfod not installed"
 fi
 
+# valgrind on the parsers: a good file, a split one, a library, a truncated one
+# (a stripped copy of bpfprof: valgrind cannot read every compiler's DWARF)
+if command -v valgrind >/dev/null; then
+	strip -o "$TMP/bpfprof.stripped" "$BPFPROF"
+	head -c 9000 "$TMP/pie" > "$TMP/trunc"
+	vg_fail=""
+	for f in pie bidprog libsym.so trunc; do
+		valgrind -q --error-exitcode=9 --leak-check=full "$TMP/bpfprof.stripped" symbolize \
+			--debug-root "$TMP/bidroot" -e "$TMP/$f" < "$TMP/pie.addrs" > /dev/null \
+			2> "$TMP/vg-$f.log" || vg_fail="$vg_fail $f"
+	done
+	[ -z "$vg_fail" ] && pass valgrind_clean ||
+		fail valgrind_clean "errors on$vg_fail: $(head -c 800 "$TMP/vg-${vg_fail##* }.log")"
+else
+	skip valgrind_clean "valgrind not installed"
+fi
+
 # bad input lines give ??, never stop the stream
 out=$(printf 'zz\n%s\n' "$addr" | "$BPFPROF" symbolize -e "$TMP/pie" | head -3 | tr '\n' '|')
 [ "$out" = "??|??:0|helper|" ] && pass bad_address_line || fail bad_address_line "got $out"
