@@ -102,8 +102,11 @@ def main():
         ("llvm-symbolizer", ["llvm-symbolizer", "--obj=" + exe, "--inlining",
                              "--functions=linkage", "--demangle", "--print-address"]),
     ]
-    print("binary: %s, %.1f MB of DWARF, %d addresses" %
-          (os.path.relpath(exe, ROOT) if not a.exe else exe, debug_bytes(exe) / 1e6, a.addrs))
+    dbg = debug_bytes(exe)
+    print("binary: %s, %s, %d addresses" %
+          (os.path.relpath(exe, ROOT) if not a.exe else exe,
+           "%.1f MB of DWARF" % (dbg / 1e6) if dbg else "DWARF in a separate debug file",
+           a.addrs))
     print("best of %d runs (eu-addr2line: 1); CPU = user + sys of the tool" % a.runs)
     print("%-24s %8s %8s %12s %9s %9s" %
           ("tool", "wall s", "CPU s", "addrs/s", "ours/wall", "ours/CPU"))

@@ -30,6 +30,7 @@ def parse(path):
             continue
         func = l.split(" inlined at ")[0]
         loc = lines[i + 1] if i + 1 < len(lines) else "??:0"
+        loc = loc.split(" (discriminator ")[0]  # binutils addr2line adds it
         parts = loc.split(":")
         # file:line or file:line:column
         if len(parts) >= 3 and parts[-1].isdigit() and parts[-2].isdigit():
@@ -58,7 +59,7 @@ def main():
             continue
         ndiff += 1
         if len(o) != len(e):
-            kind = "inline depth"
+            kind = "inline_depth"
         elif [x[0] for x in o] != [x[0] for x in e]:
             kind = "function"
         elif [x[1] for x in o] != [x[1] for x in e]:
