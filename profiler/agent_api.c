@@ -488,6 +488,9 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	fprintf(f, "bpfprof_frames_unresolved_total %" PRIu64 "\n", s.resolver.unresolved_frames);
 	metric(f, "bpfprof_processes_tracked", "gauge", "Processes whose mappings are held.");
 	fprintf(f, "bpfprof_processes_tracked %zu\n", s.procs.procs);
+	metric(f, "bpfprof_processes_exited_pending", "gauge",
+	       "Of the tracked processes, those exited and kept until their samples are stored.");
+	fprintf(f, "bpfprof_processes_exited_pending %zu\n", s.procs.exited);
 	metric(f, "bpfprof_windows_written_total", "counter", "History windows closed.");
 	fprintf(f, "bpfprof_windows_written_total %" PRIu64 "\n", windows);
 	metric(f, "bpfprof_window_write_errors_total", "counter", "Windows that could not be stored.");
