@@ -155,4 +155,5 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	st->stack_entries = s->stack_entries;
 	collector__last_drain(s->coll, &st->last_drain_keys, &st->last_drain_stacks);
 	st->ncpus = collector__ncpus(s->coll);
+	collector__bpf_stats(s->coll, &st->bpf_run_ns, &st->bpf_runs);
 }
