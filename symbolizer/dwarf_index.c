@@ -7,6 +7,7 @@
  * lookup that lands in it. Every count read from the file is bounded.
  */
 #include "dwarf_index.h"
+#include "hmap.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -19,6 +20,15 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+/*
+ * libdw keeps what it parsed for every unit (line tables, abbreviations)
+ * until dwarf_end. Our tables hold copies of all strings, so after this many
+ * units are read the libdw handle is replaced by a fresh one: memory is ours
+ * and counted, not libdw's and growing.
+ */
+#define RECYCLE_EVERY 32
+/* Longest name or path kept; longer ones are cut. */
+#define MAX_STRING 4096
 
 /* A function body or an inlined call: one frame of an inline chain. */
 struct scope {
@@ -53,9 +63,7 @@ struct cu {
 	struct seg *segs;
 	uint64_t *row_addr;
 	struct row_val *row_val;
-	Dwarf_Files *files;
 	const char **paths; /* file names as addr2line prints them, by file index */
-	char *path_arena;   /* the names that had to be joined with the unit's folder */
 	size_t nscopes, nsegs, nrows, nfiles;
 };
 
@@ -71,7 +79,8 @@ struct dwarf_index {
 	size_t ncus;
 	struct cu_range *ranges;
 	size_t nranges;
-	size_t memory;
+	struct hmap *strings; /* every name and path, interned: owned by the index */
+	size_t memory, cus_read;
 };
 
 /* A code range of a scope while a unit is read. */
@@ -151,6 +160,11 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
+	x->strings = hmap__new();
+	if (!x->strings) {
+		free(x);
+		return -ENOMEM;
+	}
 	x->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!x->elf || elf_kind(x->elf) != ELF_K_ELF) {
 		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
@@ -215,9 +229,7 @@ static void cu_clear(struct cu *c)
 	free(c->row_addr);
 	free(c->row_val);
 	free(c->paths);
-	free(c->path_arena);
 	c->paths = NULL;
-	c->path_arena = NULL;
 	c->nfiles = 0;
 	c->scopes = NULL;
 	c->segs = NULL;
@@ -234,11 +246,35 @@ void dwarf_index__free(struct dwarf_index *x)
 		cu_clear(&x->cus[i]);
 	free(x->cus);
 	free(x->ranges);
+	hmap__free(x->strings);
 	if (x->dw)
 		dwarf_end(x->dw);
 	if (x->elf)
 		elf_end(x->elf);
 	free(x);
+}
+
+/* The index's own copy of s (cut at MAX_STRING), or NULL on failure. */
+static const char *intern(struct dwarf_index *x, const char *s, size_t *memory)
+{
+	char buf[MAX_STRING + 1];
+	size_t len = strnlen(s, MAX_STRING);
+	const void *stored = NULL;
+	int ret;
+
+	if (s[len] != '\0') { /* cut: make a terminated copy */
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		s = buf;
+	}
+	ret = hmap__put(x->strings, s, len + 1, 0, NULL, &stored);
+	if (ret < 0)
+		return NULL;
+	if (ret > 0)
+		*memory += len + 1 + 32; /* the key and about one slot of the table */
+	else
+		hmap__get_key(x->strings, s, len + 1, NULL, &stored);
+	return stored;
 }
 
 /*
@@ -247,57 +283,49 @@ void dwarf_index__free(struct dwarf_index *x)
  * (-fdebug-prefix-map builds, as Debian's); addr2line and eu-addr2line then
  * put DW_AT_comp_dir in front. Do the same, so names compare equal.
  */
-static int read_paths(struct cu *c, size_t *memory)
+static int read_paths(struct dwarf_index *x, struct cu *c, size_t *memory)
 {
 	Dwarf_Attribute a;
 	const char *comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
-	size_t comp_len = comp ? strnlen(comp, 4096) : 0, need = 0, off = 0;
+	size_t comp_len = comp ? strnlen(comp, MAX_STRING / 2) : 0;
+	Dwarf_Files *files;
+	char buf[MAX_STRING + 2];
 
-	if (dwarf_getsrcfiles(&c->die, &c->files, &c->nfiles))
+	if (dwarf_getsrcfiles(&c->die, &files, &c->nfiles))
 		return -ENOENT;
 	if (c->nfiles > DWARF_INDEX_MAX_ROWS)
 		c->nfiles = DWARF_INDEX_MAX_ROWS;
 	c->paths = calloc(c->nfiles ? c->nfiles : 1, sizeof(*c->paths));
 	if (!c->paths)
 		return -ENOMEM;
+	*memory += c->nfiles * sizeof(*c->paths);
 	for (size_t i = 0; i < c->nfiles; i++) {
-		const char *f = dwarf_filesrc(c->files, i, NULL, NULL);
+		const char *f = dwarf_filesrc(files, i, NULL, NULL);
 
-		c->paths[i] = f;
-		if (f && f[0] != '/' && comp_len)
-			need += comp_len + 1 + strnlen(f, 4096) + 1;
-	}
-	if (need) {
-		c->path_arena = malloc(need);
-		if (!c->path_arena)
-			return -ENOMEM;
-		for (size_t i = 0; i < c->nfiles; i++) {
-			const char *f = c->paths[i];
-			int n;
-
-			if (!f || f[0] == '/')
-				continue;
-			n = snprintf(c->path_arena + off, need - off, "%.*s/%.4096s", (int)comp_len,
-				     comp, f);
-			if (n < 0 || (size_t)n >= need - off)
-				break;
-			c->paths[i] = c->path_arena + off;
-			off += (size_t)n + 1;
+		if (!f)
+			continue;
+		if (f[0] != '/' && comp_len) {
+			snprintf(buf, sizeof(buf), "%.*s/%.*s", (int)comp_len, comp,
+				 (int)(MAX_STRING / 2), f);
+			f = buf;
 		}
+		c->paths[i] = intern(x, f, memory);
+		if (!c->paths[i])
+			return -ENOMEM;
 	}
-	*memory += c->nfiles * sizeof(*c->paths) + need;
 	return 0;
 }
 
 static int read_lines(struct cu *c, size_t *memory)
 {
+	Dwarf_Files *cu_files;
 	Dwarf_Lines *lines;
 	struct row *rows = NULL;
 	size_t n, nrows = 0, sorted = 1;
 
 	if (dwarf_getsrclines(&c->die, &lines, &n) || n == 0)
 		return 0; /* a unit without lines still has functions */
-	if (!c->paths)
+	if (!c->paths || dwarf_getsrcfiles(&c->die, &cu_files, &(size_t){0}))
 		return 0;
 	if (n > DWARF_INDEX_MAX_ROWS)
 		n = DWARF_INDEX_MAX_ROWS;
@@ -315,7 +343,7 @@ static int read_lines(struct cu *c, size_t *memory)
 
 		if (!l || dwarf_lineaddr(l, &addr) || dwarf_lineendsequence(l, &end))
 			continue;
-		if (!end && (dwarf_line_file(l, &files, &idx) || files != c->files ||
+		if (!end && (dwarf_line_file(l, &files, &idx) || files != cu_files ||
 			     idx >= c->nfiles))
 			continue;
 		r = &rows[nrows];
@@ -371,6 +399,8 @@ static const char *die_name(Dwarf_Die *d)
 }
 
 struct walk {
+	struct dwarf_index *x;
+	size_t *memory;
 	struct cu *c;
 	struct range *ranges;
 	size_t nranges, rcap, scap;
@@ -403,6 +433,8 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 	s = &w->c->scopes[w->c->nscopes];
 	memset(s, 0, sizeof(*s));
 	s->name = die_name(d);
+	if (s->name && !(s->name = intern(w->x, s->name, w->memory)))
+		return -ENOMEM;
 	s->parent = parent;
 	if (parent != NONE) {
 		Dwarf_Attribute a;
@@ -538,12 +570,12 @@ static int flatten(struct walk *w, size_t *memory)
 
 static int read_cu(struct dwarf_index *x, struct cu *c)
 {
-	struct walk w = {.c = c};
 	size_t memory = 0;
+	struct walk w = {.x = x, .memory = &memory, .c = c};
 	int ret;
 
 	c->state = -1;
-	if (read_paths(c, &memory) == -ENOMEM) {
+	if (read_paths(x, c, &memory) == -ENOMEM) {
 		ret = -ENOMEM;
 		goto cleanup;
 	}
@@ -564,6 +596,45 @@ cleanup:
 	if (ret)
 		cu_clear(c);
 	return ret;
+}
+
+/* The units of dw, in the order dwarf_index__open_fd numbered them. */
+static int list_units(Dwarf *dw, Dwarf_Die *dies, size_t max, size_t *n)
+{
+	Dwarf_CU *cu = NULL, *next;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+
+	*n = 0;
+	while (dwarf_get_units(dw, cu, &next, &version, &unit_type, &cudie, NULL) == 0) {
+		cu = next;
+		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
+			continue;
+		if (*n >= max)
+			return -E2BIG;
+		dies[(*n)++] = cudie;
+	}
+	return 0;
+}
+
+/* Drop libdw's caches: a fresh handle on the same ELF, same units. */
+static void recycle(struct dwarf_index *x)
+{
+	Dwarf_Die *dies = malloc(x->ncus * sizeof(*dies));
+	Dwarf *dw = dies ? dwarf_begin_elf(x->elf, DWARF_C_READ, NULL) : NULL;
+	size_t n = 0;
+
+	if (dw && !list_units(dw, dies, x->ncus, &n) && n == x->ncus) {
+		for (size_t i = 0; i < n; i++)
+			x->cus[i].die = dies[i];
+		dwarf_end(x->dw);
+		x->dw = dw;
+		dw = NULL;
+	}
+	if (dw)
+		dwarf_end(dw);
+	free(dies);
 }
 
 static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
@@ -636,8 +707,11 @@ int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_fram
 
 	if (!c || max <= 0)
 		return 0;
-	if (c->state == 0)
+	if (c->state == 0) {
 		read_cu(x, c);
+		if (++x->cus_read % RECYCLE_EVERY == 0)
+			recycle(x);
+	}
 	if (c->state < 0)
 		return 0;
 	row = find_row(c, vaddr);
