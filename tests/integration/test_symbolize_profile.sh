@@ -42,6 +42,15 @@ if [ -d /usr/lib/debug/.build-id ]; then
 else
 	skip libc_named_from_debug_file "no /usr/lib/debug/.build-id (libc6-dbg)"
 fi
+# bpfprof symbolize -p: a live process's address, through its mappings
+base=$(awk -v p="$INLINE" '$6 == p && $3 == "00000000" { split($1, r, "-"); print r[1]; exit }' \
+	"/proc/$LAST_PID/maps")
+work=$(nm "$INLINE" | awk '$3 == "work" { print $1 }')
+out=$("$BPFPROF" symbolize -p "$LAST_PID" "$(printf '%x' $((0x$base + 0x$work + 0x12)))" | tr '\n' '|')
+case $out in
+"helper|"*"inline_loop.c:18|work|"*"inline_loop.c:24|") pass symbolize_pid ;;
+*) fail symbolize_pid "got $out (base $base, work $work)" ;;
+esac
 kill "$LAST_PID" 2>/dev/null
 
 # a binary deleted after it started
