@@ -59,7 +59,7 @@ enum output_format output__format_for_path(const char *path)
 	return OUTPUT_FOLDED;
 }
 
-static int write_stream(const struct profile *p, const struct output_opts *opts, FILE *f)
+int output__write_file(const struct profile *p, const struct output_opts *opts, FILE *f)
 {
 	struct folded_opts fo = {.lines = opts->lines};
 
@@ -79,17 +79,39 @@ static int write_stream(const struct profile *p, const struct output_opts *opts,
 	}
 }
 
+int output__write_json(const struct profile *p, FILE *f)
+{
+	return json_profile__write(p, NULL, NULL, f);
+}
+
 int output__write(const struct profile *p, const struct output_opts *opts, const char *path,
 		  char *err, size_t errlen)
 {
 	char *tmp = NULL;
+	struct stat st;
 	FILE *f = NULL;
 	int ret, fd;
 
 	if (!path || !strcmp(path, "-")) {
-		ret = write_stream(p, opts, stdout);
+		ret = output__write_file(p, opts, stdout);
 		if (ret)
 			seterr(err, errlen, "write stdout: %s", strerror(-ret));
+		return ret;
+	}
+	/* Not a regular file (/dev/null, a FIFO, /dev/stdout): write in place;
+	 * renaming a temporary file over it would replace the device. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		f = fopen(path, "w");
+		if (!f) {
+			ret = -errno;
+			seterr(err, errlen, "open %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		ret = output__write_file(p, opts, f);
+		if (fclose(f) && !ret)
+			ret = -errno;
+		if (ret)
+			seterr(err, errlen, "write %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
@@ -109,7 +131,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		unlink(tmp);
 		goto cleanup;
 	}
-	ret = write_stream(p, opts, f);
+	ret = output__write_file(p, opts, f);
 	if (!ret && (fflush(f) || fsync(fileno(f))))
 		ret = -errno;
 	if (fclose(f) && !ret)

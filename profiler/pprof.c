@@ -225,12 +225,13 @@ static void num_label(struct pb_buf *b, struct pb_buf *sub, uint64_t key, uint64
 static int encode_samples(struct writer *w, struct pb_buf *out)
 {
 	struct pb_buf s = {0}, packed = {0}, sub = {0};
-	uint64_t k_pid, k_tid, k_comm, period = profile__meta_const(w->p)->period_ns;
+	uint64_t k_pid, k_tid, k_comm, k_cgroup, period = profile__meta_const(w->p)->period_ns;
 	uint64_t *ids = NULL;
 	size_t idcap = 0;
 	int ret = 0;
 
-	if (str(w, "pid", &k_pid) || str(w, "tid", &k_tid) || str(w, "comm", &k_comm))
+	if (str(w, "pid", &k_pid) || str(w, "tid", &k_tid) || str(w, "comm", &k_comm) ||
+	    str(w, "cgroup", &k_cgroup))
 		return -ENOMEM;
 	for (size_t i = 0; i < profile__sample_count(w->p); i++) {
 		const struct profile_sample *ps = profile__sample(w->p, i);
@@ -281,6 +282,18 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 			}
 			pb_buf__reset(&sub);
 			pb__uint(&sub, 1, k_comm);
+			pb__uint(&sub, 2, v);
+			pb__msg(&s, 3, &sub);
+		}
+		if (ps->cgroup && *ps->cgroup) {
+			uint64_t v;
+
+			if (str(w, ps->cgroup, &v)) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			pb_buf__reset(&sub);
+			pb__uint(&sub, 1, k_cgroup);
 			pb__uint(&sub, 2, v);
 			pb__msg(&s, 3, &sub);
 		}
