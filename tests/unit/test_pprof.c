@@ -330,6 +330,37 @@ cleanup:
 	profile__free(p);
 }
 
+static void test_too_many_locations(struct test_state *s)
+{
+	/* one location, referenced 8193 times by one sample (packed) */
+	size_t n = 8193, len = 0;
+	uint8_t *b = malloc(n + 64);
+	struct profile *p = profile__new();
+	char err[160] = "";
+
+	ASSERT_TRUE(s, b && p);
+	b[len++] = 0x32, b[len++] = 0x00;                   /* string_table[0] = "" */
+	b[len++] = 0x22, b[len++] = 0x02, b[len++] = 0x08, b[len++] = 0x01; /* location 1 */
+	b[len++] = 0x12;                                    /* sample */
+	b[len++] = (uint8_t)((n + 3 + 2) | 0x80), b[len++] = (uint8_t)((n + 3 + 2) >> 7);
+	b[len++] = 0x0a;                                    /* location_id, packed */
+	b[len++] = (uint8_t)(n | 0x80), b[len++] = (uint8_t)(n >> 7);
+	memset(b + len, 0x01, n);
+	len += n;
+	b[len++] = 0x10, b[len++] = 0x01; /* value 1 */
+	ASSERT_EQ(s, pprof__read(b, len, p, err, sizeof(err)), -EINVAL);
+	ASSERT_STREQ(s, err, "sample 1: more than 8192 locations");
+	/* 8192 is fine */
+	b[7] = (uint8_t)((n - 1 + 5) | 0x80), b[8] = (uint8_t)((n - 1 + 5) >> 7);
+	b[10] = (uint8_t)((n - 1) | 0x80), b[11] = (uint8_t)((n - 1) >> 7);
+	memmove(b + 12 + n - 1, b + 12 + n, 2);
+	ASSERT_EQ(s, pprof__read(b, len - 1, p, err, sizeof(err)), 0);
+	ASSERT_EQ(s, profile__sample(p, 0)->nframes, 8192);
+cleanup:
+	free(b);
+	profile__free(p);
+}
+
 int main(void)
 {
 	RUN_TEST(&st, test_structure);
@@ -337,5 +368,6 @@ int main(void)
 	RUN_TEST(&st, test_folded_round_trip);
 	RUN_TEST(&st, test_truncated_and_mutated);
 	RUN_TEST(&st, test_garbage);
+	RUN_TEST(&st, test_too_many_locations);
 	return test__finish(&st);
 }
