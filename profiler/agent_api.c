@@ -9,6 +9,7 @@
 #include "hmap.h"
 #include "output.h"
 #include "folded.h"
+#include "web_assets.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -152,7 +153,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 	    get_filter(req, resp, &flt, comm, sizeof(comm), cg, sizeof(cg)))
 		return;
 	if (http__query_get(req->query, "format", fmt, sizeof(fmt)) < 0 ||
-	    (strcmp(fmt, "json") && output__parse_format(fmt, &oo.format))) {
+	    output__parse_format(fmt, &oo.format)) {
 		http__text(resp, 400, "bad 'format': want json, folded, pprof or html\n");
 		return;
 	}
@@ -171,10 +172,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 		http__text(resp, 500, "out of memory\n");
 		goto out;
 	}
-	if (!strcmp(fmt, "json"))
-		ret = output__write_json(p, f);
-	else
-		ret = output__write_file(p, &oo, f);
+	ret = output__write_file(p, &oo, f);
 	fclose(f);
 	if (ret == -ENOTSUP) {
 		free(buf);
@@ -520,6 +518,34 @@ static const char fallback_page[] =
 	"<li><a href=\"/metrics\">/metrics</a>"
 	"<li>/debug/pprof/profile?seconds=30</ul>\n";
 
+static const char *content_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && !strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	if (dot && !strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (dot && !strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	return "application/octet-stream";
+}
+
+/* An embedded web/ file, served from the binary's own memory. */
+static int serve_asset(const char *name, struct http_response *resp)
+{
+	const struct web_asset *a = web_assets__find(name);
+
+	if (!a)
+		return -ENOENT;
+	resp->status = 200;
+	resp->content_type = content_type(name);
+	resp->body = (char *)a->data;
+	resp->len = a->len;
+	resp->free_body = 0;
+	return 0;
+}
+
 void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
@@ -540,10 +566,15 @@ void agent__handle(void *ctx, const struct http_request *req, struct http_respon
 	} else if (!strcmp(path, "/debug/pprof/profile")) {
 		handle_pprof(a, req, resp);
 	} else if (!strcmp(path, "/")) {
-		resp->status = 200;
-		resp->content_type = "text/html; charset=utf-8";
-		resp->body = (char *)fallback_page;
-		resp->len = sizeof(fallback_page) - 1;
+		if (serve_asset("agent.html", resp)) { /* a build without the UI page */
+			resp->status = 200;
+			resp->content_type = "text/html; charset=utf-8";
+			resp->body = (char *)fallback_page;
+			resp->len = sizeof(fallback_page) - 1;
+		}
+	} else if (!strncmp(path, "/ui/", 4) && !strchr(path + 4, '/')) {
+		if (serve_asset(path + 4, resp))
+			http__text(resp, 404, "not found: %s\n", path);
 	} else {
 		http__text(resp, 404, "not found: %s\n", path);
 	}

@@ -44,9 +44,9 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  record     sample the machine, some processes or a command into a profile\n"
+	"  serve      the always-on agent: rolling history, web UI, pprof and metrics\n"
 	"  convert    convert a profile between folded, pprof, HTML and JSON\n"
 	"  diff       draw a differential flame graph of two profiles\n"
-	"  serve      the always-on agent: rolling history, web UI, pprof and metrics\n"
 	"\n"
 	"Run 'bpfprof COMMAND --help' for a command's options.\n"
 	"\n"
@@ -88,12 +88,12 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "record"))
 		return record__main(argc - 1, argv + 1, &stop_requested);
+	if (!strcmp(argv[1], "serve"))
+		return serve__main(argc - 1, argv + 1, &stop_requested);
 	if (!strcmp(argv[1], "convert"))
 		return convert__main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "serve"))
-		return serve__main(argc - 1, argv + 1, &stop_requested);
 
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", argv[1]);
 	return 2;

@@ -79,11 +79,6 @@ int output__write_file(const struct profile *p, const struct output_opts *opts, 
 	}
 }
 
-int output__write_json(const struct profile *p, FILE *f)
-{
-	return json_profile__write(p, NULL, NULL, f);
-}
-
 int output__write(const struct profile *p, const struct output_opts *opts, const char *path,
 		  char *err, size_t errlen)
 {

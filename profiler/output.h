@@ -32,9 +32,6 @@ enum output_format output__format_for_path(const char *path);
 /* Write p to an open stream in the chosen format. 0, -ENOTSUP or -errno. */
 int output__write_file(const struct profile *p, const struct output_opts *opts, FILE *f);
 
-/* The JSON profile the web page draws (web/README.md). 0 or -errno. */
-int output__write_json(const struct profile *p, FILE *f);
-
 /* Write p to path ("-" or NULL = stdout) atomically: a temporary file in the
  * same folder renamed over path. 0 or -errno with a reason in err. */
 int output__write(const struct profile *p, const struct output_opts *opts, const char *path,

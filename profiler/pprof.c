@@ -221,6 +221,23 @@ static void num_label(struct pb_buf *b, struct pb_buf *sub, uint64_t key, uint64
 	pb__msg(b, 3, sub);
 }
 
+/* A string label (comm, cgroup) on a sample; nothing when value is empty. */
+static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uint64_t key,
+		     const char *value)
+{
+	uint64_t v;
+
+	if (!value || !*value)
+		return 0;
+	if (str(w, value, &v))
+		return -ENOMEM;
+	pb_buf__reset(sub);
+	pb__uint(sub, 1, key);
+	pb__uint(sub, 2, v);
+	pb__msg(s, 3, sub);
+	return 0;
+}
+
 /* Samples: leaf location first, values {count, count * period}, labels. */
 static int encode_samples(struct writer *w, struct pb_buf *out)
 {
@@ -279,30 +296,9 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 			num_label(&s, &sub, k_pid, ps->pid);
 		if (ps->tid)
 			num_label(&s, &sub, k_tid, ps->tid);
-		if (ps->comm && *ps->comm) {
-			uint64_t v;
-
-			if (str(w, ps->comm, &v)) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			pb_buf__reset(&sub);
-			pb__uint(&sub, 1, k_comm);
-			pb__uint(&sub, 2, v);
-			pb__msg(&s, 3, &sub);
-		}
-		if (ps->cgroup && *ps->cgroup) {
-			uint64_t v;
-
-			if (str(w, ps->cgroup, &v)) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			pb_buf__reset(&sub);
-			pb__uint(&sub, 1, k_cgroup);
-			pb__uint(&sub, 2, v);
-			pb__msg(&s, 3, &sub);
-		}
+		if ((ret = str_label(w, &s, &sub, k_comm, ps->comm)) ||
+		    (ret = str_label(w, &s, &sub, k_cgroup, ps->cgroup)))
+			goto cleanup;
 		pb__msg(out, P_SAMPLE, &s);
 	}
 	ret = out->err;

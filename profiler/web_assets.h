@@ -9,6 +9,18 @@
 
 #include <stddef.h>
 
+struct web_asset {
+	const char *name; /* file name in web/, e.g. "flamegraph.js"; NULL ends */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Every file of web/, in name order, ending with a NULL name. */
+extern const struct web_asset web_assets[];
+
+/* The asset called name, or NULL. */
+const struct web_asset *web_assets__find(const char *name);
+
 extern const unsigned char web_page_html[];
 extern const size_t web_page_html_len;
 extern const unsigned char web_flamegraph_js[];
