@@ -24,7 +24,7 @@ PROFILER_SRCS   := $(wildcard profiler/*.c)
 SYMBOLIZER_SRCS := $(wildcard symbolizer/*.c)
 COMMON_SRCS     := $(wildcard common/*.c)
 LIB_SRCS        := $(filter-out profiler/main.c,$(PROFILER_SRCS)) $(SYMBOLIZER_SRCS) $(COMMON_SRCS)
-LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
@@ -45,6 +45,16 @@ $(SKEL): $(OUT)/profile.bpf.o
 # Every user-space object may include the skeleton; build it first.
 $(OUT)/%.o: %.c | $(SKEL)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The flame-graph page (web/) is compiled into the binary.
+WEB_FILES := web/page.html web/flamegraph.js web/flamegraph.css
+$(OUT)/web_assets.c: $(WEB_FILES) tools/embed.sh
+	@mkdir -p $(OUT)
+	./tools/embed.sh $@ web_page_html=web/page.html web_flamegraph_js=web/flamegraph.js \
+		web_flamegraph_css=web/flamegraph.css
+
+$(OUT)/web_assets.o: $(OUT)/web_assets.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libbpfprof.a: $(LIB_OBJS)

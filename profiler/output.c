@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "output.h"
 #include "folded.h"
+#include "html.h"
+#include "pprof.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -59,6 +61,10 @@ static int write_stream(const struct profile *p, const struct output_opts *opts,
 	switch (opts->format) {
 	case OUTPUT_FOLDED:
 		return folded__write(p, &fo, f);
+	case OUTPUT_PPROF:
+		return pprof__write(p, f);
+	case OUTPUT_HTML:
+		return html__write(p, NULL, NULL, f);
 	default:
 		return -ENOTSUP;
 	}

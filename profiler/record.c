@@ -39,8 +39,9 @@ static const char usage[] =
 	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
 	"  -p, --pid PID[,PID..]  profile only these processes\n"
 	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
-	"                         name: .folded/.txt folded stacks\n"
-	"  -f, --format FMT       folded (default: from the file name)\n"
+	"                         name: .pb.gz/.pprof pprof, .html flame graph,\n"
+	"                         anything else folded stacks\n"
+	"  -f, --format FMT       folded, pprof or html (default: from the file name)\n"
 	"      --lines            frames as \"func (file.c:42)\" where known\n"
 	"      --idle             keep samples of idle CPUs\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"
@@ -55,6 +56,8 @@ static const char usage[] =
 	"  bpfprof record -d 10 -o profile.folded     # whole machine, 10 seconds\n"
 	"  bpfprof record -p 1234 -F 999 -d 5 > p.txt  # one process at 999 Hz\n"
 	"  bpfprof record -o make.folded -- make -j2   # a command and its children\n"
+	"  bpfprof record -d 10 -o profile.pb.gz      # for go tool pprof, Parca...\n"
+	"  bpfprof record -d 10 -o profile.html       # interactive flame graph\n"
 	"  flamegraph.pl profile.folded > profile.svg  # draw it\n";
 
 struct record_opts {
@@ -187,8 +190,6 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		return usage_error("%s", "-p and COMMAND exclude each other");
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
-	if (o->out.format != OUTPUT_FOLDED)
-		return usage_error("%s", "only the folded format is built in yet");
 	return -1;
 }
 
