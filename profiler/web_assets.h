@@ -15,5 +15,12 @@ extern const unsigned char web_flamegraph_js[];
 extern const size_t web_flamegraph_js_len;
 extern const unsigned char web_flamegraph_css[];
 extern const size_t web_flamegraph_css_len;
+/* the agent's page (bpfprof serve): web/agent.html, agent.js, agent.css */
+extern const unsigned char web_agent_html[];
+extern const size_t web_agent_html_len;
+extern const unsigned char web_agent_js[];
+extern const size_t web_agent_js_len;
+extern const unsigned char web_agent_css[];
+extern const size_t web_agent_css_len;
 
 #endif

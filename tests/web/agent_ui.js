@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * agent_ui.js - drive the agent's web UI (web/agent.html) in headless
+ * Chromium (Debian's /usr/bin/chromium, never a downloaded browser) the way a
+ * user does: real drags on the timeline, clicks in the tables, and the canvas
+ * pixels under the frames. Every request that does not go to the agent is
+ * aborted and reported.
+ *
+ *   node agent_ui.js URL SWITCH_MS OUT_DIR
+ *
+ * The agent at URL has recorded `syscall_loop` (main -> read_zero_loop) until
+ * SWITCH_MS (agent time, Unix ms) and `calltree` (leaf_alpha 60 %, leaf_beta
+ * 30 %, leaf_gamma 10 %) from then on. Screenshots go to OUT_DIR. With
+ * MOCK=1 the pprof download is not checked (the mock has none).
+ *
+ * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const prefix = process.env.TEST_PREFIX || 'agent_ui';
+let failed = 0;
+function pass(name) { console.log(`PASS: ${prefix}/${name}`); }
+function fail(name, why) { console.log(`FAIL: ${prefix}/${name}: ${why}`); failed = 1; }
+function check(name, ok, why) { if (ok) pass(name); else fail(name, why); }
+
+const loads = (page) => page.evaluate(() => +document.body.dataset.loads || 0);
+
+/* wait until a load that started after `before` loads finished */
+async function settled(page, before) {
+	await page.waitForFunction((n) => +document.body.dataset.loads > n &&
+		document.body.dataset.loading === '0', before, { timeout: 20000 });
+}
+
+/* samples of the drawn frames called name, summed (a name can be drawn more than once) */
+async function drawnSamples(page, name) {
+	return page.evaluate((n) => {
+		const fg = window.bpfprofAgent.flamegraph();
+		if (!fg) return 0;
+		return fg.drawn().filter((d) => d.name === n && d.depth > 0).reduce((s, d) => s + d.samples, 0);
+	}, name);
+}
+
+async function widest(page, name) {
+	return page.evaluate((n) => {
+		const fg = window.bpfprofAgent.flamegraph();
+		if (!fg) return null;
+		const all = fg.drawn().filter((d) => d.name === n).sort((a, b) => b.w - a.w);
+		return all[0] || null;
+	}, name);
+}
+
+/* RGB of the flame-graph canvas at the top right of frame d, away from its label */
+async function pixel(page, d) {
+	return page.evaluate((d) => {
+		const c = document.querySelector('#ag-flame canvas.fg-canvas');
+		const r = window.devicePixelRatio || 1;
+		const x = Math.round((d.x + d.w - 3) * r), y = Math.round((d.y + 2) * r);
+		return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data);
+	}, d);
+}
+
+async function leafShares(page) {
+	const a = await drawnSamples(page, 'leaf_alpha');
+	const b = await drawnSamples(page, 'leaf_beta');
+	const g = await drawnSamples(page, 'leaf_gamma');
+	const t = a + b + g;
+	return { a, b, g, alpha: t ? 100 * a / t : 0, beta: t ? 100 * b / t : 0 };
+}
+
+/* a real mouse drag on the timeline from time t0 to t1 (agent ms) */
+async function dragTimeline(page, t0, t1) {
+	const box = await page.locator('#ag-timeline').boundingBox();
+	const [x0, x1] = await page.evaluate(([a, b]) => [window.bpfprofAgent.timeToX(a),
+		window.bpfprofAgent.timeToX(b)], [t0, t1]);
+	const clamp = (x) => Math.min(box.width - 1, Math.max(1, x));
+	const y = box.y + box.height / 2;
+	const before = await loads(page);
+	await page.mouse.move(box.x + clamp(x0), y);
+	await page.mouse.down();
+	await page.mouse.move(box.x + clamp((x0 + x1) / 2), y, { steps: 3 });
+	await page.mouse.move(box.x + clamp(x1), y, { steps: 3 });
+	await page.mouse.up();
+	await settled(page, before);
+}
+
+async function main() {
+	const [url, switchArg, outDir] = process.argv.slice(2);
+	const switchMs = +switchArg;
+	const origin = new URL(url).origin;
+	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
+	let ctx;
+	try {
+		/* a persistent context is how playwright takes --user-data-dir */
+		ctx = await chromium.launchPersistentContext(userDir, {
+			executablePath: '/usr/bin/chromium',
+			headless: true,
+			viewport: { width: 1280, height: 900 },
+			args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
+				'--disable-component-update', '--disable-sync'],
+		});
+		const blocked = [], profileReqs = [], errors = [];
+		await ctx.route('**/*', (route) => {
+			const u = route.request().url();
+			if (u.startsWith(origin + '/')) return route.continue();
+			blocked.push(u);
+			return route.abort();
+		});
+		const page = ctx.pages()[0] || await ctx.newPage();
+		page.on('pageerror', (e) => errors.push(String(e)));
+		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+		page.on('request', (r) => { if (r.url().includes('/api/profile')) profileReqs.push(r.url()); });
+
+		/* 1. the page opens on the last 15 minutes */
+		await page.goto(url);
+		await settled(page, 0);
+		const msg = await page.locator('#ag-message').textContent();
+		const live = await page.evaluate(() => {
+			const s = window.bpfprofAgent.state;
+			return { live: s.live, sel: s.sel, view: s.timeline && s.timeline.view, info: s.info,
+				total: s.profile && s.profile.total, points: s.timeline ? s.timeline.points.length : 0 };
+		});
+		check('page-loads', live.total > 0 && !/HTTP|answer/.test(msg || ''),
+			`total ${live.total}, message "${msg}"`);
+		check('opens-on-last-15-minutes', live.live && live.sel && Math.abs(live.sel.to - live.sel.from - 900e3) < 1000 &&
+			profileReqs.length === 1 && /format=json/.test(profileReqs[0]),
+			`state ${JSON.stringify(live.sel)}, requests ${profileReqs.join(' ')}`);
+		await page.screenshot({ path: path.join(outDir, 'agent-live.png'), fullPage: true });
+
+		let sh = await leafShares(page);
+		check('flame-shows-workload', sh.a > 0 && Math.abs(sh.alpha - 60) <= 10 &&
+			(await drawnSamples(page, 'read_zero_loop')) > 0,
+			`leaf_alpha ${sh.a} samples, ${sh.alpha.toFixed(1)}% of the leaves (want 60 ± 10), ` +
+			`read_zero_loop ${await drawnSamples(page, 'read_zero_loop')}`);
+
+		/* hit-test through the renderer: hover leaf_alpha, read the tooltip */
+		const fa = await widest(page, 'leaf_alpha');
+		if (fa) {
+			const cb = await page.locator('#ag-flame canvas.fg-canvas').boundingBox();
+			await page.mouse.move(cb.x + fa.x + fa.w / 2, cb.y + fa.y + fa.h / 2);
+			const tip = await page.locator('#ag-flame .fg-tip').textContent();
+			check('tooltip-hit-test', /leaf_alpha/.test(tip) && /samples/.test(tip), `tooltip "${tip}"`);
+		} else {
+			fail('tooltip-hit-test', 'leaf_alpha not drawn');
+		}
+
+		/* 2. timeline: before the switch only syscall_loop, after it only calltree */
+		const info = live.info;
+		const win = +info.window_ms || 2000;
+		const bFrom = Math.max(live.view.from, +info.oldest), bTo = switchMs - 2 * win;
+		const aFrom = switchMs + 2 * win, aTo = live.view.to;
+		let n0 = profileReqs.length;
+		await dragTimeline(page, bFrom, bTo);
+		const beforeTotal = await page.evaluate(() => window.bpfprofAgent.profile().total);
+		const beforeAlpha = await drawnSamples(page, 'leaf_alpha');
+		const beforeRead = await drawnSamples(page, 'read_zero_loop');
+		const req = profileReqs.slice(n0).map((u) => new URL(u).searchParams)[0];
+		const tol = (live.view.to - live.view.from) / 100; // a few pixels of time
+		check('timeline-drag-requests-range', req && Math.abs(+req.get('from') - bFrom) <= tol &&
+			Math.abs(+req.get('to') - bTo) <= tol,
+			`asked ${req && req.toString()}, dragged ${bFrom}-${bTo} (±${tol.toFixed(0)})`);
+		check('range-before-workload', beforeTotal > 0 && beforeAlpha === 0 && beforeRead > 0,
+			`total ${beforeTotal}, leaf_alpha ${beforeAlpha}, read_zero_loop ${beforeRead}`);
+
+		n0 = profileReqs.length;
+		await dragTimeline(page, aFrom, aTo);
+		const afterTotal = await page.evaluate(() => window.bpfprofAgent.profile().total);
+		sh = await leafShares(page);
+		const afterRead = await drawnSamples(page, 'read_zero_loop');
+		check('range-after-workload', afterTotal > 0 && afterTotal !== beforeTotal && sh.a > 0 &&
+			Math.abs(sh.alpha - 60) <= 10 && Math.abs(sh.beta - 30) <= 10 && afterRead === 0,
+			`total ${afterTotal} (before ${beforeTotal}), leaf_alpha ${sh.alpha.toFixed(1)}%, ` +
+			`leaf_beta ${sh.beta.toFixed(1)}%, read_zero_loop ${afterRead}`);
+		const rangeText = await page.locator('#ag-range').textContent();
+		check('range-label', /–/.test(rangeText) && !/last 15/.test(rangeText), `label "${rangeText}"`);
+
+		/* 3. top functions: computed from the profile; a click highlights in the flame graph */
+		const row = page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first();
+		const cells = await row.locator('td').allTextContents();
+		const alphaSelf = +String(cells[1] || '').replace(/,/g, '');
+		check('functions-table', cells[0] === 'leaf_alpha' && alphaSelf === sh.a && cells[1] === cells[3],
+			`row ${JSON.stringify(cells)}, leaf_alpha drawn ${sh.a}`);
+		const firstFunc = await page.locator('#ag-funcs tbody tr td.name').first().textContent();
+		check('functions-sorted-by-self', firstFunc === 'leaf_alpha', `first row ${firstFunc}`);
+		await row.click();
+		const hl = await page.evaluate(() => {
+			const fg = window.bpfprofAgent.flamegraph();
+			const d = fg.drawn();
+			return { term: fg.stats().match && fg.stats().match.term,
+				alpha: d.filter((x) => x.name === 'leaf_alpha').every((x) => x.matched),
+				others: d.filter((x) => x.matched && x.name !== 'leaf_alpha').length };
+		});
+		const pa = await pixel(page, await widest(page, 'leaf_alpha'));
+		check('function-click-highlights', hl.term === '^leaf_alpha$' && hl.alpha && hl.others === 0 &&
+			pa[0] > 200 && pa[2] > 200 && pa[1] < 120,
+			`search ${hl.term}, matched ${hl.alpha}, others ${hl.others}, pixel ${pa}`);
+		await row.click(); // again: clears
+
+		/* 4. top processes: click calltree's row to filter by its pid */
+		const procRow = page.locator('#ag-procs tbody tr', { hasText: 'calltree' }).first();
+		const pid = +(await procRow.locator('td').first().textContent());
+		n0 = profileReqs.length;
+		let l0 = await loads(page);
+		await procRow.locator('td').first().click();
+		await settled(page, l0);
+		const freq = profileReqs.slice(n0).map((u) => new URL(u).searchParams)[0];
+		const comms = await page.evaluate(() => [...new Set(window.bpfprofAgent.flamegraph().drawn()
+			.filter((d) => d.depth === 1).map((d) => d.name))]);
+		const chip = await page.locator('#ag-filters').textContent();
+		check('process-click-filters', pid > 0 && freq && +freq.get('pid') === pid &&
+			comms.length === 1 && comms[0] === 'calltree' && chip.includes(`pid ${pid}`),
+			`pid ${pid}, request ${freq && freq.toString()}, comms ${comms}, chips "${chip}"`);
+		l0 = await loads(page);
+		await page.locator('#ag-filters button').first().click();
+		await settled(page, l0);
+		check('filter-removed', (await page.locator('#ag-filters .ag-chip').count()) === 0 &&
+			!new URL(profileReqs[profileReqs.length - 1]).searchParams.has('pid'), 'chip or pid stayed');
+
+		/* 5. compare: A = before the switch, B = after it */
+		l0 = await loads(page);
+		await page.locator('#ag-compare').click();
+		await settled(page, l0);
+		await page.locator('#ag-comparebar input[value="a"]').check();
+		await dragTimeline(page, bFrom, bTo);
+		const armed = await page.evaluate(() => window.bpfprofAgent.state.arm);
+		await dragTimeline(page, aFrom, aTo);
+		const ds = await page.evaluate(() => window.bpfprofAgent.flamegraph().stats());
+		const da = await widest(page, 'leaf_alpha');
+		const dr = await widest(page, 'read_zero_loop');
+		const pr = da ? await pixel(page, da) : [];
+		const pb = dr ? await pixel(page, dr) : [];
+		const derr = await page.locator('#ag-message.error').count();
+		check('diff-renders', ds.diff && ds.total > 0 && ds.baseTotal > 0 && armed === 'b' && !derr,
+			`stats ${JSON.stringify(ds)}, armed after A: ${armed}, error shown: ${derr}`);
+		check('diff-grew-red', da && da.delta > 0.3 && pr[0] > pr[2] + 80,
+			da ? `leaf_alpha delta ${da.delta.toFixed(3)}, pixel ${pr}` : 'leaf_alpha not drawn');
+		check('diff-shrank-blue', dr && dr.delta < -0.3 && pb[2] > pb[0] + 80,
+			dr ? `read_zero_loop delta ${dr.delta.toFixed(3)}, pixel ${pb}` : 'read_zero_loop not drawn');
+		const up = await page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first()
+			.locator('td.up').count();
+		check('diff-functions-table', up >= 1, 'leaf_alpha has no growth cell');
+		await page.screenshot({ path: path.join(outDir, 'agent-diff.png'), fullPage: true });
+
+		/* 6. downloads for the selected ranges */
+		const links = await page.locator('#ag-downloads a').evaluateAll((as) => as.map((a) =>
+			({ text: a.textContent, href: a.href, download: a.download })));
+		const get = (text) => links.find((l) => l.text === text);
+		const fetched = await page.evaluate(async (ls) => {
+			const out = {};
+			for (const l of ls) {
+				const r = await fetch(l.href);
+				const b = new Uint8Array(await r.arrayBuffer());
+				out[l.text] = { status: r.status, head: [b[0], b[1]], text: new TextDecoder().decode(b.slice(0, 100000)) };
+			}
+			return out;
+		}, links);
+		const fa2 = fetched['A folded'], fb2 = fetched['B folded'];
+		check('download-folded', fa2 && fb2 && fb2.status === 200 && /leaf_alpha \d+/.test(fb2.text) &&
+			!/read_zero_loop/.test(fb2.text) && /read_zero_loop/.test(fa2.text) && !/leaf_alpha/.test(fa2.text),
+			`links ${JSON.stringify(links.map((l) => l.text))}, B ${fb2 && fb2.status}`);
+		const bp = get('B pprof');
+		if (process.env.MOCK === '1') {
+			check('download-links', bp && /format=pprof/.test(bp.href) && /from=\d+/.test(bp.href) &&
+				/\.pb\.gz$/.test(bp.download), JSON.stringify(bp));
+		} else {
+			const f = fetched['B pprof'];
+			check('download-pprof', bp && /format=pprof/.test(bp.href) && f && f.status === 200 &&
+				f.head[0] === 0x1f && f.head[1] === 0x8b, `B pprof ${JSON.stringify(bp)} ${f && f.status} ${f && f.head}`);
+		}
+
+		/* 7. an empty range and an HTTP error are said clearly */
+		await page.goto('about:blank');
+		await page.goto(url + '#sel=1000000-2000000');
+		await settled(page, 0);
+		const empty = await page.locator('#ag-flame .ag-empty').textContent().catch(() => '');
+		check('empty-range-message', /No samples between/.test(empty), `flame area "${empty}"`);
+		await page.route('**/api/profile?*', (route) => route.fulfill({ status: 500,
+			contentType: 'text/plain', body: 'store: read window 7: checksum mismatch\n' }));
+		await page.goto('about:blank');
+		await page.goto(url);
+		await settled(page, 0);
+		const err = await page.locator('#ag-message.error').textContent().catch(() => '');
+		check('http-error-message', /HTTP 500/.test(err) && /checksum mismatch/.test(err), `message "${err}"`);
+		await page.unroute('**/api/profile?*');
+
+		check('no-external-requests', blocked.length === 0, 'blocked ' + blocked.join(', '));
+		/* the 500 is the one step 7 made; the mock answers pprof with 501 */
+		const expected = (e) => /status of 500/.test(e) || (process.env.MOCK === '1' && /status of 501/.test(e));
+		const unexpected = errors.filter((e) => !expected(e));
+		check('no-page-errors', unexpected.length === 0, unexpected.join('; '));
+	} catch (e) {
+		fail('run', String(e && e.stack || e).split('\n').slice(0, 4).join(' | '));
+	} finally {
+		if (ctx) await ctx.close().catch(() => {});
+		fs.rmSync(userDir, { recursive: true, force: true });
+	}
+	process.exit(failed);
+}
+
+main();
