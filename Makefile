@@ -2,7 +2,7 @@
 #
 #   make          build build/bpfprof (BPF object -> skeleton -> binary)
 #   make deps     install the Debian packages the build and tests need
-#   make run      deps + build + profile the whole machine for 10 s
+#   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
 #   make CC=clang builds with clang instead of gcc
 
@@ -15,7 +15,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
 	    -I$(OUT) -Ibpf -Icommon -Iprofiler -Isymbolizer $(EXTRA_CFLAGS)
-LDLIBS   := -lbpf -ldw -lelf -lz $(EXTRA_LDLIBS)
+LDLIBS   := -lbpf -ldw -lelf -lz -lpthread $(EXTRA_LDLIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	    -Wno-unused-parameter \
 	    -I$(OUT) -Ibpf -MMD -MP
@@ -70,7 +70,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(OUT)/bpfprof record -F 99 -d 10 -o $(OUT)/profile.folded
+	./$(OUT)/bpfprof serve --listen 127.0.0.1:7070 --data-dir $(OUT)/data
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -62,4 +62,7 @@ int collector__metrics(struct collector *c, uint64_t out[NR_METRICS]);
 
 int collector__ncpus(const struct collector *c);
 
+/* Entries the counts and stacks maps held at the last drain (fill level). */
+void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *stacks);
+
 #endif

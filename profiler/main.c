@@ -4,6 +4,7 @@
  * state: the stop flag set by SIGINT/SIGTERM.
  */
 #include "record.h"
+#include "serve.h"
 
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -42,6 +43,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  record     sample the machine, some processes or a command into a profile\n"
+	"  serve      the always-on agent: rolling history, web UI, pprof and metrics\n"
 	"\n"
 	"Run 'bpfprof COMMAND --help' for a command's options.\n"
 	"\n"
@@ -80,6 +82,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "record"))
 		return record__main(argc - 1, argv + 1, &stop_requested);
+	if (!strcmp(argv[1], "serve"))
+		return serve__main(argc - 1, argv + 1, &stop_requested);
 
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", argv[1]);
 	return 2;

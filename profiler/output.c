@@ -54,7 +54,7 @@ enum output_format output__format_for_path(const char *path)
 	return OUTPUT_FOLDED;
 }
 
-static int write_stream(const struct profile *p, const struct output_opts *opts, FILE *f)
+int output__write_file(const struct profile *p, const struct output_opts *opts, FILE *f)
 {
 	struct folded_opts fo = {.lines = opts->lines};
 
@@ -70,6 +70,13 @@ static int write_stream(const struct profile *p, const struct output_opts *opts,
 	}
 }
 
+int output__write_json(const struct profile *p, FILE *f)
+{
+	(void)p;
+	(void)f;
+	return -ENOTSUP;
+}
+
 int output__write(const struct profile *p, const struct output_opts *opts, const char *path,
 		  char *err, size_t errlen)
 {
@@ -79,7 +86,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 	int ret, fd;
 
 	if (!path || !strcmp(path, "-")) {
-		ret = write_stream(p, opts, stdout);
+		ret = output__write_file(p, opts, stdout);
 		if (ret)
 			seterr(err, errlen, "write stdout: %s", strerror(-ret));
 		return ret;
@@ -93,7 +100,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 			seterr(err, errlen, "open %s: %s", path, strerror(-ret));
 			return ret;
 		}
-		ret = write_stream(p, opts, f);
+		ret = output__write_file(p, opts, f);
 		if (fclose(f) && !ret)
 			ret = -errno;
 		if (ret)
@@ -117,7 +124,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		unlink(tmp);
 		goto cleanup;
 	}
-	ret = write_stream(p, opts, f);
+	ret = output__write_file(p, opts, f);
 	if (!ret && (fflush(f) || fsync(fileno(f))))
 		ret = -errno;
 	if (fclose(f) && !ret)

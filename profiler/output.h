@@ -4,6 +4,7 @@
 #define BPFPROF_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "profile.h"
 
@@ -24,6 +25,12 @@ int output__parse_format(const char *name, enum output_format *out);
 /* Format implied by a file name (.pb.gz/.pprof -> pprof, .html -> html,
  * anything else -> folded). */
 enum output_format output__format_for_path(const char *path);
+
+/* Write p to an open stream in the chosen format. 0, -ENOTSUP or -errno. */
+int output__write_file(const struct profile *p, const struct output_opts *opts, FILE *f);
+
+/* The JSON profile the web page draws (web/README.md). 0 or -ENOTSUP. */
+int output__write_json(const struct profile *p, FILE *f);
 
 /* Write p to path ("-" or NULL = stdout) atomically: a temporary file in the
  * same folder renamed over path. 0 or -errno with a reason in err. */

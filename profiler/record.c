@@ -6,12 +6,9 @@
 #include "record.h"
 #include "caps.h"
 #include "cli.h"
-#include "collector.h"
 #include "output.h"
-#include "proc.h"
 #include "profile.h"
-#include "resolver.h"
-#include "symbolizer.h"
+#include "sampler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,11 +72,8 @@ struct record_opts {
 
 struct record {
 	struct record_opts o;
-	struct collector *coll;
-	struct proc_table *procs;
-	struct symbolizer *sym;
+	struct sampler *sampler;
 	struct profile *profile;
-	struct resolver *resolver;
 	pid_t child;
 	uint32_t child_pid;
 	int child_status;
@@ -93,15 +87,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t next_pow2(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -191,22 +176,6 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
 	return -1;
-}
-
-static void on_event(void *ctx, const struct pid_event *e)
-{
-	struct record *r = ctx;
-
-	switch (e->type) {
-	case PID_EVENT_NEW:
-	case PID_EVENT_EXEC:
-		/* now, while the process is alive: it may be gone by the drain */
-		proc_table__capture(r->procs, e->tgid);
-		break;
-	case PID_EVENT_EXIT:
-		proc_table__mark_exited(r->procs, e->tgid);
-		break;
-	}
 }
 
 /* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
@@ -310,21 +279,15 @@ static int output_dir_unwritable(const char *path)
 	return ret;
 }
 
-static int drain(struct record *r)
+static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 {
-	int ret = collector__drain(r->coll, resolver__add, r->resolver);
-
-	resolver__next_generation(r->resolver);
-	return ret < 0 ? ret : 0;
-}
-
-static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_t nstacks)
-{
-	struct resolver_stats rs;
+	struct sampler_stats st;
+	const uint64_t *m = st.metrics;
+	const struct resolver_stats *rs = &st.resolver;
 	char a[32], b[32], c[32], d[32];
 	uint64_t stack_errors = 0;
 
-	resolver__stats(r->resolver, &rs);
+	sampler__stats(r->sampler, &st);
 	for (int i = METRIC_KSTACK_COLLISION; i <= METRIC_STACK_OTHER; i++)
 		stack_errors += m[i];
 	fprintf(stderr,
@@ -332,8 +295,8 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 		"stacks, %s stacks lost (%llu collisions, %llu unreadable, %llu map full), "
 		"%s dropped (map full)",
 		cli__thousands(m[METRIC_SAMPLES], a, sizeof(a)), elapsed / 1e9,
-		collector__ncpus(r->coll),
-		(unsigned long long)r->o.freq, cli__thousands(rs.truncated_user, b, sizeof(b)),
+		st.ncpus, (unsigned long long)r->o.freq,
+		cli__thousands(rs->truncated_user, b, sizeof(b)),
 		cli__thousands(stack_errors, c, sizeof(c)),
 		(unsigned long long)(m[METRIC_KSTACK_COLLISION] + m[METRIC_USTACK_COLLISION]),
 		(unsigned long long)(m[METRIC_KSTACK_FAULT] + m[METRIC_USTACK_FAULT]),
@@ -342,22 +305,20 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 	if (m[METRIC_EVENTS_LOST])
 		fprintf(stderr, ", %llu process events lost",
 			(unsigned long long)m[METRIC_EVENTS_LOST]);
-	if (rs.samples != m[METRIC_SAMPLES])
+	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
-			(unsigned long long)(m[METRIC_SAMPLES] - rs.samples));
+			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }
 
 static int run(struct record *r, volatile sig_atomic_t *stop)
 {
-	struct collector_opts co = {0};
-	struct symbolizer_opts so = {0};
-	uint64_t m[NR_METRICS] = {0}, start, last_drain, last_progress, now, elapsed;
+	struct sampler_opts so = {0};
+	uint64_t start, last_drain, last_progress, now, elapsed;
 	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
 	char err[256] = "", missing[64];
-	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN), ret;
-	uint64_t per_window;
+	int ret;
 
 	if (caps__check_profiling(missing, sizeof(missing))) {
 		fprintf(stderr,
@@ -368,22 +329,11 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 	}
 	if (r->o.output && strcmp(r->o.output, "-") && output_dir_unwritable(r->o.output))
 		return 1;
-	if (ncpus < 1)
-		ncpus = 1;
-	per_window = r->o.freq * (uint64_t)ncpus * DRAIN_INTERVAL_NS / 1000000000ULL;
-	co.freq = (int)r->o.freq;
-	co.idle = r->o.idle;
-	co.count_entries = (uint32_t)(r->o.count_entries ? r->o.count_entries
-				      : next_pow2(per_window * 4 > 4096 ? per_window * 4 : 4096));
-	/* A STACK_TRACE map is a hash without chaining: keep it sparse so that
-	 * two stacks rarely share a bucket (a collision loses the stack). */
-	co.stack_entries = (uint32_t)(r->o.stack_entries ? r->o.stack_entries
-				      : next_pow2(per_window * 32 > 16384 ? per_window * 32 : 16384));
-	if (co.stack_entries > (1u << 20))
-		co.stack_entries = 1u << 20;
-	co.on_event = on_event;
-	co.ctx = r;
-
+	so.freq = r->o.freq;
+	so.idle = r->o.idle;
+	so.drain_interval_ns = DRAIN_INTERVAL_NS;
+	so.count_entries = r->o.count_entries;
+	so.stack_entries = r->o.stack_entries;
 	if (r->o.npids) {
 		for (size_t i = 0; i < r->o.npids; i++) {
 			char path[32];
@@ -394,8 +344,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 				return EXIT_USAGE;
 			}
 		}
-		co.pids = r->o.pids;
-		co.npids = r->o.npids;
+		so.pids = r->o.pids;
+		so.npids = r->o.npids;
 	}
 	if (r->o.command) {
 		ret = spawn_command(r);
@@ -404,20 +354,19 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 			return 1;
 		}
 		r->child_pid = (uint32_t)r->child;
-		co.pids = &r->child_pid;
-		co.npids = 1;
-		co.follow_children = true;
+		so.pids = &r->child_pid;
+		so.npids = 1;
+		so.follow_children = true;
 	}
 
-	if ((ret = proc_table__new(NULL, &r->procs)) || (ret = symbolizer__new(&so, &r->sym)) ||
-	    !(r->profile = profile__new()) ||
-	    (ret = resolver__new(r->profile, r->procs, r->sym, &r->resolver))) {
-		fprintf(stderr, "bpfprof: %s\n", strerror(ret ? -ret : ENOMEM));
+	r->profile = profile__new();
+	if (!r->profile) {
+		fprintf(stderr, "bpfprof: %s\n", strerror(ENOMEM));
 		return 1;
 	}
-	ret = collector__new(&co, &r->coll, err, sizeof(err));
+	ret = sampler__new(&so, r->profile, &r->sampler, err, sizeof(err));
 	if (!ret)
-		ret = collector__start(r->coll, err, sizeof(err));
+		ret = sampler__start(r->sampler, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpfprof: %s\n", err);
 		if (ret == -EPERM || ret == -EACCES)
@@ -445,7 +394,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 
 	start = last_drain = last_progress = now_ns();
 	while (!*stop) {
-		collector__poll(r->coll, 100);
+		sampler__poll(r->sampler, 100);
 		now = now_ns();
 		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 			r->child_done = true;
@@ -456,7 +405,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		if (r->o.duration_ns && now - start >= r->o.duration_ns)
 			break;
 		if (now - last_drain >= DRAIN_INTERVAL_NS) {
-			ret = drain(r);
+			ret = sampler__drain(r->sampler);
 			if (ret) {
 				fprintf(stderr, "\nbpfprof: drain samples: %s\n", strerror(-ret));
 				return 1;
@@ -465,8 +414,10 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		}
 		if (tty && now - last_progress >= 1000000000ULL &&
 		    (!r->o.duration_ns || r->o.duration_ns > 2000000000ULL)) {
-			collector__metrics(r->coll, m);
-			progress(r, now - start, m[METRIC_SAMPLES]);
+			struct sampler_stats st;
+
+			sampler__stats(r->sampler, &st);
+			progress(r, now - start, st.metrics[METRIC_SAMPLES]);
 			last_progress = now;
 		}
 	}
@@ -475,14 +426,13 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		fprintf(stderr, "\r\033[K");
 
 	/* stop sampling, take the last process events, drain both buffers */
-	collector__stop(r->coll);
-	collector__poll(r->coll, 0);
-	if ((ret = drain(r)) || (ret = drain(r))) {
+	sampler__stop(r->sampler);
+	sampler__poll(r->sampler, 0);
+	if ((ret = sampler__drain(r->sampler)) || (ret = sampler__drain(r->sampler))) {
 		fprintf(stderr, "bpfprof: drain samples: %s\n", strerror(-ret));
 		return 1;
 	}
 	profile__meta(r->profile)->duration_ns = elapsed;
-	collector__metrics(r->coll, m);
 
 	ret = output__write(r->profile, &r->o.out, r->o.output, err, sizeof(err));
 	if (ret) {
@@ -490,7 +440,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		return 1;
 	}
 	if (!r->o.quiet)
-		summary(r, elapsed, m, profile__sample_count(r->profile));
+		summary(r, elapsed, profile__sample_count(r->profile));
 
 	if (r->child) {
 		if (!r->child_done) {
@@ -519,11 +469,8 @@ int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
 cleanup:
 	if (r.go_pipe >= 0)
 		close(r.go_pipe); /* the child sees EOF and exits without running */
-	resolver__free(r.resolver);
+	sampler__free(r.sampler);
 	profile__free(r.profile);
-	collector__free(r.coll);
-	symbolizer__free(r.sym);
-	proc_table__free(r.procs);
 	free(r.o.pids);
 	return ret;
 }

@@ -5,13 +5,17 @@
 bg "$WORKLOADS/calltree" 8
 WL=$LAST_PID
 sleep 0.3
+c0=$(cpu_seconds "$WL")
 "$BPFPROF" record -p "$WL" -d 5 -o "$TMP/out.folded" 2>"$TMP/err"
 rc=$?
+c1=$(cpu_seconds "$WL")
 kill "$WL" 2>/dev/null
+cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')
 [ $rc -eq 0 ] && pass exit-code || fail exit-code "record exited $rc: $(cat "$TMP/err")"
 
 n=$(total "$TMP/out.folded")
-ge "$n" 250 && pass enough-samples || fail enough-samples "only $n samples in 5 s at 99 Hz"
+samples_match_cpu "$n" "$cpu" 99 && pass samples-match-cpu-time \
+	|| fail samples-match-cpu-time "$n samples for $cpu CPU seconds at 99 Hz"
 
 bad=$(grep -vc '^calltree;' "$TMP/out.folded")
 [ "$bad" -eq 0 ] && pass only-the-pid || fail only-the-pid "$bad lines of other processes"

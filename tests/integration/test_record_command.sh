@@ -8,14 +8,18 @@ rc=$?
 full=$(share "$TMP/cmd.folded" '^calltree;.*main;run;stage_one;stage_two;stage_three;leaf_')
 ge "$full" 90 && pass command-profiled || fail command-profiled "only $full % of samples are the command's call tree"
 n=$(total "$TMP/cmd.folded")
-ge "$n" 120 && pass command-samples || fail command-samples "only $n samples for a 2 s command"
+cpu=$(reported_cpu "$TMP/err")
+samples_match_cpu "$n" "$cpu" 99 && pass command-samples \
+	|| fail command-samples "$n samples for $cpu CPU seconds of the command"
 
 # children: a shell that runs the workload twice
 "$BPFPROF" record -o "$TMP/kids.folded" -- sh -c "'$WORKLOADS/calltree' 1; '$WORKLOADS/calltree' 1" 2>"$TMP/err"
 rc=$?
 [ $rc -eq 0 ] && pass children-exit-code || fail children-exit-code "exit code $rc"
 kids=$(awk '/^calltree;/ { t += $NF } END { print t + 0 }' "$TMP/kids.folded")
-ge "$kids" 120 && pass children-profiled || fail children-profiled "only $kids samples of the two children"
+cpu=$(reported_cpu "$TMP/err")
+samples_match_cpu "$kids" "$cpu" 99 && pass children-profiled \
+	|| fail children-profiled "$kids samples of the two children for $cpu CPU seconds"
 
 # a command that cannot run: 127 and a clear message
 "$BPFPROF" record -o "$TMP/none.folded" -- /nonexistent/cmd 2>"$TMP/err"
