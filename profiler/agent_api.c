@@ -9,6 +9,7 @@
 #include "hmap.h"
 #include "output.h"
 #include "folded.h"
+#include "web_ui.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -511,19 +512,11 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	set_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
 
-static const char fallback_page[] =
-	"<!doctype html><meta charset=utf-8><title>bpfprof</title>"
-	"<h1>bpfprof agent</h1><ul>"
-	"<li><a href=\"/api/profile?format=folded\">/api/profile?format=folded</a> (last 15 min)"
-	"<li><a href=\"/api/timeline\">/api/timeline</a>"
-	"<li><a href=\"/api/processes\">/api/processes</a>"
-	"<li><a href=\"/metrics\">/metrics</a>"
-	"<li>/debug/pprof/profile?seconds=30</ul>\n";
-
 void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
 	const char *path = req->path;
+	struct web_ui_file file;
 
 	if (!strcmp(path, "/healthz")) {
 		http__text(resp, 200, "ok\n");
@@ -539,11 +532,11 @@ void agent__handle(void *ctx, const struct http_request *req, struct http_respon
 		handle_info(a, resp);
 	} else if (!strcmp(path, "/debug/pprof/profile")) {
 		handle_pprof(a, req, resp);
-	} else if (!strcmp(path, "/")) {
+	} else if (!web_ui__find(path, &file)) { /* the page: / and /ui/NAME */
 		resp->status = 200;
-		resp->content_type = "text/html; charset=utf-8";
-		resp->body = (char *)fallback_page;
-		resp->len = sizeof(fallback_page) - 1;
+		resp->content_type = file.content_type;
+		resp->body = (char *)file.data;
+		resp->len = file.len;
 	} else {
 		http__text(resp, 404, "not found: %s\n", path);
 	}
