@@ -153,7 +153,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 	    get_filter(req, resp, &flt, comm, sizeof(comm), cg, sizeof(cg)))
 		return;
 	if (http__query_get(req->query, "format", fmt, sizeof(fmt)) < 0 ||
-	    (strcmp(fmt, "json") && output__parse_format(fmt, &oo.format))) {
+	    output__parse_format(fmt, &oo.format)) {
 		http__text(resp, 400, "bad 'format': want json, folded, pprof or html\n");
 		return;
 	}
@@ -172,10 +172,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 		http__text(resp, 500, "out of memory\n");
 		goto out;
 	}
-	if (!strcmp(fmt, "json"))
-		ret = output__write_json(p, f);
-	else
-		ret = output__write_file(p, &oo, f);
+	ret = output__write_file(p, &oo, f);
 	fclose(f);
 	if (ret == -ENOTSUP) {
 		free(buf);

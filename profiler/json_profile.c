@@ -122,6 +122,19 @@ static int add_profile(struct jw *w, const struct profile *p, int is_base)
 	return 0;
 }
 
+/* Lexicographic by frame index: stacks sharing a prefix end up adjacent,
+ * which lets the renderer reuse the path it just built. */
+static int stack_cmp(const void *pa, const void *pb)
+{
+	const struct stack *a = pa, *b = pb;
+	uint32_t n = a->n < b->n ? a->n : b->n;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (a->frames[i] != b->frames[i])
+			return (a->frames[i] > b->frames[i]) - (a->frames[i] < b->frames[i]);
+	return (a->n > b->n) - (a->n < b->n);
+}
+
 int json_profile__string(const char *s, FILE *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -207,6 +220,8 @@ int json_profile__write(const struct profile *p, const struct profile *base, con
 		goto cleanup;
 	if ((ret = add_profile(&w, p, 0)) || (base && (ret = add_profile(&w, base, 1))))
 		goto cleanup;
+	if (w.nst > 1)
+		qsort(w.st, w.nst, sizeof(*w.st), stack_cmp);
 	ret = emit(&w, p, base, title, out);
 cleanup:
 	hmap__free(w.strings);

@@ -2,6 +2,7 @@
 #include "output.h"
 #include "folded.h"
 #include "html.h"
+#include "json_profile.h"
 #include "pprof.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ int output__parse_format(const char *name, enum output_format *out)
 		*out = OUTPUT_PPROF;
 	else if (!strcmp(name, "html"))
 		*out = OUTPUT_HTML;
+	else if (!strcmp(name, "json"))
+		*out = OUTPUT_JSON;
 	else
 		return -EINVAL;
 	return 0;
@@ -51,6 +54,8 @@ enum output_format output__format_for_path(const char *path)
 		return OUTPUT_PPROF;
 	if (ends_with(path, ".html") || ends_with(path, ".htm"))
 		return OUTPUT_HTML;
+	if (ends_with(path, ".json"))
+		return OUTPUT_JSON;
 	return OUTPUT_FOLDED;
 }
 
@@ -58,23 +63,20 @@ int output__write_file(const struct profile *p, const struct output_opts *opts, 
 {
 	struct folded_opts fo = {.lines = opts->lines};
 
+	if (opts->base && opts->format != OUTPUT_HTML && opts->format != OUTPUT_JSON)
+		return -ENOTSUP; /* a difference is drawn, not stored */
 	switch (opts->format) {
 	case OUTPUT_FOLDED:
 		return folded__write(p, &fo, f);
 	case OUTPUT_PPROF:
 		return pprof__write(p, f);
 	case OUTPUT_HTML:
-		return html__write(p, NULL, NULL, f);
+		return html__write(p, opts->base, opts->title, f);
+	case OUTPUT_JSON:
+		return json_profile__write(p, opts->base, opts->title, f);
 	default:
 		return -ENOTSUP;
 	}
-}
-
-int output__write_json(const struct profile *p, FILE *f)
-{
-	(void)p;
-	(void)f;
-	return -ENOTSUP;
 }
 
 int output__write(const struct profile *p, const struct output_opts *opts, const char *path,

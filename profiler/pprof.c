@@ -26,7 +26,9 @@ enum {
 struct mapping {
 	uint64_t name, build_id; /* string indexes */
 	uint64_t lo, hi;
+	uint64_t self;  /* samples whose leaf is here */
 	bool files, lines, inlines;
+	bool user, has_main;
 };
 
 struct location {
@@ -49,6 +51,7 @@ struct writer {
 	size_t nlocs, loccap;
 	uint32_t *pool;
 	size_t npool, poolcap;
+	uint64_t *map_order; /* old mapping id - 1 -> new id */
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -146,6 +149,7 @@ static int mapping(struct writer *w, const struct frame *f, uint64_t *id)
 		m = &w->maps[w->nmaps];
 		memset(m, 0, sizeof(*m));
 		m->lo = UINT64_MAX;
+		m->user = f->kind == FRAME_USER || f->kind == FRAME_INLINE;
 		if (str(w, name, &m->name) ||
 		    str(w, profile__build_id(w->p, f->module), &m->build_id))
 			return -ENOMEM;
@@ -192,6 +196,7 @@ static int location(struct writer *w, const uint32_t *frames, uint32_t n, uint64
 
 			m->files |= f->file != NULL;
 			m->lines |= f->line != 0;
+			m->has_main |= !strcmp(f->name, "main");
 		}
 		m->inlines |= n > 1;
 	}
@@ -250,6 +255,8 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 				goto cleanup;
 			j += n;
 		}
+		if (nids && w->locs[ids[nids - 1] - 1].mapping)
+			w->maps[w->locs[ids[nids - 1] - 1].mapping - 1].self += ps->count;
 		pb_buf__reset(&s);
 		pb_buf__reset(&packed);
 		for (size_t k = nids; k-- > 0;)
@@ -258,7 +265,8 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 			pb__msg(&s, 1, &packed);
 		pb_buf__reset(&packed);
 		pb__varint(&packed, ps->count);
-		pb__varint(&packed, ps->count * period);
+		if (period)
+			pb__varint(&packed, ps->count * period);
 		pb__msg(&s, 2, &packed);
 		if (ps->pid)
 			num_label(&s, &sub, k_pid, ps->pid);
@@ -287,13 +295,38 @@ cleanup:
 	return ret;
 }
 
+/* pprof tools take the first mapping for the main binary: the one with
+ * main(), else the user mapping with the most samples at the leaf. */
+static int map_rank_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct mapping *maps = ctx;
+	const struct mapping *a = &maps[*(const size_t *)pa], *b = &maps[*(const size_t *)pb];
+
+	if (a->has_main != b->has_main)
+		return a->has_main ? -1 : 1;
+	if (a->user != b->user)
+		return a->user ? -1 : 1;
+	if (a->self != b->self)
+		return a->self > b->self ? -1 : 1;
+	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
+}
+
 static int encode_tables(struct writer *w, struct pb_buf *out)
 {
 	struct pb_buf m = {0}, line = {0};
-	int ret;
+	size_t *order = calloc(w->nmaps + 1, sizeof(*order));
+	int ret = -ENOMEM;
 
+	w->map_order = calloc(w->nmaps + 1, sizeof(*w->map_order));
+	if (!order || !w->map_order)
+		goto cleanup;
+	for (size_t i = 0; i < w->nmaps; i++)
+		order[i] = i;
+	qsort_r(order, w->nmaps, sizeof(*order), map_rank_cmp, w->maps);
+	for (size_t i = 0; i < w->nmaps; i++)
+		w->map_order[order[i]] = i + 1;
 	for (size_t i = 0; i < w->nmaps; i++) {
-		const struct mapping *mp = &w->maps[i];
+		const struct mapping *mp = &w->maps[order[i]];
 
 		pb_buf__reset(&m);
 		pb__uint(&m, 1, i + 1);
@@ -315,7 +348,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 
 		pb_buf__reset(&m);
 		pb__uint(&m, 1, i + 1);
-		pb__uint(&m, 2, l->mapping);
+		pb__uint(&m, 2, l->mapping ? w->map_order[l->mapping - 1] : 0);
 		pb__uint(&m, 3, l->addr);
 		/* innermost first: the pool holds the real frame first */
 		for (uint32_t k = l->n; k-- > 0;) {
@@ -343,6 +376,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 		pb__string(out, P_STRING_TABLE, w->strtab[i]);
 	ret = out->err ? out->err : m.err ? m.err : line.err;
 cleanup:
+	free(order);
 	pb_buf__release(&m);
 	pb_buf__release(&line);
 	return ret;
@@ -370,13 +404,17 @@ int pprof__encode(const struct profile *p, struct pb_buf *out)
 	    str(&w, "cpu", &cpu) || str(&w, "nanoseconds", &ns))
 		goto cleanup;
 	value_type(out, &sub, P_SAMPLE_TYPE, samples, count);
-	value_type(out, &sub, P_SAMPLE_TYPE, cpu, ns);
+	/* without a period (a folded input) CPU time is unknown: counts only */
+	if (meta->period_ns)
+		value_type(out, &sub, P_SAMPLE_TYPE, cpu, ns);
 	if ((ret = encode_samples(&w, out)) || (ret = encode_tables(&w, out)))
 		goto cleanup;
 	pb__uint(out, P_TIME_NANOS, meta->time_ns);
 	pb__uint(out, P_DURATION_NANOS, meta->duration_ns);
-	value_type(out, &sub, P_PERIOD_TYPE, cpu, ns);
-	pb__uint(out, P_PERIOD, meta->period_ns);
+	if (meta->period_ns) {
+		value_type(out, &sub, P_PERIOD_TYPE, cpu, ns);
+		pb__uint(out, P_PERIOD, meta->period_ns);
+	}
 	ret = out->err ? out->err : sub.err;
 cleanup:
 	pb_buf__release(&sub);
@@ -389,6 +427,7 @@ cleanup:
 	free(w.maps);
 	free(w.locs);
 	free(w.pool);
+	free(w.map_order);
 	return ret;
 }
 

@@ -38,7 +38,7 @@ static const char usage[] =
 	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
 	"                         name: .pb.gz/.pprof pprof, .html flame graph,\n"
 	"                         anything else folded stacks\n"
-	"  -f, --format FMT       folded, pprof or html (default: from the file name)\n"
+	"  -f, --format FMT       folded, pprof, html or json (default: from the name)\n"
 	"      --lines            frames as \"func (file.c:42)\" where known\n"
 	"      --idle             keep samples of idle CPUs\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"

@@ -89,28 +89,28 @@
 		names[nframes] = 'all';
 		kinds[nframes] = KINDS.indexOf('comm');
 
-		let cap = 1024;
-		let frame = new Int32Array(cap);
-		let parent = new Int32Array(cap);
-		let depth = new Int32Array(cap);
-		let val = new Float64Array(cap);
-		let bval = new Float64Array(cap);
+		/* at most one node per frame of every stack: size everything once */
+		let bound = 1;
+		for (let s = 0; s < stacks.length; s++) bound += stacks[s].length;
+		const frame = new Int32Array(bound);
+		const parent = new Int32Array(bound);
+		const depth = new Int32Array(bound);
+		const val = new Float64Array(bound);
+		const bval = new Float64Array(bound);
 		let n = 1;
 		frame[0] = nframes;
 		parent[0] = -1;
-		const index = new Map();
 		let total = 0, baseTotal = 0, maxDepth = 0;
+		/* (parent, frame) -> child: open addressing over typed arrays, much
+		 * faster than a Map once keys leave the small-integer range */
+		let hcap = 1024;
+		while (hcap < 2 * bound) hcap *= 2;
+		const mask = hcap - 1;
+		const hkeyP = new Int32Array(hcap).fill(-1), hkeyF = new Int32Array(hcap);
+		const hval = new Int32Array(hcap);
 
-		function grow() {
-			cap *= 2;
-			const g = (a, T) => { const b = new T(cap); b.set(a); return b; };
-			frame = g(frame, Int32Array);
-			parent = g(parent, Int32Array);
-			depth = g(depth, Int32Array);
-			val = g(val, Float64Array);
-			bval = g(bval, Float64Array);
-		}
-
+		let prev = [], prevLen = 0;
+		const path = [];
 		for (let s = 0; s < stacks.length; s++) {
 			const st = stacks[s];
 			const c = +counts[s] || 0;
@@ -120,24 +120,39 @@
 			baseTotal += b;
 			val[0] += c;
 			bval[0] += b;
-			let node = 0;
-			for (let i = 0; i < st.length; i++) {
+			/* stacks usually come sorted: reuse the previous stack's path
+			 * for the prefix they share */
+			let i = 0, node = 0;
+			while (i < st.length && i < prevLen && st[i] === prev[i]) {
+				node = path[i];
+				val[node] += c;
+				bval[node] += b;
+				i++;
+			}
+			prev = st;
+			prevLen = i;
+			for (; i < st.length; i++) {
 				const f = st[i] | 0;
 				if (f < 0 || f >= nframes) break;
-				const key = node * (nframes + 1) + f;
-				let child = index.get(key);
-				if (child === undefined) {
-					if (n === cap) grow();
+				let h = ((Math.imul(node, 0x9e3779b1) ^ Math.imul(f, 0x85ebca6b)) >>> 0) & mask;
+				let child = -1;
+				while (hkeyP[h] >= 0) {
+					if (hkeyP[h] === node && hkeyF[h] === f) { child = hval[h]; break; }
+					h = (h + 1) & mask;
+				}
+				if (child < 0) {
 					child = n++;
 					frame[child] = f;
 					parent[child] = node;
 					depth[child] = depth[node] + 1;
 					if (depth[child] > maxDepth) maxDepth = depth[child];
-					index.set(key, child);
+					hkeyP[h] = node; hkeyF[h] = f; hval[h] = child;
 				}
 				val[child] += c;
 				bval[child] += b;
 				node = child;
+				path[i] = child;
+				prevLen = i + 1;
 			}
 		}
 

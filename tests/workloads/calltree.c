@@ -36,7 +36,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#define UNIT 200000UL /* iterations per unit of work, well under a millisecond */
+#define UNIT 20000UL /* iterations per unit of work: a round is about a millisecond,
+			 * far below the sampling period, so samples cannot alias with it */
 
 NOINLINE void leaf_alpha(unsigned long units)
 {
