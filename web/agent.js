@@ -558,6 +558,13 @@
 		state.fg = global.Flamegraph.create(box, profile, { orientation, title });
 		if (term) state.fg.search(term);
 		if (keepZoom && focus !== 'all') state.fg.zoom(focus);
+		scrollToRoot();
+	}
+
+	/* the graph scrolls when stacks are deep: show its root end first */
+	function scrollToRoot() {
+		const wrap = $('ag-flame').querySelector('.fg-canvas-wrap');
+		if (wrap && state.fg) wrap.scrollTop = state.fg.orientation() === 'flame' ? wrap.scrollHeight : 0;
 	}
 
 	function emptyWhat() {
@@ -850,6 +857,10 @@
 		});
 		for (const r of doc.querySelectorAll('input[name="ag-arm"]'))
 			r.addEventListener('change', () => r.checked && setArm(r.value));
+		/* after the renderer's own handler flipped flame/icicle */
+		$('ag-flame').addEventListener('click', (e) => {
+			if (e.target.classList.contains('fg-orient')) scrollToRoot();
+		});
 		let resizeTimer = 0;
 		global.addEventListener('resize', () => {
 			clearTimeout(resizeTimer);

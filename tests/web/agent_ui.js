@@ -6,12 +6,15 @@
  * pixels under the frames. Every request that does not go to the agent is
  * aborted and reported.
  *
- *   node agent_ui.js URL SWITCH_MS OUT_DIR
+ *   node agent_ui.js URL SWITCH_MS OUT_DIR TREE_COMM SYS_COMM
  *
- * The agent at URL has recorded `syscall_loop` (main -> read_zero_loop) until
- * SWITCH_MS (agent time, Unix ms) and `calltree` (leaf_alpha 60 %, leaf_beta
- * 30 %, leaf_gamma 10 %) from then on. Screenshots go to OUT_DIR. With
- * MOCK=1 the pprof download is not checked (the mock has none).
+ * The agent at URL has recorded the process SYS_COMM (tests/workloads/
+ * syscall_loop: main -> read_zero_loop) until SWITCH_MS (agent time, Unix
+ * ms) and TREE_COMM (calltree: leaf_alpha 60 %, leaf_beta 30 %, leaf_gamma
+ * 10 %) from then on. Other processes may run on the machine (other tests
+ * too), so shares are checked within those two process names. Screenshots go
+ * to OUT_DIR. With MOCK=1 the pprof download is not checked (the mock has
+ * none).
  *
  * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
  */
@@ -63,16 +66,38 @@ async function pixel(page, d) {
 	}, d);
 }
 
-async function leafShares(page) {
-	const a = await drawnSamples(page, 'leaf_alpha');
-	const b = await drawnSamples(page, 'leaf_beta');
-	const g = await drawnSamples(page, 'leaf_gamma');
-	const t = a + b + g;
-	return { a, b, g, alpha: t ? 100 * a / t : 0, beta: t ? 100 * b / t : 0 };
+/*
+ * From the profile the page shows (counts, or baseCounts with base): samples
+ * of the process name comm, of its stacks ending in each leaf, and, over the
+ * whole profile, where leaf_alpha is the leaf (self) and anywhere (total).
+ */
+async function commStats(page, comm, base) {
+	return page.evaluate(([comm, base]) => {
+		const p = window.bpfprofAgent.profile();
+		const name = (f) => p.strings[p.frames[2 * f]];
+		const out = { total: 0, alpha: 0, beta: 0, gamma: 0, read: 0, alphaSelf: 0, alphaTotal: 0 };
+		const counts = base ? p.baseCounts : p.counts;
+		p.stacks.forEach((st, i) => {
+			const c = counts[i];
+			const names = st.map(name);
+			if (names[names.length - 1] === 'leaf_alpha') out.alphaSelf += c;
+			if (names.includes('leaf_alpha')) out.alphaTotal += c;
+			if (names[0] !== comm) return;
+			out.total += c;
+			for (const leaf of ['alpha', 'beta', 'gamma'])
+				if (names.includes('leaf_' + leaf)) out[leaf] += c;
+			if (names.includes('read_zero_loop')) out.read += c;
+		});
+		const t = out.alpha + out.beta + out.gamma;
+		out.alphaPct = t ? 100 * out.alpha / t : 0;
+		out.betaPct = t ? 100 * out.beta / t : 0;
+		return out;
+	}, [comm, !!base]);
 }
 
 /* a real mouse drag on the timeline from time t0 to t1 (agent ms) */
 async function dragTimeline(page, t0, t1) {
+	await page.locator('#ag-timeline').scrollIntoViewIfNeeded();
 	const box = await page.locator('#ag-timeline').boundingBox();
 	const [x0, x1] = await page.evaluate(([a, b]) => [window.bpfprofAgent.timeToX(a),
 		window.bpfprofAgent.timeToX(b)], [t0, t1]);
@@ -88,7 +113,7 @@ async function dragTimeline(page, t0, t1) {
 }
 
 async function main() {
-	const [url, switchArg, outDir] = process.argv.slice(2);
+	const [url, switchArg, outDir, treeComm, sysComm] = process.argv.slice(2);
 	const switchMs = +switchArg;
 	const origin = new URL(url).origin;
 	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
@@ -130,15 +155,22 @@ async function main() {
 			`state ${JSON.stringify(live.sel)}, requests ${profileReqs.join(' ')}`);
 		await page.screenshot({ path: path.join(outDir, 'agent-live.png'), fullPage: true });
 
-		let sh = await leafShares(page);
-		check('flame-shows-workload', sh.a > 0 && Math.abs(sh.alpha - 60) <= 10 &&
-			(await drawnSamples(page, 'read_zero_loop')) > 0,
-			`leaf_alpha ${sh.a} samples, ${sh.alpha.toFixed(1)}% of the leaves (want 60 ± 10), ` +
-			`read_zero_loop ${await drawnSamples(page, 'read_zero_loop')}`);
+		let sh = await commStats(page, treeComm);
+		const liveSys = await commStats(page, sysComm);
+		const drawnTree = await widest(page, treeComm), drawnAlpha = await drawnSamples(page, 'leaf_alpha');
+		check('flame-shows-workload', sh.alpha > 0 && Math.abs(sh.alphaPct - 60) <= 10 && liveSys.read > 0 &&
+			drawnTree && drawnTree.depth === 1 && drawnTree.samples === sh.total && drawnAlpha >= sh.alpha,
+			`${treeComm}: leaf_alpha ${sh.alpha} samples, ${sh.alphaPct.toFixed(1)}% of its leaves (want 60 ± 10), ` +
+			`drawn ${JSON.stringify(drawnTree)}, leaf_alpha drawn ${drawnAlpha}; ${sysComm} read_zero_loop ${liveSys.read}`);
 
 		/* hit-test through the renderer: hover leaf_alpha, read the tooltip */
 		const fa = await widest(page, 'leaf_alpha');
 		if (fa) {
+			await page.evaluate((y) => { // the graph scrolls inside its box when stacks are deep
+				const w = document.querySelector('#ag-flame .fg-canvas-wrap');
+				w.scrollIntoView();
+				w.scrollTop = Math.max(0, y - w.clientHeight / 2);
+			}, fa.y);
 			const cb = await page.locator('#ag-flame canvas.fg-canvas').boundingBox();
 			await page.mouse.move(cb.x + fa.x + fa.w / 2, cb.y + fa.y + fa.h / 2);
 			const tip = await page.locator('#ag-flame .fg-tip').textContent();
@@ -155,36 +187,37 @@ async function main() {
 		let n0 = profileReqs.length;
 		await dragTimeline(page, bFrom, bTo);
 		const beforeTotal = await page.evaluate(() => window.bpfprofAgent.profile().total);
-		const beforeAlpha = await drawnSamples(page, 'leaf_alpha');
-		const beforeRead = await drawnSamples(page, 'read_zero_loop');
+		const bTree = await commStats(page, treeComm), bSys = await commStats(page, sysComm);
 		const req = profileReqs.slice(n0).map((u) => new URL(u).searchParams)[0];
 		const tol = (live.view.to - live.view.from) / 100; // a few pixels of time
 		check('timeline-drag-requests-range', req && Math.abs(+req.get('from') - bFrom) <= tol &&
 			Math.abs(+req.get('to') - bTo) <= tol,
 			`asked ${req && req.toString()}, dragged ${bFrom}-${bTo} (±${tol.toFixed(0)})`);
-		check('range-before-workload', beforeTotal > 0 && beforeAlpha === 0 && beforeRead > 0,
-			`total ${beforeTotal}, leaf_alpha ${beforeAlpha}, read_zero_loop ${beforeRead}`);
+		check('range-before-workload', beforeTotal > 0 && bTree.total === 0 && bSys.read > 0,
+			`total ${beforeTotal}, ${treeComm} ${bTree.total}, ${sysComm} read_zero_loop ${bSys.read}`);
 
 		n0 = profileReqs.length;
 		await dragTimeline(page, aFrom, aTo);
 		const afterTotal = await page.evaluate(() => window.bpfprofAgent.profile().total);
-		sh = await leafShares(page);
-		const afterRead = await drawnSamples(page, 'read_zero_loop');
-		check('range-after-workload', afterTotal > 0 && afterTotal !== beforeTotal && sh.a > 0 &&
-			Math.abs(sh.alpha - 60) <= 10 && Math.abs(sh.beta - 30) <= 10 && afterRead === 0,
-			`total ${afterTotal} (before ${beforeTotal}), leaf_alpha ${sh.alpha.toFixed(1)}%, ` +
-			`leaf_beta ${sh.beta.toFixed(1)}%, read_zero_loop ${afterRead}`);
+		sh = await commStats(page, treeComm);
+		const aSys = await commStats(page, sysComm);
+		check('range-after-workload', afterTotal > 0 && afterTotal !== beforeTotal && sh.alpha > 0 &&
+			Math.abs(sh.alphaPct - 60) <= 10 && Math.abs(sh.betaPct - 30) <= 10 && aSys.total === 0,
+			`total ${afterTotal} (before ${beforeTotal}), ${treeComm} leaf_alpha ${sh.alphaPct.toFixed(1)}%, ` +
+			`leaf_beta ${sh.betaPct.toFixed(1)}%, ${sysComm} ${aSys.total}`);
 		const rangeText = await page.locator('#ag-range').textContent();
 		check('range-label', /–/.test(rangeText) && !/last 15/.test(rangeText), `label "${rangeText}"`);
 
 		/* 3. top functions: computed from the profile; a click highlights in the flame graph */
 		const row = page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first();
 		const cells = await row.locator('td').allTextContents();
-		const alphaSelf = +String(cells[1] || '').replace(/,/g, '');
-		check('functions-table', cells[0] === 'leaf_alpha' && alphaSelf === sh.a && cells[1] === cells[3],
-			`row ${JSON.stringify(cells)}, leaf_alpha drawn ${sh.a}`);
-		const firstFunc = await page.locator('#ag-funcs tbody tr td.name').first().textContent();
-		check('functions-sorted-by-self', firstFunc === 'leaf_alpha', `first row ${firstFunc}`);
+		const num = (t) => +String(t || '').replace(/,/g, '');
+		check('functions-table', cells[0] === 'leaf_alpha' && num(cells[1]) === sh.alphaSelf &&
+			num(cells[3]) === sh.alphaTotal && sh.alphaSelf > 0,
+			`row ${JSON.stringify(cells)}, want self ${sh.alphaSelf} total ${sh.alphaTotal}`);
+		const selfs = (await page.locator('#ag-funcs tbody tr td:nth-child(2)').allTextContents()).map(num);
+		check('functions-sorted-by-self', selfs.length > 1 && selfs.every((v, i) => !i || selfs[i - 1] >= v),
+			`self column ${selfs.slice(0, 10)}`);
 		await row.click();
 		const hl = await page.evaluate(() => {
 			const fg = window.bpfprofAgent.flamegraph();
@@ -200,7 +233,7 @@ async function main() {
 		await row.click(); // again: clears
 
 		/* 4. top processes: click calltree's row to filter by its pid */
-		const procRow = page.locator('#ag-procs tbody tr', { hasText: 'calltree' }).first();
+		const procRow = page.locator('#ag-procs tbody tr', { has: page.locator('td.comm', { hasText: new RegExp(`^${treeComm}$`) }) }).first();
 		const pid = +(await procRow.locator('td').first().textContent());
 		n0 = profileReqs.length;
 		let l0 = await loads(page);
@@ -211,7 +244,7 @@ async function main() {
 			.filter((d) => d.depth === 1).map((d) => d.name))]);
 		const chip = await page.locator('#ag-filters').textContent();
 		check('process-click-filters', pid > 0 && freq && +freq.get('pid') === pid &&
-			comms.length === 1 && comms[0] === 'calltree' && chip.includes(`pid ${pid}`),
+			comms.length === 1 && comms[0] === treeComm && chip.includes(`pid ${pid}`),
 			`pid ${pid}, request ${freq && freq.toString()}, comms ${comms}, chips "${chip}"`);
 		l0 = await loads(page);
 		await page.locator('#ag-filters button').first().click();
@@ -228,20 +261,38 @@ async function main() {
 		const armed = await page.evaluate(() => window.bpfprofAgent.state.arm);
 		await dragTimeline(page, aFrom, aTo);
 		const ds = await page.evaluate(() => window.bpfprofAgent.flamegraph().stats());
-		const da = await widest(page, 'leaf_alpha');
-		const dr = await widest(page, 'read_zero_loop');
+		const da = await widest(page, treeComm);
+		const dr = await widest(page, sysComm);
 		const pr = da ? await pixel(page, da) : [];
 		const pb = dr ? await pixel(page, dr) : [];
 		const derr = await page.locator('#ag-message.error').count();
 		check('diff-renders', ds.diff && ds.total > 0 && ds.baseTotal > 0 && armed === 'b' && !derr,
 			`stats ${JSON.stringify(ds)}, armed after A: ${armed}, error shown: ${derr}`);
-		check('diff-grew-red', da && da.delta > 0.3 && pr[0] > pr[2] + 80,
-			da ? `leaf_alpha delta ${da.delta.toFixed(3)}, pixel ${pr}` : 'leaf_alpha not drawn');
-		check('diff-shrank-blue', dr && dr.delta < -0.3 && pb[2] > pb[0] + 80,
-			dr ? `read_zero_loop delta ${dr.delta.toFixed(3)}, pixel ${pb}` : 'read_zero_loop not drawn');
-		const up = await page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first()
-			.locator('td.up').count();
-		check('diff-functions-table', up >= 1, 'leaf_alpha has no growth cell');
+		const dTree = await commStats(page, treeComm), dSys = await commStats(page, sysComm, true);
+		check('diff-grew-red', da && da.delta > 0.1 && da.baseSamples === 0 && da.samples === dTree.total &&
+			pr[0] > pr[2] + 80,
+			da ? `${treeComm} delta ${da.delta.toFixed(3)}, A ${da.baseSamples} B ${da.samples}, pixel ${pr}`
+				: `${treeComm} not drawn`);
+		check('diff-shrank-blue', dr && dr.delta < -0.1 && dr.samples === 0 && dr.baseSamples === dSys.total &&
+			pb[2] > pb[0] + 80,
+			dr ? `${sysComm} delta ${dr.delta.toFixed(3)}, A ${dr.baseSamples} B ${dr.samples}, pixel ${pb}`
+				: `${sysComm} not drawn`);
+		/* the table's change in leaf_alpha's self share, against one computed here */
+		const want = await page.evaluate(() => {
+			const p = window.bpfprofAgent.profile();
+			let a = 0, b = 0;
+			p.stacks.forEach((st, i) => {
+				if (p.strings[p.frames[2 * st[st.length - 1]]] !== 'leaf_alpha') return;
+				a += p.baseCounts[i];
+				b += p.counts[i];
+			});
+			return 100 * (b / p.total - a / p.baseTotal);
+		});
+		const dcell = page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first().locator('td').nth(3);
+		const dtext = await dcell.textContent(), dclass = await dcell.getAttribute('class');
+		check('diff-functions-table', Math.abs(+dtext - want) < 0.006 &&
+			(want > 0 ? /\bup\b/ : /\bdown\b/).test(dclass),
+			`leaf_alpha Δ self "${dtext}" (${dclass}), want ${want.toFixed(2)}`);
 		await page.screenshot({ path: path.join(outDir, 'agent-diff.png'), fullPage: true });
 
 		/* 6. downloads for the selected ranges */
@@ -253,14 +304,17 @@ async function main() {
 			for (const l of ls) {
 				const r = await fetch(l.href);
 				const b = new Uint8Array(await r.arrayBuffer());
-				out[l.text] = { status: r.status, head: [b[0], b[1]], text: new TextDecoder().decode(b.slice(0, 100000)) };
+				out[l.text] = { status: r.status, head: [b[0], b[1]], text: new TextDecoder().decode(b) };
 			}
 			return out;
 		}, links);
 		const fa2 = fetched['A folded'], fb2 = fetched['B folded'];
-		check('download-folded', fa2 && fb2 && fb2.status === 200 && /leaf_alpha \d+/.test(fb2.text) &&
-			!/read_zero_loop/.test(fb2.text) && /read_zero_loop/.test(fa2.text) && !/leaf_alpha/.test(fa2.text),
-			`links ${JSON.stringify(links.map((l) => l.text))}, B ${fb2 && fb2.status}`);
+		const has = (t, re) => new RegExp(re, 'm').test(t);
+		check('download-folded', fa2 && fb2 && fb2.status === 200 && fa2.status === 200 &&
+			has(fb2.text, `^${treeComm};.*;leaf_alpha \\d+$`) && !has(fb2.text, `^${sysComm};`) &&
+			has(fa2.text, `^${sysComm};.*read_zero_loop`) && !has(fa2.text, `^${treeComm};`),
+			`links ${JSON.stringify(links.map((l) => l.text))}, A ${fa2 && fa2.status} ` +
+			`"${fa2 && fa2.text.slice(0, 160)}", B ${fb2 && fb2.status} "${fb2 && fb2.text.slice(0, 160)}"`);
 		const bp = get('B pprof');
 		if (process.env.MOCK === '1') {
 			check('download-links', bp && /format=pprof/.test(bp.href) && /from=\d+/.test(bp.href) &&
