@@ -179,6 +179,20 @@ async function main() {
 			fail('tooltip-hit-test', 'leaf_alpha not drawn');
 		}
 
+		/* auto-refresh reloads the last 15 minutes every window */
+		let n1 = profileReqs.length, l1 = await loads(page);
+		await page.locator('#ag-auto').check();
+		await page.waitForFunction((n) => +document.body.dataset.loads > n + 1 &&
+			document.body.dataset.loading === '0', l1, { timeout: 15000 }).catch(() => {});
+		await page.locator('#ag-auto').uncheck();
+		const refreshed = await page.evaluate(() => {
+			const s = window.bpfprofAgent.state;
+			return { live: s.live, sel: s.sel };
+		});
+		check('auto-refresh', profileReqs.length >= n1 + 2 && refreshed.live && refreshed.sel.to > live.sel.to,
+			`${profileReqs.length - n1} reloads, live ${refreshed.live}, selection end ${refreshed.sel.to} vs ${live.sel.to}`);
+		live.view = (await page.evaluate(() => window.bpfprofAgent.state.timeline.view));
+
 		/* 2. timeline: before the switch only syscall_loop, after it only calltree */
 		const info = live.info;
 		const win = +info.window_ms || 2000;
