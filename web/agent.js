@@ -413,6 +413,7 @@
 	/* ---------- tables ---------- */
 
 	function renderProcs() {
+		$('ag-procs-of').textContent = state.compare ? ' of B' : '';
 		const tbody = $('ag-procs').querySelector('tbody');
 		tbody.textContent = '';
 		const p = state.procs;
@@ -490,7 +491,7 @@
 		}
 		if (!p) return;
 		const total = p.total || 0, btotal = p.baseTotal || 0;
-		const rows = functionStats(p).map((r) => Object.assign(r, {
+		let rows = functionStats(p).map((r) => Object.assign(r, {
 			selfShare: total ? r.self / total : 0, totalShare: total ? r.total / total : 0,
 			bselfShare: btotal ? r.bself / btotal : 0, btotalShare: btotal ? r.btotal / btotal : 0,
 		}));
@@ -498,6 +499,8 @@
 			r.dself = r.selfShare - r.bselfShare;
 			r.dtotal = r.totalShare - r.btotalShare;
 		}
+		const want = $('ag-func-filter').value.trim().toLowerCase();
+		if (want) rows = rows.filter((r) => r.name.toLowerCase().includes(want));
 		const k = sort.key, dir = sort.asc ? 1 : -1;
 		rows.sort((x, y) => (x[k] < y[k] ? -1 : x[k] > y[k] ? 1 : 0) * dir ||
 			(x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -846,6 +849,11 @@
 		$('ag-auto').addEventListener('change', (e) => setAuto(e.target.checked));
 		$('ag-compare').addEventListener('click', () => (state.compare ? exitCompare() : enterCompare()));
 		$('ag-compare-exit').addEventListener('click', exitCompare);
+		let filterTimer = 0;
+		$('ag-func-filter').addEventListener('input', () => {
+			clearTimeout(filterTimer);
+			filterTimer = setTimeout(renderFuncs, 150);
+		});
 		$('ag-prev').addEventListener('click', () => {
 			if (!state.b) return;
 			state.a = { from: state.b.from - (state.b.to - state.b.from), to: state.b.from };

@@ -302,10 +302,17 @@ async function main() {
 			});
 			return 100 * (b / p.total - a / p.baseTotal);
 		});
+		/* the name filter: only leaf_alpha's row stays */
+		await page.locator('#ag-func-filter').fill('leaf_al');
+		await page.waitForFunction(() => document.querySelectorAll('#ag-funcs tbody tr').length === 1,
+			null, { timeout: 5000 }).catch(() => {});
+		const names = await page.locator('#ag-funcs tbody td.name').allTextContents();
+		check('functions-filter', names.length === 1 && names[0] === 'leaf_alpha', `rows ${names.slice(0, 5)}`);
 		const dcell = page.locator('#ag-funcs tbody tr', { hasText: /^leaf_alpha/ }).first().locator('td').nth(3);
-		const dtext = await dcell.textContent(), dclass = await dcell.getAttribute('class');
+		const dtext = await dcell.textContent({ timeout: 3000 }).catch(() => 'missing');
+		const dclass = await dcell.getAttribute('class', { timeout: 1000 }).catch(() => '');
 		check('diff-functions-table', Math.abs(+dtext - want) < 0.006 &&
-			(want > 0 ? /\bup\b/ : /\bdown\b/).test(dclass),
+			(want > 0 ? /\bup\b/ : want < 0 ? /\bdown\b/ : /^num$/).test(dclass),
 			`leaf_alpha Δ self "${dtext}" (${dclass}), want ${want.toFixed(2)}`);
 		await page.screenshot({ path: path.join(outDir, 'agent-diff.png'), fullPage: true });
 
