@@ -371,7 +371,7 @@
 		}
 		ctx.fillStyle = '#777';
 		ctx.textAlign = 'right';
-		ctx.fillText(`max ${fmtInt(max)} samples per ${fmtDur(tl.step)}`, w - 4, 11);
+		if (max) ctx.fillText(`max ${fmtInt(max)} samples per ${fmtDur(tl.step)}`, w - 4, 11);
 		ctx.textAlign = 'left';
 
 		/* the drag in progress */
@@ -571,6 +571,10 @@
 	}
 
 	function emptyWhat() {
+		const i = state.info || {};
+		if (!+i.oldest && !+i.windows)
+			return `yet: the agent stores its first window ${fmtDur(+i.window_ms || 10000)} after it ` +
+				'starts; turn on auto-refresh or press "Last 15 minutes"';
 		const f = state.filter;
 		const filt = f.pid !== null ? ` for pid ${f.pid}` : f.comm !== null ? ` for comm "${f.comm}"` : '';
 		if (state.compare) return `in A or B${filt}`;
