@@ -47,17 +47,15 @@ $(OUT)/%.o: %.c | $(SKEL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# The flame-graph page (web/) is compiled into the binary.
-WEB_FILES := web/page.html web/flamegraph.js web/flamegraph.css
-# The agent's page (bpfprof serve): / and /ui/NAME.
-WEB_AGENT := web_agent_html=web/agent.html web_agent_js=web/agent.js web_agent_css=web/agent.css
-$(OUT)/web_assets.c: $(WEB_FILES) $(foreach f,$(WEB_AGENT),$(lastword $(subst =, ,$(f)))) tools/embed.sh
+# The web pages (web/) are compiled into the binary; the agent serves every
+# one of them by name under /ui/.
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
+$(OUT)/web_assets.c: $(WEB_FILES) tools/embed.sh
 	@mkdir -p $(OUT)
-	./tools/embed.sh $@ web_page_html=web/page.html web_flamegraph_js=web/flamegraph.js \
-		web_flamegraph_css=web/flamegraph.css $(WEB_AGENT)
+	./tools/embed.sh $@ $(WEB_FILES)
 
 $(OUT)/web_assets.o: $(OUT)/web_assets.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -Iprofiler -c $< -o $@
 
 $(OUT)/libbpfprof.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

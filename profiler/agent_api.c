@@ -9,7 +9,7 @@
 #include "hmap.h"
 #include "output.h"
 #include "folded.h"
-#include "web_ui.h"
+#include "web_assets.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -488,6 +488,9 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	fprintf(f, "bpfprof_frames_unresolved_total %" PRIu64 "\n", s.resolver.unresolved_frames);
 	metric(f, "bpfprof_processes_tracked", "gauge", "Processes whose mappings are held.");
 	fprintf(f, "bpfprof_processes_tracked %zu\n", s.procs.procs);
+	metric(f, "bpfprof_processes_exited_pending", "gauge",
+	       "Of the tracked processes, those exited and kept until their samples are stored.");
+	fprintf(f, "bpfprof_processes_exited_pending %zu\n", s.procs.exited);
 	metric(f, "bpfprof_windows_written_total", "counter", "History windows closed.");
 	fprintf(f, "bpfprof_windows_written_total %" PRIu64 "\n", windows);
 	metric(f, "bpfprof_window_write_errors_total", "counter", "Windows that could not be stored.");
@@ -499,6 +502,12 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	metric(f, "bpfprof_store_windows_removed_total", "counter",
 	       "Windows removed by retention or the disk budget.");
 	fprintf(f, "bpfprof_store_windows_removed_total %" PRIu64 "\n", st.removed);
+	metric(f, "bpfprof_bpf_run_seconds_total", "counter",
+	       "Time spent in the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_run_seconds_total %.9f\n", s.bpf_run_ns / 1e9);
+	metric(f, "bpfprof_bpf_runs_total", "counter",
+	       "Runs of the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_runs_total %" PRIu64 "\n", s.bpf_runs);
 	metric(f, "process_cpu_seconds_total", "counter", "User and system CPU time of the agent.");
 	fprintf(f, "process_cpu_seconds_total %.3f\n",
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
@@ -509,11 +518,47 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	set_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
 
+static const char fallback_page[] =
+	"<!doctype html><meta charset=utf-8><title>bpfprof</title>"
+	"<h1>bpfprof agent</h1><ul>"
+	"<li><a href=\"/api/profile?format=folded\">/api/profile?format=folded</a> (last 15 min)"
+	"<li><a href=\"/api/timeline\">/api/timeline</a>"
+	"<li><a href=\"/api/processes\">/api/processes</a>"
+	"<li><a href=\"/metrics\">/metrics</a>"
+	"<li>/debug/pprof/profile?seconds=30</ul>\n";
+
+static const char *content_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && !strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	if (dot && !strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (dot && !strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	return "application/octet-stream";
+}
+
+/* An embedded web/ file, served from the binary's own memory. */
+static int serve_asset(const char *name, struct http_response *resp)
+{
+	const struct web_asset *a = web_assets__find(name);
+
+	if (!a)
+		return -ENOENT;
+	resp->status = 200;
+	resp->content_type = content_type(name);
+	resp->body = (char *)a->data;
+	resp->len = a->len;
+	resp->free_body = 0;
+	return 0;
+}
+
 void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
 	const char *path = req->path;
-	struct web_ui_file file;
 
 	if (!strcmp(path, "/healthz")) {
 		http__text(resp, 200, "ok\n");
@@ -529,11 +574,16 @@ void agent__handle(void *ctx, const struct http_request *req, struct http_respon
 		handle_info(a, resp);
 	} else if (!strcmp(path, "/debug/pprof/profile")) {
 		handle_pprof(a, req, resp);
-	} else if (!web_ui__find(path, &file)) { /* the page: / and /ui/NAME */
-		resp->status = 200;
-		resp->content_type = file.content_type;
-		resp->body = (char *)file.data;
-		resp->len = file.len;
+	} else if (!strcmp(path, "/")) {
+		if (serve_asset("agent.html", resp)) { /* a build without the UI page */
+			resp->status = 200;
+			resp->content_type = "text/html; charset=utf-8";
+			resp->body = (char *)fallback_page;
+			resp->len = sizeof(fallback_page) - 1;
+		}
+	} else if (!strncmp(path, "/ui/", 4) && !strchr(path + 4, '/')) {
+		if (serve_asset(path + 4, resp))
+			http__text(resp, 404, "not found: %s\n", path);
 	} else {
 		http__text(resp, 404, "not found: %s\n", path);
 	}

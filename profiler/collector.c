@@ -368,6 +368,19 @@ void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *
 	*stacks = c->last_stacks;
 }
 
+int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *runs)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->skel->progs.do_sample), &info, &len))
+		return -errno;
+	*run_ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
+}
+
 int collector__ncpus(const struct collector *c)
 {
 	return c->attached_cpus;

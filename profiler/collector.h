@@ -62,6 +62,10 @@ int collector__metrics(struct collector *c, uint64_t out[NR_METRICS]);
 
 int collector__ncpus(const struct collector *c);
 
+/* Run time and run count of the sampling program, as the kernel counts them
+ * while kernel.bpf_stats_enabled is 1 (both stay 0 otherwise). */
+int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *runs);
+
 /* Entries the counts and stacks maps held at the last drain (fill level). */
 void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *stacks);
 

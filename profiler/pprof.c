@@ -221,16 +221,34 @@ static void num_label(struct pb_buf *b, struct pb_buf *sub, uint64_t key, uint64
 	pb__msg(b, 3, sub);
 }
 
+/* A string label (comm, cgroup) on a sample; nothing when value is empty. */
+static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uint64_t key,
+		     const char *value)
+{
+	uint64_t v;
+
+	if (!value || !*value)
+		return 0;
+	if (str(w, value, &v))
+		return -ENOMEM;
+	pb_buf__reset(sub);
+	pb__uint(sub, 1, key);
+	pb__uint(sub, 2, v);
+	pb__msg(s, 3, sub);
+	return 0;
+}
+
 /* Samples: leaf location first, values {count, count * period}, labels. */
 static int encode_samples(struct writer *w, struct pb_buf *out)
 {
 	struct pb_buf s = {0}, packed = {0}, sub = {0};
-	uint64_t k_pid, k_tid, k_comm, period = profile__meta_const(w->p)->period_ns;
+	uint64_t k_pid, k_tid, k_comm, k_cgroup, period = profile__meta_const(w->p)->period_ns;
 	uint64_t *ids = NULL;
 	size_t idcap = 0;
 	int ret = 0;
 
-	if (str(w, "pid", &k_pid) || str(w, "tid", &k_tid) || str(w, "comm", &k_comm))
+	if (str(w, "pid", &k_pid) || str(w, "tid", &k_tid) || str(w, "comm", &k_comm) ||
+	    str(w, "cgroup", &k_cgroup))
 		return -ENOMEM;
 	for (size_t i = 0; i < profile__sample_count(w->p); i++) {
 		const struct profile_sample *ps = profile__sample(w->p, i);
@@ -272,18 +290,9 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 			num_label(&s, &sub, k_pid, ps->pid);
 		if (ps->tid)
 			num_label(&s, &sub, k_tid, ps->tid);
-		if (ps->comm && *ps->comm) {
-			uint64_t v;
-
-			if (str(w, ps->comm, &v)) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			pb_buf__reset(&sub);
-			pb__uint(&sub, 1, k_comm);
-			pb__uint(&sub, 2, v);
-			pb__msg(&s, 3, &sub);
-		}
+		if ((ret = str_label(w, &s, &sub, k_comm, ps->comm)) ||
+		    (ret = str_label(w, &s, &sub, k_cgroup, ps->cgroup)))
+			goto cleanup;
 		pb__msg(out, P_SAMPLE, &s);
 	}
 	ret = out->err;

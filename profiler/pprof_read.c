@@ -419,7 +419,7 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 		struct pb_field sf, lf;
 		size_t nlocs = 0, nvals = 0;
 		uint64_t value = 0, pid = 0, tid = 0;
-		const char *comm = NULL;
+		const char *comm = NULL, *cgroup = NULL;
 		uint32_t n = 0;
 		bool bad = false;
 
@@ -486,6 +486,8 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 
 				if (!strcmp(k, "comm") && *s)
 					comm = s;
+				else if (!strcmp(k, "cgroup") && *s)
+					cgroup = s;
 				else if (!strcmp(k, "pid") && num <= UINT32_MAX)
 					pid = num;
 				else if (!strcmp(k, "tid") && num <= UINT32_MAX)
@@ -515,8 +517,8 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 			ret = location_frames(r, p, &r->locs[idx], ids, &n);
 		}
 		if (!ret)
-			ret = profile__add_sample(p, ids, n, (uint32_t)pid, (uint32_t)tid, comm,
-						  value);
+			ret = profile__add_sample_cg(p, ids, n, (uint32_t)pid, (uint32_t)tid, comm,
+						     cgroup, value);
 	}
 	free(ids);
 	free(locs);

@@ -308,6 +308,9 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
 			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
+	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
+		fprintf(stderr, ", BPF %.0f ns per sample",
+			(double)st.bpf_run_ns / (double)st.bpf_runs);
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }

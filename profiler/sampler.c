@@ -13,7 +13,11 @@ struct sampler {
 	struct symbolizer *sym;
 	struct resolver *resolver;
 	uint32_t count_entries, stack_entries;
+	uint64_t drains;
 };
+
+/* How often to look for processes whose exit event was lost. */
+#define SWEEP_EVERY_DRAINS 8
 
 static uint64_t next_pow2(uint64_t v)
 {
@@ -124,6 +128,8 @@ int sampler__drain(struct sampler *s)
 	/* processes that exited before the previous drain have no samples left
 	 * in either buffer */
 	proc_table__reap(s->procs, resolver__generation(s->resolver));
+	if (++s->drains % SWEEP_EVERY_DRAINS == 0)
+		proc_table__sweep(s->procs, resolver__generation(s->resolver));
 	resolver__next_generation(s->resolver);
 	return ret < 0 ? ret : 0;
 }
@@ -149,4 +155,5 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	st->stack_entries = s->stack_entries;
 	collector__last_drain(s->coll, &st->last_drain_keys, &st->last_drain_stacks);
 	st->ncpus = collector__ncpus(s->coll);
+	collector__bpf_stats(s->coll, &st->bpf_run_ns, &st->bpf_runs);
 }

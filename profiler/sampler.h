@@ -58,6 +58,7 @@ struct sampler_stats {
 	uint32_t count_entries, stack_entries; /* map sizes per buffer */
 	uint64_t last_drain_keys, last_drain_stacks; /* map entries at the last drain */
 	int ncpus;
+	uint64_t bpf_run_ns, bpf_runs; /* kernel.bpf_stats_enabled accounting */
 };
 void sampler__stats(struct sampler *s, struct sampler_stats *st);
 

@@ -9,18 +9,23 @@
 
 #include <stddef.h>
 
+struct web_asset {
+	const char *name; /* file name in web/, e.g. "flamegraph.js"; NULL ends */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Every file of web/, in name order, ending with a NULL name. */
+extern const struct web_asset web_assets[];
+
+/* The asset called name, or NULL. */
+const struct web_asset *web_assets__find(const char *name);
+
 extern const unsigned char web_page_html[];
 extern const size_t web_page_html_len;
 extern const unsigned char web_flamegraph_js[];
 extern const size_t web_flamegraph_js_len;
 extern const unsigned char web_flamegraph_css[];
 extern const size_t web_flamegraph_css_len;
-/* the agent's page (bpfprof serve): web/agent.html, agent.js, agent.css */
-extern const unsigned char web_agent_html[];
-extern const size_t web_agent_html_len;
-extern const unsigned char web_agent_js[];
-extern const size_t web_agent_js_len;
-extern const unsigned char web_agent_css[];
-extern const size_t web_agent_css_len;
 
 #endif
