@@ -5,8 +5,8 @@
  * renderer as the HTML output), top processes and functions, a comparison of
  * two ranges as a differential flame graph, and downloads.
  *
- * It talks only to the agent that served it (relative URLs under api/; the
- * contract is in the README's "HTTP API" section), so it works with no other
+ * It talks only to the agent that served it (relative URLs under api/, listed
+ * in the README under `bpfprof serve`), so it works with no other
  * network. Times are the agent's Unix milliseconds: the timeline's answer
  * fixes the time axis, so a browser whose clock is off still selects the
  * right data.
@@ -383,6 +383,16 @@
 
 	let drag = null;
 
+	/* the point under x: its time and samples, for the timeline's tooltip */
+	function hoverText(x) {
+		const tl = state.timeline;
+		if (!tl) return '';
+		const t = xToTime(x);
+		const p = tl.points.find((q) => t >= q[0] && t < q[0] + tl.step);
+		const at = p ? `${fmtTime(p[0])}–${fmtTime(p[0] + tl.step)}: ${fmtInt(p[1])} samples` : fmtTime(t);
+		return `${at}\ndrag to select a range`;
+	}
+
 	function timelineEvents() {
 		const c = $('ag-timeline');
 		const px = (e) => e.clientX - c.getBoundingClientRect().left;
@@ -393,7 +403,10 @@
 			e.preventDefault();
 		});
 		c.addEventListener('pointermove', (e) => {
-			if (!drag) return;
+			if (!drag) {
+				c.title = hoverText(px(e));
+				return;
+			}
 			drag.x1 = Math.min(c.clientWidth, Math.max(0, px(e)));
 			drawTimeline();
 		});

@@ -193,6 +193,16 @@ async function main() {
 			`${profileReqs.length - n1} reloads, live ${refreshed.live}, selection end ${refreshed.sel.to} vs ${live.sel.to}`);
 		live.view = (await page.evaluate(() => window.bpfprofAgent.state.timeline.view));
 
+		/* the timeline's tooltip tells the samples of the point under the mouse */
+		{
+			await page.locator('#ag-timeline').scrollIntoViewIfNeeded();
+			const box = await page.locator('#ag-timeline').boundingBox();
+			const x = await page.evaluate((t) => window.bpfprofAgent.timeToX(t), switchMs + 3 * 2000);
+			await page.mouse.move(box.x + Math.min(box.width - 2, x), box.y + box.height / 2);
+			const title = await page.locator('#ag-timeline').getAttribute('title');
+			check('timeline-tooltip', /\d+ samples/.test(title) && /drag/.test(title), `title "${title}"`);
+		}
+
 		/* 2. timeline: before the switch only syscall_loop, after it only calltree */
 		const info = live.info;
 		const win = +info.window_ms || 2000;

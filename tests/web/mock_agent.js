@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * mock_agent.js - a stand-in for `bpfprof serve` that answers the agent API
- * (README "HTTP API") from a made-up history, and serves web/ like the agent
+ * (README, `bpfprof serve`) from a made-up history, and serves web/ like the agent
  * does. For working on the page without BPF or root:
  *
  *   node tests/web/mock_agent.js PORT       then open http://127.0.0.1:PORT/
