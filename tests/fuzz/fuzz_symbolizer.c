@@ -4,8 +4,8 @@
  * input is a file, symbolized at a spread of addresses (symbol table, debug
  * file search, DWARF index, lookups), plus the perf map parser.
  *
- *   make -C tests fuzz && tests/build/fuzz_symbolizer -max_total_time=60 \
- *       tests/build/fuzz-corpus
+ *   make -C tests fuzz && tests/build/fuzz/fuzz_symbolizer -max_total_time=60 \
+ *       tests/build/fuzz/corpus-sym
  */
 #include "perfmap.h"
 #include "symbolizer.h"
