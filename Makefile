@@ -89,11 +89,11 @@ clean:
 	@$(MAKE) --no-print-directory -C tests clean
 
 format:
-	clang-format -i bpf/*.[ch] profiler/*.[ch] symbolizer/*.[ch] tests/*.[ch]
+	clang-format -i bpf/*.[ch] common/*.[ch] profiler/*.[ch] symbolizer/*.[ch] tests/*.[ch]
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -I bpf -I profiler -I symbolizer \
-		profiler symbolizer
+		--suppress=missingIncludeSystem -I bpf -I common -I profiler -I symbolizer \
+		common profiler symbolizer
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -7,7 +7,7 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 DATA=$TMP/data
 start_agent() { # extra args...
-	bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" -F 49 --window 1s "$@"
+	bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" -F 199 --window 1s "$@"
 	AGENT=$LAST_PID
 	wait_http "$URL/healthz" 10
 }
@@ -29,6 +29,14 @@ curl -s "$URL/api/profile?format=folded&from=-1m&comm=calltree" | grep -q leaf_b
 	&& pass comm-filter || fail comm-filter "comm=calltree returned no leaf_beta"
 [ -z "$(curl -s "$URL/api/profile?format=folded&from=-1m&comm=no-such-comm")" ] \
 	&& pass comm-filter-empty || fail comm-filter-empty "unknown comm returned samples"
+# cgroup: the workload's own (as /proc shows it) selects it; another selects nothing of it
+cg=$(awk -F: '$1 == "0" { print $3 }' "/proc/$WL/cgroup")
+[ "$cg" = / ] && cg=$(awk -F: '$3 != "/" { print $3; exit }' "/proc/$WL/cgroup")
+cgq=$(printf %s "$cg" | sed 's|/|%2F|g')
+curl -s "$URL/api/profile?format=folded&from=-1m&cgroup=$cgq" | grep -q '^calltree;.*leaf_alpha' \
+	&& pass cgroup-filter || fail cgroup-filter "cgroup=$cg returned no workload samples"
+curl -s "$URL/api/profile?format=folded&from=-1m&cgroup=%2Fno%2Fsuch" | grep -q '^calltree;' \
+	&& fail cgroup-filter-other "an unknown cgroup returned the workload" || pass cgroup-filter-other
 
 curl -s "$URL/api/timeline?from=-30s&step=1000" > "$TMP/timeline.json"
 pts=$(grep -o '\[[0-9]*,[1-9][0-9]*\]' "$TMP/timeline.json" | wc -l)
