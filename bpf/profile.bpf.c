@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool filter_pids = false;    /* only sample tgids in pid_filter */
 const volatile bool follow_children = false; /* add forked children to pid_filter */
 const volatile bool include_idle = false;    /* keep samples of the idle task (pid 0) */
+const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
 
 /* Written by user space at run time: which buffer the sampler fills. */
 volatile __u32 active_buffer = 0;
@@ -108,6 +109,11 @@ static __always_inline void emit_event(__u32 type, __u32 tgid)
 	bpf_ringbuf_submit(e, 0);
 }
 
+#if defined(__TARGET_ARCH_x86)
+#define HAVE_TABLE_UNWINDER 1
+#include "unwind.bpf.h"
+#endif
+
 static __always_inline void stack_error(__s32 id, bool user)
 {
 	if (id == -EEXIST)
@@ -121,10 +127,10 @@ static __always_inline void stack_error(__s32 id, bool user)
 }
 
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
-static __always_inline void count_sample(void *counts, void *stacks,
+static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
 					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
-					 bool has_user)
+					 bool has_user, struct task_struct *task)
 {
 	__u64 one = 1, *v;
 	long err;
@@ -136,6 +142,34 @@ static __always_inline void count_sample(void *counts, void *stacks,
 			stack_error(key->kstack_id, false);
 	}
 	key->ustack_id = STACK_ID_NONE;
+#ifdef HAVE_TABLE_UNWINDER
+	if (has_user && unwind_mode != UNWIND_FP) {
+		struct uw_state *us;
+		__u64 ip, sp, bp;
+
+		if (in_kernel) { /* the user registers saved at kernel entry */
+			struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(task);
+
+			ip = BPF_CORE_READ(r, ip);
+			sp = BPF_CORE_READ(r, sp);
+			bp = BPF_CORE_READ(r, bp);
+		} else {
+			ip = ctx->regs.ip;
+			sp = ctx->regs.sp;
+			bp = ctx->regs.bp;
+		}
+		us = unwind_user(ip, sp, bp, key->tgid);
+		if (us) {
+			key->ustack_hash = store_ustack(ustacks, us);
+			if (key->ustack_hash) {
+				key->ustack_id = STACK_ID_UNWOUND;
+				has_user = false;
+			}
+		} else {
+			metric_inc(METRIC_UNWIND_FP_FALLBACK);
+		}
+	}
+#endif
 	if (has_user) {
 		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
 		if (key->ustack_id < 0)
@@ -161,6 +195,12 @@ static __always_inline void count_sample(void *counts, void *stacks,
 	else
 		metric_inc(METRIC_SAMPLES);
 }
+
+#ifdef HAVE_TABLE_UNWINDER
+#define USTACKS(i) ((void *)&ustacks##i)
+#else
+#define USTACKS(i) NULL
+#endif
 
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
@@ -200,9 +240,9 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	}
 
 	if (active_buffer == 0)
-		count_sample(&counts0, &stacks0, ctx, &key, in_kernel, has_user);
+		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, task);
 	else
-		count_sample(&counts1, &stacks1, ctx, &key, in_kernel, has_user);
+		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, task);
 	return 0;
 }
 

@@ -97,7 +97,7 @@ struct unwind_range {
 
 struct proc_unwind {
 	__u32 nranges;
-	__u32 pad;
+	__u32 miss_reported; /* set by BPF after one PID_EVENT_UNWIND_MISS */
 	struct unwind_range ranges[UNWIND_MAX_RANGES];
 };
 
@@ -112,6 +112,7 @@ enum pid_event_type {
 	PID_EVENT_NEW = 1,  /* first sample of a tgid: capture its mappings now */
 	PID_EVENT_EXEC = 2, /* tgid exec'd: its mappings changed */
 	PID_EVENT_EXIT = 3, /* tgid exited: metadata may be evicted later */
+	PID_EVENT_UNWIND_MISS = 4, /* a pc outside the tgid's tables: reload them */
 };
 
 struct pid_event {

@@ -12,6 +12,7 @@
 #include "profile.h"
 #include "resolver.h"
 #include "symbolizer.h"
+#include "unwind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,9 @@ static const char usage[] =
 	"  -f, --format FMT       folded (default: from the file name)\n"
 	"      --lines            frames as \"func (file.c:42)\" where known\n"
 	"      --idle             keep samples of idle CPUs\n"
+	"      --unwind MODE      user stacks: auto (unwind tables from .eh_frame where\n"
+	"                         loaded, frame pointers elsewhere; default), dwarf\n"
+	"                         (tables only), fp (frame pointers only)\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"
 	"      --stack-entries N  in-kernel stack map size per buffer\n"
 	"  -q, --quiet            no progress and no summary\n"
@@ -66,6 +70,7 @@ struct record_opts {
 	bool format_given;
 	bool idle, quiet;
 	uint64_t count_entries, stack_entries;
+	int unwind_mode;
 	char **command;
 };
 
@@ -76,6 +81,7 @@ struct record {
 	struct symbolizer *sym;
 	struct profile *profile;
 	struct resolver *resolver;
+	struct unwinder *unwinder; /* NULL with --unwind fp */
 	pid_t child;
 	uint32_t child_pid;
 	int child_status;
@@ -111,7 +117,7 @@ static int usage_error(const char *fmt, const char *arg)
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES };
+	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES, OPT_UNWIND };
 	static const struct option longopts[] = {
 		{"freq", required_argument, NULL, 'F'},
 		{"duration", required_argument, NULL, 'd'},
@@ -120,6 +126,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"format", required_argument, NULL, 'f'},
 		{"lines", no_argument, NULL, OPT_LINES},
 		{"idle", no_argument, NULL, OPT_IDLE},
+		{"unwind", required_argument, NULL, OPT_UNWIND},
 		{"count-entries", required_argument, NULL, OPT_COUNT_ENTRIES},
 		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
 		{"quiet", no_argument, NULL, 'q'},
@@ -129,6 +136,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	int c;
 
 	o->freq = 99;
+	o->unwind_mode = UNWIND_AUTO;
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts COMMAND */
@@ -159,6 +167,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_IDLE:
 			o->idle = true;
+			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "auto"))
+				o->unwind_mode = UNWIND_AUTO;
+			else if (!strcmp(optarg, "dwarf"))
+				o->unwind_mode = UNWIND_DWARF;
+			else if (!strcmp(optarg, "fp"))
+				o->unwind_mode = UNWIND_FP;
+			else
+				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
 		case OPT_COUNT_ENTRIES:
 			if (cli__parse_u64(optarg, 64, 1u << 24, &o->count_entries))
@@ -191,6 +209,17 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	return -1;
 }
 
+/* Capture pid's mappings and publish its unwind tables. */
+static void load_unwind(struct record *r, uint32_t pid, bool capture)
+{
+	struct proc *p;
+
+	if (capture && proc_table__capture(r->procs, pid))
+		return;
+	if (r->unwinder && (p = proc_table__get(r->procs, pid)))
+		unwinder__load_proc(r->unwinder, p);
+}
+
 static void on_event(void *ctx, const struct pid_event *e)
 {
 	struct record *r = ctx;
@@ -198,13 +227,33 @@ static void on_event(void *ctx, const struct pid_event *e)
 	switch (e->type) {
 	case PID_EVENT_NEW:
 	case PID_EVENT_EXEC:
-		/* now, while the process is alive: it may be gone by the drain */
-		proc_table__capture(r->procs, e->tgid);
+		/* now, while the process is alive: it may be gone by the drain;
+		 * tables too, so the next samples are unwound */
+		if (!proc_table__capture(r->procs, e->tgid))
+			load_unwind(r, e->tgid, false);
+		break;
+	case PID_EVENT_UNWIND_MISS: /* a library loaded since: reload */
+		if (r->unwinder && unwinder__on_miss(r->unwinder, e->tgid))
+			load_unwind(r, e->tgid, true);
 		break;
 	case PID_EVENT_EXIT:
 		proc_table__mark_exited(r->procs, e->tgid);
+		if (r->unwinder)
+			unwinder__forget(r->unwinder, e->tgid);
 		break;
 	}
+}
+
+static void reload_pending(struct record *r)
+{
+	uint32_t pids[256];
+	size_t n;
+
+	if (!r->unwinder)
+		return;
+	n = unwinder__take_pending(r->unwinder, pids, 256);
+	for (size_t i = 0; i < n; i++)
+		load_unwind(r, pids[i], true);
 }
 
 /* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
@@ -281,6 +330,7 @@ static int drain(struct record *r)
 {
 	int ret = collector__drain(r->coll, resolver__add, r->resolver);
 
+	reload_pending(r);
 	resolver__next_generation(r->resolver);
 	return ret < 0 ? ret : 0;
 }
@@ -312,6 +362,27 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 	if (rs.samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
 			(unsigned long long)(m[METRIC_SAMPLES] - rs.samples));
+	if (r->unwinder) {
+		struct unwinder_stats us;
+		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
+				   m[METRIC_UNWIND_UNSUPPORTED] + m[METRIC_UNWIND_BAD_READ] +
+				   m[METRIC_UNWIND_DEPTH];
+
+		unwinder__stats(r->unwinder, &us);
+		fprintf(stderr,
+			"\nbpfprof: %llu user stacks unwound from tables (%llu complete, %llu no "
+			"table, %llu unsupported rule, %llu bad read, %llu too deep), %llu with "
+			"frame pointers (no table yet); %zu tables, %.1f MiB of rows",
+			(unsigned long long)unwound, (unsigned long long)m[METRIC_UNWIND_END],
+			(unsigned long long)m[METRIC_UNWIND_NO_TABLE],
+			(unsigned long long)m[METRIC_UNWIND_UNSUPPORTED],
+			(unsigned long long)m[METRIC_UNWIND_BAD_READ],
+			(unsigned long long)m[METRIC_UNWIND_DEPTH],
+			(unsigned long long)m[METRIC_UNWIND_FP_FALLBACK], us.files,
+			us.rows_used * sizeof(struct unwind_row) / 1048576.0);
+		if (us.evictions)
+			fprintf(stderr, ", %llu evicted", (unsigned long long)us.evictions);
+	}
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }
@@ -348,6 +419,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		co.stack_entries = 1u << 20;
 	co.on_event = on_event;
 	co.ctx = r;
+	co.unwind_mode = r->o.unwind_mode;
 
 	if (r->o.npids) {
 		for (size_t i = 0; i < r->o.npids; i++) {
@@ -381,6 +453,13 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		return 1;
 	}
 	ret = collector__new(&co, &r->coll, err, sizeof(err));
+	if (!ret) {
+		struct collector_unwind_maps um;
+
+		if (!collector__unwind_maps(r->coll, &um) &&
+		    (ret = unwinder__new(&um, &r->unwinder)))
+			snprintf(err, sizeof(err), "unwinder: %s", strerror(-ret));
+	}
 	if (!ret)
 		ret = collector__start(r->coll, err, sizeof(err));
 	if (ret) {
@@ -484,6 +563,7 @@ int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
 cleanup:
 	if (r.go_pipe >= 0)
 		close(r.go_pipe); /* the child sees EOF and exits without running */
+	unwinder__free(r.unwinder);
 	resolver__free(r.resolver);
 	profile__free(r.profile);
 	collector__free(r.coll);

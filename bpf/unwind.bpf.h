@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * unwind.bpf.h - walk a user stack in BPF from unwind tables (x86-64).
+ *
+ * Included once by profile.bpf.c. User space loads, per file, sorted rows
+ * (struct unwind_row) into one shared array and, per process, the sorted
+ * address ranges that have a table. One frame per bpf_loop() iteration:
+ * find the range, binary-search the row, compute the CFA, read the return
+ * address at CFA - 8 and the saved rbp if the row says where it is.
+ *
+ * Needs: metric_inc(), emit_event() and the rodata unwind_mode.
+ */
+#ifndef BPFPROF_UNWIND_BPF_H
+#define BPFPROF_UNWIND_BPF_H
+
+/* Rows of every loaded table; max_entries set by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct unwind_row);
+	__uint(max_entries, 1);
+} unwind_rows SEC(".maps");
+
+/* table id -> rows; written by user space, an entry deleted = evicted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct unwind_table_ref);
+	__uint(max_entries, 8192);
+} unwind_tables SEC(".maps");
+
+/* tgid -> mappings with tables; written by user space on exec/first sample. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct proc_unwind);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} unwind_procs SEC(".maps");
+
+/* Unwound user stacks, one map per buffer, keyed by a hash of the frames. */
+struct ustacks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct user_stack);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
+struct ustacks_map ustacks0 SEC(".maps");
+struct ustacks_map ustacks1 SEC(".maps");
+
+/* Per-CPU state of the unwind in progress (too big for the BPF stack). */
+struct uw_state {
+	struct user_stack st;
+	__u64 ip, sp, bp;
+	__u32 tgid;
+	__u32 stop; /* enum metric of the reason, 0 while walking */
+};
+_Static_assert(sizeof(struct uw_state) < 2048, "unwind state stays small");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct uw_state);
+	__uint(max_entries, 1);
+} unwind_scratch SEC(".maps");
+
+struct unwind_ctx {
+	struct uw_state *s;
+	struct proc_unwind *pu;
+};
+
+/* 2^7 > UNWIND_MAX_RANGES */
+#define RANGE_SEARCH_STEPS 7
+/* 2^24 rows per table at most (user space refuses bigger tables) */
+#define ROW_SEARCH_STEPS 24
+
+/* Index of the range holding pc, or -1. */
+static __always_inline int find_range(struct proc_unwind *pu, __u64 pc)
+{
+	__u32 lo = 0, hi = pu->nranges;
+
+	if (hi > UNWIND_MAX_RANGES)
+		hi = UNWIND_MAX_RANGES;
+	for (int k = 0; k < RANGE_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= UNWIND_MAX_RANGES)
+			return -1;
+		if (pu->ranges[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || lo > UNWIND_MAX_RANGES)
+		return -1;
+	if (pc >= pu->ranges[lo - 1].end)
+		return -1;
+	return (int)(lo - 1);
+}
+
+/* The row for rel_pc in [off, off + count): the last with row.pc <= rel_pc. */
+static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32 rel_pc)
+{
+	__u32 lo = 0, hi = count, idx;
+
+	for (int k = 0; k < ROW_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = (lo + hi) / 2;
+		struct unwind_row *r;
+
+		idx = off + mid;
+		r = bpf_map_lookup_elem(&unwind_rows, &idx);
+		if (!r)
+			return NULL;
+		if (r->pc <= rel_pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	idx = off + lo - 1;
+	return bpf_map_lookup_elem(&unwind_rows, &idx);
+}
+
+/* One frame-pointer step: the caller's frame from rbp. 0 or a stop reason. */
+static __always_inline __u32 fp_step(struct uw_state *s)
+{
+	__u64 frame[2]; /* saved rbp, return address */
+
+	if (!s->bp)
+		return METRIC_UNWIND_END;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp))
+		return METRIC_UNWIND_BAD_READ;
+	metric_inc(METRIC_UNWIND_FP_FRAMES);
+	s->sp = s->bp + 16;
+	s->bp = frame[0];
+	s->ip = frame[1];
+	return 0;
+}
+
+/* Without a table: a frame-pointer step in auto mode, else the end. */
+static __always_inline __u32 no_table(struct uw_state *s, struct proc_unwind *pu)
+{
+	if (!pu->miss_reported) {
+		pu->miss_reported = 1;
+		emit_event(PID_EVENT_UNWIND_MISS, s->tgid);
+	}
+	if (unwind_mode == UNWIND_AUTO)
+		return fp_step(s);
+	return METRIC_UNWIND_NO_TABLE;
+}
+
+static __always_inline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
+{
+	/* a return address points after its call: look up the call itself */
+	__u64 pc = s->st.len > 1 ? s->ip - 1 : s->ip, cfa, rel, ra;
+	struct unwind_table_ref *ref;
+	struct unwind_range *rg;
+	struct unwind_row *row;
+	__u32 tid;
+	int i;
+
+	i = find_range(pu, pc);
+	if (i < 0 || i >= UNWIND_MAX_RANGES)
+		return no_table(s, pu);
+	rg = &pu->ranges[i];
+	tid = rg->table_id;
+	ref = bpf_map_lookup_elem(&unwind_tables, &tid);
+	rel = pc - rg->bias;
+	if (!ref || rel > 0xffffffffULL) /* evicted: ask for a reload */
+		return no_table(s, pu);
+	row = find_row(ref->offset, ref->count, (__u32)rel);
+	if (!row || row->cfa_rule == CFA_NONE)
+		return unwind_mode == UNWIND_AUTO ? fp_step(s) : METRIC_UNWIND_NO_TABLE;
+
+	switch (row->cfa_rule) {
+	case CFA_SP:
+		cfa = s->sp + row->cfa_off;
+		break;
+	case CFA_FP:
+		if (!s->bp)
+			return METRIC_UNWIND_BAD_READ;
+		cfa = s->bp + row->cfa_off;
+		break;
+	case CFA_PLT:
+		cfa = s->sp + 8 + ((s->ip & 15) >= (__u64)row->cfa_off ? 8 : 0);
+		break;
+	case CFA_END:
+		return METRIC_UNWIND_END;
+	default:
+		return METRIC_UNWIND_UNSUPPORTED;
+	}
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+		return METRIC_UNWIND_BAD_READ;
+	if (row->rbp_rule == RBP_AT_CFA) {
+		if (bpf_probe_read_user(&s->bp, sizeof(s->bp), (void *)(cfa + row->rbp_off)))
+			return METRIC_UNWIND_BAD_READ;
+	} else if (row->rbp_rule == RBP_LOST) {
+		s->bp = 0;
+	}
+	s->sp = cfa;
+	s->ip = ra;
+	return 0;
+}
+
+/* bpf_loop() body: record the current frame, then step to its caller. */
+static long unwind_one(__u64 index, void *data)
+{
+	struct unwind_ctx *c = data;
+	struct uw_state *s = c->s;
+	__u64 n = s->st.len;
+	__u32 why;
+
+	if (n >= MAX_STACK_DEPTH) {
+		s->stop = METRIC_UNWIND_DEPTH;
+		return 1;
+	}
+	s->st.frames[n] = s->ip;
+	s->st.len = n + 1;
+	why = table_step(s, c->pu);
+	if (!why && s->ip < 4096) /* a zero return address ends the stack too */
+		why = METRIC_UNWIND_END;
+	if (why) {
+		s->stop = why;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u64 hash_stack(const struct user_stack *st)
+{
+	__u64 h = st->len * 0x9e3779b97f4a7c15ULL;
+
+	for (__u64 i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= st->len)
+			break;
+		h = (h ^ st->frames[i]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h ? h : 1;
+}
+
+/*
+ * Unwind the current task's user stack from its user registers into the
+ * scratch state.
+ * Returns the state, or NULL when the process has no tables (the caller
+ * then keeps the frame-pointer stack).
+ */
+static __always_inline struct uw_state *unwind_user(__u64 ip, __u64 sp, __u64 bp, __u32 tgid)
+{
+	struct unwind_ctx c;
+	__u32 zero = 0;
+
+	c.pu = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	if (!c.pu)
+		return NULL;
+	c.s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	if (!c.s)
+		return NULL;
+	c.s->st.len = 0;
+	c.s->stop = 0;
+	c.s->tgid = tgid;
+	c.s->ip = ip;
+	c.s->sp = sp;
+	c.s->bp = bp;
+	bpf_loop(MAX_STACK_DEPTH + 1, unwind_one, &c, 0);
+	metric_inc(c.s->stop ? c.s->stop : METRIC_UNWIND_DEPTH);
+	return c.s;
+}
+
+/* Store the unwound stack into ustacks (per buffer); returns its hash, 0
+ * when the map is full. */
+static __always_inline __u64 store_ustack(void *ustacks, struct uw_state *s)
+{
+	__u64 h = hash_stack(&s->st);
+
+	if (bpf_map_lookup_elem(ustacks, &h))
+		return h;
+	if (bpf_map_update_elem(ustacks, &h, &s->st, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(ustacks, &h)) {
+		metric_inc(METRIC_USTACKS_FULL);
+		return 0;
+	}
+	return h;
+}
+
+#endif
