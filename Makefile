@@ -36,7 +36,7 @@ $(OUT)/vmlinux.h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(OUT)/profile.bpf.o: bpf/profile.bpf.c $(OUT)/vmlinux.h
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUT)/profile.tmp.bpf.o
+	$(CLANG) $(BPF_CFLAGS) -MT $@ -MF $(OUT)/profile.bpf.d -c $< -o $(OUT)/profile.tmp.bpf.o
 	$(BPFTOOL) gen object $@ $(OUT)/profile.tmp.bpf.o
 
 $(SKEL): $(OUT)/profile.bpf.o

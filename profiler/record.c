@@ -330,7 +330,6 @@ static int drain(struct record *r)
 {
 	int ret = collector__drain(r->coll, resolver__add, r->resolver);
 
-	reload_pending(r);
 	resolver__next_generation(r->resolver);
 	return ret < 0 ? ret : 0;
 }
@@ -489,7 +488,10 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 
 	start = last_drain = last_progress = now_ns();
 	while (!*stop) {
-		collector__poll(r->coll, 100);
+		bool pending = r->unwinder && unwinder__has_pending(r->unwinder);
+
+		collector__poll(r->coll, pending ? 20 : 100);
+		reload_pending(r);
 		now = now_ns();
 		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 			r->child_done = true;

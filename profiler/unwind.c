@@ -15,7 +15,11 @@
 
 #define MAX_FILES 4096          /* distinct files with a table (or a failure) */
 #define MAX_PROCS 65536         /* processes tracked for reload pacing */
-#define RELOAD_GAP_NS 100000000ULL /* at most one reload per 100 ms per process */
+/* A process is reloaded at once on its first misses (ld.so mapping the
+ * libraries right after exec), then at most every 100 ms (a JIT's
+ * anonymous code misses forever). */
+#define RELOAD_GAP_NS 100000000ULL
+#define RELOADS_AT_ONCE 8
 #define UPLOAD_CHUNK 65536
 
 struct ufile {
@@ -31,6 +35,7 @@ struct ufile {
 struct uproc {
 	uint32_t pid;
 	bool pending;
+	uint32_t loads;
 	uint64_t last_load_ns;
 };
 
@@ -328,6 +333,7 @@ int unwinder__load_proc(struct unwinder *u, const struct proc *p)
 			u->stats.procs++;
 		up->last_load_ns = now_ns();
 		up->pending = false;
+		up->loads++;
 	}
 	free(pu);
 	return ret;
@@ -339,9 +345,17 @@ bool unwinder__on_miss(struct unwinder *u, uint32_t pid)
 
 	if (!up)
 		return false;
-	if (now_ns() - up->last_load_ns >= RELOAD_GAP_NS)
+	if (up->loads < RELOADS_AT_ONCE || now_ns() - up->last_load_ns >= RELOAD_GAP_NS)
 		return true;
 	up->pending = true;
+	return false;
+}
+
+bool unwinder__has_pending(const struct unwinder *u)
+{
+	for (size_t i = 0; i < u->nprocs; i++)
+		if (u->procs[i].pending)
+			return true;
 	return false;
 }
 

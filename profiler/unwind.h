@@ -41,6 +41,8 @@ int unwinder__load_proc(struct unwinder *u, const struct proc *p);
  * (it is then remembered, see unwinder__take_pending). */
 bool unwinder__on_miss(struct unwinder *u, uint32_t pid);
 
+bool unwinder__has_pending(const struct unwinder *u);
+
 /* Up to max pids whose reload was deferred and is now due. */
 size_t unwinder__take_pending(struct unwinder *u, uint32_t *pids, size_t max);
 
