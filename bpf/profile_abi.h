@@ -69,13 +69,13 @@ enum unwind_rbp {
 	RBP_LOST = 2,  /* rbp recovered by a rule we do not evaluate */
 };
 
+/* 8 bytes: tables for every process of a busy machine fit in ~20 MiB. */
 struct unwind_row {
-	__u32 pc;       /* ELF virtual address in the file */
+	__u32 pc;          /* ELF virtual address in the file */
 	__s16 cfa_off;
-	__s16 rbp_off;
-	__u8 cfa_rule;  /* enum unwind_cfa */
-	__u8 rbp_rule;  /* enum unwind_rbp */
-	__u16 pad;
+	__s8 rbp_off;      /* RBP_AT_CFA: rbp saved at CFA + 8 * rbp_off */
+	__u8 cfa_rule : 4; /* enum unwind_cfa */
+	__u8 rbp_rule : 4; /* enum unwind_rbp */
 };
 
 /* A loaded table: rows [offset, offset + count) of the unwind_rows map. */

@@ -194,7 +194,7 @@ static __always_inline __u32 table_step(struct uw_state *s, struct proc_unwind *
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 		return METRIC_UNWIND_BAD_READ;
 	if (row->rbp_rule == RBP_AT_CFA) {
-		if (bpf_probe_read_user(&s->bp, sizeof(s->bp), (void *)(cfa + row->rbp_off)))
+		if (bpf_probe_read_user(&s->bp, sizeof(s->bp), (void *)(cfa + (__s64)row->rbp_off * 8)))
 			return METRIC_UNWIND_BAD_READ;
 	} else if (row->rbp_rule == RBP_LOST) {
 		s->bp = 0;

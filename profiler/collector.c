@@ -33,7 +33,7 @@ struct collector {
 	uint32_t unwind_rows;
 };
 
-#define DEFAULT_UNWIND_ROWS (2u << 20) /* 24 MiB of rows: every process here fits */
+#define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {

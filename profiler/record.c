@@ -14,6 +14,7 @@
 #include "symbolizer.h"
 #include "unwind.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -244,6 +245,37 @@ static void on_event(void *ctx, const struct pid_event *e)
 	}
 }
 
+/* Tables for the processes already running (every one, or the -p ones), so
+ * their first samples are unwound too. Returns how many were loaded. */
+static size_t preload_unwind(struct record *r)
+{
+	size_t n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (!r->unwinder || r->o.command)
+		return 0;
+	if (r->o.npids) {
+		for (size_t i = 0; i < r->o.npids; i++, n++)
+			load_unwind(r, r->o.pids[i], true);
+		return n;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid || pid > UINT32_MAX || pid == (unsigned long)getpid())
+			continue;
+		load_unwind(r, (uint32_t)pid, true);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
 static void reload_pending(struct record *r)
 {
 	uint32_t pids[256];
@@ -419,6 +451,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 	co.on_event = on_event;
 	co.ctx = r;
 	co.unwind_mode = r->o.unwind_mode;
+	/* a few processes need fewer rows than the whole machine (16 MiB) */
+	co.unwind_rows = r->o.npids || r->o.command ? 2u << 20 : 0;
 
 	if (r->o.npids) {
 		for (size_t i = 0; i < r->o.npids; i++) {
@@ -459,8 +493,15 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		    (ret = unwinder__new(&um, &r->unwinder)))
 			snprintf(err, sizeof(err), "unwinder: %s", strerror(-ret));
 	}
-	if (!ret)
+	if (!ret) {
+		uint64_t t0 = now_ns();
+		size_t n = preload_unwind(r);
+
+		if (n && !r->o.quiet)
+			fprintf(stderr, "bpfprof: unwind tables for %zu processes loaded in %.0f ms\n",
+				n, (now_ns() - t0) / 1e6);
 		ret = collector__start(r->coll, err, sizeof(err));
+	}
 	if (ret) {
 		fprintf(stderr, "bpfprof: %s\n", err);
 		if (ret == -EPERM || ret == -EACCES)

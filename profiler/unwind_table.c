@@ -24,6 +24,8 @@
 #define REG_RSP 7
 #define REG_RA 16
 
+_Static_assert(sizeof(struct unwind_row) == 8, "rows stay 8 bytes");
+
 #define MAX_STATE_STACK 16   /* DW_CFA_remember_state nesting */
 #define MAX_AUG_LEN 16       /* augmentation string length */
 
@@ -269,9 +271,10 @@ static int emit(struct builder *b, uint64_t pc, const struct cfa_state *s, bool 
 			b->stats->plt_rows++;
 	}
 	if (!none && r.cfa_rule != CFA_UNSUP) {
-		if (s->rbp_rule == RULE_OFFSET && s->rbp_off >= INT16_MIN && s->rbp_off <= INT16_MAX) {
+		if (s->rbp_rule == RULE_OFFSET && s->rbp_off % 8 == 0 &&
+		    s->rbp_off >= INT8_MIN * 8 && s->rbp_off <= INT8_MAX * 8) {
 			r.rbp_rule = RBP_AT_CFA;
-			r.rbp_off = (int16_t)s->rbp_off;
+			r.rbp_off = (int8_t)(s->rbp_off / 8);
 		} else if (s->rbp_rule == RULE_SAME) {
 			r.rbp_rule = RBP_SAME;
 		} else {

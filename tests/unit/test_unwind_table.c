@@ -242,7 +242,7 @@ static void test_handmade_push_rbp(struct test_state *s)
 	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 8 && r->rbp_rule == RBP_SAME);
 	r = unwind_table__find(t, 0x1102);
 	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 16);
-	ASSERT_TRUE(s, r->rbp_rule == RBP_AT_CFA && r->rbp_off == -16);
+	ASSERT_TRUE(s, r->rbp_rule == RBP_AT_CFA && r->rbp_off == -2);
 	r = unwind_table__find(t, 0x1110);
 	ASSERT_TRUE(s, r && r->cfa_rule == CFA_FP && r->cfa_off == 16);
 	r = unwind_table__find(t, 0x1134);
