@@ -28,7 +28,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test clean format lint
+.PHONY: all deps run test clean format lint bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -55,6 +55,14 @@ $(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
 
 deps:
 	@./tools/install-deps.sh
+
+$(OUT)/bench-unwind-table: tools/bench_unwind_table.c $(OUT)/libbpfprof.a
+	$(CC) $(CFLAGS) $< $(OUT)/libbpfprof.a -o $@ $(LDFLAGS) $(LDLIBS)
+
+# unwind tables vs frame pointers vs perf --call-graph dwarf (README figures)
+bench-unwind: all $(OUT)/bench-unwind-table
+	@$(MAKE) --no-print-directory -C tests build
+	@./tools/bench-unwind.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -87,6 +87,14 @@ static __always_inline void metric_inc(__u32 which)
 		*v += 1; /* per-CPU slot: no atomic needed */
 }
 
+static __always_inline void metric_add(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&metrics, &which);
+
+	if (v)
+		*v += n;
+}
+
 static __always_inline bool pid_wanted(__u32 tgid)
 {
 	if (!filter_pids)
@@ -112,6 +120,8 @@ static __always_inline void emit_event(__u32 type, __u32 tgid)
 #if defined(__TARGET_ARCH_x86)
 #define HAVE_TABLE_UNWINDER 1
 #include "unwind.bpf.h"
+#else
+struct uw_state;
 #endif
 
 static __always_inline void stack_error(__s32 id, bool user)
@@ -130,7 +140,7 @@ static __always_inline void stack_error(__s32 id, bool user)
 static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
 					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
-					 bool has_user, struct task_struct *task)
+					 bool has_user, struct uw_state *us)
 {
 	__u64 one = 1, *v;
 	long err;
@@ -143,30 +153,11 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 	}
 	key->ustack_id = STACK_ID_NONE;
 #ifdef HAVE_TABLE_UNWINDER
-	if (has_user && unwind_mode != UNWIND_FP) {
-		struct uw_state *us;
-		__u64 ip, sp, bp;
-
-		if (in_kernel) { /* the user registers saved at kernel entry */
-			struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(task);
-
-			ip = BPF_CORE_READ(r, ip);
-			sp = BPF_CORE_READ(r, sp);
-			bp = BPF_CORE_READ(r, bp);
-		} else {
-			ip = ctx->regs.ip;
-			sp = ctx->regs.sp;
-			bp = ctx->regs.bp;
-		}
-		us = unwind_user(ip, sp, bp, key->tgid);
-		if (us) {
-			key->ustack_hash = store_ustack(ustacks, us);
-			if (key->ustack_hash) {
-				key->ustack_id = STACK_ID_UNWOUND;
-				has_user = false;
-			}
-		} else {
-			metric_inc(METRIC_UNWIND_FP_FALLBACK);
+	if (us) {
+		key->ustack_hash = store_ustack(ustacks, us);
+		if (key->ustack_hash) {
+			key->ustack_id = STACK_ID_UNWOUND;
+			has_user = false; /* else keep the frame-pointer stack */
 		}
 	}
 #endif
@@ -209,6 +200,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct task_struct *task;
 	struct sample_key key = {};
+	struct uw_state *us = NULL;
 	bool in_kernel = true, has_user;
 	__u8 one = 1;
 
@@ -239,10 +231,31 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		emit_event(PID_EVENT_NEW, tgid);
 	}
 
+#ifdef HAVE_TABLE_UNWINDER
+	/* once, before the buffer is chosen: count_sample is inlined twice */
+	if (has_user && unwind_mode != UNWIND_FP) {
+		__u64 ip, sp, bp;
+
+		if (in_kernel) { /* the user registers saved at kernel entry */
+			struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(task);
+
+			ip = BPF_CORE_READ(r, ip);
+			sp = BPF_CORE_READ(r, sp);
+			bp = BPF_CORE_READ(r, bp);
+		} else {
+			ip = ctx->regs.ip;
+			sp = ctx->regs.sp;
+			bp = ctx->regs.bp;
+		}
+		us = unwind_user(ip, sp, bp, tgid);
+		if (!us)
+			metric_inc(METRIC_UNWIND_FP_FALLBACK);
+	}
+#endif
 	if (active_buffer == 0)
-		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, task);
+		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us);
 	else
-		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, task);
+		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, us);
 	return 0;
 }
 

@@ -147,6 +147,8 @@ enum metric {
 	METRIC_UNWIND_FP_FRAMES,   /* frames walked by frame pointer (auto mode) */
 	METRIC_UNWIND_FP_FALLBACK, /* process without tables yet: FP stack kept */
 	METRIC_USTACKS_FULL,       /* unwound stack not stored: ustacks map full */
+	METRIC_UNWIND_NS,          /* sum: ns spent unwinding and storing stacks */
+	METRIC_UNWIND_FRAMES,      /* sum: frames of the unwound stacks */
 	NR_METRICS,
 };
 

@@ -99,8 +99,10 @@ static __always_inline int find_range(struct proc_unwind *pu, __u64 pc)
 	return (int)(lo - 1);
 }
 
-/* The row for rel_pc in [off, off + count): the last with row.pc <= rel_pc. */
-static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32 rel_pc)
+/* Index of the row for rel_pc in [off, off + count): the last row with
+ * pc <= rel_pc; -1 if none. A global function: verified once, on its own,
+ * instead of at every place the unwinder inlines it. */
+__noinline int find_row_index(__u32 off, __u32 count, __u32 rel_pc)
 {
 	__u32 lo = 0, hi = count, idx;
 
@@ -111,15 +113,24 @@ static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32
 		idx = off + mid;
 		r = bpf_map_lookup_elem(&unwind_rows, &idx);
 		if (!r)
-			return NULL;
+			return -1;
 		if (r->pc <= rel_pc)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
+		return -1;
+	return (int)(off + lo - 1);
+}
+
+static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32 rel_pc)
+{
+	int i = find_row_index(off, count, rel_pc);
+	__u32 idx = (__u32)i;
+
+	if (i < 0)
 		return NULL;
-	idx = off + lo - 1;
 	return bpf_map_lookup_elem(&unwind_rows, &idx);
 }
 
@@ -251,6 +262,7 @@ static __always_inline struct uw_state *unwind_user(__u64 ip, __u64 sp, __u64 bp
 {
 	struct unwind_ctx c;
 	__u32 zero = 0;
+	__u64 t0 = bpf_ktime_get_ns();
 
 	c.pu = bpf_map_lookup_elem(&unwind_procs, &tgid);
 	if (!c.pu)
@@ -266,6 +278,8 @@ static __always_inline struct uw_state *unwind_user(__u64 ip, __u64 sp, __u64 bp
 	c.s->bp = bp;
 	bpf_loop(MAX_STACK_DEPTH + 1, unwind_one, &c, 0);
 	metric_inc(c.s->stop ? c.s->stop : METRIC_UNWIND_DEPTH);
+	metric_add(METRIC_UNWIND_FRAMES, c.s->st.len);
+	metric_add(METRIC_UNWIND_NS, bpf_ktime_get_ns() - t0);
 	return c.s;
 }
 

@@ -404,6 +404,19 @@ int collector__unwind_maps(const struct collector *c, struct collector_unwind_ma
 	return 0;
 }
 
+int collector__prog_stats(const struct collector *c, uint64_t *run_time_ns, uint64_t *run_cnt)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->skel->progs.do_sample), &info, &len))
+		return -errno;
+	*run_time_ns = info.run_time_ns;
+	*run_cnt = info.run_cnt;
+	return 0;
+}
+
 int collector__unwind_mode(const struct collector *c)
 {
 	return c->unwind_mode;

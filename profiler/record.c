@@ -413,6 +413,18 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 			us.rows_used * sizeof(struct unwind_row) / 1048576.0);
 		if (us.evictions)
 			fprintf(stderr, ", %llu evicted", (unsigned long long)us.evictions);
+		if (unwound)
+			fprintf(stderr, "; %.0f ns and %.1f frames per stack",
+				(double)m[METRIC_UNWIND_NS] / (double)unwound,
+				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound);
+	}
+	{
+		uint64_t rt = 0, rc = 0;
+
+		if (!collector__prog_stats(r->coll, &rt, &rc) && rc)
+			fprintf(stderr, "\nbpfprof: BPF sampler: %.0f ns per run over %llu runs, "
+					"%.1f ms in all (kernel.bpf_stats_enabled)",
+				(double)rt / (double)rc, (unsigned long long)rc, rt / 1e6);
 	}
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");

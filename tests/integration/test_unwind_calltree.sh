@@ -10,7 +10,7 @@ FULL=';main;(calltree_main;)?run;stage_one;stage_two;stage_three;leaf_(alpha|bet
 check_tree() {
 	local name=$1 f=$2 n full got want
 	n=$(total "$f")
-	ge "$n" 200 && pass "$name-samples" || fail "$name-samples" "only $n samples"
+	ge "$n" 300 && pass "$name-samples" || fail "$name-samples" "only $n samples"
 	full=$(share "$f" "$FULL")
 	ge "$full" 95 && pass "$name-full-path" \
 		|| fail "$name-full-path" "only $full % of samples have the full path from main"
@@ -23,7 +23,7 @@ check_tree() {
 
 # a command profiled from its exec: its first samples need tables loaded at exec
 for mode in auto dwarf; do
-	"$BPFPROF" record -F 199 --unwind $mode -o "$TMP/$mode.folded" -- "$WORKLOADS/calltree_nofp" 3 \
+	"$BPFPROF" record -F 499 --unwind $mode -o "$TMP/$mode.folded" -- "$WORKLOADS/calltree_nofp" 4 \
 		2>"$TMP/$mode.err" || fail "$mode-exit" "$(cat "$TMP/$mode.err")"
 	check_tree "$mode" "$TMP/$mode.folded"
 done
@@ -31,7 +31,7 @@ grep -q 'user stacks unwound from tables' "$TMP/auto.err" && pass summary \
 	|| fail summary "no unwind line in the summary: $(cat "$TMP/auto.err")"
 
 # the hot code in a shared library
-"$BPFPROF" record -F 199 -o "$TMP/lib.folded" -- "$WORKLOADS/calltree_lib_nofp" 3 2>"$TMP/lib.err" \
+"$BPFPROF" record -F 499 -o "$TMP/lib.folded" -- "$WORKLOADS/calltree_lib_nofp" 4 2>"$TMP/lib.err" \
 	|| fail lib-exit "$(cat "$TMP/lib.err")"
 check_tree lib "$TMP/lib.folded"
 grep -q ';main;calltree_main;run;' "$TMP/lib.folded" && pass lib-crosses-plt \
@@ -40,7 +40,7 @@ grep -q ';main;calltree_main;run;' "$TMP/lib.folded" && pass lib-crosses-plt \
 # a process already running when recording starts (-p): tables on first sample
 bg "$WORKLOADS/calltree_nofp" 6
 sleep 0.3
-"$BPFPROF" record -F 199 -p "$LAST_PID" -d 4 -o "$TMP/pid.folded" 2>"$TMP/pid.err" \
+"$BPFPROF" record -F 499 -p "$LAST_PID" -d 4 -o "$TMP/pid.folded" 2>"$TMP/pid.err" \
 	|| fail pid-exit "$(cat "$TMP/pid.err")"
 check_tree pid "$TMP/pid.folded"
 
