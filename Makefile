@@ -2,7 +2,7 @@
 #
 #   make          build build/bpfprof (BPF object -> skeleton -> binary)
 #   make deps     install the Debian packages the build and tests need
-#   make run      deps + build + profile the whole machine for 10 s
+#   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
 #   make CC=clang builds with clang instead of gcc
 
@@ -15,7 +15,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
 	    -I$(OUT) -Ibpf -Icommon -Iprofiler -Isymbolizer $(EXTRA_CFLAGS)
-LDLIBS   := -lbpf -ldw -lelf -lz $(EXTRA_LDLIBS)
+LDLIBS   := -lbpf -ldw -lelf -lz -lpthread $(EXTRA_LDLIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	    -Wno-unused-parameter \
 	    -I$(OUT) -Ibpf -MMD -MP
@@ -24,7 +24,7 @@ PROFILER_SRCS   := $(wildcard profiler/*.c)
 SYMBOLIZER_SRCS := $(wildcard symbolizer/*.c)
 COMMON_SRCS     := $(wildcard common/*.c)
 LIB_SRCS        := $(filter-out profiler/main.c,$(PROFILER_SRCS)) $(SYMBOLIZER_SRCS) $(COMMON_SRCS)
-LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
@@ -47,6 +47,16 @@ $(OUT)/%.o: %.c | $(SKEL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The web pages (web/) are compiled into the binary; the agent serves every
+# one of them by name under /ui/.
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
+$(OUT)/web_assets.c: $(WEB_FILES) tools/embed.sh
+	@mkdir -p $(OUT)
+	./tools/embed.sh $@ $(WEB_FILES)
+
+$(OUT)/web_assets.o: $(OUT)/web_assets.c
+	$(CC) $(CFLAGS) -Iprofiler -c $< -o $@
+
 $(OUT)/libbpfprof.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
@@ -66,7 +76,7 @@ bench-unwind: all $(OUT)/bench-unwind-table
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(OUT)/bpfprof record -F 99 -d 10 -o $(OUT)/profile.folded
+	./$(OUT)/bpfprof serve --listen 127.0.0.1:7070 --data-dir $(OUT)/data
 
 test: deps
 	@$(MAKE) --no-print-directory all

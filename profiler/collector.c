@@ -31,6 +31,7 @@ struct collector {
 	int freq;
 	int unwind_mode;
 	uint32_t unwind_rows;
+	uint64_t last_keys, last_stacks; /* entries in the buffer last drained */
 };
 
 #define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
@@ -308,15 +309,20 @@ static int read_stack(int fd, int32_t id, uint64_t *buf)
 	return depth;
 }
 
-static void clear_map(int fd, size_t key_size)
+/* Empty a map; returns how many entries it held. */
+static uint64_t clear_map(int fd, size_t key_size)
 {
 	unsigned char key[64];
+	uint64_t n = 0;
 
 	/* Always restart from the first key: deleting the current key makes
 	 * get_next_key start over anyway. Bounded by the map size. */
-	while (key_size <= sizeof(key) && !bpf_map_get_next_key(fd, NULL, key))
+	while (key_size <= sizeof(key) && !bpf_map_get_next_key(fd, NULL, key)) {
 		if (bpf_map_delete_elem(fd, key))
 			break;
+		n++;
+	}
+	return n;
 }
 
 int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
@@ -363,10 +369,14 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 		if (ret)
 			break;
 	}
-	clear_map(cfd, sizeof(struct sample_key));
-	clear_map(sfd, sizeof(uint32_t));
-	if (c->unwind_mode != UNWIND_FP)
-		clear_map(ufd, sizeof(uint64_t));
+	c->last_keys = clear_map(cfd, sizeof(struct sample_key));
+	c->last_stacks = clear_map(sfd, sizeof(uint32_t));
+	if (c->unwind_mode != UNWIND_FP) { /* as full as the fuller of the two */
+		uint64_t u = clear_map(ufd, sizeof(uint64_t));
+
+		if (u > c->last_stacks)
+			c->last_stacks = u;
+	}
 	return ret ? ret : n;
 }
 
@@ -386,6 +396,12 @@ int collector__metrics(struct collector *c, uint64_t out[NR_METRICS])
 	}
 	free(vals);
 	return 0;
+}
+
+void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *stacks)
+{
+	*keys = c->last_keys;
+	*stacks = c->last_stacks;
 }
 
 int collector__ncpus(const struct collector *c)

@@ -80,4 +80,7 @@ int collector__prog_stats(const struct collector *c, uint64_t *run_time_ns, uint
 /* The unwind mode in effect (fp on architectures without the unwinder). */
 int collector__unwind_mode(const struct collector *c);
 
+/* Entries the counts and stacks maps held at the last drain (fill level). */
+void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *stacks);
+
 #endif

@@ -3,7 +3,9 @@
  * main.c - `bpfprof`: the command dispatcher. The only file with global
  * state: the stop flag set by SIGINT/SIGTERM.
  */
+#include "convert.h"
 #include "record.h"
+#include "serve.h"
 
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -42,12 +44,18 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  record     sample the machine, some processes or a command into a profile\n"
+	"  serve      the always-on agent: rolling history, web UI, pprof and metrics\n"
+	"  convert    convert a profile between folded, pprof, HTML and JSON\n"
+	"  diff       draw a differential flame graph of two profiles\n"
 	"\n"
 	"Run 'bpfprof COMMAND --help' for a command's options.\n"
 	"\n"
 	"Examples:\n"
 	"  bpfprof record -d 10 -o profile.folded\n"
-	"  bpfprof record -o build.folded -- make -j2\n";
+	"  bpfprof record -o build.folded -- make -j2\n"
+	"  bpfprof record -d 10 -o profile.html\n"
+	"  bpfprof convert profile.folded -o profile.pb.gz\n"
+	"  bpfprof diff before.folded after.folded -o diff.html\n";
 
 int main(int argc, char **argv)
 {
@@ -80,6 +88,12 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "record"))
 		return record__main(argc - 1, argv + 1, &stop_requested);
+	if (!strcmp(argv[1], "serve"))
+		return serve__main(argc - 1, argv + 1, &stop_requested);
+	if (!strcmp(argv[1], "convert"))
+		return convert__main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return diff__main(argc - 1, argv + 1);
 
 	fprintf(stderr, "bpfprof: unknown command '%s' (see bpfprof --help)\n", argv[1]);
 	return 2;

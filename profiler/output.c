@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "output.h"
 #include "folded.h"
+#include "html.h"
+#include "json_profile.h"
+#include "pprof.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,6 +32,8 @@ int output__parse_format(const char *name, enum output_format *out)
 		*out = OUTPUT_PPROF;
 	else if (!strcmp(name, "html"))
 		*out = OUTPUT_HTML;
+	else if (!strcmp(name, "json"))
+		*out = OUTPUT_JSON;
 	else
 		return -EINVAL;
 	return 0;
@@ -49,16 +54,26 @@ enum output_format output__format_for_path(const char *path)
 		return OUTPUT_PPROF;
 	if (ends_with(path, ".html") || ends_with(path, ".htm"))
 		return OUTPUT_HTML;
+	if (ends_with(path, ".json"))
+		return OUTPUT_JSON;
 	return OUTPUT_FOLDED;
 }
 
-static int write_stream(const struct profile *p, const struct output_opts *opts, FILE *f)
+int output__write_file(const struct profile *p, const struct output_opts *opts, FILE *f)
 {
 	struct folded_opts fo = {.lines = opts->lines};
 
+	if (opts->base && opts->format != OUTPUT_HTML && opts->format != OUTPUT_JSON)
+		return -ENOTSUP; /* a difference is drawn, not stored */
 	switch (opts->format) {
 	case OUTPUT_FOLDED:
 		return folded__write(p, &fo, f);
+	case OUTPUT_PPROF:
+		return pprof__write(p, f);
+	case OUTPUT_HTML:
+		return html__write(p, opts->base, opts->title, f);
+	case OUTPUT_JSON:
+		return json_profile__write(p, opts->base, opts->title, f);
 	default:
 		return -ENOTSUP;
 	}
@@ -68,13 +83,30 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		  char *err, size_t errlen)
 {
 	char *tmp = NULL;
+	struct stat st;
 	FILE *f = NULL;
 	int ret, fd;
 
 	if (!path || !strcmp(path, "-")) {
-		ret = write_stream(p, opts, stdout);
+		ret = output__write_file(p, opts, stdout);
 		if (ret)
 			seterr(err, errlen, "write stdout: %s", strerror(-ret));
+		return ret;
+	}
+	/* Not a regular file (/dev/null, a FIFO, /dev/stdout): write in place;
+	 * renaming a temporary file over it would replace the device. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		f = fopen(path, "w");
+		if (!f) {
+			ret = -errno;
+			seterr(err, errlen, "open %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		ret = output__write_file(p, opts, f);
+		if (fclose(f) && !ret)
+			ret = -errno;
+		if (ret)
+			seterr(err, errlen, "write %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
@@ -94,7 +126,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		unlink(tmp);
 		goto cleanup;
 	}
-	ret = write_stream(p, opts, f);
+	ret = output__write_file(p, opts, f);
 	if (!ret && (fflush(f) || fsync(fileno(f))))
 		ret = -errno;
 	if (fclose(f) && !ret)

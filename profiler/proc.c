@@ -81,6 +81,7 @@ static void maps_free(struct proc_table *t, struct proc_mapping *maps, size_t n)
 static void proc_free(struct proc_table *t, struct proc *p)
 {
 	maps_free(t, p->maps, p->nmaps);
+	free(p->cgroup);
 	free(p);
 }
 
@@ -193,6 +194,44 @@ static int read_comm(struct proc_table *t, uint32_t pid, char comm[16])
 	buf[15] = '\0';
 	memcpy(comm, buf, strlen(buf) + 1);
 	return 0;
+}
+
+/*
+ * The process's cgroup path: the unified (v2) one, or on a hybrid host where
+ * that is "/", the systemd or first controller path that says more.
+ */
+static char *read_cgroup(struct proc_table *t, uint32_t pid)
+{
+	char path[96], line[1024], best[1024] = "";
+	int best_rank = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%u/cgroup", t->procfs, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	for (int i = 0; i < 64 && fgets(line, sizeof(line), f); i++) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		int rank;
+
+		if (!c2)
+			continue;
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		if (!strcmp(c2 + 1, "/"))
+			rank = 0;
+		else if (c1[1] == ':') /* "0::/path": cgroup v2 */
+			rank = 3;
+		else if (!strncmp(c1 + 1, "name=systemd:", 13))
+			rank = 2;
+		else
+			rank = 1;
+		if (rank > best_rank) {
+			best_rank = rank;
+			snprintf(best, sizeof(best), "%s", c2 + 1);
+		}
+	}
+	fclose(f);
+	return best_rank >= 0 ? strdup(best) : NULL;
 }
 
 /* Parse /proc/PID/maps into executable mappings. */
@@ -312,6 +351,8 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 		return ret;
 	}
 	read_comm(t, pid, p->comm);
+	free(p->cgroup);
+	p->cgroup = read_cgroup(t, pid);
 	maps_free(t, p->maps, p->nmaps);
 	p->maps = maps;
 	p->nmaps = n;
@@ -362,31 +403,37 @@ const struct proc_mapping *proc_table__find(struct proc_table *t, struct proc *p
 	return lookup(p, addr);
 }
 
-void proc_table__mark_exited(struct proc_table *t, uint32_t pid)
+void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t generation)
 {
 	struct proc *p = *find_slot(t, pid);
 
-	if (p)
+	if (p) {
 		p->exited = 1;
+		p->exit_gen = generation;
+	}
 }
 
-void proc_table__reap(struct proc_table *t)
+size_t proc_table__reap(struct proc_table *t, uint64_t generation)
 {
+	size_t freed = 0;
+
 	for (size_t i = 0; i < PROC_BUCKETS; i++) {
 		struct proc **pp = &t->procs[i];
 
 		while (*pp) {
 			struct proc *p = *pp;
 
-			if (p->exited) {
+			if (p->exited && p->exit_gen < generation) {
 				*pp = p->hnext;
 				proc_free(t, p);
 				t->stats.procs--;
+				freed++;
 			} else {
 				pp = &p->hnext;
 			}
 		}
 	}
+	return freed;
 }
 
 void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st)

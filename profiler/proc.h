@@ -32,7 +32,9 @@ struct proc {
 	char comm[16];
 	struct proc_mapping *maps; /* executable mappings, sorted by start */
 	size_t nmaps;
+	char *cgroup; /* cgroup path ("/system.slice/x.service"), or NULL */
 	int exited;
+	uint64_t exit_gen; /* generation in which the exit was seen */
 	int capture_errno; /* why the last capture failed, 0 if it did not */
 	uint64_t last_refresh_gen;
 	struct proc *hnext;
@@ -61,10 +63,12 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid);
 const struct proc_mapping *proc_table__find(struct proc_table *t, struct proc *p, uint64_t addr,
 					    uint64_t generation);
 
-void proc_table__mark_exited(struct proc_table *t, uint32_t pid);
+/* The process exited during `generation` (the collector's drain count). */
+void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t generation);
 
-/* Forget exited processes (after their samples were symbolized). */
-void proc_table__reap(struct proc_table *t);
+/* Forget processes that exited before `generation`: their samples were all
+ * drained and symbolized by then. Returns how many were freed. */
+size_t proc_table__reap(struct proc_table *t, uint64_t generation);
 
 void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st);
 

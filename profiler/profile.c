@@ -120,14 +120,22 @@ int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id)
 int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
 			uint32_t pid, uint32_t tid, const char *comm, uint64_t count)
 {
-	/* key: pid, tid, interned comm pointer, frame ids */
-	size_t len = 3 * sizeof(uint64_t) + (size_t)nframes * sizeof(uint32_t);
+	return profile__add_sample_cg(p, frames, nframes, pid, tid, comm, NULL, count);
+}
+
+int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
+			   uint64_t count)
+{
+	/* key: pid, tid, interned comm and cgroup pointers, frame ids */
+	size_t len = 4 * sizeof(uint64_t) + (size_t)nframes * sizeof(uint32_t);
 	uint64_t stack[64], *key = stack, existing;
 	const void *stored;
 	const char *icomm = profile__intern(p, comm ? comm : "");
+	const char *icg = profile__intern(p, cgroup);
 	int ret;
 
-	if (!icomm)
+	if (!icomm || (cgroup && !icg))
 		return -ENOMEM;
 	if (len > sizeof(stack)) {
 		key = malloc(len);
@@ -137,8 +145,9 @@ int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nfra
 	key[0] = pid;
 	key[1] = tid;
 	key[2] = (uint64_t)(uintptr_t)icomm;
+	key[3] = (uint64_t)(uintptr_t)icg;
 	if (nframes)
-		memcpy(&key[3], frames, (size_t)nframes * sizeof(uint32_t));
+		memcpy(&key[4], frames, (size_t)nframes * sizeof(uint32_t));
 	ret = hmap__put(p->sample_ids, key, len, p->nsamples, &existing, &stored);
 	if (key != stack)
 		free(key);
@@ -152,11 +161,12 @@ int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nfra
 	if (grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
 		return -ENOMEM;
 	p->samples[p->nsamples] = (struct profile_sample){
-		.frames = (const uint32_t *)((const uint64_t *)stored + 3),
+		.frames = (const uint32_t *)((const uint64_t *)stored + 4),
 		.nframes = nframes,
 		.pid = pid,
 		.tid = tid,
 		.comm = icomm,
+		.cgroup = icg,
 		.count = count,
 	};
 	p->nsamples++;

@@ -36,6 +36,7 @@ struct profile_sample {
 	uint32_t nframes;
 	uint32_t pid, tid;
 	const char *comm;
+	const char *cgroup; /* cgroup path, or NULL when unknown */
 	uint64_t count;
 };
 
@@ -62,6 +63,11 @@ int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id);
 /* Add count to the sample (frames root first, pid, tid, comm). 0 or -errno. */
 int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
 			uint32_t pid, uint32_t tid, const char *comm, uint64_t count);
+
+/* The same, with the sample's cgroup path (NULL when unknown). */
+int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
+			   uint64_t count);
 
 /* Record a module's build-id (lower-case hex) for outputs that carry it. */
 int profile__set_build_id(struct profile *p, const char *module, const char *build_id);

@@ -6,15 +6,10 @@
 #include "record.h"
 #include "caps.h"
 #include "cli.h"
-#include "collector.h"
 #include "output.h"
-#include "proc.h"
 #include "profile.h"
-#include "resolver.h"
-#include "symbolizer.h"
-#include "unwind.h"
+#include "sampler.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,8 +36,9 @@ static const char usage[] =
 	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
 	"  -p, --pid PID[,PID..]  profile only these processes\n"
 	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
-	"                         name: .folded/.txt folded stacks\n"
-	"  -f, --format FMT       folded (default: from the file name)\n"
+	"                         name: .pb.gz/.pprof pprof, .html flame graph,\n"
+	"                         anything else folded stacks\n"
+	"  -f, --format FMT       folded, pprof, html or json (default: from the name)\n"
 	"      --lines            frames as \"func (file.c:42)\" where known\n"
 	"      --idle             keep samples of idle CPUs\n"
 	"      --unwind MODE      user stacks: auto (unwind tables from .eh_frame where\n"
@@ -59,6 +56,8 @@ static const char usage[] =
 	"  bpfprof record -d 10 -o profile.folded     # whole machine, 10 seconds\n"
 	"  bpfprof record -p 1234 -F 999 -d 5 > p.txt  # one process at 999 Hz\n"
 	"  bpfprof record -o make.folded -- make -j2   # a command and its children\n"
+	"  bpfprof record -d 10 -o profile.pb.gz      # for go tool pprof, Parca...\n"
+	"  bpfprof record -d 10 -o profile.html       # interactive flame graph\n"
 	"  flamegraph.pl profile.folded > profile.svg  # draw it\n";
 
 struct record_opts {
@@ -70,19 +69,15 @@ struct record_opts {
 	struct output_opts out;
 	bool format_given;
 	bool idle, quiet;
-	uint64_t count_entries, stack_entries;
 	int unwind_mode;
+	uint64_t count_entries, stack_entries;
 	char **command;
 };
 
 struct record {
 	struct record_opts o;
-	struct collector *coll;
-	struct proc_table *procs;
-	struct symbolizer *sym;
+	struct sampler *sampler;
 	struct profile *profile;
-	struct resolver *resolver;
-	struct unwinder *unwinder; /* NULL with --unwind fp */
 	pid_t child;
 	uint32_t child_pid;
 	int child_status;
@@ -96,15 +91,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t next_pow2(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -170,13 +156,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->idle = true;
 			break;
 		case OPT_UNWIND:
-			if (!strcmp(optarg, "auto"))
-				o->unwind_mode = UNWIND_AUTO;
-			else if (!strcmp(optarg, "dwarf"))
-				o->unwind_mode = UNWIND_DWARF;
-			else if (!strcmp(optarg, "fp"))
-				o->unwind_mode = UNWIND_FP;
-			else
+			if (cli__parse_unwind(optarg, &o->unwind_mode))
 				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
 		case OPT_COUNT_ENTRIES:
@@ -205,87 +185,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		return usage_error("%s", "-p and COMMAND exclude each other");
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
-	if (o->out.format != OUTPUT_FOLDED)
-		return usage_error("%s", "only the folded format is built in yet");
 	return -1;
-}
-
-/* Capture pid's mappings and publish its unwind tables. */
-static void load_unwind(struct record *r, uint32_t pid, bool capture)
-{
-	struct proc *p;
-
-	if (capture && proc_table__capture(r->procs, pid))
-		return;
-	if (r->unwinder && (p = proc_table__get(r->procs, pid)))
-		unwinder__load_proc(r->unwinder, p);
-}
-
-static void on_event(void *ctx, const struct pid_event *e)
-{
-	struct record *r = ctx;
-
-	switch (e->type) {
-	case PID_EVENT_NEW:
-	case PID_EVENT_EXEC:
-		/* now, while the process is alive: it may be gone by the drain;
-		 * tables too, so the next samples are unwound */
-		if (!proc_table__capture(r->procs, e->tgid))
-			load_unwind(r, e->tgid, false);
-		break;
-	case PID_EVENT_UNWIND_MISS: /* a library loaded since: reload */
-		if (r->unwinder && unwinder__on_miss(r->unwinder, e->tgid))
-			load_unwind(r, e->tgid, true);
-		break;
-	case PID_EVENT_EXIT:
-		proc_table__mark_exited(r->procs, e->tgid);
-		if (r->unwinder)
-			unwinder__forget(r->unwinder, e->tgid);
-		break;
-	}
-}
-
-/* Tables for the processes already running (every one, or the -p ones), so
- * their first samples are unwound too. Returns how many were loaded. */
-static size_t preload_unwind(struct record *r)
-{
-	size_t n = 0;
-	DIR *d;
-	struct dirent *de;
-
-	if (!r->unwinder || r->o.command)
-		return 0;
-	if (r->o.npids) {
-		for (size_t i = 0; i < r->o.npids; i++, n++)
-			load_unwind(r, r->o.pids[i], true);
-		return n;
-	}
-	d = opendir("/proc");
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-
-		if (*end || !pid || pid > UINT32_MAX || pid == (unsigned long)getpid())
-			continue;
-		load_unwind(r, (uint32_t)pid, true);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static void reload_pending(struct record *r)
-{
-	uint32_t pids[256];
-	size_t n;
-
-	if (!r->unwinder)
-		return;
-	n = unwinder__take_pending(r->unwinder, pids, 256);
-	for (size_t i = 0; i < n; i++)
-		load_unwind(r, pids[i], true);
 }
 
 /* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
@@ -358,21 +258,46 @@ static void progress(const struct record *r, uint64_t elapsed, uint64_t samples)
 	fflush(stderr);
 }
 
-static int drain(struct record *r)
+/* Fail before profiling, not after the whole run. Prints why. */
+static int output_dir_unwritable(const char *path)
 {
-	int ret = collector__drain(r->coll, resolver__add, r->resolver);
+	char *dir, *slash;
+	const char *d = ".";
+	struct stat st;
+	int ret;
 
-	resolver__next_generation(r->resolver);
-	return ret < 0 ? ret : 0;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) { /* /dev/null, a FIFO: written in place */
+		ret = access(path, W_OK) ? -errno : 0;
+		if (ret)
+			fprintf(stderr, "bpfprof: cannot write %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		d = "/";
+	else if (slash) {
+		*slash = '\0';
+		d = dir;
+	}
+	ret = access(d, W_OK) ? -errno : 0;
+	if (ret)
+		fprintf(stderr, "bpfprof: cannot write %s: %s: %s\n", path, d, strerror(-ret));
+	free(dir);
+	return ret;
 }
 
-static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_t nstacks)
+static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 {
-	struct resolver_stats rs;
+	struct sampler_stats st;
+	const uint64_t *m = st.metrics;
+	const struct resolver_stats *rs = &st.resolver;
 	char a[32], b[32], c[32], d[32];
 	uint64_t stack_errors = 0;
 
-	resolver__stats(r->resolver, &rs);
+	sampler__stats(r->sampler, &st);
 	for (int i = METRIC_KSTACK_COLLISION; i <= METRIC_STACK_OTHER; i++)
 		stack_errors += m[i];
 	fprintf(stderr,
@@ -380,8 +305,8 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 		"stacks, %s stacks lost (%llu collisions, %llu unreadable, %llu map full), "
 		"%s dropped (map full)",
 		cli__thousands(m[METRIC_SAMPLES], a, sizeof(a)), elapsed / 1e9,
-		collector__ncpus(r->coll),
-		(unsigned long long)r->o.freq, cli__thousands(rs.truncated_user, b, sizeof(b)),
+		st.ncpus, (unsigned long long)r->o.freq,
+		cli__thousands(rs->truncated_user, b, sizeof(b)),
 		cli__thousands(stack_errors, c, sizeof(c)),
 		(unsigned long long)(m[METRIC_KSTACK_COLLISION] + m[METRIC_USTACK_COLLISION]),
 		(unsigned long long)(m[METRIC_KSTACK_FAULT] + m[METRIC_USTACK_FAULT]),
@@ -390,16 +315,15 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 	if (m[METRIC_EVENTS_LOST])
 		fprintf(stderr, ", %llu process events lost",
 			(unsigned long long)m[METRIC_EVENTS_LOST]);
-	if (rs.samples != m[METRIC_SAMPLES])
+	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
-			(unsigned long long)(m[METRIC_SAMPLES] - rs.samples));
-	if (r->unwinder) {
-		struct unwinder_stats us;
+			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
+	if (st.unwind_mode != UNWIND_FP) {
+		const struct unwinder_stats *us = &st.unwind;
 		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
 				   m[METRIC_UNWIND_UNSUPPORTED] + m[METRIC_UNWIND_BAD_READ] +
 				   m[METRIC_UNWIND_DEPTH];
 
-		unwinder__stats(r->unwinder, &us);
 		fprintf(stderr,
 			"\nbpfprof: %llu user stacks unwound from tables (%llu complete, %llu no "
 			"table, %llu unsupported rule, %llu bad read, %llu too deep), %llu with "
@@ -409,36 +333,34 @@ static void summary(struct record *r, uint64_t elapsed, const uint64_t *m, size_
 			(unsigned long long)m[METRIC_UNWIND_UNSUPPORTED],
 			(unsigned long long)m[METRIC_UNWIND_BAD_READ],
 			(unsigned long long)m[METRIC_UNWIND_DEPTH],
-			(unsigned long long)m[METRIC_UNWIND_FP_FALLBACK], us.files,
-			us.rows_used * sizeof(struct unwind_row) / 1048576.0);
-		if (us.evictions)
-			fprintf(stderr, ", %llu evicted", (unsigned long long)us.evictions);
+			(unsigned long long)m[METRIC_UNWIND_FP_FALLBACK], us->files,
+			us->rows_used * sizeof(struct unwind_row) / 1048576.0);
+		if (us->evictions)
+			fprintf(stderr, ", %llu evicted", (unsigned long long)us->evictions);
+		if (st.unwind_preloaded)
+			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
+				st.unwind_preloaded, st.unwind_preload_ns / 1e6);
 		if (unwound)
 			fprintf(stderr, "; %.0f ns and %.1f frames per stack",
 				(double)m[METRIC_UNWIND_NS] / (double)unwound,
 				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound);
 	}
-	{
-		uint64_t rt = 0, rc = 0;
-
-		if (!collector__prog_stats(r->coll, &rt, &rc) && rc)
-			fprintf(stderr, "\nbpfprof: BPF sampler: %.0f ns per run over %llu runs, "
-					"%.1f ms in all (kernel.bpf_stats_enabled)",
-				(double)rt / (double)rc, (unsigned long long)rc, rt / 1e6);
-	}
+	if (st.bpf_run_cnt)
+		fprintf(stderr, "\nbpfprof: BPF sampler: %.0f ns per run over %llu runs, "
+				"%.1f ms in all (kernel.bpf_stats_enabled)",
+			(double)st.bpf_run_time_ns / (double)st.bpf_run_cnt,
+			(unsigned long long)st.bpf_run_cnt, st.bpf_run_time_ns / 1e6);
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }
 
 static int run(struct record *r, volatile sig_atomic_t *stop)
 {
-	struct collector_opts co = {0};
-	struct symbolizer_opts so = {0};
-	uint64_t m[NR_METRICS] = {0}, start, last_drain, last_progress, now, elapsed;
+	struct sampler_opts so = {0};
+	uint64_t start, last_drain, last_progress, now, elapsed;
 	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
 	char err[256] = "", missing[64];
-	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN), ret;
-	uint64_t per_window;
+	int ret;
 
 	if (caps__check_profiling(missing, sizeof(missing))) {
 		fprintf(stderr,
@@ -447,25 +369,15 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 			missing);
 		return EXIT_USAGE;
 	}
-	if (ncpus < 1)
-		ncpus = 1;
-	per_window = r->o.freq * (uint64_t)ncpus * DRAIN_INTERVAL_NS / 1000000000ULL;
-	co.freq = (int)r->o.freq;
-	co.idle = r->o.idle;
-	co.count_entries = (uint32_t)(r->o.count_entries ? r->o.count_entries
-				      : next_pow2(per_window * 4 > 4096 ? per_window * 4 : 4096));
-	/* A STACK_TRACE map is a hash without chaining: keep it sparse so that
-	 * two stacks rarely share a bucket (a collision loses the stack). */
-	co.stack_entries = (uint32_t)(r->o.stack_entries ? r->o.stack_entries
-				      : next_pow2(per_window * 32 > 16384 ? per_window * 32 : 16384));
-	if (co.stack_entries > (1u << 20))
-		co.stack_entries = 1u << 20;
-	co.on_event = on_event;
-	co.ctx = r;
-	co.unwind_mode = r->o.unwind_mode;
-	/* a few processes need fewer rows than the whole machine (16 MiB) */
-	co.unwind_rows = r->o.npids || r->o.command ? 2u << 20 : 0;
-
+	if (r->o.output && strcmp(r->o.output, "-") && output_dir_unwritable(r->o.output))
+		return 1;
+	so.freq = r->o.freq;
+	so.idle = r->o.idle;
+	so.unwind_mode = r->o.unwind_mode;
+	so.preload_unwind = !r->o.command; /* a command's tables load at its exec */
+	so.drain_interval_ns = DRAIN_INTERVAL_NS;
+	so.count_entries = r->o.count_entries;
+	so.stack_entries = r->o.stack_entries;
 	if (r->o.npids) {
 		for (size_t i = 0; i < r->o.npids; i++) {
 			char path[32];
@@ -476,8 +388,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 				return EXIT_USAGE;
 			}
 		}
-		co.pids = r->o.pids;
-		co.npids = r->o.npids;
+		so.pids = r->o.pids;
+		so.npids = r->o.npids;
 	}
 	if (r->o.command) {
 		ret = spawn_command(r);
@@ -486,34 +398,19 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 			return 1;
 		}
 		r->child_pid = (uint32_t)r->child;
-		co.pids = &r->child_pid;
-		co.npids = 1;
-		co.follow_children = true;
+		so.pids = &r->child_pid;
+		so.npids = 1;
+		so.follow_children = true;
 	}
 
-	if ((ret = proc_table__new(NULL, &r->procs)) || (ret = symbolizer__new(&so, &r->sym)) ||
-	    !(r->profile = profile__new()) ||
-	    (ret = resolver__new(r->profile, r->procs, r->sym, &r->resolver))) {
-		fprintf(stderr, "bpfprof: %s\n", strerror(ret ? -ret : ENOMEM));
+	r->profile = profile__new();
+	if (!r->profile) {
+		fprintf(stderr, "bpfprof: %s\n", strerror(ENOMEM));
 		return 1;
 	}
-	ret = collector__new(&co, &r->coll, err, sizeof(err));
-	if (!ret) {
-		struct collector_unwind_maps um;
-
-		if (!collector__unwind_maps(r->coll, &um) &&
-		    (ret = unwinder__new(&um, &r->unwinder)))
-			snprintf(err, sizeof(err), "unwinder: %s", strerror(-ret));
-	}
-	if (!ret) {
-		uint64_t t0 = now_ns();
-		size_t n = preload_unwind(r);
-
-		if (n && !r->o.quiet)
-			fprintf(stderr, "bpfprof: unwind tables for %zu processes loaded in %.0f ms\n",
-				n, (now_ns() - t0) / 1e6);
-		ret = collector__start(r->coll, err, sizeof(err));
-	}
+	ret = sampler__new(&so, r->profile, &r->sampler, err, sizeof(err));
+	if (!ret)
+		ret = sampler__start(r->sampler, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpfprof: %s\n", err);
 		if (ret == -EPERM || ret == -EACCES)
@@ -541,10 +438,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 
 	start = last_drain = last_progress = now_ns();
 	while (!*stop) {
-		bool pending = r->unwinder && unwinder__has_pending(r->unwinder);
-
-		collector__poll(r->coll, pending ? 20 : 100);
-		reload_pending(r);
+		sampler__poll(r->sampler, 100);
 		now = now_ns();
 		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 			r->child_done = true;
@@ -555,7 +449,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		if (r->o.duration_ns && now - start >= r->o.duration_ns)
 			break;
 		if (now - last_drain >= DRAIN_INTERVAL_NS) {
-			ret = drain(r);
+			ret = sampler__drain(r->sampler);
 			if (ret) {
 				fprintf(stderr, "\nbpfprof: drain samples: %s\n", strerror(-ret));
 				return 1;
@@ -564,8 +458,10 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		}
 		if (tty && now - last_progress >= 1000000000ULL &&
 		    (!r->o.duration_ns || r->o.duration_ns > 2000000000ULL)) {
-			collector__metrics(r->coll, m);
-			progress(r, now - start, m[METRIC_SAMPLES]);
+			struct sampler_stats st;
+
+			sampler__stats(r->sampler, &st);
+			progress(r, now - start, st.metrics[METRIC_SAMPLES]);
 			last_progress = now;
 		}
 	}
@@ -574,14 +470,13 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		fprintf(stderr, "\r\033[K");
 
 	/* stop sampling, take the last process events, drain both buffers */
-	collector__stop(r->coll);
-	collector__poll(r->coll, 0);
-	if ((ret = drain(r)) || (ret = drain(r))) {
+	sampler__stop(r->sampler);
+	sampler__poll(r->sampler, 0);
+	if ((ret = sampler__drain(r->sampler)) || (ret = sampler__drain(r->sampler))) {
 		fprintf(stderr, "bpfprof: drain samples: %s\n", strerror(-ret));
 		return 1;
 	}
 	profile__meta(r->profile)->duration_ns = elapsed;
-	collector__metrics(r->coll, m);
 
 	ret = output__write(r->profile, &r->o.out, r->o.output, err, sizeof(err));
 	if (ret) {
@@ -589,7 +484,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		return 1;
 	}
 	if (!r->o.quiet)
-		summary(r, elapsed, m, profile__sample_count(r->profile));
+		summary(r, elapsed, profile__sample_count(r->profile));
 
 	if (r->child) {
 		if (!r->child_done) {
@@ -618,12 +513,8 @@ int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
 cleanup:
 	if (r.go_pipe >= 0)
 		close(r.go_pipe); /* the child sees EOF and exits without running */
-	unwinder__free(r.unwinder);
-	resolver__free(r.resolver);
+	sampler__free(r.sampler);
 	profile__free(r.profile);
-	collector__free(r.coll);
-	symbolizer__free(r.sym);
-	proc_table__free(r.procs);
 	free(r.o.pids);
 	return ret;
 }

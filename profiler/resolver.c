@@ -63,6 +63,24 @@ void resolver__next_generation(struct resolver *r)
 	r->generation++;
 }
 
+uint64_t resolver__generation(const struct resolver *r)
+{
+	return r->generation;
+}
+
+int resolver__set_profile(struct resolver *r, struct profile *profile)
+{
+	struct hmap *fresh = hmap__new();
+
+	if (!fresh)
+		return -ENOMEM;
+	hmap__free(r->cache);
+	r->cache = fresh;
+	r->nids = 0;
+	r->profile = profile;
+	return 0;
+}
+
 void resolver__stats(const struct resolver *r, struct resolver_stats *st)
 {
 	*st = r->stats;
@@ -264,5 +282,8 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 	}
 	r->stats.samples += count;
 	r->stats.frames += (uint64_t)n * count;
-	return profile__add_sample(r->profile, frames, (uint32_t)n, key->tgid, key->tid, comm, count);
+	if (!p)
+		p = proc_table__get(r->procs, key->tgid);
+	return profile__add_sample_cg(r->profile, frames, (uint32_t)n, key->tgid, key->tid, comm,
+				      p ? p->cgroup : NULL, count);
 }

@@ -34,6 +34,11 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 
 /* Start a new drain generation (allows one maps refresh per process). */
 void resolver__next_generation(struct resolver *r);
+uint64_t resolver__generation(const struct resolver *r);
+
+/* Add future samples to another profile (the agent starts one per window);
+ * forgets the frame cache, whose ids belong to the old profile. */
+int resolver__set_profile(struct resolver *r, struct profile *profile);
 
 void resolver__stats(const struct resolver *r, struct resolver_stats *st);
 

@@ -42,3 +42,37 @@ within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 
 # ge A B: A >= B (decimals allowed).
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# cpu_seconds PID: user + system CPU time the process has used so far.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# reported_cpu FILE: sum of the "calltree: cpu X s" lines the workload printed.
+reported_cpu() { awk '/^calltree: cpu / { t += $3 } END { printf "%.2f\n", t }' "$1"; }
+
+# samples_match_cpu SAMPLES CPU_SECONDS HZ: samples within 25 % of CPU time x HZ,
+# the profile's own accounting (a machine busy with other work gives the
+# workload less CPU, and so fewer samples, which is right).
+samples_match_cpu() {
+	awk -v n="$1" -v c="$2" -v hz="$3" 'BEGIN { want = c * hz; exit !(want > 0 && n >= 0.75 * want && n <= 1.25 * want + 5) }'
+}
+
+# free_port: a TCP port nobody listens on right now.
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 0
+}
+
+# wait_http URL SECONDS: poll until URL answers 200.
+wait_http() {
+	for _ in $(seq $(($2 * 10))); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #ifdef CALLTREE_NO_FORCE_FRAME
@@ -35,7 +36,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#define UNIT 200000UL /* iterations per unit of work, well under a millisecond */
+#define UNIT 20000UL /* iterations per unit of work: a round is about a millisecond,
+			 * far below the sampling period, so samples cannot alias with it */
 
 NOINLINE void leaf_alpha(unsigned long units)
 {
@@ -98,6 +100,13 @@ int main(int argc, char **argv)
 	double seconds = argc > 1 ? atof(argv[1]) : 5.0;
 	int code = argc > 2 ? atoi(argv[2]) : 0;
 
+	struct rusage ru;
+
 	run(seconds);
+	/* the CPU time it really got: tests compare sample counts with it */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		fprintf(stderr, "calltree: cpu %.3f s\n",
+			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+				ru.ru_stime.tv_usec / 1e6);
 	return code;
 }

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/* test_core.c - hmap, cli parsing, profile interning and the folded writer. */
+#include "cli.h"
+#include "folded.h"
+#include "harness.h"
+#include "hmap.h"
+#include "profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static struct test_state T = {.suite = "core"};
+
+static void test_hmap_put_get_grow(struct test_state *t)
+{
+	struct hmap *m = hmap__new();
+	uint64_t v = 0;
+	char key[32];
+
+	ASSERT_TRUE(t, m);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "key-%d", i);
+		ASSERT_EQ(t, hmap__put(m, key, strlen(key), (uint64_t)i * 3, NULL, NULL), 1);
+	}
+	ASSERT_EQ(t, hmap__count(m), 10000);
+	ASSERT_EQ(t, hmap__put(m, "key-42", 6, 7, &v, NULL), 0); /* already there */
+	ASSERT_EQ(t, v, 126);
+	ASSERT_EQ(t, hmap__get(m, "key-9999", 8, &v), 1);
+	ASSERT_EQ(t, v, 29997);
+	ASSERT_EQ(t, hmap__get(m, "key-10000", 9, &v), 0);
+	ASSERT_EQ(t, hmap__set(m, "key-1", 5, 5), 0);
+	ASSERT_EQ(t, hmap__get(m, "key-1", 5, &v), 1);
+	ASSERT_EQ(t, v, 5);
+	ASSERT_EQ(t, hmap__set(m, "nope", 4, 5), -ENOENT);
+cleanup:
+	hmap__free(m);
+}
+
+static void test_cli_numbers(struct test_state *t)
+{
+	uint64_t v = 0;
+
+	ASSERT_EQ(t, cli__parse_u64("99", 1, 100, &v), 0);
+	ASSERT_EQ(t, v, 99);
+	ASSERT_EQ(t, cli__parse_u64("0", 1, 100, &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_u64("101", 1, 100, &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_u64("-1", 0, 100, &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_u64("12abc", 0, 100, &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_duration("10", &v), 0);
+	ASSERT_EQ(t, v, 10000000000ULL);
+	ASSERT_EQ(t, cli__parse_duration("1.5s", &v), 0);
+	ASSERT_EQ(t, v, 1500000000ULL);
+	ASSERT_EQ(t, cli__parse_duration("250ms", &v), 0);
+	ASSERT_EQ(t, v, 250000000ULL);
+	ASSERT_EQ(t, cli__parse_duration("24h", &v), 0);
+	ASSERT_EQ(t, v, 86400000000000ULL);
+	ASSERT_EQ(t, cli__parse_duration("1x", &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_duration("nan", &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_duration("1e300", &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_size("1G", &v), 0);
+	ASSERT_EQ(t, v, 1ULL << 30);
+	ASSERT_EQ(t, cli__parse_size("64KB", &v), 0);
+	ASSERT_EQ(t, v, 65536);
+	ASSERT_EQ(t, cli__parse_size("1Q", &v), -EINVAL);
+	ASSERT_EQ(t, cli__parse_size("99999999999999999T", &v), -EINVAL);
+cleanup:;
+}
+
+static void test_cli_pids_and_thousands(struct test_state *t)
+{
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	char buf[32];
+
+	ASSERT_EQ(t, cli__parse_pids("1,22,333", &pids, &n), 0);
+	ASSERT_EQ(t, n, 3);
+	ASSERT_EQ(t, pids[2], 333);
+	ASSERT_EQ(t, cli__parse_pids("4,x", &pids, &n), -EINVAL);
+	ASSERT_EQ(t, cli__parse_pids("", &pids, &n) == 0 && n == 0, 0);
+	ASSERT_STREQ(t, cli__thousands(0, buf, sizeof(buf)), "0");
+	ASSERT_STREQ(t, cli__thousands(999, buf, sizeof(buf)), "999");
+	ASSERT_STREQ(t, cli__thousands(12345, buf, sizeof(buf)), "12,345");
+	ASSERT_STREQ(t, cli__thousands(1234567, buf, sizeof(buf)), "1,234,567");
+cleanup:
+	free(pids);
+}
+
+static void test_profile_merges_and_interns(struct test_state *t)
+{
+	struct profile *p = profile__new();
+	struct frame a = {.name = "main", .module = "/bin/x", .addr = 0x10};
+	struct frame a2 = {.name = "main", .module = "/bin/x", .addr = 0x10};
+	struct frame k = {.name = "vfs_read", .kind = FRAME_KERNEL, .addr = 0xffff1};
+	uint32_t ids[2], id2;
+
+	ASSERT_TRUE(t, p);
+	ASSERT_EQ(t, profile__add_frame(p, &a, &ids[0]), 0);
+	ASSERT_EQ(t, profile__add_frame(p, &a2, &id2), 0);
+	ASSERT_EQ(t, ids[0], id2); /* same frame, same id */
+	ASSERT_EQ(t, profile__add_frame(p, &k, &ids[1]), 0);
+	ASSERT_EQ(t, profile__frame_count(p), 2);
+	ASSERT_EQ(t, profile__add_sample(p, ids, 2, 10, 11, "prog", 3), 0);
+	ASSERT_EQ(t, profile__add_sample(p, ids, 2, 10, 11, "prog", 4), 0);
+	ASSERT_EQ(t, profile__add_sample(p, ids, 2, 10, 12, "prog", 1), 0); /* other tid */
+	ASSERT_EQ(t, profile__sample_count(p), 2);
+	ASSERT_EQ(t, profile__sample(p, 0)->count, 7);
+	ASSERT_EQ(t, profile__total(p), 8);
+	ASSERT_EQ(t, profile__set_build_id(p, "/bin/x", "abcd"), 0);
+	ASSERT_STREQ(t, profile__build_id(p, "/bin/x"), "abcd");
+	ASSERT_TRUE(t, profile__build_id(p, "/bin/y") == NULL);
+cleanup:
+	profile__free(p);
+}
+
+static void test_folded_format(struct test_state *t)
+{
+	struct profile *p = profile__new();
+	struct frame fr[] = {
+		{.name = "main"},
+		{.name = "ns;odd\nname", .file = "/src/a.c", .line = 42},
+		{.name = "helper", .kind = FRAME_INLINE},
+		{.name = "vfs_read", .kind = FRAME_KERNEL},
+	};
+	uint32_t ids[4];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+
+	ASSERT_TRUE(t, p);
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(t, profile__add_frame(p, &fr[i], &ids[i]), 0);
+	/* two tids of one comm and stack merge into one line */
+	ASSERT_EQ(t, profile__add_sample(p, ids, 4, 1, 1, "my prog", 2), 0);
+	ASSERT_EQ(t, profile__add_sample(p, ids, 4, 1, 2, "my prog", 3), 0);
+	ASSERT_EQ(t, profile__add_sample(p, ids, 1, 1, 2, "", 1), 0);
+	f = open_memstream(&out, &len);
+	ASSERT_TRUE(t, f);
+	ASSERT_EQ(t, folded__write(p, NULL, f), 0);
+	fclose(f);
+	f = NULL;
+	ASSERT_STREQ(t, out, "[unknown];main 1\n"
+			     "my prog;main;ns:odd name;helper_[i];vfs_read_[k] 5\n");
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	ASSERT_EQ(t, folded__write(p, &(struct folded_opts){.lines = true}, f), 0);
+	fclose(f);
+	f = NULL;
+	ASSERT_TRUE(t, strstr(out, ";ns:odd name (a.c:42);") != NULL);
+cleanup:
+	if (f)
+		fclose(f);
+	free(out);
+	profile__free(p);
+}
+
+int main(void)
+{
+	RUN_TEST(&T, test_hmap_put_get_grow);
+	RUN_TEST(&T, test_cli_numbers);
+	RUN_TEST(&T, test_cli_pids_and_thousands);
+	RUN_TEST(&T, test_profile_merges_and_interns);
+	RUN_TEST(&T, test_folded_format);
+	return test__finish(&T);
+}
