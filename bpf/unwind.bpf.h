@@ -13,6 +13,8 @@
 #ifndef BPFPROF_UNWIND_BPF_H
 #define BPFPROF_UNWIND_BPF_H
 
+_Static_assert((UNWIND_MAX_RANGES & (UNWIND_MAX_RANGES - 1)) == 0, "a power of two");
+
 /* Rows of every loaded table; max_entries set by user space before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -53,6 +55,8 @@ struct ustacks_map ustacks1 SEC(".maps");
 struct uw_state {
 	struct user_stack st;
 	__u64 ip, sp, bp;
+	__u64 hash; /* of the frames so far, updated as they are added */
+	__u32 range; /* index of the last range used, a hint */
 	__u32 tgid;
 	__u32 stop; /* enum metric of the reason, 0 while walking */
 };
@@ -75,10 +79,18 @@ struct unwind_ctx {
 /* 2^24 rows per table at most (user space refuses bigger tables) */
 #define ROW_SEARCH_STEPS 24
 
-/* Index of the range holding pc, or -1. */
-static __always_inline int find_range(struct proc_unwind *pu, __u64 pc)
+/* Index of tgid's range holding pc, or -1. A global function, verified
+ * once on its own: inlined, its search multiplies the verifier's states by
+ * twenty (half a second of load time). Costs a hash lookup, which the
+ * caller saves while frames stay in one range. */
+__noinline int find_range(__u32 tgid, __u64 pc)
 {
-	__u32 lo = 0, hi = pu->nranges;
+	struct proc_unwind *pu = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	__u32 lo = 0, hi;
+
+	if (!pu)
+		return -1;
+	hi = pu->nranges;
 
 	if (hi > UNWIND_MAX_RANGES)
 		hi = UNWIND_MAX_RANGES;
@@ -169,13 +181,21 @@ static __always_inline __u32 table_step(struct uw_state *s, struct proc_unwind *
 	struct unwind_table_ref *ref;
 	struct unwind_range *rg;
 	struct unwind_row *row;
-	__u32 tid;
-	int i;
+	__u32 tid, ri;
 
-	i = find_range(pu, pc);
-	if (i < 0 || i >= UNWIND_MAX_RANGES)
-		return no_table(s, pu);
-	rg = &pu->ranges[i];
+	ri = s->range;
+	if (ri >= UNWIND_MAX_RANGES || ri >= pu->nranges || pc < pu->ranges[ri].start ||
+	    pc >= pu->ranges[ri].end) {
+		int i = find_range(s->tgid, pc);
+
+		if (i < 0 || i >= UNWIND_MAX_RANGES)
+			return no_table(s, pu);
+		ri = (__u32)i;
+		s->range = ri;
+	}
+	/* the mask keeps the verifier sure of the bound, whatever register
+	 * the compiler reuses (UNWIND_MAX_RANGES is a power of two) */
+	rg = &pu->ranges[ri & (UNWIND_MAX_RANGES - 1)];
 	tid = rg->table_id;
 	ref = bpf_map_lookup_elem(&unwind_tables, &tid);
 	rel = pc - rg->bias;
@@ -229,6 +249,8 @@ static long unwind_one(__u64 index, void *data)
 	}
 	s->st.frames[n] = s->ip;
 	s->st.len = n + 1;
+	s->hash = (s->hash ^ s->ip) * 0xff51afd7ed558ccdULL;
+	s->hash ^= s->hash >> 32;
 	why = table_step(s, c->pu);
 	if (!why && s->ip < 4096) /* a zero return address ends the stack too */
 		why = METRIC_UNWIND_END;
@@ -237,19 +259,6 @@ static long unwind_one(__u64 index, void *data)
 		return 1;
 	}
 	return 0;
-}
-
-static __always_inline __u64 hash_stack(const struct user_stack *st)
-{
-	__u64 h = st->len * 0x9e3779b97f4a7c15ULL;
-
-	for (__u64 i = 0; i < MAX_STACK_DEPTH; i++) {
-		if (i >= st->len)
-			break;
-		h = (h ^ st->frames[i]) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return h ? h : 1;
 }
 
 /*
@@ -271,6 +280,8 @@ static __always_inline struct uw_state *unwind_user(__u64 ip, __u64 sp, __u64 bp
 	if (!c.s)
 		return NULL;
 	c.s->st.len = 0;
+	c.s->hash = 0x9e3779b97f4a7c15ULL;
+	c.s->range = UNWIND_MAX_RANGES;
 	c.s->stop = 0;
 	c.s->tgid = tgid;
 	c.s->ip = ip;
@@ -287,8 +298,10 @@ static __always_inline struct uw_state *unwind_user(__u64 ip, __u64 sp, __u64 bp
  * when the map is full. */
 static __always_inline __u64 store_ustack(void *ustacks, struct uw_state *s)
 {
-	__u64 h = hash_stack(&s->st);
+	__u64 h = (s->hash ^ s->st.len) * 0x9e3779b97f4a7c15ULL;
 
+	if (!h)
+		h = 1;
 	if (bpf_map_lookup_elem(ustacks, &h))
 		return h;
 	if (bpf_map_update_elem(ustacks, &h, &s->st, BPF_NOEXIST) &&
