@@ -74,8 +74,8 @@ struct unwind_ctx {
 	struct proc_unwind *pu;
 };
 
-/* 2^7 > UNWIND_MAX_RANGES */
-#define RANGE_SEARCH_STEPS 7
+/* ceil(log2(UNWIND_MAX_RANGES)) halvings */
+#define RANGE_SEARCH_STEPS 6
 /* 2^24 rows per table at most (user space refuses bigger tables) */
 #define ROW_SEARCH_STEPS 24
 
@@ -86,29 +86,28 @@ struct unwind_ctx {
 __noinline int find_range(__u32 tgid, __u64 pc)
 {
 	struct proc_unwind *pu = bpf_map_lookup_elem(&unwind_procs, &tgid);
-	__u32 lo = 0, hi;
+	__u32 base = 0, n;
 
 	if (!pu)
 		return -1;
-	hi = pu->nranges;
+	n = pu->nranges;
+	if (n > UNWIND_MAX_RANGES)
+		n = UNWIND_MAX_RANGES;
+	if (n == 0)
+		return -1;
+	/* the answer stays in [base, base + n); n comes from the map, so the
+	 * verifier tracks ranges, not constants, and prunes */
+	for (int k = 0; k < RANGE_SEARCH_STEPS && n > 1; k++) {
+		__u32 half = n / 2;
 
-	if (hi > UNWIND_MAX_RANGES)
-		hi = UNWIND_MAX_RANGES;
-	for (int k = 0; k < RANGE_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = (lo + hi) / 2;
-
-		if (mid >= UNWIND_MAX_RANGES)
-			return -1;
-		if (pu->ranges[mid].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (pu->ranges[(base + half) & (UNWIND_MAX_RANGES - 1)].start <= pc)
+			base += half;
+		n -= half;
 	}
-	if (lo == 0 || lo > UNWIND_MAX_RANGES)
+	base &= UNWIND_MAX_RANGES - 1;
+	if (pc < pu->ranges[base].start || pc >= pu->ranges[base].end)
 		return -1;
-	if (pc >= pu->ranges[lo - 1].end)
-		return -1;
-	return (int)(lo - 1);
+	return (int)base;
 }
 
 /* Index of the row for rel_pc in [off, off + count): the last row with
@@ -116,24 +115,27 @@ __noinline int find_range(__u32 tgid, __u64 pc)
  * instead of at every place the unwinder inlines it. */
 __noinline int find_row_index(__u32 off, __u32 count, __u32 rel_pc)
 {
-	__u32 lo = 0, hi = count, idx;
+	__u32 base = off, n = count, idx;
+	struct unwind_row *r;
 
-	for (int k = 0; k < ROW_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = (lo + hi) / 2;
-		struct unwind_row *r;
+	if (n == 0)
+		return -1;
+	/* the answer stays in [base, base + n) */
+	for (int k = 0; k < ROW_SEARCH_STEPS && n > 1; k++) {
+		__u32 half = n / 2;
 
-		idx = off + mid;
+		idx = base + half;
 		r = bpf_map_lookup_elem(&unwind_rows, &idx);
 		if (!r)
 			return -1;
 		if (r->pc <= rel_pc)
-			lo = mid + 1;
-		else
-			hi = mid;
+			base = idx;
+		n -= half;
 	}
-	if (lo == 0)
+	r = bpf_map_lookup_elem(&unwind_rows, &base);
+	if (!r || r->pc > rel_pc)
 		return -1;
-	return (int)(off + lo - 1);
+	return (int)base;
 }
 
 static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32 rel_pc)
@@ -174,14 +176,19 @@ static __always_inline __u32 no_table(struct uw_state *s, struct proc_unwind *pu
 	return METRIC_UNWIND_NO_TABLE;
 }
 
-static __always_inline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
+/* One frame from the table. A global function too: verified once. */
+__noinline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
 {
-	/* a return address points after its call: look up the call itself */
-	__u64 pc = s->st.len > 1 ? s->ip - 1 : s->ip, cfa, rel, ra;
 	struct unwind_table_ref *ref;
 	struct unwind_range *rg;
 	struct unwind_row *row;
+	__u64 pc, cfa, rel, ra;
 	__u32 tid, ri;
+
+	if (!s || !pu)
+		return METRIC_UNWIND_NO_TABLE;
+	/* a return address points after its call: look up the call itself */
+	pc = s->st.len > 1 ? s->ip - 1 : s->ip;
 
 	ri = s->range;
 	if (ri >= UNWIND_MAX_RANGES || ri >= pu->nranges || pc < pu->ranges[ri].start ||

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #define PENDING_POLL_MS 20 /* poll at least this often while reloads wait */
+#define PRELOAD_SLICE_NS 20000000ULL /* table loading per poll while preloading */
+#define MAX_PRELOAD (1u << 22)
 
 struct sampler {
 	struct collector *coll;
@@ -23,6 +25,9 @@ struct sampler {
 	size_t npids;
 	size_t preloaded;
 	uint64_t preload_ns;
+	uint32_t *preload; /* running processes whose tables are still to load */
+	size_t npreload, preload_pos, preload_cap;
+	uint64_t preload_start_ns;
 };
 
 static uint64_t mono_ns(void)
@@ -44,34 +49,52 @@ static void load_unwind(struct sampler *s, uint32_t pid, bool capture)
 		unwinder__load_proc(s->unwinder, p);
 }
 
-/* Tables for the processes already running (every one, or the pids), so
- * their first samples are unwound too. */
-static void preload_unwind(struct sampler *s)
+/* The processes running at start, whose tables load while sampling runs
+ * (a few each poll), so that startup is not delayed; a process sampled
+ * before its turn is loaded at its first sample anyway. */
+static void list_running(struct sampler *s)
 {
-	uint64_t t0 = mono_ns();
 	struct dirent *de;
-	DIR *d;
+	DIR *d = opendir("/proc");
 
-	if (s->npids) {
-		for (size_t i = 0; i < s->npids; i++, s->preloaded++)
-			load_unwind(s, s->pids[i], true);
-		goto out;
-	}
-	d = opendir("/proc");
 	if (!d)
-		goto out;
+		return;
 	while ((de = readdir(d))) {
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
+		uint32_t *np;
 
 		if (*end || !pid || pid > UINT32_MAX || pid == (unsigned long)getpid())
 			continue;
-		load_unwind(s, (uint32_t)pid, true);
-		s->preloaded++;
+		if (s->npreload == s->preload_cap) {
+			size_t ncap = s->preload_cap ? s->preload_cap * 2 : 256;
+
+			if (ncap > MAX_PRELOAD || !(np = realloc(s->preload, ncap * sizeof(*np))))
+				break;
+			s->preload = np;
+			s->preload_cap = ncap;
+		}
+		s->preload[s->npreload++] = (uint32_t)pid;
 	}
 	closedir(d);
-out:
-	s->preload_ns = mono_ns() - t0;
+	s->preload_start_ns = mono_ns();
+}
+
+/* Load tables of listed processes for at most budget_ns. */
+static void preload_some(struct sampler *s, uint64_t budget_ns)
+{
+	uint64_t t0 = mono_ns();
+
+	while (s->preload_pos < s->npreload && mono_ns() - t0 < budget_ns) {
+		load_unwind(s, s->preload[s->preload_pos++], true);
+		s->preloaded++;
+	}
+	if (s->preload_pos == s->npreload && s->npreload) {
+		s->preload_ns = mono_ns() - s->preload_start_ns;
+		free(s->preload);
+		s->preload = NULL;
+		s->npreload = s->preload_pos = s->preload_cap = 0;
+	}
 }
 
 static void reload_pending(struct sampler *s)
@@ -188,6 +211,7 @@ void sampler__free(struct sampler *s)
 	if (!s)
 		return;
 	unwinder__free(s->unwinder);
+	free(s->preload);
 	collector__free(s->coll);
 	resolver__free(s->resolver);
 	symbolizer__free(s->sym);
@@ -197,9 +221,21 @@ void sampler__free(struct sampler *s)
 
 int sampler__start(struct sampler *s, char *err, size_t errlen)
 {
-	if (s->unwinder && s->preload_unwind)
-		preload_unwind(s);
-	return collector__start(s->coll, err, errlen);
+	int ret;
+
+	/* a few chosen processes: before sampling, so even their first
+	 * samples are unwound */
+	if (s->unwinder && s->preload_unwind && s->npids) {
+		uint64_t t0 = mono_ns();
+
+		for (size_t i = 0; i < s->npids; i++, s->preloaded++)
+			load_unwind(s, s->pids[i], true);
+		s->preload_ns = mono_ns() - t0;
+	}
+	ret = collector__start(s->coll, err, errlen);
+	if (!ret && s->unwinder && s->preload_unwind && !s->npids)
+		list_running(s);
+	return ret;
 }
 
 void sampler__stop(struct sampler *s)
@@ -213,9 +249,14 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 
 	if (s->unwinder && unwinder__has_pending(s->unwinder) && timeout_ms > PENDING_POLL_MS)
 		timeout_ms = PENDING_POLL_MS;
+	if (s->npreload)
+		timeout_ms = 0;
 	ret = collector__poll(s->coll, timeout_ms);
-	if (s->unwinder)
+	if (s->unwinder) {
 		reload_pending(s);
+		if (s->npreload)
+			preload_some(s, PRELOAD_SLICE_NS);
+	}
 	return ret;
 }
 
