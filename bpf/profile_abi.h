@@ -149,6 +149,7 @@ enum metric {
 	METRIC_USTACKS_FULL,       /* unwound stack not stored: ustacks map full */
 	METRIC_UNWIND_NS,          /* sum: ns spent unwinding and storing stacks */
 	METRIC_UNWIND_FRAMES,      /* sum: frames of the unwound stacks */
+	METRIC_UNWIND_CACHE_HITS,  /* frames whose row came from the row cache */
 	NR_METRICS,
 };
 

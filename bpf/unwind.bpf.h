@@ -148,6 +148,46 @@ static __always_inline struct unwind_row *find_row(__u32 off, __u32 count, __u32
 	return bpf_map_lookup_elem(&unwind_rows, &idx);
 }
 
+/*
+ * Per-CPU cache of rows by (table id, pc), direct mapped: the same return
+ * addresses come back sample after sample, and a hit saves the binary
+ * search (24 random reads in a table of a million rows, each a cache and
+ * TLB miss). Table ids are never reused, so an evicted table's entries can
+ * never match again.
+ */
+#define ROW_CACHE_BITS 12
+struct row_cache_entry {
+	__u64 key; /* table id << 32 | pc; 0 = empty */
+	struct unwind_row row;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct row_cache_entry);
+	__uint(max_entries, 1 << ROW_CACHE_BITS);
+} row_cache SEC(".maps");
+
+static __always_inline struct unwind_row *cached_row(__u32 tid, struct unwind_table_ref *ref,
+						     __u32 rel_pc)
+{
+	__u64 key = (__u64)tid << 32 | rel_pc;
+	__u32 slot = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> (64 - ROW_CACHE_BITS));
+	struct row_cache_entry *ce = bpf_map_lookup_elem(&row_cache, &slot);
+	struct unwind_row *row;
+
+	if (ce && ce->key == key) {
+		metric_inc(METRIC_UNWIND_CACHE_HITS);
+		return &ce->row;
+	}
+	row = find_row(ref->offset, ref->count, rel_pc);
+	if (row && ce) {
+		ce->key = key;
+		ce->row = *row;
+	}
+	return row;
+}
+
 /* One frame-pointer step: the caller's frame from rbp. 0 or a stop reason. */
 static __always_inline __u32 fp_step(struct uw_state *s)
 {
@@ -208,7 +248,7 @@ __noinline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
 	rel = pc - rg->bias;
 	if (!ref || rel > 0xffffffffULL) /* evicted: ask for a reload */
 		return no_table(s, pu);
-	row = find_row(ref->offset, ref->count, (__u32)rel);
+	row = cached_row(tid, ref, (__u32)rel);
 	if (!row || row->cfa_rule == CFA_NONE)
 		return unwind_mode == UNWIND_AUTO ? fp_step(s) : METRIC_UNWIND_NO_TABLE;
 

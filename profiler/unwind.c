@@ -28,6 +28,8 @@ struct ufile {
 	uint32_t offset, count;
 	uint64_t last_used;
 	int failed;        /* no usable CFI: never retried */
+	uint8_t build_id[UNWIND_BUILD_ID_MAX];
+	int build_id_len;  /* 0: none; files with one build-id share one table */
 	struct unwind_segment segs[UNWIND_MAX_SEGMENTS];
 	int nsegs;
 };
@@ -137,30 +139,51 @@ static int find_space(struct unwinder *u, uint32_t n, uint32_t *off)
 	return ret;
 }
 
-static void unload(struct unwinder *u, struct ufile *f)
+/* Drop a table, and every file sharing it. */
+static void unload(struct unwinder *u, uint32_t table_id, uint32_t count)
 {
-	bpf_map_delete_elem(u->maps.tables_fd, &f->table_id);
-	f->table_id = 0;
-	u->stats.rows_used -= f->count;
+	bpf_map_delete_elem(u->maps.tables_fd, &table_id);
+	for (size_t i = 0; i < u->nfiles; i++)
+		if (u->files[i].table_id == table_id)
+			u->files[i].table_id = 0;
+	u->stats.rows_used -= count;
 	u->stats.files--;
 	u->stats.evictions++;
+}
+
+/* When a table was last used: by any of the files sharing it. */
+static uint64_t table_last_used(const struct unwinder *u, uint32_t table_id)
+{
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < u->nfiles; i++)
+		if (u->files[i].table_id == table_id && u->files[i].last_used > last)
+			last = u->files[i].last_used;
+	return last;
 }
 
 /* Evict the least recently used table not needed right now. */
 static bool evict_one(struct unwinder *u)
 {
-	struct ufile *lru = NULL;
+	uint32_t lru_id = 0, lru_count = 0;
+	uint64_t lru_used = 0;
 
 	for (size_t i = 0; i < u->nfiles; i++) {
-		struct ufile *f = &u->files[i];
+		const struct ufile *f = &u->files[i];
+		uint64_t used;
 
-		if (f->table_id && f->last_used != u->tick &&
-		    (!lru || f->last_used < lru->last_used))
-			lru = f;
+		if (!f->table_id)
+			continue;
+		used = table_last_used(u, f->table_id);
+		if (used != u->tick && (!lru_id || used < lru_used)) {
+			lru_id = f->table_id;
+			lru_count = f->count;
+			lru_used = used;
+		}
 	}
-	if (!lru)
+	if (!lru_id)
 		return false;
-	unload(u, lru);
+	unload(u, lru_id, lru_count);
 	return true;
 }
 
@@ -265,6 +288,28 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m)
 		f->ino = ino;
 	}
 	f->last_used = u->tick;
+	if (!vdso && !f->build_id_len) {
+		int n = unwind_table__build_id(m->file->fd, f->build_id, sizeof(f->build_id));
+
+		f->build_id_len = n > 0 ? n : 0;
+	}
+	/* the same file under another inode (a copy, another container's
+	 * image): share the table already loaded */
+	for (size_t i = 0; f->build_id_len && i < u->nfiles; i++) {
+		struct ufile *o = &u->files[i];
+
+		if (o != f && o->table_id && o->build_id_len == f->build_id_len &&
+		    !memcmp(o->build_id, f->build_id, (size_t)f->build_id_len)) {
+			f->table_id = o->table_id;
+			f->offset = o->offset;
+			f->count = o->count;
+			memcpy(f->segs, o->segs, sizeof(f->segs));
+			f->nsegs = o->nsegs;
+			o->last_used = u->tick;
+			u->stats.shared_by_build_id++;
+			return f;
+		}
+	}
 	start = now_ns();
 	ret = vdso ? build_vdso(&t) : unwind_table__build_fd(m->file->fd, &t, NULL, 0);
 	u->stats.build_ns += now_ns() - start;

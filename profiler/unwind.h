@@ -26,6 +26,7 @@ struct unwinder_stats {
 	size_t procs;          /* processes published */
 	uint64_t rows_used, rows_capacity;
 	uint64_t tables_built, evictions, load_failures, ranges_dropped;
+	uint64_t shared_by_build_id; /* files that reused another file's table */
 	uint64_t build_ns;     /* time spent building tables */
 	uint64_t upload_ns;    /* time spent writing rows into the map */
 };

@@ -830,3 +830,45 @@ size_t unwind_table__bpf_bytes(const struct unwind_table *t)
 {
 	return t->nrows * sizeof(struct unwind_row);
 }
+
+int unwind_table__build_id(int fd, uint8_t *out, size_t max)
+{
+	Elf *elf;
+	size_t nph;
+	int ret = -ENOENT;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EINVAL;
+	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (size_t i = 0; i < nph && i < 256 && ret == -ENOENT; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nh;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		if (!d)
+			continue;
+		/* gelf_getnote advances and bounds-checks within d */
+		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((const char *)d->d_buf + name_off, "GNU", 4)) {
+				if (nh.n_descsz == 0 || nh.n_descsz > max)
+					break;
+				memcpy(out, (const char *)d->d_buf + desc_off, nh.n_descsz);
+				ret = (int)nh.n_descsz;
+				break;
+			}
+		}
+	}
+out:
+	elf_end(elf);
+	return ret;
+}

@@ -48,6 +48,11 @@ int unwind_table__build_mem(const void *image, size_t size, struct unwind_table 
 			    size_t errlen);
 void unwind_table__free(struct unwind_table *t);
 
+/* The GNU build-id of the ELF file on fd, into out (at most max bytes).
+ * Returns its length, or -errno (-ENOENT when it has none). */
+#define UNWIND_BUILD_ID_MAX 64
+int unwind_table__build_id(int fd, uint8_t *out, size_t max);
+
 /* The row covering an ELF virtual address, or NULL. */
 const struct unwind_row *unwind_table__find(const struct unwind_table *t, uint64_t vaddr);
 
