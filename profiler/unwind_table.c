@@ -64,8 +64,25 @@ struct builder {
 	struct unwind_row *rows;
 	size_t n, cap;
 	struct unwind_table_stats *stats;
-	int err;
+	/* while reading .debug_frame: the sorted .eh_frame rows, whose
+	 * functions are skipped (.eh_frame wins where both describe one) */
+	size_t eh_rows;
 };
+
+static bool covered_by_eh(const struct builder *b, uint64_t pc)
+{
+	size_t lo = 0, hi = b->eh_rows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->rows[mid].pc <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && b->rows[lo - 1].cfa_rule != CFA_NONE;
+}
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {
@@ -546,6 +563,10 @@ static int do_fde(const struct section *sec, struct cursor *c, uint64_t cie_off,
 		return -EINVAL;
 	if (pc == 0 || range == 0 || pc + range < pc)
 		return 0; /* a discarded function (pc 0): no rows */
+	if (!sec->eh && covered_by_eh(b, pc))
+		return 0;
+	if (!sec->eh)
+		b->stats->debug_frame_fdes++;
 	/* the CIE's initial instructions set the starting rules */
 	init.cfa = CFA_UNSUP;
 	init.ra_rule = RULE_SAME;
@@ -671,6 +692,9 @@ static int get_section(Elf *elf, const char *name, size_t shstrndx, struct secti
 			continue;
 		if (sh.sh_type == SHT_NOBITS)
 			return -ENOENT; /* stripped into a debug file */
+		/* -gz: .debug_frame compressed; libelf inflates it in memory */
+		if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+			return -EINVAL;
 		d = elf_getdata(scn, NULL);
 		if (!d || !d->d_buf || !d->d_size)
 			return -ENOENT;
@@ -686,10 +710,9 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 {
 	struct unwind_table *t = NULL;
 	struct builder b = {0};
-	struct section sec = {0};
 	size_t shstrndx, nph;
 	GElf_Ehdr eh;
-	int ret;
+	int ret, found = 0;
 
 	*out = NULL;
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
@@ -718,25 +741,32 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 		t->nsegs++;
 	}
 	b.stats = &t->stats;
-	ret = get_section(elf, ".eh_frame", shstrndx, &sec);
-	sec.eh = true;
-	if (ret) {
-		ret = get_section(elf, ".debug_frame", shstrndx, &sec);
-		sec.eh = false;
-		t->stats.from_debug_frame = 1;
+	/* .eh_frame first; then the functions only .debug_frame describes
+	 * (built with -fno-asynchronous-unwind-tables -g, the C runtime's own
+	 * .eh_frame covering just _start) */
+	for (int pass = 0; pass < 2; pass++) {
+		struct section sec = {0};
+
+		sec.eh = pass == 0;
+		if (get_section(elf, sec.eh ? ".eh_frame" : ".debug_frame", shstrndx, &sec))
+			continue;
+		found++;
+		b.eh_rows = b.n;
+		ret = walk_section(&sec, &b);
+		if (ret) {
+			seterr(err, errlen, "%s: %s", sec.eh ? ".eh_frame" : ".debug_frame",
+			       ret == -E2BIG	? "too many rows"
+			       : ret == -ERANGE ? "addresses above 4 GiB"
+						: strerror(-ret));
+			goto fail;
+		}
+		finish_rows(&b);
 	}
-	if (ret) {
+	if (!found) {
+		ret = -ENOENT;
 		seterr(err, errlen, "no .eh_frame or .debug_frame");
 		goto fail;
 	}
-	ret = walk_section(&sec, &b);
-	if (ret) {
-		seterr(err, errlen, "%s: %s", sec.eh ? ".eh_frame" : ".debug_frame",
-		       ret == -E2BIG ? "too many rows" : ret == -ERANGE ? "addresses above 4 GiB"
-							    : strerror(-ret));
-		goto fail;
-	}
-	finish_rows(&b);
 	if (b.n == 0) {
 		ret = -ENOENT;
 		seterr(err, errlen, "no usable CFI");

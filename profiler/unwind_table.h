@@ -29,7 +29,7 @@ struct unwind_segment {
 struct unwind_table_stats {
 	size_t fdes, cies;
 	size_t unsupported_rows, plt_rows;
-	int from_debug_frame; /* no .eh_frame: the rows come from .debug_frame */
+	size_t debug_frame_fdes; /* functions only .debug_frame describes */
 };
 
 struct unwind_table {

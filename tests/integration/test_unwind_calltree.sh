@@ -39,6 +39,11 @@ check_tree lib "$TMP/lib.folded"
 grep -q ';main;calltree_main;run;' "$TMP/lib.folded" && pass lib-crosses-plt \
 	|| fail lib-crosses-plt "no main;calltree_main;run path"
 
+# CFI only in .debug_frame (-fno-asynchronous-unwind-tables -g)
+"$BPFPROF" record -F 499 -o "$TMP/dbg.folded" -- "$WORKLOADS/calltree_debugframe" 3 2>"$TMP/dbg.err" \
+	|| fail debugframe-exit "$(cat "$TMP/dbg.err")"
+check_tree debugframe "$TMP/dbg.folded"
+
 # a process already running when recording starts (-p): tables on first sample
 bg "$WORKLOADS/calltree_nofp" 6
 sleep 0.3

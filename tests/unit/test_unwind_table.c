@@ -135,6 +135,34 @@ cleanup:
 		close(fd);
 }
 
+/* Functions described only in .debug_frame (gcc -fno-asynchronous-unwind-
+ * tables -g; the C runtime still brings a small .eh_frame), plain and
+ * compressed (-gz): the same rows. */
+static void test_debug_frame(struct test_state *s)
+{
+	static const char *const plain = "tests/build/workloads/calltree_debugframe";
+	static const char *const gz = "tests/build/workloads/calltree_debugframe_gz";
+	struct unwind_table *a = NULL, *b = NULL;
+	char err[256] = "";
+	int fa = open(plain, O_RDONLY | O_CLOEXEC), fb = open(gz, O_RDONLY | O_CLOEXEC);
+
+	if (fa < 0 || fb < 0)
+		SKIP(s, "workloads not built (make -C tests build)");
+	ASSERT_EQ(s, unwind_table__build_fd(fa, &a, err, sizeof(err)), 0);
+	ASSERT_EQ(s, unwind_table__build_fd(fb, &b, err, sizeof(err)), 0);
+	ASSERT_TRUE(s, a->stats.debug_frame_fdes >= 6); /* main, run, 3 stages, 3 leaves */
+	ASSERT_EQ(s, b->stats.debug_frame_fdes, a->stats.debug_frame_fdes);
+	ASSERT_EQ(s, b->nrows, a->nrows);
+	ASSERT_TRUE(s, !memcmp(a->rows, b->rows, a->nrows * sizeof(*a->rows)));
+cleanup:
+	unwind_table__free(a);
+	unwind_table__free(b);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+}
+
 static void test_bias(struct test_state *s)
 {
 	struct unwind_table t = {0};
@@ -313,6 +341,7 @@ int main(void)
 	elf_version(EV_CURRENT);
 	RUN_TEST(&s, test_libc_matches_libdw);
 	RUN_TEST(&s, test_self_matches_libdw);
+	RUN_TEST(&s, test_debug_frame);
 	RUN_TEST(&s, test_bias);
 	RUN_TEST(&s, test_handmade_push_rbp);
 	RUN_TEST(&s, test_handmade_plt_and_undefined);
