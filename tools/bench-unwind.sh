@@ -28,23 +28,28 @@ pct() {
 		END { printf "%.1f", t ? 100 * h / t : 0 }' "$1"
 }
 
-# cpu TIMEFILE: user+sys seconds from /usr/bin/time -f "%U %S %M"
-cpu() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
+# cpu TIMEFILE ERRFILE: user+sys seconds from /usr/bin/time -f "%U %S %M", less
+# the workload's own CPU time (it is the profiler's child; it prints "cpu N s")
+cpu() {
+	awk -v w="$(awk '/^calltree: cpu/ { print $3 }' "$2" 2>/dev/null)" \
+		'{ printf "%.2f", $1 + $2 - (w == "" ? 0 : w) }' "$1"
+}
 rss() { awk '{ printf "%.0f", $3 / 1024 }' "$1"; }
 
 echo "bench-unwind: $SECS s of $WL/calltree_nofp (gcc -O2 -fomit-frame-pointer) at $FREQ Hz"
 echo
 printf '%-34s %10s %9s %9s %8s\n' "profiler" "full path" "samples" "CPU s" "RSS MB"
+# CPU s: the profiler's own user+sys time (the workload's subtracted)
 for mode in fp dwarf; do
 	/usr/bin/time -f "%U %S %M" -o "$TMP/time.$mode" "$BPFPROF" record -q -F "$FREQ" \
-		--unwind $mode -o "$TMP/$mode.folded" -- "$WL/calltree_nofp" "$SECS"
+		--unwind $mode -o "$TMP/$mode.folded" -- "$WL/calltree_nofp" "$SECS" 2>"$TMP/err.$mode"
 	printf '%-34s %9s%% %9s %9s %8s\n' "bpfprof record --unwind $mode" "$(pct "$TMP/$mode.folded")" \
 		"$(awk '{ t += $NF } END { print t + 0 }' "$TMP/$mode.folded")" \
-		"$(cpu "$TMP/time.$mode")" "$(rss "$TMP/time.$mode")"
+		"$(cpu "$TMP/time.$mode" "$TMP/err.$mode")" "$(rss "$TMP/time.$mode")"
 done
 if command -v perf >/dev/null; then
 	/usr/bin/time -f "%U %S %M" -o "$TMP/time.perf" perf record -q -F "$FREQ" --call-graph dwarf \
-		-o "$TMP/perf.data" -- "$WL/calltree_nofp" "$SECS" 2>/dev/null
+		-o "$TMP/perf.data" -- "$WL/calltree_nofp" "$SECS" 2>"$TMP/err.perf"
 	/usr/bin/time -f "%U %S %M" -o "$TMP/time.script" perf script -i "$TMP/perf.data" \
 		-F comm,ip,sym 2>/dev/null >"$TMP/perf.txt"
 	# perf script: a comm line, frames leaf first, a blank line
@@ -54,7 +59,7 @@ if command -v perf >/dev/null; then
 		"$TMP/perf.txt" >"$TMP/perf.folded"
 	printf '%-34s %9s%% %9s %9s %8s\n' "perf record --call-graph dwarf" "$(pct "$TMP/perf.folded")" \
 		"$(awk '{ t += $NF } END { print t + 0 }' "$TMP/perf.folded")" \
-		"$(awk -v a="$(cpu "$TMP/time.perf")" -v b="$(cpu "$TMP/time.script")" 'BEGIN { printf "%.2f", a + b }')" \
+		"$(awk -v a="$(cpu "$TMP/time.perf" "$TMP/err.perf")" -v b="$(cpu "$TMP/time.script" /dev/null)" 'BEGIN { printf "%.2f", a + b }')" \
 		"$(rss "$TMP/time.perf")"
 	echo "  (perf: CPU includes perf script; its data file: $(du -m "$TMP/perf.data" | cut -f1) MB)"
 else
