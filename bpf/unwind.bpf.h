@@ -168,17 +168,25 @@ struct {
 	__uint(max_entries, 1 << ROW_CACHE_BITS);
 } row_cache SEC(".maps");
 
-static __always_inline struct unwind_row *cached_row(__u32 tid, struct unwind_table_ref *ref,
-						     __u32 rel_pc)
+/* The row for rel_pc in table tid; *evicted when the table is gone (a
+ * cached row stays right: it is a copy, and a file's CFI never changes). */
+static __always_inline struct unwind_row *cached_row(__u32 tid, __u32 rel_pc, bool *evicted)
 {
 	__u64 key = (__u64)tid << 32 | rel_pc;
 	__u32 slot = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> (64 - ROW_CACHE_BITS));
 	struct row_cache_entry *ce = bpf_map_lookup_elem(&row_cache, &slot);
+	struct unwind_table_ref *ref;
 	struct unwind_row *row;
 
+	*evicted = false;
 	if (ce && ce->key == key) {
 		metric_inc(METRIC_UNWIND_CACHE_HITS);
 		return &ce->row;
+	}
+	ref = bpf_map_lookup_elem(&unwind_tables, &tid);
+	if (!ref) {
+		*evicted = true;
+		return NULL;
 	}
 	row = find_row(ref->offset, ref->count, rel_pc);
 	if (row && ce) {
@@ -219,8 +227,8 @@ static __always_inline __u32 no_table(struct uw_state *s, struct proc_unwind *pu
 /* One frame from the table. A global function too: verified once. */
 __noinline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
 {
-	struct unwind_table_ref *ref;
 	struct unwind_range *rg;
+	bool evicted;
 	struct unwind_row *row;
 	__u64 pc, cfa, rel, ra;
 	__u32 tid, ri;
@@ -244,11 +252,12 @@ __noinline __u32 table_step(struct uw_state *s, struct proc_unwind *pu)
 	 * the compiler reuses (UNWIND_MAX_RANGES is a power of two) */
 	rg = &pu->ranges[ri & (UNWIND_MAX_RANGES - 1)];
 	tid = rg->table_id;
-	ref = bpf_map_lookup_elem(&unwind_tables, &tid);
 	rel = pc - rg->bias;
-	if (!ref || rel > 0xffffffffULL) /* evicted: ask for a reload */
+	if (rel > 0xffffffffULL)
 		return no_table(s, pu);
-	row = cached_row(tid, ref, (__u32)rel);
+	row = cached_row(tid, (__u32)rel, &evicted);
+	if (evicted) /* ask for a reload */
+		return no_table(s, pu);
 	if (!row || row->cfa_rule == CFA_NONE)
 		return unwind_mode == UNWIND_AUTO ? fp_step(s) : METRIC_UNWIND_NO_TABLE;
 

@@ -341,9 +341,13 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
 				st.unwind_preloaded, st.unwind_preload_ns / 1e6);
 		if (unwound)
-			fprintf(stderr, "; %.0f ns and %.1f frames per stack",
+			fprintf(stderr, "; %.0f ns and %.1f frames per stack, %.0f %% of rows cached",
 				(double)m[METRIC_UNWIND_NS] / (double)unwound,
-				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound);
+				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound,
+				m[METRIC_UNWIND_FRAMES]
+					? 100.0 * (double)m[METRIC_UNWIND_CACHE_HITS] /
+						  (double)m[METRIC_UNWIND_FRAMES]
+					: 0.0);
 	}
 	if (st.bpf_run_cnt)
 		fprintf(stderr, "\nbpfprof: BPF sampler: %.0f ns per run over %llu runs, "
