@@ -265,6 +265,11 @@ int BPF_PROG(on_exec, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
+#ifdef HAVE_TABLE_UNWINDER
+	/* the old image's ranges are wrong now: frame pointers until user
+	 * space has loaded the new one's (it hears of the exec below) */
+	bpf_map_delete_elem(&unwind_procs, &tgid);
+#endif
 	if (!pid_wanted(tgid))
 		return 0;
 	emit_event(PID_EVENT_EXEC, tgid);

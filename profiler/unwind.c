@@ -367,8 +367,10 @@ int unwinder__load_proc(struct unwinder *u, const struct proc *p)
 		r->table_id = f->table_id;
 	}
 	if (pu->nranges) {
-		if (bpf_map_update_elem(u->maps.procs_fd, &p->pid, pu, BPF_ANY))
-			ret = -errno;
+		if (bpf_map_update_elem(u->maps.procs_fd, &p->pid, pu, BPF_ANY)) {
+			ret = -errno; /* the map is full: this process keeps frame pointers */
+			u->stats.load_failures++;
+		}
 	} else {
 		bpf_map_delete_elem(u->maps.procs_fd, &p->pid);
 	}
