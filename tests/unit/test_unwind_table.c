@@ -186,7 +186,7 @@ struct mini_elf {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	uint8_t eh_frame[128];
-	char shstr[32];
+	char shstr[48];
 	Elf64_Shdr sh[3];
 };
 
@@ -240,7 +240,7 @@ static size_t mini_build(struct mini_elf *m, const uint8_t *insns, size_t n)
 	m->ph.p_vaddr = 0x1000;
 	m->ph.p_offset = 0x1000;
 	m->ph.p_filesz = 0x1000;
-	memcpy(m->shstr, "\0.eh_frame\0.shstrtab", 21);
+	memcpy(m->shstr, "\0.eh_frame\0.shstrtab\0.debug_frame", 34);
 	m->sh[1].sh_name = 1;
 	m->sh[1].sh_type = SHT_PROGBITS;
 	m->sh[1].sh_addr = eh_addr;
@@ -249,7 +249,7 @@ static size_t mini_build(struct mini_elf *m, const uint8_t *insns, size_t n)
 	m->sh[2].sh_name = 11;
 	m->sh[2].sh_type = SHT_STRTAB;
 	m->sh[2].sh_offset = offsetof(struct mini_elf, shstr);
-	m->sh[2].sh_size = 21;
+	m->sh[2].sh_size = 34;
 	return sizeof(*m);
 }
 
@@ -323,6 +323,11 @@ static void test_garbage(struct test_state *s)
 		if (iter % 7 == 0) {
 			seed = seed * 1103515245 + 12345;
 			g.sh[1].sh_size = (seed >> 8) % (m.sh[1].sh_size + 1);
+		}
+		if (iter % 2) { /* the same bytes read as .debug_frame */
+			g.sh[1].sh_name = 21;
+			if (iter % 4 == 1) /* with a .debug_frame CIE id */
+				memset(g.eh_frame + 4, 0xff, 4);
 		}
 		if (unwind_table__build_mem(&g, size, &t, err, sizeof(err)) == 0) {
 			ASSERT_TRUE(s, t->nrows > 0);
