@@ -16,6 +16,7 @@
 #define EFAULT 14
 #define ENOMEM 12
 #define E2BIG 7
+#define PF_EXITING 0x00000004
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -225,7 +226,11 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	key.tid = tid;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 
-	if (tgid != 0 && !bpf_map_lookup_elem(&seen_pids, &tgid)) {
+	/* Announce a process once; not while it exits (past its exit event a
+	 * task still runs kernel code, and an announcement then would never be
+	 * followed by an exit event). */
+	if (tgid != 0 && !(BPF_CORE_READ(task, flags) & PF_EXITING) &&
+	    !bpf_map_lookup_elem(&seen_pids, &tgid)) {
 		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
 			metric_inc(METRIC_PIDS_FULL);
 		emit_event(PID_EVENT_NEW, tgid);
@@ -259,18 +264,30 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-/* A new program image: user space must capture the new mappings. */
+/* A new program image: user space must capture the new mappings, if it
+ * knows the process at all (a process never sampled is captured at its first
+ * sample, and only announced processes get an exit event). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	bool announce = bpf_map_lookup_elem(&seen_pids, &tgid) != NULL;
+	__u8 one = 1;
 
 #ifdef HAVE_TABLE_UNWINDER
 	/* the old image's ranges are wrong now: frame pointers until user
 	 * space has loaded the new one's (it hears of the exec below) */
 	bpf_map_delete_elem(&unwind_procs, &tgid);
+	/* with a pid filter the processes are few: announce every exec, so
+	 * tables load before the first sample (the whole machine announces
+	 * only known processes, to stay flat under churn) */
+	if (filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
+		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+			metric_inc(METRIC_PIDS_FULL);
+		announce = true;
+	}
 #endif
-	if (!pid_wanted(tgid))
+	if (!pid_wanted(tgid) || !announce)
 		return 0;
 	emit_event(PID_EVENT_EXEC, tgid);
 	return 0;
@@ -293,12 +310,14 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* The last thread of a process is leaving (the group leader is often not
+ * the last one): its samples are all taken. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
-	if ((__u32)BPF_CORE_READ(p, pid) != tgid) /* a thread, not the process */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	if (bpf_map_delete_elem(&seen_pids, &tgid) == 0)
 		emit_event(PID_EVENT_EXIT, tgid);

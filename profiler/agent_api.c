@@ -513,6 +513,9 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	fprintf(f, "bpfprof_frames_unresolved_total %" PRIu64 "\n", s.resolver.unresolved_frames);
 	metric(f, "bpfprof_processes_tracked", "gauge", "Processes whose mappings are held.");
 	fprintf(f, "bpfprof_processes_tracked %zu\n", s.procs.procs);
+	metric(f, "bpfprof_processes_exited_pending", "gauge",
+	       "Of the tracked processes, those exited and kept until their samples are stored.");
+	fprintf(f, "bpfprof_processes_exited_pending %zu\n", s.procs.exited);
 	metric(f, "bpfprof_windows_written_total", "counter", "History windows closed.");
 	fprintf(f, "bpfprof_windows_written_total %" PRIu64 "\n", windows);
 	metric(f, "bpfprof_window_write_errors_total", "counter", "Windows that could not be stored.");
@@ -524,6 +527,12 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	metric(f, "bpfprof_store_windows_removed_total", "counter",
 	       "Windows removed by retention or the disk budget.");
 	fprintf(f, "bpfprof_store_windows_removed_total %" PRIu64 "\n", st.removed);
+	metric(f, "bpfprof_bpf_run_seconds_total", "counter",
+	       "Time spent in the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_run_seconds_total %.9f\n", s.bpf_run_ns / 1e9);
+	metric(f, "bpfprof_bpf_runs_total", "counter",
+	       "Runs of the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_runs_total %" PRIu64 "\n", s.bpf_runs);
 	metric(f, "process_cpu_seconds_total", "counter", "User and system CPU time of the agent.");
 	fprintf(f, "process_cpu_seconds_total %.3f\n",
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +

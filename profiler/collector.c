@@ -404,6 +404,19 @@ void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *
 	*stacks = c->last_stacks;
 }
 
+int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *runs)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->skel->progs.do_sample), &info, &len))
+		return -errno;
+	*run_ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
+}
+
 int collector__ncpus(const struct collector *c)
 {
 	return c->attached_cpus;
@@ -417,19 +430,6 @@ int collector__unwind_maps(const struct collector *c, struct collector_unwind_ma
 	out->tables_fd = bpf_map__fd(c->skel->maps.unwind_tables);
 	out->procs_fd = bpf_map__fd(c->skel->maps.unwind_procs);
 	out->rows_capacity = c->unwind_rows;
-	return 0;
-}
-
-int collector__prog_stats(const struct collector *c, uint64_t *run_time_ns, uint64_t *run_cnt)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->skel->progs.do_sample), &info, &len))
-		return -errno;
-	*run_time_ns = info.run_time_ns;
-	*run_cnt = info.run_cnt;
 	return 0;
 }
 

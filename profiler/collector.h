@@ -73,12 +73,12 @@ int collector__ncpus(const struct collector *c);
 /* The unwinder's maps; -ENOTSUP when built for FP only or mode is fp. */
 int collector__unwind_maps(const struct collector *c, struct collector_unwind_maps *out);
 
-/* Run time and count of the sampling program, as the kernel accounts them
- * while kernel.bpf_stats_enabled is 1 (both 0 otherwise). 0 or -errno. */
-int collector__prog_stats(const struct collector *c, uint64_t *run_time_ns, uint64_t *run_cnt);
-
 /* The unwind mode in effect (fp on architectures without the unwinder). */
 int collector__unwind_mode(const struct collector *c);
+
+/* Run time and run count of the sampling program, as the kernel counts them
+ * while kernel.bpf_stats_enabled is 1 (both stay 0 otherwise). */
+int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *runs);
 
 /* Entries the counts and stacks maps held at the last drain (fill level). */
 void collector__last_drain(const struct collector *c, uint64_t *keys, uint64_t *stacks);

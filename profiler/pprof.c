@@ -261,13 +261,19 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		/* group each frame with the inlined frames that follow it leafward */
+		/* group each frame with the frames inlined into it, which follow it
+		 * leafward (from the same module, when they name one) */
 		while (j < ps->nframes) {
+			const struct frame *head = profile__frame(w->p, ps->frames[j]);
 			uint32_t n = 1;
 
-			while (j + n < ps->nframes &&
-			       profile__frame(w->p, ps->frames[j + n])->kind == FRAME_INLINE)
+			while (j + n < ps->nframes) {
+				const struct frame *f = profile__frame(w->p, ps->frames[j + n]);
+
+				if (f->kind != FRAME_INLINE || (f->module && f->module != head->module))
+					break;
 				n++;
+			}
 			ret = location(w, &ps->frames[j], n, &ids[nids++]);
 			if (ret)
 				goto cleanup;

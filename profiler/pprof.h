@@ -7,7 +7,7 @@
  * samples/count and cpu/nanoseconds, period_type cpu/nanoseconds,
  * string_table[0] = "". A location is one real frame with the frames inlined
  * into it (line[0] is the innermost); kernel frames sit in a
- * "[kernel.kallsyms]" mapping; samples carry pid, tid and comm labels.
+ * "[kernel.kallsyms]" mapping; samples carry pid, tid, comm and cgroup labels.
  */
 #ifndef BPFPROF_PPROF_H
 #define BPFPROF_PPROF_H

@@ -396,14 +396,17 @@ static int location_frames(struct reader *r, struct profile *p, const struct plo
 static int read_samples(struct reader *r, const uint8_t *data, size_t len, struct profile *p)
 {
 	uint32_t *ids = malloc(MAX_SAMPLE_FRAMES * sizeof(*ids));
-	uint64_t *locs = NULL;
-	size_t loccap = 0, vi = 0, nsample = 0;
+	uint64_t *locs = malloc(MAX_SAMPLE_FRAMES * sizeof(*locs));
+	size_t vi = 0, nsample = 0;
 	struct pb_reader pr;
 	struct pb_field f;
 	int ret = 0;
 
-	if (!ids)
+	if (!ids || !locs) {
+		free(ids);
+		free(locs);
 		return -ENOMEM;
+	}
 	/* the value to read: "samples" when present, else the default type */
 	for (size_t i = 0; i < r->ntypes; i++) {
 		if (r->types[i] < r->nstrs && !strcmp(r->strs[r->types[i]], "samples")) {
@@ -421,34 +424,33 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 		uint64_t value = 0, pid = 0, tid = 0;
 		const char *comm = NULL, *cgroup = NULL;
 		uint32_t n = 0;
-		bool bad = false;
+		bool bad = false, too_deep = false;
 
 		ret = 0;
 		if (f.field != 2 || f.wire != PB_LEN)
 			continue;
 		nsample++;
-		/* at most one location per byte of the sample */
-		if (f.len > loccap) {
-			uint64_t *nl = realloc(locs, f.len * sizeof(*nl));
-
-			if (!nl) {
-				ret = -ENOMEM;
-				break;
-			}
-			locs = nl;
-			loccap = f.len;
-		}
 		pb_reader__init(&sr, f.data, f.len);
 		while ((ret = pb__next(&sr, &sf)) > 0) {
 			ret = 0;
 			if (sf.field == 1 && sf.wire == PB_VARINT) {
+				if (nlocs == MAX_SAMPLE_FRAMES) {
+					too_deep = true;
+					break;
+				}
 				locs[nlocs++] = sf.v;
 			} else if (sf.field == 1 && sf.wire == PB_LEN) {
 				struct pb_reader vr;
 
 				pb_reader__init(&vr, sf.data, sf.len);
-				while (vr.p < vr.end && !ret)
-					ret = pb__read_varint(&vr, &locs[nlocs++]);
+				while (vr.p < vr.end && !ret && !too_deep) {
+					if (nlocs == MAX_SAMPLE_FRAMES)
+						too_deep = true;
+					else
+						ret = pb__read_varint(&vr, &locs[nlocs++]);
+				}
+				if (too_deep)
+					break;
 			} else if (sf.field == 2 && (sf.wire == PB_VARINT || sf.wire == PB_LEN)) {
 				struct pb_reader vr;
 				uint64_t v = sf.v;
@@ -495,6 +497,10 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 			}
 			if (ret)
 				break;
+		}
+		if (too_deep) {
+			ret = fail(r, "sample %zu: more than %d locations", nsample, MAX_SAMPLE_FRAMES);
+			break;
 		}
 		if (ret < 0) {
 			ret = fail(r, "sample %zu: malformed", nsample);

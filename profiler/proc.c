@@ -357,6 +357,8 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	p->maps = maps;
 	p->nmaps = n;
 	p->capture_errno = 0;
+	if (p->exited) /* a new process under a reused pid */
+		t->stats.exited--;
 	p->exited = 0;
 	t->stats.captures++;
 	return 0;
@@ -367,10 +369,21 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid)
 	struct proc *p = *find_slot(t, pid);
 
 	if (!p) {
-		proc_table__capture(t, pid);
+		int ret = proc_table__capture(t, pid);
+
 		p = *find_slot(t, pid);
+		if (p && ret == -ESRCH && !p->exited) { /* gone: forget it at the next reap */
+			p->exited = 1;
+			p->exit_gen = 0;
+			t->stats.exited++;
+		}
 	}
 	return p;
+}
+
+struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid)
+{
+	return *find_slot(t, pid);
 }
 
 static const struct proc_mapping *lookup(const struct proc *p, uint64_t addr)
@@ -407,9 +420,10 @@ void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t genera
 {
 	struct proc *p = *find_slot(t, pid);
 
-	if (p) {
+	if (p && !p->exited) {
 		p->exited = 1;
 		p->exit_gen = generation;
+		t->stats.exited++;
 	}
 }
 
@@ -427,6 +441,7 @@ size_t proc_table__reap(struct proc_table *t, uint64_t generation)
 				*pp = p->hnext;
 				proc_free(t, p);
 				t->stats.procs--;
+				t->stats.exited--;
 				freed++;
 			} else {
 				pp = &p->hnext;
@@ -434,6 +449,28 @@ size_t proc_table__reap(struct proc_table *t, uint64_t generation)
 		}
 	}
 	return freed;
+}
+
+size_t proc_table__sweep(struct proc_table *t, uint64_t generation)
+{
+	size_t gone = 0;
+
+	for (size_t i = 0; i < PROC_BUCKETS; i++) {
+		for (struct proc *p = t->procs[i]; p; p = p->hnext) {
+			char path[96];
+
+			if (p->exited)
+				continue;
+			snprintf(path, sizeof(path), "%s/%u", t->procfs, p->pid);
+			if (access(path, F_OK) && errno == ENOENT) {
+				p->exited = 1;
+				p->exit_gen = generation;
+				t->stats.exited++;
+				gone++;
+			}
+		}
+	}
+	return gone;
 }
 
 void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st)

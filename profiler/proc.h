@@ -43,6 +43,7 @@ struct proc {
 struct proc_table_stats {
 	uint64_t captures, capture_failures, files_opened, file_open_failures;
 	size_t procs, files;
+	size_t exited; /* of procs: exited, kept until their samples are in */
 };
 
 struct proc_table;
@@ -55,8 +56,12 @@ void proc_table__free(struct proc_table *t);
  * (-ESRCH when the process is gone: what was known is kept). */
 int proc_table__capture(struct proc_table *t, uint32_t pid);
 
-/* The known process, captured on first use. NULL when never seen alive. */
+/* The known process, captured on first use (a process already gone is
+ * kept as exited, so its samples do not retry). NULL only without memory. */
 struct proc *proc_table__get(struct proc_table *t, uint32_t pid);
+
+/* The known process, or NULL: never captures. */
+struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid);
 
 /* The mapping containing addr, re-capturing once per generation when the
  * address is not covered (a library loaded after the capture). */
@@ -69,6 +74,10 @@ void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t genera
 /* Forget processes that exited before `generation`: their samples were all
  * drained and symbolized by then. Returns how many were freed. */
 size_t proc_table__reap(struct proc_table *t, uint64_t generation);
+
+/* Mark processes whose /proc entry is gone as exited in `generation`: the
+ * safety net for an exit event that was lost. Returns how many. */
+size_t proc_table__sweep(struct proc_table *t, uint64_t generation);
 
 void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st);
 

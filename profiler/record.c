@@ -318,6 +318,9 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
 			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
+	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
+		fprintf(stderr, ", BPF %.0f ns per sample",
+			(double)st.bpf_run_ns / (double)st.bpf_runs);
 	if (st.unwind_mode != UNWIND_FP) {
 		const struct unwinder_stats *us = &st.unwind;
 		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
@@ -349,11 +352,6 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 						  (double)m[METRIC_UNWIND_FRAMES]
 					: 0.0);
 	}
-	if (st.bpf_run_cnt)
-		fprintf(stderr, "\nbpfprof: BPF sampler: %.0f ns per run over %llu runs, "
-				"%.1f ms in all (kernel.bpf_stats_enabled)",
-			(double)st.bpf_run_time_ns / (double)st.bpf_run_cnt,
-			(unsigned long long)st.bpf_run_cnt, st.bpf_run_time_ns / 1e6);
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }

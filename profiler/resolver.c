@@ -282,8 +282,8 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 	}
 	r->stats.samples += count;
 	r->stats.frames += (uint64_t)n * count;
-	if (!p)
-		p = proc_table__get(r->procs, key->tgid);
+	if (!p) /* only for the cgroup: a kernel-only sample captures nothing */
+		p = proc_table__lookup(r->procs, key->tgid);
 	return profile__add_sample_cg(r->profile, frames, (uint32_t)n, key->tgid, key->tid, comm,
 				      p ? p->cgroup : NULL, count);
 }

@@ -28,7 +28,11 @@ struct sampler {
 	uint32_t *preload; /* running processes whose tables are still to load */
 	size_t npreload, preload_pos, preload_cap;
 	uint64_t preload_start_ns;
+	uint64_t drains;
 };
+
+/* How often to look for processes whose exit event was lost. */
+#define SWEEP_EVERY_DRAINS 8
 
 static uint64_t mono_ns(void)
 {
@@ -266,6 +270,8 @@ int sampler__drain(struct sampler *s)
 	/* processes that exited before the previous drain have no samples left
 	 * in either buffer */
 	proc_table__reap(s->procs, resolver__generation(s->resolver));
+	if (++s->drains % SWEEP_EVERY_DRAINS == 0)
+		proc_table__sweep(s->procs, resolver__generation(s->resolver));
 	resolver__next_generation(s->resolver);
 	return ret < 0 ? ret : 0;
 }
@@ -296,5 +302,5 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 		unwinder__stats(s->unwinder, &st->unwind);
 	st->unwind_preloaded = s->preloaded;
 	st->unwind_preload_ns = s->preload_ns;
-	collector__prog_stats(s->coll, &st->bpf_run_time_ns, &st->bpf_run_cnt);
+	collector__bpf_stats(s->coll, &st->bpf_run_ns, &st->bpf_runs);
 }

@@ -65,7 +65,7 @@ struct sampler_stats {
 	struct unwinder_stats unwind;   /* zero with fp */
 	size_t unwind_preloaded;        /* processes whose tables were loaded at start */
 	uint64_t unwind_preload_ns;
-	uint64_t bpf_run_time_ns, bpf_run_cnt; /* kernel.bpf_stats_enabled accounting */
+	uint64_t bpf_run_ns, bpf_runs; /* kernel.bpf_stats_enabled accounting */
 };
 void sampler__stats(struct sampler *s, struct sampler_stats *st);
 

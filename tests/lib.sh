@@ -76,3 +76,16 @@ wait_http() {
 	done
 	return 1
 }
+
+# wait_sampling PID: wait (up to 10 s) until the bpfprof process PID has a
+# perf event open on every CPU, so CPU time measured from now on is sampled.
+wait_sampling() {
+	local cpus
+	cpus=$(nproc)
+	for _ in $(seq 200); do
+		[ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:\[perf_event\]')" -ge "$cpus" ] \
+			&& { sleep 0.05; return 0; }
+		sleep 0.05
+	done
+	return 1
+}

@@ -71,7 +71,7 @@ echo "BPF cost (kernel.bpf_stats_enabled run_time_ns / run_cnt), recursion at de
 echo "built with (recursion_fp) and without (recursion_nofp) frame pointers, 2 busy CPUs, 999 Hz:"
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
-printf '%-26s %10s %10s %14s %8s\n' "mode (workload)" "ns/run" "runs" "unwind ns/stack" "frames"
+printf '%-26s %10s %16s %8s\n' "mode (workload)" "ns/run" "unwind ns/stack" "frames"
 for run in fp:recursion_fp dwarf:recursion_nofp auto:recursion_nofp; do
 	mode=${run%%:*} prog=${run##*:}
 	"$WL/$prog" 10 25 & w1=$!
@@ -89,10 +89,9 @@ for run in fp:recursion_fp dwarf:recursion_nofp auto:recursion_nofp; do
 	# every run, the filtered-out samples of other processes included;
 	# unwind ns/stack: timed inside the program around the table unwinder
 	awk -v m="$mode ($prog)" -v d="$depth" '
-		/BPF sampler/ { for (i = 1; i <= NF; i++) { if ($i == "ns" && $(i + 1) == "per") r = $(i - 1);
-			if ($i == "runs,") c = $(i - 1) } }
+		/samples in/ { for (i = 1; i <= NF; i++) if ($i == "BPF") r = $(i + 1) }
 		/ns and .* frames per stack/ { for (i = 1; i <= NF; i++) if ($i == "ns" && $(i + 1) == "and") u = $(i - 1) }
-		END { printf "%-26s %10s %10s %14s %8s\n", m, r, c, u ? u : "-", d }' "$TMP/cost.$mode.err"
+		END { printf "%-26s %10s %16s %8s\n", m, r ? r : "-", u ? u : "-", d }' "$TMP/cost.$mode.err"
 done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 

@@ -199,6 +199,9 @@
 
 	function create(container, profile, options) {
 		const opts = Object.assign({ orientation: 'flame' }, options || {});
+		if (!profile || (profile.format && profile.format !== 'bpfprof-flamegraph') ||
+		    (profile.version || 1) > 1)
+			throw new Error('flamegraph: not a bpfprof-flamegraph version 1 profile');
 		const t0 = performance.now();
 		const tree = buildTree(profile);
 		const buildMs = performance.now() - t0;

@@ -85,4 +85,17 @@ done
 [ $crashed -eq 0 ] && pass random-input || fail random-input "exit $crashed on /tmp/bpfprof-crash-input.bin"
 [ ! -e "$TMP/bad.out.folded" ] && pass no-output-on-error || fail no-output-on-error "wrote a file"
 ls "$TMP" | grep -q '\.tmp\.' && fail no-temp-left "temporary file left" || pass no-temp-left
+
+# the readers under valgrind: no invalid access, no leak, good input or bad
+if command -v valgrind >/dev/null 2>&1; then
+	vg_ok=1
+	for f in "$TMP/rec.pb.gz" "$TMP/kinds.folded" "$TMP/trunc.pb.gz" "$TMP/garbage.pb" "$TMP/noc.folded"; do
+		valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+			"$BPFPROF" convert "$f" -o "$TMP/vg.html" >/dev/null 2>"$TMP/vg.log"
+		[ $? -eq 9 ] && { vg_ok=0; fail valgrind "$f: $(head -5 "$TMP/vg.log")"; }
+	done
+	[ $vg_ok -eq 1 ] && pass valgrind
+else
+	skip valgrind "valgrind is not installed"
+fi
 finish

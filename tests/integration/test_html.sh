@@ -24,15 +24,15 @@ page() { TEST_PREFIX=$TEST_NAME node "$WEB/check_page.js" "$@"; }
 
 # one recording, three outputs of the same samples
 bg "$WORKLOADS/calltree" 8
-"$BPFPROF" record -p "$LAST_PID" -d 4 -q -o "$TMP/cpu.pb.gz" || fail record "exit $?"
+"$BPFPROF" record -F 499 -p "$LAST_PID" -d 4 -q -o "$TMP/cpu.pb.gz" || fail record "exit $?"
 "$BPFPROF" convert "$TMP/cpu.pb.gz" -o "$TMP/cpu.folded"
 "$BPFPROF" convert "$TMP/cpu.pb.gz" -o "$TMP/cpu.html"
-alpha=$(share "$TMP/cpu.folded" ';leaf_alpha(;[^;]*)?$')
+alpha=$(share "$TMP/cpu.folded" ';leaf_alpha(;|$)')
 page flame "$TMP/cpu.html" leaf_alpha "$alpha" leaf_beta || FAILED=1
 
 # record -o x.html directly (a fresh workload; a share of a few hundred samples)
 bg "$WORKLOADS/calltree" 5
-"$BPFPROF" record -p "$LAST_PID" -d 3 -q -o "$TMP/direct.html" || fail record-html "exit $?"
+"$BPFPROF" record -F 499 -p "$LAST_PID" -d 3 -q -o "$TMP/direct.html" || fail record-html "exit $?"
 if grep -q '<title>bpfprof flame graph</title>' "$TMP/direct.html" \
 	&& ! grep -Eq '<script[^>]* src=|<link[^>]* href=' "$TMP/direct.html"; then
 	pass record-html-self-contained

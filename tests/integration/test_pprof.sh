@@ -16,7 +16,7 @@ mkdir -p "$HOME" "$GOCACHE"
 pprof() { go tool pprof "$@" 2>"$TMP/pprof.err"; }
 
 bg "$WORKLOADS/calltree" 8
-"$BPFPROF" record -p "$LAST_PID" -d 4 -q -o "$TMP/cpu.pb.gz" || fail record "exit $?"
+"$BPFPROF" record -F 499 -p "$LAST_PID" -d 4 -q -o "$TMP/cpu.pb.gz" || fail record "exit $?"
 [ "$(head -c 2 "$TMP/cpu.pb.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ] && pass gzip \
 	|| fail gzip "not a gzip file"
 "$BPFPROF" convert "$TMP/cpu.pb.gz" -o "$TMP/cpu.folded" || fail convert "exit $?"
@@ -39,7 +39,7 @@ for leaf in leaf_alpha:60 leaf_beta:30 leaf_gamma:10; do
 		fail "top-$name" "$name not in go tool pprof -top"
 	elif ! within "$got" "$folded" 1; then
 		fail "top-$name" "pprof says $got%, folded says $folded%"
-	elif ! within "$got" "$want" 6; then
+	elif ! within "$got" "$want" 8; then
 		fail "top-$name" "$got%, the workload gives about $want%"
 	else
 		pass "top-$name"
@@ -55,7 +55,7 @@ if grep -q 'comm:  calltree' "$TMP/out-traces" && grep -q "pid:  $LAST_PID" "$TM
 else
 	fail labels "no comm/pid/tid labels in go tool pprof -traces"
 fi
-grep -q '^Period: 10101010$' "$TMP/out-raw" && grep -q '^PeriodType: cpu nanoseconds' "$TMP/out-raw" \
+grep -q '^Period: 2004008$' "$TMP/out-raw" && grep -q '^PeriodType: cpu nanoseconds' "$TMP/out-raw" \
 	&& pass period || fail period "$(grep -i period "$TMP/out-raw")"
 grep -q 'samples/count cpu/nanoseconds' "$TMP/out-raw" && pass sample-types \
 	|| fail sample-types "sample types are not samples/count cpu/nanoseconds"

@@ -5,8 +5,11 @@
 bg "$WORKLOADS/calltree" 8
 WL=$LAST_PID
 sleep 0.3
+"$BPFPROF" record -p "$WL" -d 5 -o "$TMP/out.folded" 2>"$TMP/err" &
+REC=$!
+wait_sampling $REC
 c0=$(cpu_seconds "$WL")
-"$BPFPROF" record -p "$WL" -d 5 -o "$TMP/out.folded" 2>"$TMP/err"
+wait $REC
 rc=$?
 c1=$(cpu_seconds "$WL")
 kill "$WL" 2>/dev/null

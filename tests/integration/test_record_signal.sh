@@ -5,9 +5,10 @@
 bg "$WORKLOADS/calltree" 20
 WL=$LAST_PID
 for sig in INT TERM; do
-	c0=$(cpu_seconds "$WL")
 	"$BPFPROF" record -p "$WL" -o "$TMP/$sig.folded" 2>"$TMP/err" &
 	REC=$!
+	wait_sampling $REC
+	c0=$(cpu_seconds "$WL")
 	sleep 2.5
 	kill -$sig $REC
 	wait $REC

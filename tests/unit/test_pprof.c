@@ -51,7 +51,7 @@ static struct profile *sample_profile(void)
 			goto fail;
 	s1[0] = id[0], s1[1] = id[1], s1[2] = id[2], s1[3] = id[3];
 	s2[0] = id[0], s2[1] = id[4];
-	if (profile__add_sample(p, s1, 4, 42, 43, "app", 5) ||
+	if (profile__add_sample_cg(p, s1, 4, 42, 43, "app", "/system.slice/app.service", 5) ||
 	    profile__add_sample(p, s2, 2, 42, 42, "app", 2) ||
 	    profile__set_build_id(p, "/bin/app", "abcdef0123456789"))
 		goto fail;
@@ -207,6 +207,8 @@ static void test_round_trip(struct test_state *s)
 	ASSERT_STREQ(s, b, a);
 	ASSERT_EQ(s, profile__sample(q, 0)->pid, 42);
 	ASSERT_EQ(s, profile__sample(q, 0)->tid, 43);
+	ASSERT_STREQ(s, profile__sample(q, 0)->cgroup, "/system.slice/app.service");
+	ASSERT_TRUE(s, profile__sample(q, 1)->cgroup == NULL);
 	ASSERT_STREQ(s, profile__build_id(q, "/bin/app"), "abcdef0123456789");
 	ASSERT_EQ(s, profile__meta(q)->period_ns, 10101010);
 	ASSERT_EQ(s, profile__meta(q)->duration_ns, 5000000000ULL);
@@ -328,6 +330,37 @@ cleanup:
 	profile__free(p);
 }
 
+static void test_too_many_locations(struct test_state *s)
+{
+	/* one location, referenced 8193 times by one sample (packed) */
+	size_t n = 8193, len = 0;
+	uint8_t *b = malloc(n + 64);
+	struct profile *p = profile__new();
+	char err[160] = "";
+
+	ASSERT_TRUE(s, b && p);
+	b[len++] = 0x32, b[len++] = 0x00;                   /* string_table[0] = "" */
+	b[len++] = 0x22, b[len++] = 0x02, b[len++] = 0x08, b[len++] = 0x01; /* location 1 */
+	b[len++] = 0x12;                                    /* sample */
+	b[len++] = (uint8_t)((n + 3 + 2) | 0x80), b[len++] = (uint8_t)((n + 3 + 2) >> 7);
+	b[len++] = 0x0a;                                    /* location_id, packed */
+	b[len++] = (uint8_t)(n | 0x80), b[len++] = (uint8_t)(n >> 7);
+	memset(b + len, 0x01, n);
+	len += n;
+	b[len++] = 0x10, b[len++] = 0x01; /* value 1 */
+	ASSERT_EQ(s, pprof__read(b, len, p, err, sizeof(err)), -EINVAL);
+	ASSERT_STREQ(s, err, "sample 1: more than 8192 locations");
+	/* 8192 is fine */
+	b[7] = (uint8_t)((n - 1 + 5) | 0x80), b[8] = (uint8_t)((n - 1 + 5) >> 7);
+	b[10] = (uint8_t)((n - 1) | 0x80), b[11] = (uint8_t)((n - 1) >> 7);
+	memmove(b + 12 + n - 1, b + 12 + n, 2);
+	ASSERT_EQ(s, pprof__read(b, len - 1, p, err, sizeof(err)), 0);
+	ASSERT_EQ(s, profile__sample(p, 0)->nframes, 8192);
+cleanup:
+	free(b);
+	profile__free(p);
+}
+
 int main(void)
 {
 	RUN_TEST(&st, test_structure);
@@ -335,5 +368,6 @@ int main(void)
 	RUN_TEST(&st, test_folded_round_trip);
 	RUN_TEST(&st, test_truncated_and_mutated);
 	RUN_TEST(&st, test_garbage);
+	RUN_TEST(&st, test_too_many_locations);
 	return test__finish(&st);
 }

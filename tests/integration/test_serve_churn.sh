@@ -1,0 +1,39 @@
+#!/bin/bash
+# A busy host with process churn keeps the agent's memory flat: processes
+# that exit are forgotten once their samples are stored.
+. "$(dirname "$0")/../lib.sh"
+
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$TMP/data" -F 199 --window 1s 2>"$TMP/agent.err"
+AGENT=$LAST_PID
+wait_http "$URL/healthz" 10 || { fail starts "$(cat "$TMP/agent.err")"; finish; }
+
+# 8 copies of the workload: the symbolizer sees several files, not one
+for i in 1 2 3 4 5 6 7 8; do cp "$WORKLOADS/calltree" "$TMP/churn$i"; done
+churn() { # N short-lived processes, each burning ~10 ms of CPU
+	for i in $(seq "$1"); do "$TMP/churn$((i % 8 + 1))" 0.01 2>/dev/null; done
+}
+live() { ls /proc | grep -c '^[0-9]'; }
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$AGENT/status"; }
+metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
+churn 200
+sleep 2.5
+rss1=$(rss) tracked1=$(metric bpfprof_processes_tracked)
+churn 800
+sleep 2.5
+rss2=$(rss) tracked2=$(metric bpfprof_processes_tracked) live2=$(live)
+pending2=$(metric bpfprof_processes_exited_pending)
+samples=$(curl -s "$URL/api/profile?format=folded&from=-2m" | grep -c '^churn')
+kill -TERM "$AGENT"; wait "$AGENT"
+
+[ "$samples" -ge 100 ] && pass churn-sampled || fail churn-sampled "only $samples stacks of the short-lived processes"
+# RSS after 4x the processes: within 4 MB of what it was
+[ $((rss2 - rss1)) -le 4096 ] && pass rss-flat || fail rss-flat "RSS grew from $rss1 kB to $rss2 kB over 800 more processes"
+# exited processes are forgotten: apart from those that exited in the last
+# windows (pending), what is tracked is what is alive, not history
+[ $((tracked2 - pending2)) -le $((live2 + 10)) ] && pass procs-reaped \
+	|| fail procs-reaped "$tracked2 processes tracked ($pending2 exited pending) with $live2 alive, after 1000 exited"
+echo "rss: $rss1 kB -> $rss2 kB, tracked: $tracked1 -> $tracked2 ($pending2 exited pending, $live2 alive), stacks: $samples"
+finish
