@@ -227,6 +227,13 @@ int sampler__start(struct sampler *s, char *err, size_t errlen)
 {
 	int ret;
 
+	/* warm the table cache with our own libraries (libc, ld.so, the
+	 * vDSO): a command started now maps the same ones, and then only its
+	 * own binary's table is left to build when it execs */
+	if (s->unwinder) {
+		load_unwind(s, (uint32_t)getpid(), true);
+		unwinder__forget(s->unwinder, (uint32_t)getpid());
+	}
 	/* a few chosen processes: before sampling, so even their first
 	 * samples are unwound */
 	if (s->unwinder && s->preload_unwind && s->npids) {
