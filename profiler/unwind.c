@@ -329,7 +329,7 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m)
 
 static int bias_of(const struct ufile *f, uint64_t start, uint64_t pgoff, uint64_t *bias)
 {
-	struct unwind_table t;
+	struct unwind_table t = {0};
 
 	memcpy(t.segs, f->segs, sizeof(t.segs));
 	t.nsegs = f->nsegs;
