@@ -28,7 +28,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test clean format lint bench-unwind
+.PHONY: all deps run test clean format lint bench bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -81,6 +81,12 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory -C tests
+
+# Overhead next to perf and bcc (installs them); prints one table, ~5 min.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C tests build
+	./bench/bench.sh
 
 clean:
 	rm -rf $(OUT)
