@@ -28,7 +28,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test clean format lint bench bench-symbolize
+.PHONY: all deps run test clean format lint bench bench-symbolize bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -36,7 +36,7 @@ $(OUT)/vmlinux.h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(OUT)/profile.bpf.o: bpf/profile.bpf.c $(OUT)/vmlinux.h
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUT)/profile.tmp.bpf.o
+	$(CLANG) $(BPF_CFLAGS) -MT $@ -MF $(OUT)/profile.bpf.d -c $< -o $(OUT)/profile.tmp.bpf.o
 	$(BPFTOOL) gen object $@ $(OUT)/profile.tmp.bpf.o
 
 $(SKEL): $(OUT)/profile.bpf.o
@@ -65,6 +65,14 @@ $(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
 
 deps:
 	@./tools/install-deps.sh
+
+$(OUT)/bench-unwind-table: tools/bench_unwind_table.c $(OUT)/libbpfprof.a
+	$(CC) $(CFLAGS) $< $(OUT)/libbpfprof.a -o $@ $(LDFLAGS) $(LDLIBS)
+
+# unwind tables vs frame pointers vs perf --call-graph dwarf (README figures)
+bench-unwind: all $(OUT)/bench-unwind-table
+	@$(MAKE) --no-print-directory -C tests build
+	@./tools/bench-unwind.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

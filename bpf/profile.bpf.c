@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool filter_pids = false;    /* only sample tgids in pid_filter */
 const volatile bool follow_children = false; /* add forked children to pid_filter */
 const volatile bool include_idle = false;    /* keep samples of the idle task (pid 0) */
+const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
 
 /* Written by user space at run time: which buffer the sampler fills. */
 volatile __u32 active_buffer = 0;
@@ -87,6 +88,14 @@ static __always_inline void metric_inc(__u32 which)
 		*v += 1; /* per-CPU slot: no atomic needed */
 }
 
+static __always_inline void metric_add(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&metrics, &which);
+
+	if (v)
+		*v += n;
+}
+
 static __always_inline bool pid_wanted(__u32 tgid)
 {
 	if (!filter_pids)
@@ -109,6 +118,13 @@ static __always_inline void emit_event(__u32 type, __u32 tgid)
 	bpf_ringbuf_submit(e, 0);
 }
 
+#if defined(__TARGET_ARCH_x86)
+#define HAVE_TABLE_UNWINDER 1
+#include "unwind.bpf.h"
+#else
+struct uw_state;
+#endif
+
 static __always_inline void stack_error(__s32 id, bool user)
 {
 	if (id == -EEXIST)
@@ -122,10 +138,10 @@ static __always_inline void stack_error(__s32 id, bool user)
 }
 
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
-static __always_inline void count_sample(void *counts, void *stacks,
+static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
 					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
-					 bool has_user)
+					 bool has_user, struct uw_state *us)
 {
 	__u64 one = 1, *v;
 	long err;
@@ -137,6 +153,15 @@ static __always_inline void count_sample(void *counts, void *stacks,
 			stack_error(key->kstack_id, false);
 	}
 	key->ustack_id = STACK_ID_NONE;
+#ifdef HAVE_TABLE_UNWINDER
+	if (us) {
+		key->ustack_hash = store_ustack(ustacks, us);
+		if (key->ustack_hash) {
+			key->ustack_id = STACK_ID_UNWOUND;
+			has_user = false; /* else keep the frame-pointer stack */
+		}
+	}
+#endif
 	if (has_user) {
 		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
 		if (key->ustack_id < 0)
@@ -163,6 +188,12 @@ static __always_inline void count_sample(void *counts, void *stacks,
 		metric_inc(METRIC_SAMPLES);
 }
 
+#ifdef HAVE_TABLE_UNWINDER
+#define USTACKS(i) ((void *)&ustacks##i)
+#else
+#define USTACKS(i) NULL
+#endif
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
@@ -170,6 +201,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct task_struct *task;
 	struct sample_key key = {};
+	struct uw_state *us = NULL;
 	bool in_kernel = true, has_user;
 	__u8 one = 1;
 
@@ -204,10 +236,31 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		emit_event(PID_EVENT_NEW, tgid);
 	}
 
+#ifdef HAVE_TABLE_UNWINDER
+	/* once, before the buffer is chosen: count_sample is inlined twice */
+	if (has_user && unwind_mode != UNWIND_FP) {
+		__u64 ip, sp, bp;
+
+		if (in_kernel) { /* the user registers saved at kernel entry */
+			struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(task);
+
+			ip = BPF_CORE_READ(r, ip);
+			sp = BPF_CORE_READ(r, sp);
+			bp = BPF_CORE_READ(r, bp);
+		} else {
+			ip = ctx->regs.ip;
+			sp = ctx->regs.sp;
+			bp = ctx->regs.bp;
+		}
+		us = unwind_user(ip, sp, bp, tgid);
+		if (!us)
+			metric_inc(METRIC_UNWIND_FP_FALLBACK);
+	}
+#endif
 	if (active_buffer == 0)
-		count_sample(&counts0, &stacks0, ctx, &key, in_kernel, has_user);
+		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us);
 	else
-		count_sample(&counts1, &stacks1, ctx, &key, in_kernel, has_user);
+		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, us);
 	return 0;
 }
 
@@ -218,8 +271,23 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	bool announce = bpf_map_lookup_elem(&seen_pids, &tgid) != NULL;
+	__u8 one = 1;
 
-	if (!pid_wanted(tgid) || !bpf_map_lookup_elem(&seen_pids, &tgid))
+#ifdef HAVE_TABLE_UNWINDER
+	/* the old image's ranges are wrong now: frame pointers until user
+	 * space has loaded the new one's (it hears of the exec below) */
+	bpf_map_delete_elem(&unwind_procs, &tgid);
+	/* with a pid filter the processes are few: announce every exec, so
+	 * tables load before the first sample (the whole machine announces
+	 * only known processes, to stay flat under churn) */
+	if (filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
+		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+			metric_inc(METRIC_PIDS_FULL);
+		announce = true;
+	}
+#endif
+	if (!pid_wanted(tgid) || !announce)
 		return 0;
 	emit_event(PID_EVENT_EXEC, tgid);
 	return 0;

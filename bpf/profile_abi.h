@@ -32,17 +32,87 @@ struct sample_key {
 	__s32 kstack_id;
 	__s32 ustack_id;
 	char comm[TASK_COMM_LEN];
+	__u64 ustack_hash; /* with ustack_id == STACK_ID_UNWOUND: key in ustacks */
 };
 
 /* Stack id when the sample has no such stack: a user-mode sample has no
  * kernel stack, a kernel thread has no user stack. Not an error. */
 #define STACK_ID_NONE (-2)
+/* The user stack was unwound in BPF from unwind tables: it is stored in the
+ * ustacks map of the same buffer under sample_key.ustack_hash. */
+#define STACK_ID_UNWOUND (-3)
+
+/* How user stacks are walked (rodata unwind_mode). */
+enum unwind_mode {
+	UNWIND_FP = 0,    /* frame pointers only (bpf_get_stackid) */
+	UNWIND_DWARF = 1, /* tables; a frame without table ends the stack */
+	UNWIND_AUTO = 2,  /* tables where loaded, frame pointers elsewhere */
+};
+
+/*
+ * Unwind tables (x86-64). User space turns .eh_frame/.debug_frame into
+ * sorted rows; a row holds from its pc to the next row's pc. The return
+ * address is always at CFA - 8.
+ */
+enum unwind_cfa {
+	CFA_NONE = 0,  /* no CFI covers this pc (gap between functions) */
+	CFA_SP = 1,    /* CFA = rsp + cfa_off */
+	CFA_FP = 2,    /* CFA = rbp + cfa_off */
+	CFA_PLT = 3,   /* PLT entry: CFA = rsp + 8 + ((rip & 15) >= cfa_off ? 8 : 0) */
+	CFA_END = 4,   /* return address undefined: the outermost frame */
+	CFA_UNSUP = 5, /* a rule we do not evaluate (expressions, other registers) */
+};
+
+enum unwind_rbp {
+	RBP_SAME = 0,  /* rbp unchanged in this frame */
+	RBP_AT_CFA = 1, /* caller's rbp saved at CFA + rbp_off */
+	RBP_LOST = 2,  /* rbp recovered by a rule we do not evaluate */
+};
+
+/* 8 bytes: tables for every process of a busy machine fit in ~20 MiB. */
+struct unwind_row {
+	__u32 pc;          /* ELF virtual address in the file */
+	__s16 cfa_off;
+	__s8 rbp_off;      /* RBP_AT_CFA: rbp saved at CFA + 8 * rbp_off */
+	__u8 cfa_rule : 4; /* enum unwind_cfa */
+	__u8 rbp_rule : 4; /* enum unwind_rbp */
+};
+
+/* A loaded table: rows [offset, offset + count) of the unwind_rows map. */
+struct unwind_table_ref {
+	__u32 offset;
+	__u32 count;
+};
+
+/* Executable mappings of one process that have a table, sorted by start. */
+#ifndef UNWIND_MAX_RANGES
+#define UNWIND_MAX_RANGES 64
+#endif
+struct unwind_range {
+	__u64 start, end; /* process addresses [start, end) */
+	__u64 bias;       /* process address - ELF virtual address */
+	__u32 table_id;   /* key in unwind_tables; a missing id = evicted */
+	__u32 pad;
+};
+
+struct proc_unwind {
+	__u32 nranges;
+	__u32 miss_reported; /* set by BPF after one PID_EVENT_UNWIND_MISS */
+	struct unwind_range ranges[UNWIND_MAX_RANGES];
+};
+
+/* A user stack unwound in BPF, leaf first. */
+struct user_stack {
+	__u64 len;
+	__u64 frames[MAX_STACK_DEPTH];
+};
 
 /* Events from BPF to user space through the ring buffer. */
 enum pid_event_type {
 	PID_EVENT_NEW = 1,  /* first sample of a tgid: capture its mappings now */
 	PID_EVENT_EXEC = 2, /* tgid exec'd: its mappings changed */
 	PID_EVENT_EXIT = 3, /* tgid exited: metadata may be evicted later */
+	PID_EVENT_UNWIND_MISS = 4, /* a pc outside the tgid's tables: reload them */
 };
 
 struct pid_event {
@@ -68,6 +138,18 @@ enum metric {
 	METRIC_COUNTS_FULL,        /* sample dropped: counts map full */
 	METRIC_EVENTS_LOST,        /* ring buffer full: a process event lost */
 	METRIC_PIDS_FULL,          /* seen-pid map full: process may miss maps */
+	/* user stacks unwound from tables: why each unwind stopped */
+	METRIC_UNWIND_END,         /* reached the outermost frame: complete */
+	METRIC_UNWIND_NO_TABLE,    /* a pc outside every table (dwarf mode) */
+	METRIC_UNWIND_UNSUPPORTED, /* a CFI rule we do not evaluate */
+	METRIC_UNWIND_BAD_READ,    /* reading the user stack failed */
+	METRIC_UNWIND_DEPTH,       /* MAX_STACK_DEPTH frames: truncated */
+	METRIC_UNWIND_FP_FRAMES,   /* frames walked by frame pointer (auto mode) */
+	METRIC_UNWIND_FP_FALLBACK, /* process without tables yet: FP stack kept */
+	METRIC_USTACKS_FULL,       /* unwound stack not stored: ustacks map full */
+	METRIC_UNWIND_NS,          /* sum: ns spent unwinding and storing stacks */
+	METRIC_UNWIND_FRAMES,      /* sum: frames of the unwound stacks */
+	METRIC_UNWIND_CACHE_HITS,  /* frames whose row came from the row cache */
 	NR_METRICS,
 };
 

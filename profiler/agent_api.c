@@ -470,6 +470,31 @@ static void handle_metrics(struct agent *a, struct http_response *resp)
 	metric(f, "bpfprof_process_events_lost_total", "counter",
 	       "Process start/exec/exit events lost (ring buffer full).");
 	fprintf(f, "bpfprof_process_events_lost_total %" PRIu64 "\n", s.metrics[METRIC_EVENTS_LOST]);
+	metric(f, "bpfprof_user_unwinds_total", "counter",
+	       "User stacks unwound from unwind tables in BPF, by why the walk stopped.");
+	{
+		static const struct { int idx; const char *why; } stops[] = {
+			{METRIC_UNWIND_END, "complete"}, {METRIC_UNWIND_NO_TABLE, "no_table"},
+			{METRIC_UNWIND_UNSUPPORTED, "unsupported_rule"},
+			{METRIC_UNWIND_BAD_READ, "bad_read"}, {METRIC_UNWIND_DEPTH, "too_deep"},
+		};
+
+		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+			fprintf(f, "bpfprof_user_unwinds_total{stop=\"%s\"} %" PRIu64 "\n",
+				stops[i].why, s.metrics[stops[i].idx]);
+	}
+	metric(f, "bpfprof_user_stacks_frame_pointer_total", "counter",
+	       "User stacks walked by frame pointer: the process had no tables yet.");
+	fprintf(f, "bpfprof_user_stacks_frame_pointer_total %" PRIu64 "\n",
+		s.metrics[METRIC_UNWIND_FP_FALLBACK]);
+	metric(f, "bpfprof_unwind_table_bytes", "gauge", "Unwind table rows loaded in BPF maps.");
+	fprintf(f, "bpfprof_unwind_table_bytes %" PRIu64 "\n",
+		s.unwind.rows_used * (uint64_t)sizeof(struct unwind_row));
+	metric(f, "bpfprof_unwind_tables", "gauge", "Files with an unwind table loaded.");
+	fprintf(f, "bpfprof_unwind_tables %zu\n", s.unwind.files);
+	metric(f, "bpfprof_unwind_table_evictions_total", "counter",
+	       "Unwind tables evicted (least recently used) to make room.");
+	fprintf(f, "bpfprof_unwind_table_evictions_total %" PRIu64 "\n", s.unwind.evictions);
 	metric(f, "bpfprof_map_fill_ratio", "gauge",
 	       "Entries used at the last drain over the map size, per map.");
 	fprintf(f, "bpfprof_map_fill_ratio{map=\"counts\"} %.6f\n",

@@ -122,3 +122,17 @@ const char *cli__thousands(uint64_t v, char *buf, size_t len)
 	buf[o] = '\0';
 	return buf;
 }
+
+int cli__parse_unwind(const char *s, int *mode)
+{
+	/* values of enum unwind_mode in profile_abi.h */
+	if (!strcmp(s, "fp"))
+		*mode = 0;
+	else if (!strcmp(s, "dwarf"))
+		*mode = 1;
+	else if (!strcmp(s, "auto"))
+		*mode = 2;
+	else
+		return -EINVAL;
+	return 0;
+}

@@ -18,6 +18,9 @@ int cli__parse_size(const char *s, uint64_t *bytes);
 /* "PID[,PID...]" appended to *pids (grown with realloc). */
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids);
 
+/* "auto", "dwarf" or "fp" -> enum unwind_mode (profile_abi.h). */
+int cli__parse_unwind(const char *s, int *mode);
+
 /* 1,234,567 style, into buf. Returns buf. */
 const char *cli__thousands(uint64_t v, char *buf, size_t len);
 

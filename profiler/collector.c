@@ -29,8 +29,12 @@ struct collector {
 	void *ctx;
 	bool filtering;
 	int freq;
+	int unwind_mode;
+	uint32_t unwind_rows;
 	uint64_t last_keys, last_stacks; /* entries in the buffer last drained */
 };
+
+#define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {
@@ -85,6 +89,19 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	skel->rodata->filter_pids = c->filtering;
 	skel->rodata->follow_children = opts->follow_children;
 	skel->rodata->include_idle = opts->idle;
+#if defined(__x86_64__)
+	c->unwind_mode = opts->unwind_mode;
+#else
+	c->unwind_mode = UNWIND_FP; /* the table unwinder knows x86-64 only */
+#endif
+	skel->rodata->unwind_mode = (uint32_t)c->unwind_mode;
+	c->unwind_rows = c->unwind_mode == UNWIND_FP ? 1
+			 : opts->unwind_rows ? opts->unwind_rows : DEFAULT_UNWIND_ROWS;
+	bpf_map__set_max_entries(skel->maps.unwind_rows, c->unwind_rows);
+	if (c->unwind_mode == UNWIND_FP) { /* unused: keep them tiny */
+		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
+		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+	}
 	if (opts->count_entries) {
 		bpf_map__set_max_entries(skel->maps.counts0, opts->count_entries);
 		bpf_map__set_max_entries(skel->maps.counts1, opts->count_entries);
@@ -92,6 +109,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	if (opts->stack_entries) {
 		bpf_map__set_max_entries(skel->maps.stacks0, opts->stack_entries);
 		bpf_map__set_max_entries(skel->maps.stacks1, opts->stack_entries);
+		bpf_map__set_max_entries(skel->maps.ustacks0, opts->stack_entries);
+		bpf_map__set_max_entries(skel->maps.ustacks1, opts->stack_entries);
 	}
 	ret = profile_bpf__load(skel);
 	if (ret) {
@@ -312,8 +331,10 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	uint32_t old = skel->bss->active_buffer;
 	struct bpf_map *counts = old ? skel->maps.counts1 : skel->maps.counts0;
 	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
-	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks);
+	struct bpf_map *ustacks = old ? skel->maps.ustacks1 : skel->maps.ustacks0;
+	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks), ufd = bpf_map__fd(ustacks);
 	uint64_t kstack[MAX_STACK_DEPTH], ustack[MAX_STACK_DEPTH];
+	struct user_stack us;
 	struct sample_key key, next, *prev = NULL;
 	struct timespec pause = {0, 2 * 1000 * 1000};
 	int n = 0, ret = 0;
@@ -333,14 +354,29 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 		if (bpf_map_lookup_elem(cfd, &key, &count))
 			continue;
 		kd = read_stack(sfd, key.kstack_id, kstack);
-		ud = read_stack(sfd, key.ustack_id, ustack);
+		if (key.ustack_id == STACK_ID_UNWOUND) {
+			ud = 0;
+			if (!bpf_map_lookup_elem(ufd, &key.ustack_hash, &us)) {
+				ud = us.len < MAX_STACK_DEPTH ? (int)us.len : MAX_STACK_DEPTH;
+				memcpy(ustack, us.frames, (size_t)ud * sizeof(*ustack));
+			}
+			ret = fn(ctx, &key, count, kstack, kd, ud ? ustack : NULL, ud);
+		} else {
+			ud = read_stack(sfd, key.ustack_id, ustack);
+			ret = fn(ctx, &key, count, kstack, kd, ustack, ud);
+		}
 		n++;
-		ret = fn(ctx, &key, count, kstack, kd, ustack, ud);
 		if (ret)
 			break;
 	}
 	c->last_keys = clear_map(cfd, sizeof(struct sample_key));
 	c->last_stacks = clear_map(sfd, sizeof(uint32_t));
+	if (c->unwind_mode != UNWIND_FP) { /* as full as the fuller of the two */
+		uint64_t u = clear_map(ufd, sizeof(uint64_t));
+
+		if (u > c->last_stacks)
+			c->last_stacks = u;
+	}
 	return ret ? ret : n;
 }
 
@@ -384,4 +420,20 @@ int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *
 int collector__ncpus(const struct collector *c)
 {
 	return c->attached_cpus;
+}
+
+int collector__unwind_maps(const struct collector *c, struct collector_unwind_maps *out)
+{
+	if (c->unwind_mode == UNWIND_FP)
+		return -ENOTSUP;
+	out->rows_fd = bpf_map__fd(c->skel->maps.unwind_rows);
+	out->tables_fd = bpf_map__fd(c->skel->maps.unwind_tables);
+	out->procs_fd = bpf_map__fd(c->skel->maps.unwind_procs);
+	out->rows_capacity = c->unwind_rows;
+	return 0;
+}
+
+int collector__unwind_mode(const struct collector *c)
+{
+	return c->unwind_mode;
 }

@@ -32,8 +32,16 @@ struct collector_opts {
 	bool follow_children;     /* also sample descendants of pids */
 	uint32_t count_entries;   /* counts map size per buffer */
 	uint32_t stack_entries;   /* stack map size per buffer */
+	int unwind_mode;          /* enum unwind_mode (UNWIND_FP = 0) */
+	uint32_t unwind_rows;     /* capacity of the shared rows map; 0 = default */
 	collector_event_fn on_event;
 	void *ctx;
+};
+
+/* The maps user space fills for the BPF unwinder (see unwind.h). */
+struct collector_unwind_maps {
+	int rows_fd, tables_fd, procs_fd;
+	uint32_t rows_capacity;
 };
 
 /* Open and load the BPF side. 0 or -errno, with a reason in err. */
@@ -61,6 +69,12 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx);
 int collector__metrics(struct collector *c, uint64_t out[NR_METRICS]);
 
 int collector__ncpus(const struct collector *c);
+
+/* The unwinder's maps; -ENOTSUP when built for FP only or mode is fp. */
+int collector__unwind_maps(const struct collector *c, struct collector_unwind_maps *out);
+
+/* The unwind mode in effect (fp on architectures without the unwinder). */
+int collector__unwind_mode(const struct collector *c);
 
 /* Run time and run count of the sampling program, as the kernel counts them
  * while kernel.bpf_stats_enabled is 1 (both stay 0 otherwise). */

@@ -41,6 +41,9 @@ static const char usage[] =
 	"  -f, --format FMT       folded, pprof, html or json (default: from the name)\n"
 	"      --lines            frames as \"func (file.c:42)\" where known\n"
 	"      --idle             keep samples of idle CPUs\n"
+	"      --unwind MODE      user stacks: auto (unwind tables from .eh_frame where\n"
+	"                         loaded, frame pointers elsewhere; default), dwarf\n"
+	"                         (tables only), fp (frame pointers only)\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"
 	"      --stack-entries N  in-kernel stack map size per buffer\n"
 	"  -q, --quiet            no progress and no summary\n"
@@ -66,6 +69,7 @@ struct record_opts {
 	struct output_opts out;
 	bool format_given;
 	bool idle, quiet;
+	int unwind_mode;
 	uint64_t count_entries, stack_entries;
 	char **command;
 };
@@ -100,7 +104,7 @@ static int usage_error(const char *fmt, const char *arg)
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES };
+	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES, OPT_UNWIND };
 	static const struct option longopts[] = {
 		{"freq", required_argument, NULL, 'F'},
 		{"duration", required_argument, NULL, 'd'},
@@ -109,6 +113,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"format", required_argument, NULL, 'f'},
 		{"lines", no_argument, NULL, OPT_LINES},
 		{"idle", no_argument, NULL, OPT_IDLE},
+		{"unwind", required_argument, NULL, OPT_UNWIND},
 		{"count-entries", required_argument, NULL, OPT_COUNT_ENTRIES},
 		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
 		{"quiet", no_argument, NULL, 'q'},
@@ -118,6 +123,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	int c;
 
 	o->freq = 99;
+	o->unwind_mode = UNWIND_AUTO;
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts COMMAND */
@@ -148,6 +154,10 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_IDLE:
 			o->idle = true;
+			break;
+		case OPT_UNWIND:
+			if (cli__parse_unwind(optarg, &o->unwind_mode))
+				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
 		case OPT_COUNT_ENTRIES:
 			if (cli__parse_u64(optarg, 64, 1u << 24, &o->count_entries))
@@ -311,6 +321,37 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
 		fprintf(stderr, ", BPF %.0f ns per sample",
 			(double)st.bpf_run_ns / (double)st.bpf_runs);
+	if (st.unwind_mode != UNWIND_FP) {
+		const struct unwinder_stats *us = &st.unwind;
+		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
+				   m[METRIC_UNWIND_UNSUPPORTED] + m[METRIC_UNWIND_BAD_READ] +
+				   m[METRIC_UNWIND_DEPTH];
+
+		fprintf(stderr,
+			"\nbpfprof: %llu user stacks unwound from tables (%llu complete, %llu no "
+			"table, %llu unsupported rule, %llu bad read, %llu too deep), %llu with "
+			"frame pointers (no table yet); %zu tables, %.1f MiB of rows",
+			(unsigned long long)unwound, (unsigned long long)m[METRIC_UNWIND_END],
+			(unsigned long long)m[METRIC_UNWIND_NO_TABLE],
+			(unsigned long long)m[METRIC_UNWIND_UNSUPPORTED],
+			(unsigned long long)m[METRIC_UNWIND_BAD_READ],
+			(unsigned long long)m[METRIC_UNWIND_DEPTH],
+			(unsigned long long)m[METRIC_UNWIND_FP_FALLBACK], us->files,
+			us->rows_used * sizeof(struct unwind_row) / 1048576.0);
+		if (us->evictions)
+			fprintf(stderr, ", %llu evicted", (unsigned long long)us->evictions);
+		if (st.unwind_preloaded)
+			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
+				st.unwind_preloaded, st.unwind_preload_ns / 1e6);
+		if (unwound)
+			fprintf(stderr, "; %.0f ns and %.1f frames per stack, %.0f %% of rows cached",
+				(double)m[METRIC_UNWIND_NS] / (double)unwound,
+				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound,
+				m[METRIC_UNWIND_FRAMES]
+					? 100.0 * (double)m[METRIC_UNWIND_CACHE_HITS] /
+						  (double)m[METRIC_UNWIND_FRAMES]
+					: 0.0);
+	}
 	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
 		r->o.output ? r->o.output : "stdout");
 }
@@ -334,6 +375,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		return 1;
 	so.freq = r->o.freq;
 	so.idle = r->o.idle;
+	so.unwind_mode = r->o.unwind_mode;
+	so.preload_unwind = !r->o.command; /* a command's tables load at its exec */
 	so.drain_interval_ns = DRAIN_INTERVAL_NS;
 	so.count_entries = r->o.count_entries;
 	so.stack_entries = r->o.stack_entries;

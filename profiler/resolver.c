@@ -242,6 +242,7 @@ static const char *lost_reason(int32_t id)
 	case EEXIST: return "collision";
 	case EFAULT: return "unreadable";
 	case ENOMEM: return "map full";
+	case -STACK_ID_UNWOUND: return "unwound stack evicted";
 	default: return "error";
 	}
 }
@@ -270,7 +271,8 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 		p = proc_table__get(r->procs, key->tgid);
 
 	/* user frames, root first */
-	if (key->ustack_id < 0 && key->ustack_id != STACK_ID_NONE) {
+	if (key->ustack_id < 0 && key->ustack_id != STACK_ID_NONE &&
+	    !(key->ustack_id == STACK_ID_UNWOUND && udepth > 0)) {
 		r->stats.user_stack_lost += count;
 		if (add_lost(r, "user", key->ustack_id, frames, &n))
 			return -ENOMEM;

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "resolver.h"
 #include "symbolizer.h"
+#include "unwind.h"
 
 struct sampler_opts {
 	uint64_t freq;
@@ -25,6 +26,8 @@ struct sampler_opts {
 	bool follow_children;
 	uint64_t drain_interval_ns; /* sizes the maps: one interval of samples fits */
 	uint64_t count_entries, stack_entries; /* 0 = sized from the above */
+	int unwind_mode;      /* enum unwind_mode: UNWIND_AUTO, UNWIND_DWARF, UNWIND_FP */
+	bool preload_unwind;  /* load tables of the running processes (or pids) at start */
 };
 
 struct sampler;
@@ -58,6 +61,10 @@ struct sampler_stats {
 	uint32_t count_entries, stack_entries; /* map sizes per buffer */
 	uint64_t last_drain_keys, last_drain_stacks; /* map entries at the last drain */
 	int ncpus;
+	int unwind_mode;                /* in effect: fp where tables are unsupported */
+	struct unwinder_stats unwind;   /* zero with fp */
+	size_t unwind_preloaded;        /* processes whose tables were loaded at start */
+	uint64_t unwind_preload_ns;
 	uint64_t bpf_run_ns, bpf_runs; /* kernel.bpf_stats_enabled accounting */
 };
 void sampler__stats(struct sampler *s, struct sampler_stats *st);

@@ -33,6 +33,8 @@ static const char usage[] =
 	"      --retention TIME    drop history older than this (default 24h; 0 = keep)\n"
 	"      --max-disk SIZE     drop the oldest history beyond this size (default 1G)\n"
 	"      --idle              keep samples of idle CPUs\n"
+	"      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
+	"                          pointers elsewhere; default), dwarf, fp\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Endpoints:\n"
@@ -93,11 +95,12 @@ struct serve_opts {
 	const char *listen, *data_dir;
 	uint64_t freq, window_ns, retention_ns, max_disk;
 	bool idle;
+	int unwind_mode;
 };
 
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
-	enum { OPT_RETENTION = 256, OPT_MAX_DISK, OPT_IDLE };
+	enum { OPT_RETENTION = 256, OPT_MAX_DISK, OPT_IDLE, OPT_UNWIND };
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"data-dir", required_argument, NULL, 'D'},
@@ -106,6 +109,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 		{"retention", required_argument, NULL, OPT_RETENTION},
 		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
 		{"idle", no_argument, NULL, OPT_IDLE},
+		{"unwind", required_argument, NULL, OPT_UNWIND},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -114,6 +118,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 	o->listen = "127.0.0.1:7070";
 	o->data_dir = "/var/lib/bpfprof";
 	o->freq = 19;
+	o->unwind_mode = UNWIND_AUTO;
 	o->window_ns = 10000000000ULL;
 	o->retention_ns = 24 * 3600 * 1000000000ULL;
 	o->max_disk = 1ULL << 30;
@@ -146,6 +151,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			break;
 		case OPT_IDLE:
 			o->idle = true;
+			break;
+		case OPT_UNWIND:
+			if (cli__parse_unwind(optarg, &o->unwind_mode))
+				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -239,6 +248,8 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	so.freq = o.freq;
 	so.idle = o.idle;
 	so.drain_interval_ns = o.window_ns;
+	so.unwind_mode = o.unwind_mode;
+	so.preload_unwind = true;
 	if (!win || (ret = sampler__new(&so, win, &smp, err, sizeof(err))) ||
 	    (ret = sampler__start(smp, err, sizeof(err)))) {
 		fprintf(stderr, "bpfprof serve: %s\n", win ? err : strerror(ENOMEM));

@@ -1,0 +1,24 @@
+#!/bin/bash
+# The agent unwinds with tables by default: a workload without frame pointers
+# has full paths in its history, and /metrics counts the unwinds.
+. "$(dirname "$0")/../lib.sh"
+
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+bg "$WORKLOADS/calltree_nofp" 30
+WL=$LAST_PID
+bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$TMP/data" -F 199 --window 1s \
+	2>"$TMP/agent.err"
+wait_http "$URL/healthz" 10 && pass starts || fail starts "no /healthz: $(cat "$TMP/agent.err")"
+sleep 4
+curl -s "$URL/api/profile?format=folded&from=-1m&pid=$WL" >"$TMP/p.folded"
+n=$(total "$TMP/p.folded")
+ge "$n" 100 && pass samples || fail samples "only $n samples of the workload"
+full=$(share "$TMP/p.folded" ';main;run;stage_one;stage_two;stage_three;leaf_(alpha|beta|gamma)(;|$)')
+ge "$full" 95 && pass full-path || fail full-path "only $full % of samples have the full path"
+curl -s "$URL/metrics" >"$TMP/metrics"
+c=$(awk '/^bpfprof_user_unwinds_total\{stop="complete"\}/ { print $2 }' "$TMP/metrics")
+ge "${c:-0}" "$n" && pass metrics-unwinds || fail metrics-unwinds "complete unwinds ${c:-none} < $n samples"
+grep -q '^bpfprof_unwind_table_bytes [1-9]' "$TMP/metrics" && pass metrics-table-bytes \
+	|| fail metrics-table-bytes "no table bytes in /metrics"
+finish

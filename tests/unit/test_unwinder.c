@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_unwinder.c - tables into real BPF maps: per-process ranges with the
+ * right load bias, one table for two copies of a file (build-id), and LRU
+ * eviction inside a fixed row budget. Needs root (creates BPF maps).
+ */
+#include "harness.h"
+#include "proc.h"
+#include "unwind.h"
+#include "unwind_table.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+struct maps {
+	struct collector_unwind_maps m;
+};
+
+static int maps_open(struct maps *mp, uint32_t rows)
+{
+	mp->m.rows_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_rows", 4, sizeof(struct unwind_row),
+				       rows, NULL);
+	mp->m.tables_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_tables", 4,
+					 sizeof(struct unwind_table_ref), 64, NULL);
+	mp->m.procs_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_procs", 4, sizeof(struct proc_unwind),
+					16, NULL);
+	mp->m.rows_capacity = rows;
+	if (mp->m.rows_fd < 0 || mp->m.tables_fd < 0 || mp->m.procs_fd < 0)
+		return -errno;
+	return 0;
+}
+
+static void maps_close(struct maps *mp)
+{
+	if (mp->m.rows_fd >= 0)
+		close(mp->m.rows_fd);
+	if (mp->m.tables_fd >= 0)
+		close(mp->m.tables_fd);
+	if (mp->m.procs_fd >= 0)
+		close(mp->m.procs_fd);
+}
+
+__attribute__((noinline)) int probe_function(int x)
+{
+	return x * 3 + 1;
+}
+
+/* A process with one mapping of an open file (start, pgoff as given). */
+static void fake_proc(struct proc *p, struct proc_mapping *m, struct proc_file *f, uint32_t pid,
+		      const char *path, int fd, uint64_t start, uint64_t end, uint64_t pgoff)
+{
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	memset(f, 0, sizeof(*f));
+	fstat(fd, &st);
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	m->path = path;
+	m->file = f;
+	p->pid = pid;
+	p->maps = m;
+	p->nmaps = 1;
+}
+
+static void test_self_ranges_and_bias(struct test_state *s)
+{
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct proc_table *pt = NULL;
+	struct unwinder *u = NULL;
+	struct unwind_table *t = NULL;
+	struct proc_unwind pu;
+	struct unwinder_stats st;
+	uint32_t pid = (uint32_t)getpid();
+	uint64_t addr = (uint64_t)(uintptr_t)&probe_function;
+	const struct unwind_row *want;
+	struct unwind_table_ref ref;
+	struct unwind_row got;
+	uint32_t i, key;
+	int fd = -1, ret;
+
+	ret = maps_open(&mp, 1u << 20);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	ASSERT_EQ(s, proc_table__new(NULL, &pt), 0);
+	ASSERT_EQ(s, proc_table__capture(pt, pid), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, proc_table__get(pt, pid)), 0);
+	unwinder__stats(u, &st);
+	ASSERT_TRUE(s, st.files >= 3); /* this binary, libc, ld.so (and the vDSO) */
+	ASSERT_TRUE(s, st.rows_used > 10000);
+
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &pid, &pu), 0);
+	ASSERT_TRUE(s, pu.nranges >= 3);
+	for (i = 0; i < pu.nranges; i++)
+		if (addr >= pu.ranges[i].start && addr < pu.ranges[i].end)
+			break;
+	ASSERT_TRUE(s, i < pu.nranges);
+	/* the row the BPF side would find equals the file's own row */
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.tables_fd, &pu.ranges[i].table_id, &ref), 0);
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(s, unwind_table__build_fd(fd, &t, NULL, 0), 0);
+	want = unwind_table__find(t, addr - pu.ranges[i].bias);
+	ASSERT_TRUE(s, want != NULL && want->cfa_rule == CFA_SP);
+	ASSERT_EQ(s, ref.count, t->nrows);
+	key = ref.offset + (uint32_t)(want - t->rows);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.rows_fd, &key, &got), 0);
+	ASSERT_EQ(s, got.pc, want->pc);
+	ASSERT_EQ(s, got.cfa_off, want->cfa_off);
+
+	unwinder__forget(u, pid);
+	ASSERT_TRUE(s, bpf_map_lookup_elem(mp.m.procs_fd, &pid, &pu) != 0);
+cleanup:
+	unwind_table__free(t);
+	if (fd >= 0)
+		close(fd);
+	unwinder__free(u);
+	proc_table__free(pt);
+	maps_close(&mp);
+}
+
+static void test_build_id_shared(struct test_state *s)
+{
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct unwinder *u = NULL;
+	struct proc p1, p2;
+	struct proc_mapping m1, m2;
+	struct proc_file f1, f2;
+	struct unwinder_stats st;
+	char copy[] = "/tmp/test_unwinder.XXXXXX";
+	int fd1 = -1, fd2 = -1, ret;
+	uint64_t rows;
+	char buf[65536];
+	ssize_t n;
+
+	ret = maps_open(&mp, 1u << 20);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	fd1 = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	fd2 = mkstemp(copy);
+	ASSERT_TRUE(s, fd1 >= 0 && fd2 >= 0);
+	while ((n = read(fd1, buf, sizeof(buf))) > 0)
+		ASSERT_EQ(s, write(fd2, buf, (size_t)n), n);
+	fake_proc(&p1, &m1, &f1, 1001, "/a", fd1, 0x555555554000ULL, 0x555555600000ULL, 0);
+	fake_proc(&p2, &m2, &f2, 1002, "/b", fd2, 0x565555554000ULL, 0x565555600000ULL, 0);
+	ASSERT_TRUE(s, f1.ino != f2.ino);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	unwinder__stats(u, &st);
+	rows = st.rows_used;
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.shared_by_build_id, 1);
+	ASSERT_EQ(s, st.rows_used, rows);
+	ASSERT_EQ(s, st.tables_built, 1);
+cleanup:
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0) {
+		close(fd2);
+		unlink(copy);
+	}
+	unwinder__free(u);
+	maps_close(&mp);
+}
+
+static void test_lru_eviction(struct test_state *s)
+{
+	static const char *const libc = "/lib/x86_64-linux-gnu/libc.so.6";
+	static const char *const ld = "/lib64/ld-linux-x86-64.so.2";
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct unwinder *u = NULL;
+	struct unwind_table *tl = NULL, *td = NULL;
+	struct proc p1, p2;
+	struct proc_mapping m1, m2;
+	struct proc_file f1, f2;
+	struct unwinder_stats st;
+	struct proc_unwind pu;
+	struct unwind_table_ref ref;
+	uint32_t libc_table;
+	int fd1 = open(libc, O_RDONLY | O_CLOEXEC), fd2 = open(ld, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd1 < 0 || fd2 < 0)
+		SKIP(s, "no Debian libc/ld.so paths");
+	ASSERT_EQ(s, unwind_table__build_fd(fd1, &tl, NULL, 0), 0);
+	ASSERT_EQ(s, unwind_table__build_fd(fd2, &td, NULL, 0), 0);
+	/* room for the bigger of the two, not for both */
+	ret = maps_open(&mp, (uint32_t)(tl->nrows > td->nrows ? tl->nrows : td->nrows) + 16);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	fake_proc(&p1, &m1, &f1, 2001, libc, fd1, 0x7f0000026000ULL, 0x7f000017c000ULL, 0x26000);
+	fake_proc(&p2, &m2, &f2, 2002, ld, fd2, 0x7f1000001000ULL, 0x7f1000027000ULL, 0x1000);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu), 0);
+	ASSERT_EQ(s, pu.nranges, 1);
+	libc_table = pu.ranges[0].table_id;
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.evictions, 1);
+	ASSERT_EQ(s, st.files, 1);
+	ASSERT_TRUE(s, st.rows_used <= st.rows_capacity);
+	/* the evicted table is gone: BPF falls back for those frames */
+	ASSERT_TRUE(s, bpf_map_lookup_elem(mp.m.tables_fd, &libc_table, &ref) != 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p2.pid, &pu), 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.tables_fd, &pu.ranges[0].table_id, &ref), 0);
+	ASSERT_EQ(s, ref.count, td->nrows);
+	/* reloading the first process brings libc back, evicting ld.so */
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.evictions, 2);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu), 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.tables_fd, &pu.ranges[0].table_id, &ref), 0);
+	ASSERT_EQ(s, ref.count, tl->nrows);
+cleanup:
+	unwind_table__free(tl);
+	unwind_table__free(td);
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	unwinder__free(u);
+	maps_close(&mp);
+}
+
+int main(void)
+{
+	struct test_state s = {.suite = "unwinder"};
+
+	RUN_TEST(&s, test_self_ranges_and_bias);
+	RUN_TEST(&s, test_build_id_shared);
+	RUN_TEST(&s, test_lru_eviction);
+	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
+	return test__finish(&s);
+}
