@@ -7,6 +7,7 @@
  * lookup that lands in it. Every count read from the file is bounded.
  */
 #include "dwarf_index.h"
+#include "dwarf_line.h"
 #include "hmap.h"
 
 #include <dwarf.h>
@@ -44,12 +45,9 @@ struct seg {
 	uint32_t scope;
 };
 
-/* A line row while a unit is read; split into two arrays afterwards. */
-struct row {
-	uint64_t addr;
-	uint32_t file; /* index into the unit's file table; NONE ends a sequence */
-	uint32_t line;
-};
+/* A line row while a unit is read (file NONE ends a sequence); split into
+ * two arrays afterwards. */
+#define row dwarf_line_row
 
 /* The searched part (row_addr) is kept apart so a search touches few lines. */
 struct row_val {
@@ -80,6 +78,7 @@ struct dwarf_index {
 	struct cu_range *ranges;
 	size_t nranges;
 	struct hmap *strings; /* every name and path, interned: owned by the index */
+	struct dwarf_line_sections sec; /* for our own line reader; .line NULL: use libdw */
 	size_t memory, cus_read;
 };
 
@@ -145,6 +144,53 @@ static int row_cmp(const void *a, const void *b)
 	return (x->file != NONE) - (y->file != NONE);
 }
 
+/*
+ * The sections our line reader needs, as libdw left them (it inflates
+ * compressed ones in place). Only for little-endian files, which the reader
+ * assumes; a section still compressed or missing leaves .line NULL and every
+ * unit is read by libdw.
+ */
+static void find_sections(struct dwarf_index *x)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	const char *ident = elf_getident(x->elf, NULL);
+
+	if (!ident || ident[EI_DATA] != ELFDATA2LSB || elf_getshdrstrndx(x->elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(x->elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+		const uint8_t **where = NULL;
+		size_t *size = NULL;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+		    (sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		name = elf_strptr(x->elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (!strcmp(name, ".debug_line")) {
+			where = &x->sec.line;
+			size = &x->sec.line_size;
+		} else if (!strcmp(name, ".debug_line_str")) {
+			where = &x->sec.line_str;
+			size = &x->sec.line_str_size;
+		} else if (!strcmp(name, ".debug_str")) {
+			where = &x->sec.str;
+			size = &x->sec.str_size;
+		} else {
+			continue;
+		}
+		d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && d->d_size) {
+			*where = d->d_buf;
+			*size = d->d_size;
+		}
+	}
+}
+
 int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t errlen)
 {
 	struct dwarf_index *x = NULL;
@@ -177,6 +223,7 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 		ret = -ENODATA;
 		goto cleanup;
 	}
+	find_sections(x);
 	while (dwarf_get_units(x->dw, cu, &next, &version, &unit_type, &cudie, NULL) == 0) {
 		ptrdiff_t off = 0;
 		Dwarf_Addr base, lo, hi;
@@ -283,13 +330,26 @@ static const char *intern(struct dwarf_index *x, const char *s, size_t *memory)
  * (-fdebug-prefix-map builds, as Debian's); addr2line and eu-addr2line then
  * put DW_AT_comp_dir in front. Do the same, so names compare equal.
  */
+static int set_path(struct dwarf_index *x, struct cu *c, size_t i, const char *f,
+		    const char *comp, size_t comp_len, size_t *memory)
+{
+	char buf[MAX_STRING + 2];
+
+	if (f[0] != '/' && comp_len) {
+		snprintf(buf, sizeof(buf), "%.*s/%.*s", (int)comp_len, comp, (int)(MAX_STRING / 2),
+			 f);
+		f = buf;
+	}
+	c->paths[i] = intern(x, f, memory);
+	return c->paths[i] ? 0 : -ENOMEM;
+}
+
 static int read_paths(struct dwarf_index *x, struct cu *c, size_t *memory)
 {
 	Dwarf_Attribute a;
 	const char *comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
 	size_t comp_len = comp ? strnlen(comp, MAX_STRING / 2) : 0;
 	Dwarf_Files *files;
-	char buf[MAX_STRING + 2];
 
 	if (dwarf_getsrcfiles(&c->die, &files, &c->nfiles))
 		return -ENOENT;
@@ -302,18 +362,97 @@ static int read_paths(struct dwarf_index *x, struct cu *c, size_t *memory)
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const char *f = dwarf_filesrc(files, i, NULL, NULL);
 
-		if (!f)
-			continue;
-		if (f[0] != '/' && comp_len) {
-			snprintf(buf, sizeof(buf), "%.*s/%.*s", (int)comp_len, comp,
-				 (int)(MAX_STRING / 2), f);
-			f = buf;
-		}
-		c->paths[i] = intern(x, f, memory);
-		if (!c->paths[i])
+		if (f && set_path(x, c, i, f, comp, comp_len, memory))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * Keep row r after rows[0, *n): a row only changing the column (or a view)
+ * adds nothing for us; at one address the later row wins, as in libdw's
+ * search. *sorted is cleared when r breaks the order.
+ */
+static void keep_row(struct row *rows, size_t *n, const struct row *r, int *sorted)
+{
+	if (*n) {
+		struct row *prev = &rows[*n - 1];
+
+		if (prev->file != NONE && r->file == prev->file && r->line == prev->line &&
+		    r->addr >= prev->addr)
+			return;
+		if (prev->file != NONE && r->file != NONE && r->addr == prev->addr) {
+			*prev = *r;
+			return;
+		}
+		if (row_cmp(prev, r) > 0)
+			*sorted = 0;
+	}
+	rows[(*n)++] = *r;
+}
+
+/* Sort (hostile files only) and split rows into the unit's search arrays. */
+static int store_rows(struct cu *c, struct row *rows, size_t nrows, int sorted, size_t *memory)
+{
+	if (!sorted) /* libdw sorts; a hostile file must not break the search */
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
+	c->row_addr = malloc((nrows ? nrows : 1) * sizeof(*c->row_addr));
+	c->row_val = malloc((nrows ? nrows : 1) * sizeof(*c->row_val));
+	if (!c->row_addr || !c->row_val)
+		return -ENOMEM;
+	for (size_t i = 0; i < nrows; i++) {
+		c->row_addr[i] = rows[i].addr;
+		c->row_val[i] = (struct row_val){rows[i].file, rows[i].line};
+	}
+	c->nrows = nrows;
+	*memory += nrows * (sizeof(*c->row_addr) + sizeof(*c->row_val));
+	return 0;
+}
+
+/*
+ * Paths and rows of the unit with our own .debug_line reader. -EINVAL when
+ * it cannot (the caller then asks libdw), -ENOMEM.
+ */
+static int read_lines_own(struct dwarf_index *x, struct cu *c, size_t *memory)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word off;
+	Dwarf_Die cudie;
+	uint8_t asize = 0;
+	const char *comp;
+	size_t comp_len, nrows = 0;
+	struct dwarf_line_prog p;
+	int sorted = 1, ret;
+
+	if (!x->sec.line || !dwarf_attr(&c->die, DW_AT_stmt_list, &a) ||
+	    dwarf_formudata(&a, &off) || !dwarf_diecu(&c->die, &cudie, &asize, NULL))
+		return -EINVAL;
+	comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
+	comp_len = comp ? strnlen(comp, MAX_STRING / 2) : 0;
+	ret = dwarf_line__read(&x->sec, off, asize, comp, DWARF_INDEX_MAX_ROWS, &p);
+	if (ret)
+		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+	c->nfiles = p.nfiles < DWARF_INDEX_MAX_ROWS ? p.nfiles : DWARF_INDEX_MAX_ROWS;
+	c->paths = calloc(c->nfiles ? c->nfiles : 1, sizeof(*c->paths));
+	ret = -ENOMEM;
+	if (!c->paths)
+		goto cleanup;
+	*memory += c->nfiles * sizeof(*c->paths);
+	for (size_t i = 0; i < c->nfiles; i++)
+		if (p.files[i] && set_path(x, c, i, p.files[i], comp, comp_len, memory))
+			goto cleanup;
+	/* the rows array is reused in place: kept rows never outnumber read ones */
+	for (size_t i = 0; i < p.nrows; i++) {
+		struct row r = p.rows[i];
+
+		if (r.file != NONE && r.file >= c->nfiles)
+			continue;
+		keep_row(p.rows, &nrows, &r, &sorted);
+	}
+	ret = store_rows(c, p.rows, nrows, sorted, memory);
+cleanup:
+	dwarf_line_prog__clear(&p);
+	return ret;
 }
 
 static int read_lines(struct cu *c, size_t *memory)
@@ -321,7 +460,8 @@ static int read_lines(struct cu *c, size_t *memory)
 	Dwarf_Files *cu_files;
 	Dwarf_Lines *lines;
 	struct row *rows = NULL;
-	size_t n, nrows = 0, sorted = 1;
+	size_t n, nrows = 0;
+	int sorted = 1, ret;
 
 	if (dwarf_getsrclines(&c->die, &lines, &n) || n == 0)
 		return 0; /* a unit without lines still has functions */
@@ -339,52 +479,23 @@ static int read_lines(struct cu *c, size_t *memory)
 		size_t idx = NONE;
 		bool end = false;
 		int line = 0;
-		struct row *r;
+		struct row r;
 
 		if (!l || dwarf_lineaddr(l, &addr) || dwarf_lineendsequence(l, &end))
 			continue;
 		if (!end && (dwarf_line_file(l, &files, &idx) || files != cu_files ||
 			     idx >= c->nfiles))
 			continue;
-		r = &rows[nrows];
-		r->addr = addr;
-		r->file = end ? NONE : (uint32_t)idx;
+		r.addr = addr;
+		r.file = end ? NONE : (uint32_t)idx;
 		if (!end)
 			dwarf_lineno(l, &line);
-		r->line = line > 0 ? (uint32_t)line : 0;
-		if (nrows) {
-			struct row *prev = &rows[nrows - 1];
-
-			/* a row only changing the column (or a view) adds nothing for us */
-			if (prev->file != NONE && r->file == prev->file && r->line == prev->line &&
-			    r->addr >= prev->addr)
-				continue;
-			/* same address: the later row wins, as in libdw's search */
-			if (prev->file != NONE && r->file != NONE && r->addr == prev->addr) {
-				*prev = *r;
-				continue;
-			}
-			if (row_cmp(prev, r) > 0)
-				sorted = 0;
-		}
-		nrows++;
+		r.line = line > 0 ? (uint32_t)line : 0;
+		keep_row(rows, &nrows, &r, &sorted);
 	}
-	if (!sorted) /* libdw sorts; a hostile file must not break the search */
-		qsort(rows, nrows, sizeof(*rows), row_cmp);
-	c->row_addr = malloc((nrows ? nrows : 1) * sizeof(*c->row_addr));
-	c->row_val = malloc((nrows ? nrows : 1) * sizeof(*c->row_val));
-	if (!c->row_addr || !c->row_val) {
-		free(rows);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < nrows; i++) {
-		c->row_addr[i] = rows[i].addr;
-		c->row_val[i] = (struct row_val){rows[i].file, rows[i].line};
-	}
-	c->nrows = nrows;
+	ret = store_rows(c, rows, nrows, sorted, memory);
 	free(rows);
-	*memory += nrows * (sizeof(*c->row_addr) + sizeof(*c->row_val));
-	return 0;
+	return ret;
 }
 
 static const char *die_name(Dwarf_Die *d)
@@ -575,11 +686,15 @@ static int read_cu(struct dwarf_index *x, struct cu *c)
 	int ret;
 
 	c->state = -1;
-	if (read_paths(x, c, &memory) == -ENOMEM) {
-		ret = -ENOMEM;
-		goto cleanup;
+	ret = read_lines_own(x, c, &memory);
+	if (ret == -EINVAL) { /* not for our reader: libdw reads this unit */
+		cu_clear(c);
+		if (read_paths(x, c, &memory) == -ENOMEM) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		ret = read_lines(c, &memory);
 	}
-	ret = read_lines(c, &memory);
 	if (ret)
 		goto cleanup;
 	ret = walk_dies(&w);

@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dwarf_line.c - one .debug_line program into sorted (address, file, line)
+ * rows, bounded by the section's bytes.
+ *
+ * The rules follow DWARF 2-5 and, where DWARF leaves room, what libdw
+ * (elfutils 0.188) does, since our answers must equal eu-addr2line's: file 0
+ * of DWARF < 5 is "???", a relative name is joined to its directory with a
+ * '/', rows are sorted by address with an end of sequence first and program
+ * order after, and the last row always ends a sequence. Whatever libdw would
+ * reject, or that we do not handle, gives -EINVAL and the caller uses libdw.
+ */
+#include "dwarf_line.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* DWARF constants used here (dwarf.h has them, but this file needs no libdw). */
+enum {
+	LNS_copy = 1,
+	LNS_advance_pc,
+	LNS_advance_line,
+	LNS_set_file,
+	LNS_set_column,
+	LNS_negate_stmt,
+	LNS_set_basic_block,
+	LNS_const_add_pc,
+	LNS_fixed_advance_pc,
+	LNS_set_prologue_end,
+	LNS_set_epilogue_begin,
+	LNS_set_isa,
+	LNE_end_sequence = 1,
+	LNE_set_address,
+	LNE_define_file,
+	LNE_set_discriminator,
+	LNCT_path = 1,
+	LNCT_directory_index,
+	FORM_block2 = 0x03,
+	FORM_block4,
+	FORM_data2,
+	FORM_data4,
+	FORM_data8,
+	FORM_string,
+	FORM_block,
+	FORM_block1,
+	FORM_data1,
+	FORM_flag,
+	FORM_sdata,
+	FORM_strp,
+	FORM_udata,
+	FORM_strx = 0x1a,
+	FORM_data16 = 0x1e,
+	FORM_line_strp,
+	FORM_strx1 = 0x25,
+	FORM_strx2,
+	FORM_strx3,
+	FORM_strx4,
+};
+
+#define MAX_FORMS 255
+#define MAX_NAME 4096
+
+/* A cursor over [p, end): every read checks the bytes left. */
+struct cur {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static size_t left(const struct cur *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+static uint64_t rd(struct cur *c, size_t n)
+{
+	uint64_t v = 0;
+
+	if (left(c) < n) {
+		c->bad = true;
+		c->p = c->end;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) /* little-endian: the caller checked the ELF */
+		v |= (uint64_t)c->p[i] << (8 * i);
+	c->p += n;
+	return v;
+}
+
+static uint64_t uleb(struct cur *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (c->p < c->end) {
+		uint8_t b = *c->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true;
+	return 0;
+}
+
+static int64_t sleb(struct cur *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b = 0;
+
+	while (c->p < c->end) {
+		b = *c->p++;
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80)) {
+			if (shift < 64 && (b & 0x40))
+				v |= ~(uint64_t)0 << shift;
+			return (int64_t)v;
+		}
+	}
+	c->bad = true;
+	return 0;
+}
+
+/* A NUL-terminated string at p inside [p, end), or NULL. */
+static const char *cstr(const uint8_t *p, const uint8_t *end)
+{
+	if (!p || p >= end || !memchr(p, '\0', (size_t)(end - p)))
+		return NULL;
+	return (const char *)p;
+}
+
+static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
+{
+	if (!sec || off >= size)
+		return NULL;
+	return cstr(sec + off, sec + size);
+}
+
+/*
+ * Read one attribute value of form f at c. *s gets a string value (path
+ * forms), *u an unsigned one (index forms); either may be NULL. -EINVAL
+ * for forms we do not take.
+ */
+static int read_form(struct cur *c, unsigned f, unsigned offset_size,
+		     const struct dwarf_line_sections *sec, const char **s, uint64_t *u)
+{
+	uint64_t v = 0, n;
+	const char *str = NULL;
+
+	switch (f) {
+	case FORM_data1: v = rd(c, 1); break;
+	case FORM_data2: v = rd(c, 2); break;
+	case FORM_data4: v = rd(c, 4); break;
+	case FORM_data8: v = rd(c, 8); break;
+	case FORM_udata: v = uleb(c); break;
+	case FORM_data16:
+		rd(c, 8);
+		rd(c, 8);
+		if (u)
+			return -EINVAL;
+		break;
+	case FORM_sdata:
+	case FORM_strx:
+		sleb(c);
+		if (u || s)
+			return -EINVAL;
+		break;
+	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
+		rd(c, f == FORM_strx1 ? 1 : f == FORM_strx2 ? 2 : f == FORM_strx3 ? 3 : 4);
+		if (u || s)
+			return -EINVAL; /* needs .debug_str_offsets: leave to libdw */
+		break;
+	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
+		n = f == FORM_block ? uleb(c) : rd(c, f == FORM_block1 ? 1 : f == FORM_block2 ? 2 : 4);
+		if (n > left(c))
+			return -EINVAL;
+		c->p += n;
+		if (u || s)
+			return -EINVAL;
+		break;
+	case FORM_string:
+		str = cstr(c->p, c->end);
+		if (!str)
+			return -EINVAL;
+		c->p += strlen(str) + 1;
+		break;
+	case FORM_strp:
+	case FORM_line_strp:
+		v = rd(c, offset_size);
+		if (c->bad)
+			return -EINVAL;
+		str = f == FORM_strp ? str_at(sec->str, sec->str_size, v)
+				     : str_at(sec->line_str, sec->line_str_size, v);
+		if (!str)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (c->bad)
+		return -EINVAL;
+	if (s) {
+		if (!str)
+			return -EINVAL;
+		*s = str;
+	} else if (u) {
+		if (str)
+			return -EINVAL;
+		*u = v;
+	}
+	return 0;
+}
+
+/* dir + '/' + name as libdw joins them (an absolute name stays as is). */
+static char *join(const char *dir, const char *name)
+{
+	size_t dl, nl = strnlen(name, MAX_NAME);
+	char *s;
+
+	if (name[0] == '/' || !dir)
+		dir = NULL;
+	dl = dir ? strnlen(dir, MAX_NAME) : 0;
+	s = malloc(dl + 1 + nl + 1);
+	if (!s)
+		return NULL;
+	if (dir) {
+		memcpy(s, dir, dl);
+		s[dl] = '/';
+		dl++;
+	}
+	memcpy(s + dl, name, nl);
+	s[dl + nl] = '\0';
+	return s;
+}
+
+static int add_file(struct dwarf_line_prog *p, size_t *cap, char *name)
+{
+	if (!name)
+		return -ENOMEM;
+	if (p->nfiles == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		char **f = realloc(p->files, ncap * sizeof(*f));
+
+		if (!f) {
+			free(name);
+			return -ENOMEM;
+		}
+		p->files = f;
+		*cap = ncap;
+	}
+	p->files[p->nfiles++] = name;
+	return 0;
+}
+
+/* An entry format of DWARF 5: which forms, and where path and index are. */
+struct format {
+	unsigned n, path, idx;
+	uint16_t forms[MAX_FORMS];
+};
+
+static int read_format(struct cur *c, struct format *fm, bool need_idx)
+{
+	fm->n = (unsigned)rd(c, 1);
+	fm->path = fm->idx = UINT32_MAX;
+	for (unsigned i = 0; i < fm->n; i++) {
+		uint64_t desc = uleb(c), form = uleb(c);
+
+		if (c->bad || form > 0xffff)
+			return -EINVAL;
+		fm->forms[i] = (uint16_t)form;
+		if (desc == LNCT_path)
+			fm->path = i;
+		else if (desc == LNCT_directory_index)
+			fm->idx = i;
+	}
+	if (c->bad || fm->n == 0 || fm->path == UINT32_MAX || (need_idx && fm->idx == UINT32_MAX))
+		return -EINVAL;
+	return 0;
+}
+
+/* The directory and file tables (the header after the opcode lengths). */
+static int read_files(struct cur *c, unsigned version, unsigned offset_size,
+		      const char *comp_dir, const struct dwarf_line_sections *sec,
+		      struct dwarf_line_prog *p)
+{
+	const char **dirs = NULL;
+	size_t ndirs = 0, cap = 0;
+	int ret = -EINVAL;
+	struct format *fm = NULL;
+
+	if (version < 5) {
+		/* dir 0 is the unit's folder, then NUL-terminated names until "" */
+		const uint8_t *q = c->p;
+
+		ndirs = 1;
+		while (q < c->end && *q) {
+			const char *d = cstr(q, c->end);
+
+			if (!d)
+				return -EINVAL;
+			q += strlen(d) + 1;
+			ndirs++;
+		}
+		if (q >= c->end)
+			return -EINVAL;
+		dirs = malloc(ndirs * sizeof(*dirs));
+		if (!dirs)
+			return -ENOMEM;
+		dirs[0] = comp_dir;
+		for (size_t i = 1; i < ndirs; i++) {
+			dirs[i] = (const char *)c->p;
+			c->p += strlen(dirs[i]) + 1;
+		}
+		c->p++;
+		ret = add_file(p, &cap, join(NULL, "???"));
+		if (ret)
+			goto cleanup;
+		ret = -EINVAL;
+		while (c->p < c->end && *c->p) {
+			const char *name = cstr(c->p, c->end);
+			uint64_t di;
+
+			if (!name)
+				goto cleanup;
+			c->p += strlen(name) + 1;
+			di = uleb(c);
+			uleb(c); /* mtime */
+			uleb(c); /* length */
+			if (c->bad || di >= ndirs)
+				goto cleanup;
+			ret = add_file(p, &cap, join(dirs[di], name));
+			if (ret)
+				goto cleanup;
+			ret = -EINVAL;
+		}
+		if (c->p >= c->end)
+			goto cleanup;
+		c->p++;
+		ret = 0;
+		goto cleanup;
+	}
+
+	fm = malloc(sizeof(*fm));
+	if (!fm)
+		return -ENOMEM;
+	if (read_format(c, fm, false))
+		goto cleanup;
+	ndirs = uleb(c);
+	if (c->bad || ndirs == 0 || ndirs > left(c) / fm->n)
+		goto cleanup;
+	dirs = malloc(ndirs * sizeof(*dirs));
+	if (!dirs) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < ndirs; i++) {
+		dirs[i] = NULL;
+		for (unsigned m = 0; m < fm->n; m++)
+			if (read_form(c, fm->forms[m], offset_size, sec,
+				      m == fm->path ? &dirs[i] : NULL, NULL))
+				goto cleanup;
+	}
+	if (read_format(c, fm, true))
+		goto cleanup;
+	{
+		uint64_t nfiles = uleb(c);
+
+		if (c->bad || nfiles > left(c) / fm->n)
+			goto cleanup;
+		if (nfiles == 0) {
+			ret = add_file(p, &cap, join(NULL, "???"));
+			if (ret)
+				goto cleanup;
+		}
+		for (uint64_t i = 0; i < nfiles; i++) {
+			const char *name = NULL;
+			uint64_t di = UINT64_MAX;
+
+			for (unsigned m = 0; m < fm->n; m++)
+				if (read_form(c, fm->forms[m], offset_size, sec,
+					      m == fm->path ? &name : NULL,
+					      m == fm->idx ? &di : NULL))
+					goto cleanup;
+			if (!name || di >= ndirs)
+				goto cleanup;
+			ret = add_file(p, &cap, join(dirs[di], name));
+			if (ret)
+				goto cleanup;
+			ret = -EINVAL;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(dirs);
+	free(fm);
+	return ret;
+}
+
+struct row_o {
+	struct dwarf_line_row r;
+	size_t order;
+};
+
+/* libdw's order: address, an end of sequence first, then program order. */
+static int row_o_cmp(const void *a, const void *b)
+{
+	const struct row_o *x = a, *y = b;
+	bool ex = x->r.file == DWARF_LINE_END, ey = y->r.file == DWARF_LINE_END;
+
+	if (x->r.addr != y->r.addr)
+		return x->r.addr < y->r.addr ? -1 : 1;
+	if (ex != ey)
+		return ex ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* A sequence: rows [first, first + n) of the program. */
+struct seq {
+	size_t first, n;
+	const struct row_o *rows;
+};
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct seq *x = a, *y = b;
+
+	return row_o_cmp(&x->rows[x->first], &y->rows[y->first]);
+}
+
+static int add_seq(struct seq **seqs, size_t *n, size_t *cap, size_t first, size_t len,
+		   const struct row_o *rows)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct seq *p = realloc(*seqs, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*seqs = p;
+		*cap = ncap;
+	}
+	(*seqs)[(*n)++] = (struct seq){first, len, rows};
+	return 0;
+}
+
+/*
+ * rows in libdw's order into out. Compilers write each sequence in address
+ * order but the sequences of a unit in any order (.text, .text.startup,
+ * .text.unlikely): sorting the sequences and checking where they meet is
+ * enough then; anything else is sorted row by row.
+ */
+static int sort_rows(struct row_o *rows, size_t n, struct dwarf_line_row *out)
+{
+	struct seq *seqs = NULL;
+	size_t nseqs = 0, start = 0, cap = 0, k = 0;
+	bool ok = true;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		if (i > start && row_o_cmp(&rows[i - 1], &rows[i]) > 0) {
+			/*
+			 * gcc often ends a sequence with a row at the end
+			 * address: the end goes before the rows at its address,
+			 * which then form a sequence of their own.
+			 */
+			size_t j = i;
+			struct row_o end = rows[i];
+
+			while (j > start && rows[j - 1].r.addr == end.r.addr &&
+			       rows[j - 1].r.file != DWARF_LINE_END)
+				j--;
+			if (end.r.file != DWARF_LINE_END || j == i ||
+			    (j > start && row_o_cmp(&rows[j - 1], &end) > 0)) {
+				ok = false;
+				break;
+			}
+			memmove(&rows[j + 1], &rows[j], (i - j) * sizeof(*rows));
+			rows[j] = end;
+			if (add_seq(&seqs, &nseqs, &cap, start, j + 1 - start, rows)) {
+				free(seqs);
+				return -ENOMEM;
+			}
+			start = j + 1;
+		}
+		if (rows[i].r.file == DWARF_LINE_END || i == n - 1) {
+			if (add_seq(&seqs, &nseqs, &cap, start, i + 1 - start, rows)) {
+				free(seqs);
+				return -ENOMEM;
+			}
+			start = i + 1;
+		}
+	}
+	if (ok && nseqs > 1) {
+		qsort(seqs, nseqs, sizeof(*seqs), seq_cmp);
+		for (size_t j = 1; j < nseqs && ok; j++)
+			ok = row_o_cmp(&rows[seqs[j - 1].first + seqs[j - 1].n - 1],
+				       &rows[seqs[j].first]) <= 0;
+	}
+	if (ok) {
+		for (size_t j = 0; j < nseqs; j++)
+			for (size_t i = 0; i < seqs[j].n; i++)
+				out[k++] = rows[seqs[j].first + i].r;
+	} else {
+		qsort(rows, n, sizeof(*rows), row_o_cmp);
+		for (size_t i = 0; i < n; i++)
+			out[i] = rows[i].r;
+	}
+	free(seqs);
+	return 0;
+}
+
+struct state {
+	uint64_t addr;
+	uint32_t file;
+	int64_t line;
+	uint64_t column, isa;
+};
+
+static int push_row(struct row_o **rows, size_t *n, size_t *cap, size_t max,
+		    const struct state *st, bool end)
+{
+	/* libdw stores line as int, column and isa in small fields: call it invalid */
+	if (st->line < INT32_MIN || st->line > INT32_MAX || st->column > 0xffff || st->isa > 0xff)
+		return -EINVAL;
+	if (!end && st->file == DWARF_LINE_END)
+		return -EINVAL;
+	if (*n >= max)
+		return -E2BIG;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		struct row_o *r = realloc(*rows, ncap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		*rows = r;
+		*cap = ncap;
+	}
+	(*rows)[*n] = (struct row_o){
+		.r = {st->addr, end ? DWARF_LINE_END : st->file,
+		      (int32_t)st->line > 0 ? (uint32_t)(int32_t)st->line : 0},
+		.order = *n,
+	};
+	(*n)++;
+	return 0;
+}
+
+int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
+		     const char *comp_dir, size_t max_rows, struct dwarf_line_prog *out)
+{
+	struct cur c, prog;
+	uint64_t unit_len, hdr_len;
+	unsigned version, offset_size = 4, min_inst, line_range, opcode_base;
+	int line_base;
+	const uint8_t *std_len;
+	struct row_o *rows = NULL;
+	size_t nrows = 0, rcap = 0;
+	struct state st;
+	int ret = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if (!s->line || off >= s->line_size || (address_size != 4 && address_size != 8))
+		return -EINVAL;
+	c = (struct cur){s->line + off, s->line + s->line_size, false};
+	unit_len = rd(&c, 4);
+	if (unit_len == 0xffffffff) {
+		unit_len = rd(&c, 8);
+		offset_size = 8;
+	}
+	if (c.bad || unit_len > left(&c))
+		return -EINVAL;
+	c.end = c.p + unit_len;
+	version = (unsigned)rd(&c, 2);
+	if (c.bad || version < 2 || version > 5)
+		return -EINVAL;
+	if (version >= 5) {
+		unsigned as = (unsigned)rd(&c, 1), seg = (unsigned)rd(&c, 1);
+
+		if (as != address_size || seg != 0)
+			return -EINVAL;
+	}
+	hdr_len = rd(&c, offset_size);
+	if (c.bad || hdr_len > left(&c))
+		return -EINVAL;
+	prog = (struct cur){c.p + hdr_len, c.end, false};
+	c.end = c.p + hdr_len;
+	min_inst = (unsigned)rd(&c, 1);
+	if (version >= 4 && rd(&c, 1) != 1)
+		return -EINVAL; /* VLIW op_index: not handled */
+	rd(&c, 1); /* default_is_stmt: no use here */
+	line_base = (int8_t)rd(&c, 1);
+	line_range = (unsigned)rd(&c, 1);
+	opcode_base = (unsigned)rd(&c, 1);
+	if (c.bad || line_range == 0 || opcode_base <= LNE_set_discriminator ||
+	    left(&c) < opcode_base - 1)
+		return -EINVAL;
+	std_len = c.p - 1; /* std_len[op] for op in [1, opcode_base) */
+	c.p += opcode_base - 1;
+	ret = read_files(&c, version, offset_size, comp_dir, s, out);
+	if (ret)
+		goto fail;
+	ret = -EINVAL;
+	if (c.p != c.end)
+		goto fail; /* libdw checks the header ends where it says */
+
+	st = (struct state){.file = 1, .line = 1};
+	while (prog.p < prog.end) {
+		unsigned op = *prog.p++;
+
+		if (op >= opcode_base) {
+			unsigned adj = op - opcode_base;
+
+			st.line += line_base + (int)(adj % line_range);
+			st.addr += (uint32_t)(min_inst * (adj / line_range));
+			ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
+			if (ret)
+				goto fail;
+			ret = -EINVAL;
+		} else if (op == 0) {
+			unsigned len, sub;
+
+			if (left(&prog) < 2)
+				goto fail;
+			len = *prog.p++;
+			if (left(&prog) < len || len == 0)
+				goto fail;
+			sub = *prog.p++;
+			switch (sub) {
+			case LNE_end_sequence:
+				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, true);
+				if (ret)
+					goto fail;
+				ret = -EINVAL;
+				st = (struct state){.file = 1, .line = 1};
+				break;
+			case LNE_set_address:
+				st.addr = rd(&prog, address_size);
+				if (prog.bad)
+					goto fail;
+				break;
+			case LNE_set_discriminator:
+				if (std_len[LNS_advance_line] != 1)
+					goto fail; /* libdw checks this slot: so do we */
+				uleb(&prog);
+				if (prog.bad)
+					goto fail;
+				break;
+			case LNE_define_file:
+			case 0x80: /* DW_LNE_NVIDIA_inlined_call */
+			case 0x81: /* DW_LNE_NVIDIA_set_function_name */
+				goto fail;
+			default:
+				prog.p += len - 1;
+				break;
+			}
+		} else if (op <= LNS_set_isa) {
+			static const uint8_t want[] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
+			uint64_t v;
+
+			if (std_len[op] != want[op])
+				goto fail;
+			switch (op) {
+			case LNS_copy:
+				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
+				if (ret)
+					goto fail;
+				ret = -EINVAL;
+				break;
+			case LNS_advance_pc:
+				v = uleb(&prog);
+				st.addr += (uint32_t)(min_inst * (uint32_t)v);
+				break;
+			case LNS_advance_line:
+				st.line += (int32_t)sleb(&prog);
+				break;
+			case LNS_set_file:
+				st.file = (uint32_t)uleb(&prog);
+				break;
+			case LNS_set_column:
+				st.column = (uint32_t)uleb(&prog);
+				break;
+			case LNS_const_add_pc:
+				st.addr += (uint32_t)(min_inst * ((255 - opcode_base) / line_range));
+				break;
+			case LNS_fixed_advance_pc:
+				st.addr += rd(&prog, 2);
+				break;
+			case LNS_set_isa:
+				st.isa = (uint32_t)uleb(&prog);
+				break;
+			default: /* negate_stmt, basic_block, prologue_end, epilogue_begin */
+				break;
+			}
+			if (prog.bad)
+				goto fail;
+		} else {
+			for (unsigned n = std_len[op]; n > 0; n--)
+				uleb(&prog);
+			if (prog.bad)
+				goto fail;
+		}
+	}
+	out->rows = malloc((nrows ? nrows : 1) * sizeof(*out->rows));
+	if (!out->rows) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = sort_rows(rows, nrows, out->rows);
+	if (ret)
+		goto fail;
+	if (nrows) /* libdw marks the last row an end of sequence */
+		out->rows[nrows - 1].file = DWARF_LINE_END;
+	out->nrows = nrows;
+	free(rows);
+	return 0;
+fail:
+	free(rows);
+	dwarf_line_prog__clear(out);
+	return ret;
+}
+
+void dwarf_line_prog__clear(struct dwarf_line_prog *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	free(p->rows);
+	memset(p, 0, sizeof(*p));
+}
