@@ -7,6 +7,7 @@
  * lookup that lands in it. Every count read from the file is bounded.
  */
 #include "dwarf_index.h"
+#include "dwarf_die.h"
 #include "dwarf_line.h"
 #include "hmap.h"
 
@@ -79,6 +80,7 @@ struct dwarf_index {
 	size_t nranges;
 	struct hmap *strings; /* every name and path, interned: owned by the index */
 	struct dwarf_line_sections sec; /* for our own line reader; .line NULL: use libdw */
+	struct dwarf_die_sections dsec; /* for our own DIE walk; .info NULL: use libdw */
 	size_t memory, cus_read;
 };
 
@@ -180,6 +182,18 @@ static void find_sections(struct dwarf_index *x)
 		} else if (!strcmp(name, ".debug_str")) {
 			where = &x->sec.str;
 			size = &x->sec.str_size;
+		} else if (!strcmp(name, ".debug_info")) {
+			where = &x->dsec.info;
+			size = &x->dsec.info_size;
+		} else if (!strcmp(name, ".debug_abbrev")) {
+			where = &x->dsec.abbrev;
+			size = &x->dsec.abbrev_size;
+		} else if (!strcmp(name, ".debug_ranges")) {
+			where = &x->dsec.ranges;
+			size = &x->dsec.ranges_size;
+		} else if (!strcmp(name, ".debug_rnglists")) {
+			where = &x->dsec.rnglists;
+			size = &x->dsec.rnglists_size;
 		} else {
 			continue;
 		}
@@ -189,6 +203,10 @@ static void find_sections(struct dwarf_index *x)
 			*size = d->d_size;
 		}
 	}
+	x->dsec.str = x->sec.str;
+	x->dsec.str_size = x->sec.str_size;
+	x->dsec.line_str = x->sec.line_str;
+	x->dsec.line_str_size = x->sec.line_str_size;
 }
 
 int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t errlen)
@@ -562,6 +580,72 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 	return 0;
 }
 
+/* A scope found by our own DIE walk: what add_scope does with libdw's. */
+static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *idx)
+{
+	struct walk *w = ctx;
+	size_t first = w->nranges;
+	struct scope *s;
+
+	*idx = NONE;
+	for (size_t i = 0; i < sc->nranges && i < DWARF_INDEX_MAX_ROWS; i++) {
+		uint64_t lo = sc->ranges[i][0], hi = sc->ranges[i][1];
+
+		if (lo == 0 || hi <= lo)
+			continue;
+		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
+			return -E2BIG;
+		if (grow((void **)&w->ranges, &w->rcap, w->nranges, sizeof(*w->ranges)))
+			return -ENOMEM;
+		w->ranges[w->nranges++] =
+			(struct range){lo, hi, (uint32_t)w->c->nscopes, sc->depth};
+	}
+	if (w->nranges == first)
+		return 0;
+	if (grow((void **)&w->c->scopes, &w->scap, w->c->nscopes, sizeof(*w->c->scopes)))
+		return -ENOMEM;
+	s = &w->c->scopes[w->c->nscopes];
+	memset(s, 0, sizeof(*s));
+	s->name = sc->name;
+	if (s->name && !(s->name = intern(w->x, s->name, w->memory)))
+		return -ENOMEM;
+	s->parent = sc->parent;
+	if (sc->parent != NONE) {
+		if (sc->has_call_file && w->c->paths && sc->call_file < w->c->nfiles)
+			s->call_file = w->c->paths[sc->call_file];
+		if (sc->has_call_line && sc->call_line <= UINT32_MAX)
+			s->call_line = (uint32_t)sc->call_line;
+	}
+	*idx = (uint32_t)w->c->nscopes++;
+	return 0;
+}
+
+/* The unit's scopes with our own reader; -EINVAL when libdw must do it. */
+static int walk_dies_own(struct walk *w)
+{
+	struct dwarf_index *x = w->x;
+	struct dwarf_die_unit u = {0};
+	Dwarf_Die cudie;
+	Dwarf_Half version;
+	Dwarf_Off abbrev_off;
+	Dwarf_Addr base;
+	uint8_t asize, osize;
+
+	if (!x->dsec.info || !x->sec.line || !w->c->die.cu ||
+	    !dwarf_cu_die(w->c->die.cu, &cudie, &version, &abbrev_off, &asize, &osize, NULL,
+			  NULL) ||
+	    dwarf_lowpc(&w->c->die, &base))
+		return -EINVAL;
+	u.die_off = dwarf_dieoffset(&w->c->die);
+	u.abbrev_off = abbrev_off;
+	u.base = base;
+	u.version = version;
+	u.address_size = asize;
+	u.offset_size = osize;
+	return dwarf_die__walk(&x->dsec, &u, DWARF_INDEX_MAX_DIES, DWARF_INDEX_MAX_DEPTH,
+			       add_scope_own, w);
+}
+
 /* Walk the unit's DIE tree (iteratively, bounded) collecting scopes. */
 static int walk_dies(struct walk *w)
 {
@@ -697,7 +781,12 @@ static int read_cu(struct dwarf_index *x, struct cu *c)
 	}
 	if (ret)
 		goto cleanup;
-	ret = walk_dies(&w);
+	ret = walk_dies_own(&w);
+	if (ret == -EINVAL) { /* not for our reader: libdw walks this unit */
+		w.nranges = 0;
+		c->nscopes = 0;
+		ret = walk_dies(&w);
+	}
 	if (ret && ret != -E2BIG)
 		goto cleanup;
 	ret = flatten(&w, &memory);

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dwarf_die.c - functions and inlined calls of one compile unit, read from
+ * .debug_info and .debug_abbrev without libdw. Every read is checked against
+ * its section; the walk is linear over the unit's bytes, so it ends.
+ */
+#include "dwarf_die.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	TAG_class_type = 0x02,
+	TAG_lexical_block = 0x0b,
+	TAG_structure_type = 0x13,
+	TAG_union_type = 0x17,
+	TAG_inlined_subroutine = 0x1d,
+	TAG_module = 0x1e,
+	TAG_subprogram = 0x2e,
+	TAG_namespace = 0x39,
+	AT_name = 0x03,
+	AT_low_pc = 0x11,
+	AT_high_pc = 0x12,
+	AT_abstract_origin = 0x31,
+	AT_specification = 0x47,
+	AT_ranges = 0x55,
+	AT_call_file = 0x58,
+	AT_call_line = 0x59,
+	AT_linkage_name = 0x6e,
+	AT_MIPS_linkage_name = 0x2007,
+	FORM_addr = 0x01,
+	FORM_block2 = 0x03,
+	FORM_block4,
+	FORM_data2,
+	FORM_data4,
+	FORM_data8,
+	FORM_string,
+	FORM_block,
+	FORM_block1,
+	FORM_data1,
+	FORM_flag,
+	FORM_sdata,
+	FORM_strp,
+	FORM_udata,
+	FORM_ref_addr,
+	FORM_ref1,
+	FORM_ref2,
+	FORM_ref4,
+	FORM_ref8,
+	FORM_ref_udata,
+	FORM_indirect,
+	FORM_sec_offset,
+	FORM_exprloc,
+	FORM_flag_present,
+	FORM_strx,
+	FORM_addrx,
+	FORM_ref_sup4,
+	FORM_strp_sup,
+	FORM_data16,
+	FORM_line_strp,
+	FORM_ref_sig8,
+	FORM_implicit_const,
+	FORM_loclistx,
+	FORM_rnglistx,
+	FORM_ref_sup8,
+	FORM_strx1,
+	FORM_strx2,
+	FORM_strx3,
+	FORM_strx4,
+	FORM_addrx1,
+	FORM_addrx2,
+	FORM_addrx3,
+	FORM_addrx4,
+	FORM_GNU_addr_index = 0x1f01,
+	FORM_GNU_str_index,
+	FORM_GNU_ref_alt = 0x1f20,
+	FORM_GNU_strp_alt,
+};
+
+#define NONE UINT32_MAX
+#define MAX_ABBREV_CODE 65536
+#define MAX_SPECS (1u << 20)
+#define CHAIN 8 /* abstract origin / specification hops, as libdw */
+#define MAX_RANGES 65536 /* per DIE */
+
+struct spec {
+	uint32_t at, form;
+	int64_t implicit;
+};
+
+struct abbrev {
+	uint32_t tag, first, n; /* specs [first, first + n) */
+	uint8_t children, used;
+};
+
+struct unit {
+	const struct dwarf_die_sections *s;
+	const struct dwarf_die_unit *u;
+	const uint8_t *start, *end; /* the unit's bytes in .debug_info */
+	struct abbrev *abbrevs;
+	size_t nabbrevs;
+	struct spec *specs;
+	size_t nspecs;
+	uint64_t (*ranges)[2];
+	size_t nranges, rcap;
+};
+
+struct cur {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static uint64_t rd(struct cur *c, size_t n)
+{
+	uint64_t v = 0;
+
+	if ((size_t)(c->end - c->p) < n) {
+		c->bad = true;
+		c->p = c->end;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)c->p[i] << (8 * i);
+	c->p += n;
+	return v;
+}
+
+static uint64_t uleb(struct cur *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (c->p < c->end) {
+		uint8_t b = *c->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true;
+	return 0;
+}
+
+static int64_t sleb(struct cur *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (c->p < c->end) {
+		uint8_t b = *c->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80)) {
+			if (shift < 64 && (b & 0x40))
+				v |= ~(uint64_t)0 << shift;
+			return (int64_t)v;
+		}
+	}
+	c->bad = true;
+	return 0;
+}
+
+static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
+{
+	if (!sec || off >= size || !memchr(sec + off, '\0', size - off))
+		return NULL;
+	return (const char *)sec + off;
+}
+
+static int read_abbrevs(struct unit *w)
+{
+	const struct dwarf_die_sections *s = w->s;
+	struct cur c;
+	size_t scap = 0;
+
+	if (!s->abbrev || w->u->abbrev_off >= s->abbrev_size)
+		return -EINVAL;
+	c = (struct cur){s->abbrev + w->u->abbrev_off, s->abbrev + s->abbrev_size, false};
+	for (;;) {
+		uint64_t code = uleb(&c), tag;
+		struct abbrev *a;
+
+		if (c.bad)
+			return -EINVAL;
+		if (code == 0)
+			return 0;
+		if (code >= MAX_ABBREV_CODE)
+			return -EINVAL;
+		if (code >= w->nabbrevs) {
+			size_t n = w->nabbrevs ? w->nabbrevs : 64;
+			struct abbrev *p;
+
+			while (n <= code)
+				n *= 2;
+			p = realloc(w->abbrevs, n * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			memset(p + w->nabbrevs, 0, (n - w->nabbrevs) * sizeof(*p));
+			w->abbrevs = p;
+			w->nabbrevs = n;
+		}
+		a = &w->abbrevs[code];
+		if (a->used)
+			return -EINVAL; /* libdw keeps the first: do not guess */
+		tag = uleb(&c);
+		a->used = 1;
+		a->tag = (uint32_t)tag;
+		a->children = (uint8_t)rd(&c, 1);
+		a->first = (uint32_t)w->nspecs;
+		for (;;) {
+			uint64_t at = uleb(&c), form = uleb(&c);
+			int64_t imp = 0;
+
+			if (c.bad || tag > UINT32_MAX)
+				return -EINVAL;
+			if (at == 0 && form == 0)
+				break;
+			if (form == FORM_implicit_const)
+				imp = sleb(&c);
+			if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
+				return -EINVAL;
+			if (w->nspecs == scap) {
+				size_t n = scap ? scap * 2 : 256;
+				struct spec *p = realloc(w->specs, n * sizeof(*p));
+
+				if (!p)
+					return -ENOMEM;
+				w->specs = p;
+				scap = n;
+			}
+			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp};
+		}
+		a->n = (uint32_t)(w->nspecs - a->first);
+	}
+}
+
+/* What we keep of one DIE. */
+struct die {
+	uint32_t tag;
+	uint8_t children;
+	const char *name, *linkage, *mips; /* NULL when absent */
+	bool has_name, has_linkage, has_mips; /* present (string or not) */
+	uint64_t origin, spec; /* absolute .debug_info offsets, UINT64_MAX none */
+	bool has_low, has_high, high_is_addr, has_ranges, has_call_file, has_call_line;
+	uint64_t low, high, ranges, call_file, call_line;
+};
+
+/* A form's value: v for constants/addresses/offsets, s for strings. */
+static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t implicit,
+		      uint64_t *v, const char **s, int *cls)
+{
+	const struct dwarf_die_unit *u = w->u;
+	unsigned os = u->offset_size;
+	uint64_t n;
+
+	*s = NULL;
+	*v = 0;
+	*cls = 0; /* 0 other, 1 constant, 2 address, 3 string, 4 unit ref, 5 offset */
+	switch (form) {
+	case FORM_addr: *v = rd(c, u->address_size); *cls = 2; break;
+	case FORM_data1: *v = rd(c, 1); *cls = 1; break;
+	case FORM_data2: *v = rd(c, 2); *cls = 1; break;
+	case FORM_data4: *v = rd(c, 4); *cls = 1; break;
+	case FORM_data8: *v = rd(c, 8); *cls = 1; break;
+	case FORM_udata: *v = uleb(c); *cls = 1; break;
+	case FORM_sdata: *v = (uint64_t)sleb(c); *cls = 6; break;
+	case FORM_implicit_const: *v = (uint64_t)implicit; *cls = 6; break;
+	case FORM_data16: rd(c, 8); rd(c, 8); break;
+	case FORM_flag: rd(c, 1); break;
+	case FORM_flag_present: break;
+	case FORM_ref1: *v = rd(c, 1); *cls = 4; break;
+	case FORM_ref2: *v = rd(c, 2); *cls = 4; break;
+	case FORM_ref4: *v = rd(c, 4); *cls = 4; break;
+	case FORM_ref8: *v = rd(c, 8); *cls = 4; break;
+	case FORM_ref_udata: *v = uleb(c); *cls = 4; break;
+	case FORM_ref_addr: *v = rd(c, u->version <= 2 ? u->address_size : os); *cls = 7; break;
+	case FORM_ref_sig8: rd(c, 8); *cls = 8; break;
+	case FORM_ref_sup4: rd(c, 4); *cls = 8; break;
+	case FORM_ref_sup8: rd(c, 8); *cls = 8; break;
+	case FORM_GNU_ref_alt: rd(c, os); *cls = 8; break;
+	case FORM_sec_offset: *v = rd(c, os); *cls = 5; break;
+	case FORM_string:
+		*s = c->p < c->end && memchr(c->p, '\0', (size_t)(c->end - c->p))
+			     ? (const char *)c->p
+			     : NULL;
+		if (!*s)
+			return -EINVAL;
+		c->p += strlen(*s) + 1;
+		*cls = 3;
+		break;
+	case FORM_strp:
+	case FORM_line_strp:
+		n = rd(c, os);
+		if (c->bad)
+			return -EINVAL;
+		*s = form == FORM_strp ? str_at(w->s->str, w->s->str_size, n)
+				       : str_at(w->s->line_str, w->s->line_str_size, n);
+		*cls = *s ? 3 : 8;
+		break;
+	case FORM_strx: case FORM_addrx: case FORM_loclistx: case FORM_rnglistx:
+	case FORM_GNU_addr_index: case FORM_GNU_str_index:
+		uleb(c); *cls = 8; break;
+	case FORM_strx1: case FORM_addrx1: rd(c, 1); *cls = 8; break;
+	case FORM_strx2: case FORM_addrx2: rd(c, 2); *cls = 8; break;
+	case FORM_strx3: case FORM_addrx3: rd(c, 3); *cls = 8; break;
+	case FORM_strx4: case FORM_addrx4: rd(c, 4); *cls = 8; break;
+	case FORM_strp_sup: case FORM_GNU_strp_alt: rd(c, os); *cls = 8; break;
+	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
+	case FORM_exprloc:
+		n = form == FORM_block1 ? rd(c, 1) : form == FORM_block2 ? rd(c, 2)
+				: form == FORM_block4 ? rd(c, 4) : uleb(c);
+		if (c->bad || n > (size_t)(c->end - c->p))
+			return -EINVAL;
+		c->p += n;
+		break;
+	default:
+		return -EINVAL; /* DW_FORM_indirect and unknown forms */
+	}
+	return c->bad ? -EINVAL : 0;
+}
+
+/*
+ * Parse the DIE at p (abbrev code first) into d (when want, else only skip
+ * its attributes); *next is the byte after it. A code 0 gives tag 0.
+ */
+static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
+		     const uint8_t **next)
+{
+	struct cur c = {p, w->end, false};
+	uint64_t code = uleb(&c);
+	const struct abbrev *a;
+
+	if (c.bad)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->origin = d->spec = UINT64_MAX;
+	if (code == 0) {
+		*next = c.p;
+		return 0;
+	}
+	if (code >= w->nabbrevs || !w->abbrevs[code].used)
+		return -EINVAL;
+	a = &w->abbrevs[code];
+	d->tag = a->tag;
+	d->children = a->children;
+	for (uint32_t i = 0; i < a->n; i++) {
+		const struct spec *sp = &w->specs[a->first + i];
+		uint64_t v;
+		const char *s;
+		int cls, ret = read_value(w, &c, sp->form, sp->implicit, &v, &s, &cls);
+
+		if (ret)
+			return ret;
+		if (!want)
+			continue;
+		switch (sp->at) {
+		case AT_name:
+		case AT_linkage_name:
+		case AT_MIPS_linkage_name:
+			if (cls != 3)
+				return -EINVAL; /* a name libdw may read and we cannot */
+			if (sp->at == AT_name)
+				d->name = s, d->has_name = true;
+			else if (sp->at == AT_linkage_name)
+				d->linkage = s, d->has_linkage = true;
+			else
+				d->mips = s, d->has_mips = true;
+			break;
+		case AT_abstract_origin:
+		case AT_specification:
+			if (cls != 4 && cls != 7)
+				return -EINVAL;
+			if (cls == 4)
+				v += (uint64_t)(w->start - w->s->info);
+			if (v < (uint64_t)(w->start - w->s->info) ||
+			    v >= (uint64_t)(w->end - w->s->info))
+				return -EINVAL; /* another unit: leave it to libdw */
+			if (sp->at == AT_abstract_origin)
+				d->origin = v;
+			else
+				d->spec = v;
+			break;
+		case AT_low_pc:
+			if (cls != 2)
+				return -EINVAL;
+			d->has_low = true;
+			d->low = v;
+			break;
+		case AT_high_pc:
+			if (cls != 2 && cls != 1)
+				return -EINVAL;
+			d->has_high = true;
+			d->high_is_addr = cls == 2;
+			d->high = v;
+			break;
+		case AT_ranges:
+			if (cls != 5 && !(cls == 1 && w->u->version < 4 &&
+					  (sp->form == FORM_data4 || sp->form == FORM_data8)))
+				return -EINVAL;
+			d->has_ranges = true;
+			d->ranges = v;
+			break;
+		case AT_call_file:
+		case AT_call_line:
+			if (cls != 1 && cls != 6)
+				return -EINVAL;
+			if (sp->at == AT_call_file)
+				d->has_call_file = true, d->call_file = v;
+			else
+				d->has_call_line = true, d->call_line = v;
+			break;
+		default:
+			break;
+		}
+	}
+	*next = c.p;
+	return 0;
+}
+
+/*
+ * libdw's dwarf_attr_integrate for a name: the DIE's own attribute, else
+ * through its abstract origin or specification, up to CHAIN hops. 1 found
+ * (*s, NULL when not a string), 0 not found, -EINVAL.
+ */
+static int integrate(struct unit *w, const struct die *d0, int which, const char **s)
+{
+	struct die d = *d0;
+	const uint8_t *next;
+
+	for (int hop = 0;; hop++) {
+		bool has = which == 0 ? d.has_linkage : which == 1 ? d.has_mips : d.has_name;
+		uint64_t ref;
+
+		if (has) {
+			*s = which == 0 ? d.linkage : which == 1 ? d.mips : d.name;
+			return 1;
+		}
+		ref = d.origin != UINT64_MAX ? d.origin : d.spec;
+		if (ref == UINT64_MAX || hop == CHAIN)
+			return 0;
+		if (parse_die(w, w->s->info + ref, &d, true, &next) || d.tag == 0)
+			return -EINVAL;
+	}
+}
+
+static int die_name(struct unit *w, const struct die *d, const char **name)
+{
+	int r;
+
+	*name = NULL;
+	r = integrate(w, d, 0, name);
+	if (r == 0)
+		r = integrate(w, d, 1, name);
+	if (r < 0)
+		return r;
+	if (*name)
+		return 0;
+	r = integrate(w, d, 2, name);
+	return r < 0 ? r : 0;
+}
+
+static int push_range(struct unit *w, uint64_t lo, uint64_t hi)
+{
+	if (w->nranges >= MAX_RANGES)
+		return -EINVAL;
+	if (w->nranges == w->rcap) {
+		size_t n = w->rcap ? w->rcap * 2 : 64;
+		uint64_t(*p)[2] = realloc(w->ranges, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		w->ranges = p;
+		w->rcap = n;
+	}
+	w->ranges[w->nranges][0] = lo;
+	w->ranges[w->nranges][1] = hi;
+	w->nranges++;
+	return 0;
+}
+
+/* The DIE's code ranges as dwarf_ranges gives them. */
+static int die_ranges(struct unit *w, const struct die *d)
+{
+	const struct dwarf_die_unit *u = w->u;
+	uint64_t amax = u->address_size == 8 ? UINT64_MAX : UINT32_MAX;
+	uint64_t base = u->base;
+	struct cur c;
+
+	w->nranges = 0;
+	if (d->has_low && d->has_high)
+		return push_range(w, d->low, d->high_is_addr ? d->high : d->low + d->high);
+	if (!d->has_ranges)
+		return 0;
+	if (u->version < 5) {
+		if (!w->s->ranges || d->ranges >= w->s->ranges_size)
+			return -EINVAL;
+		c = (struct cur){w->s->ranges + d->ranges, w->s->ranges + w->s->ranges_size, false};
+		for (;;) {
+			uint64_t b = rd(&c, u->address_size), e = rd(&c, u->address_size);
+			int ret;
+
+			if (c.bad)
+				return -EINVAL;
+			if (b == 0 && e == 0)
+				return 0;
+			if (b == amax) {
+				base = e;
+				continue;
+			}
+			ret = push_range(w, base + b, base + e);
+			if (ret)
+				return ret;
+		}
+	}
+	if (!w->s->rnglists || d->ranges >= w->s->rnglists_size)
+		return -EINVAL;
+	c = (struct cur){w->s->rnglists + d->ranges, w->s->rnglists + w->s->rnglists_size, false};
+	for (;;) {
+		unsigned kind = (unsigned)rd(&c, 1);
+		uint64_t a, b;
+		int ret = 0;
+
+		if (c.bad)
+			return -EINVAL;
+		switch (kind) {
+		case 0: /* end_of_list */
+			return 0;
+		case 4: /* offset_pair */
+			a = uleb(&c);
+			b = uleb(&c);
+			ret = push_range(w, base + a, base + b);
+			break;
+		case 5: /* base_address */
+			base = rd(&c, u->address_size);
+			break;
+		case 6: /* start_end */
+			a = rd(&c, u->address_size);
+			b = rd(&c, u->address_size);
+			ret = push_range(w, a, b);
+			break;
+		case 7: /* start_length */
+			a = rd(&c, u->address_size);
+			b = uleb(&c);
+			ret = push_range(w, a, a + b);
+			break;
+		default: /* the x forms need .debug_addr */
+			return -EINVAL;
+		}
+		if (c.bad)
+			return -EINVAL;
+		if (ret)
+			return ret;
+	}
+}
+
+int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_unit *u,
+		    size_t max_dies, unsigned max_depth,
+		    int (*add)(void *ctx, const struct dwarf_die_scope *sc, uint32_t *idx),
+		    void *ctx)
+{
+	struct unit w = {.s = s, .u = u};
+	uint32_t *scope_at = NULL; /* enclosing scope per depth */
+	const uint8_t *p;
+	struct die d;
+	size_t hdr, visited = 0, skip = 0;
+	uint64_t len;
+	unsigned depth = 0;
+	int ret = -EINVAL;
+
+	if (!s->info || (u->offset_size != 4 && u->offset_size != 8) ||
+	    (u->address_size != 4 && u->address_size != 8) || u->version < 2 || u->version > 5 ||
+	    max_depth == 0)
+		return -EINVAL;
+	hdr = (u->offset_size == 8 ? 12 : 4) + 2 + u->offset_size + 1 + (u->version >= 5);
+	if (u->die_off < hdr || u->die_off >= s->info_size)
+		return -EINVAL;
+	{
+		struct cur c = {s->info + u->die_off - hdr, s->info + s->info_size, false};
+
+		len = rd(&c, 4);
+		if ((len == 0xffffffff) != (u->offset_size == 8))
+			return -EINVAL;
+		if (len == 0xffffffff)
+			len = rd(&c, 8);
+		if (c.bad || len > (size_t)(c.end - c.p) || rd(&c, 2) != u->version)
+			return -EINVAL;
+		w.start = s->info + u->die_off - hdr;
+		w.end = c.p - 2 + len;
+		if (w.end < s->info + u->die_off)
+			return -EINVAL;
+	}
+	ret = read_abbrevs(&w);
+	if (ret)
+		goto cleanup;
+	ret = -ENOMEM;
+	scope_at = malloc(max_depth * sizeof(*scope_at));
+	if (!scope_at)
+		goto cleanup;
+	ret = -EINVAL;
+	if (parse_die(&w, s->info + u->die_off, &d, false, &p) || d.tag == 0)
+		goto cleanup;
+	if (!d.children) {
+		ret = 0;
+		goto cleanup;
+	}
+	scope_at[0] = NONE;
+	for (;;) {
+		uint32_t scope, parent;
+		bool descend = false, interesting;
+
+		if (p >= w.end)
+			goto cleanup; /* the unit ends inside its tree: let libdw decide */
+		if (skip) {
+			ret = parse_die(&w, p, &d, false, &p);
+			if (ret)
+				goto cleanup;
+			if (d.tag == 0)
+				skip--;
+			else if (d.children)
+				skip++;
+			ret = -EINVAL;
+			continue;
+		}
+		if (*p == 0) { /* end of this level's children */
+			p++;
+			if (depth == 0)
+				break;
+			depth--;
+			continue;
+		}
+		{
+			struct cur c = {p, w.end, false};
+			uint64_t code = uleb(&c);
+
+			if (c.bad || code >= w.nabbrevs || !w.abbrevs[code].used)
+				goto cleanup;
+			interesting = w.abbrevs[code].tag == TAG_subprogram ||
+				      w.abbrevs[code].tag == TAG_inlined_subroutine;
+		}
+		ret = parse_die(&w, p, &d, interesting, &p);
+		if (ret)
+			goto cleanup;
+		ret = -EINVAL;
+		if (++visited > max_dies) {
+			ret = -E2BIG;
+			goto cleanup;
+		}
+		scope = scope_at[depth];
+		switch (d.tag) {
+		case TAG_subprogram:
+		case TAG_inlined_subroutine: {
+			struct dwarf_die_scope sc = {0};
+
+			parent = d.tag == TAG_subprogram ? NONE : scope;
+			if (d.tag == TAG_inlined_subroutine && scope == NONE)
+				break;
+			ret = die_ranges(&w, &d);
+			if (ret)
+				goto cleanup;
+			sc.ranges = (const uint64_t(*)[2])w.ranges;
+			sc.nranges = w.nranges;
+			if (w.nranges) {
+				ret = die_name(&w, &d, &sc.name);
+				if (ret)
+					goto cleanup;
+			}
+			sc.depth = depth;
+			sc.parent = parent;
+			sc.inlined = d.tag == TAG_inlined_subroutine;
+			sc.has_call_file = d.has_call_file;
+			sc.has_call_line = d.has_call_line;
+			sc.call_file = d.call_file;
+			sc.call_line = d.call_line;
+			ret = add(ctx, &sc, &scope);
+			if (ret)
+				goto cleanup;
+			ret = -EINVAL;
+			descend = scope != NONE;
+			break;
+		}
+		case TAG_lexical_block:
+			descend = scope != NONE;
+			break;
+		case TAG_namespace:
+		case TAG_class_type:
+		case TAG_structure_type:
+		case TAG_union_type:
+		case TAG_module:
+			descend = scope == NONE;
+			break;
+		default:
+			break;
+		}
+		if (!d.children)
+			continue;
+		if (descend && depth + 1 < max_depth) {
+			scope_at[++depth] = scope;
+		} else {
+			skip = 1;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(scope_at);
+	free(w.abbrevs);
+	free(w.specs);
+	free(w.ranges);
+	return ret;
+}
