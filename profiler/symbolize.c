@@ -178,7 +178,7 @@ static void symbolize_one(struct target *t, uint64_t addr, struct obuf *out)
  * addresses instead of jumping around memory (about 3x fewer cache misses
  * on a large binary).
  */
-#define BATCH 65536
+#define BATCH 16384
 
 struct pending {
 	uint64_t addr;
@@ -186,47 +186,93 @@ struct pending {
 	uint32_t bad; /* not an address: printed as unknown */
 };
 
-static int pending_cmp(const void *a, const void *b)
+/*
+ * Sort p[0, n) by address, stably (input order among equal addresses):
+ * LSD radix on the bytes that differ, which is several times faster than
+ * qsort on a batch. tmp holds n entries. Returns the sorted array.
+ */
+static struct pending *sort_pending(struct pending *p, struct pending *tmp, size_t n)
 {
-	const struct pending *x = a, *y = b;
+	uint64_t all_or = 0, all_and = UINT64_MAX;
 
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
+	for (size_t i = 0; i < n; i++) {
+		all_or |= p[i].addr;
+		all_and &= p[i].addr;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = {0};
+		struct pending *t;
+
+		if ((((all_or ^ all_and) >> shift) & 0xff) == 0)
+			continue; /* the same byte everywhere */
+		for (size_t i = 0; i < n; i++)
+			count[((p[i].addr >> shift) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(p[i].addr >> shift) & 0xff]++] = p[i];
+		t = p;
+		p = tmp;
+		tmp = t;
+	}
+	return p; /* p or tmp, whichever the last pass wrote */
 }
 
-/* Symbolize and print p[0, n) (in input order on entry). 0 or -errno. */
-static int run_batch(struct target *t, struct pending *p, size_t n, FILE *out)
-{
-	struct obuf ob = {0};
-	size_t *off = malloc((n + 1) * sizeof(*off)); /* by sorted position */
-	uint32_t *pos = malloc((n ? n : 1) * sizeof(*pos)); /* input index -> position */
-	int ret = -ENOMEM;
+/* Work arrays of a batch, allocated once for BATCH entries. */
+struct batch {
+	struct pending *p, *tmp;
+	size_t *off;   /* output offset by sorted position, n + 1 */
+	uint32_t *pos; /* input index -> sorted position */
+	struct obuf ob;
+	size_t n;
+};
 
-	if (!off || !pos)
-		goto cleanup;
-	qsort(p, n, sizeof(*p), pending_cmp);
+static int batch__init(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->p = malloc(BATCH * sizeof(*b->p));
+	b->tmp = malloc(BATCH * sizeof(*b->tmp));
+	b->off = malloc((BATCH + 1) * sizeof(*b->off));
+	b->pos = malloc(BATCH * sizeof(*b->pos));
+	return b->p && b->tmp && b->off && b->pos ? 0 : -ENOMEM;
+}
+
+static void batch__release(struct batch *b)
+{
+	free(b->p);
+	free(b->tmp);
+	free(b->off);
+	free(b->pos);
+	free(b->ob.p);
+}
+
+/* Symbolize and print the batch (in input order), then empty it. 0 or -errno. */
+static int batch__run(struct target *t, struct batch *b, FILE *out)
+{
+	struct pending *p = sort_pending(b->p, b->tmp, b->n);
+	size_t n = b->n;
+
+	b->ob.len = 0;
 	for (size_t k = 0; k < n; k++) {
-		off[k] = ob.len;
-		pos[p[k].idx] = (uint32_t)k;
+		b->off[k] = b->ob.len;
+		b->pos[p[k].idx] = (uint32_t)k;
 		if (p[k].bad) {
-			ob_puts(&ob, "??\n??:0\n");
+			ob_puts(&b->ob, "??\n??:0\n");
 			t->unresolved++;
 		} else {
-			symbolize_one(t, p[k].addr, &ob);
+			symbolize_one(t, p[k].addr, &b->ob);
 		}
 	}
-	off[n] = ob.len;
-	if (ob.oom)
-		goto cleanup;
-	for (size_t i = 0; i < n; i++)
-		fwrite_unlocked(ob.p + off[pos[i]], 1, off[pos[i] + 1] - off[pos[i]], out);
-	ret = 0;
-cleanup:
-	free(off);
-	free(pos);
-	free(ob.p);
-	return ret;
+	b->off[n] = b->ob.len;
+	b->n = 0;
+	if (b->ob.oom)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = b->pos[i];
+
+		fwrite_unlocked(b->ob.p + b->off[k], 1, b->off[k + 1] - b->off[k], out);
+	}
+	return 0;
 }
 
 int symbolize__main(int argc, char **argv)
@@ -251,8 +297,7 @@ int symbolize__main(int argc, char **argv)
 	long pid = -1;
 	int c, r = 0, ret = 1, stats = 0;
 	static char obuf[1 << 18];
-	struct pending *batch = NULL;
-	size_t nbatch = 0;
+	struct batch batch = {0};
 
 	while ((c = getopt_long(argc, argv, "e:p:ash", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -315,36 +360,35 @@ int symbolize__main(int argc, char **argv)
 		t.proc = proc_table__get(t.procs, (uint32_t)pid);
 	}
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	batch = malloc(BATCH * sizeof(*batch));
-	if (!batch) {
-		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(ENOMEM));
+	if ((r = batch__init(&batch))) {
+		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-r));
 		goto cleanup;
 	}
 	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
-			batch[nbatch] = (struct pending){.idx = (uint32_t)nbatch};
-			parse_addr(argv[i], &batch[nbatch].addr);
-			if (++nbatch == BATCH && (r = run_batch(&t, batch, nbatch, stdout)))
-				break;
-			nbatch %= BATCH;
+		for (int i = optind; i < argc && !r; i++) {
+			struct pending *q = &batch.p[batch.n];
+
+			*q = (struct pending){.idx = (uint32_t)batch.n};
+			parse_addr(argv[i], &q->addr);
+			if (++batch.n == BATCH)
+				r = batch__run(&t, &batch, stdout);
 		}
 	} else {
-		while (getline(&line, &cap, stdin) > 0) {
-			struct pending *q = &batch[nbatch];
+		while (!r && getline(&line, &cap, stdin) > 0) {
+			struct pending *q = &batch.p[batch.n];
 
-			*q = (struct pending){.idx = (uint32_t)nbatch};
+			*q = (struct pending){.idx = (uint32_t)batch.n};
 			if (parse_addr(line, &q->addr)) {
 				if (line[strspn(line, " \t\r\n")] == '\0')
 					continue; /* blank line */
 				q->bad = 1;
 			}
-			if (++nbatch == BATCH && (r = run_batch(&t, batch, nbatch, stdout)))
-				break;
-			nbatch %= BATCH;
+			if (++batch.n == BATCH)
+				r = batch__run(&t, &batch, stdout);
 		}
 	}
-	if (!r && nbatch)
-		r = run_batch(&t, batch, nbatch, stdout);
+	if (!r && batch.n)
+		r = batch__run(&t, &batch, stdout);
 	if (r) {
 		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-r));
 		goto cleanup;
@@ -367,7 +411,7 @@ int symbolize__main(int argc, char **argv)
 	ret = 0;
 cleanup:
 	free(line);
-	free(batch);
+	batch__release(&batch);
 	if (t.file.fd >= 0)
 		close(t.file.fd);
 	proc_table__free(t.procs);

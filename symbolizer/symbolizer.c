@@ -74,6 +74,7 @@ struct symbolizer {
 	int no_dwarf, no_debuginfod, no_demangle;
 	struct symbolizer_stats stats;
 	char *demangled[SYM_MAX_FRAMES]; /* names of the last result */
+	int ndemangled;                  /* slots [0, ndemangled) may be set */
 };
 
 static char *dup_opt(const char *s, int *failed)
@@ -140,10 +141,11 @@ static void image_put(struct symbolizer *s, struct image *img)
 
 static void clear_demangled(struct symbolizer *s)
 {
-	for (int i = 0; i < SYM_MAX_FRAMES; i++) {
+	for (int i = 0; i < s->ndemangled; i++) {
 		free(s->demangled[i]);
 		s->demangled[i] = NULL;
 	}
+	s->ndemangled = 0;
 }
 
 void symbolizer__free(struct symbolizer *s)
@@ -383,6 +385,8 @@ static const char *pretty(struct symbolizer *s, const char *name, int slot)
 	if (s->no_demangle || !name || !(d = demangle__name(name)))
 		return name;
 	s->demangled[slot] = d;
+	if (slot >= s->ndemangled)
+		s->ndemangled = slot + 1;
 	return d;
 }
 
@@ -436,7 +440,10 @@ static struct image *begin_user(struct symbolizer *s, const struct sym_file *f,
 {
 	struct file_entry *e;
 
-	memset(out, 0, sizeof(*out));
+	/* frames past nframes are never read; the first may be named alone */
+	out->build_id = NULL;
+	out->nframes = 0;
+	out->frames[0] = (struct sym_frame){0};
 	clear_demangled(s);
 	out->vaddr = addr;
 	*ret = 0;
