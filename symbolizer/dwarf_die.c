@@ -20,6 +20,7 @@ enum {
 	TAG_module = 0x1e,
 	TAG_subprogram = 0x2e,
 	TAG_namespace = 0x39,
+	AT_sibling = 0x01,
 	AT_name = 0x03,
 	AT_low_pc = 0x11,
 	AT_high_pc = 0x12,
@@ -93,9 +94,20 @@ struct spec {
 struct abbrev {
 	uint32_t tag, first, n; /* specs [first, first + n) */
 	uint8_t children, used;
+	int32_t fixed; /* bytes of all attributes when every form has a fixed size, else -1 */
+	int32_t sibling; /* index of DW_AT_sibling among the specs (ref4 only), else -1 */
+};
+
+#define NAME_CACHE 1024
+
+/* Names resolved through a reference, by the referenced DIE's offset. */
+struct name_cache {
+	uint64_t key;
+	const char *name;
 };
 
 struct unit {
+	struct name_cache names[NAME_CACHE];
 	const struct dwarf_die_sections *s;
 	const struct dwarf_die_unit *u;
 	const uint8_t *start, *end; /* the unit's bytes in .debug_info */
@@ -173,6 +185,28 @@ static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
 	return (const char *)sec + off;
 }
 
+/* Bytes of a form's value when fixed for this unit, else -1. */
+static int form_size(uint32_t form, const struct dwarf_die_unit *u)
+{
+	switch (form) {
+	case FORM_flag_present: case FORM_implicit_const: return 0;
+	case FORM_data1: case FORM_ref1: case FORM_flag: case FORM_strx1: case FORM_addrx1:
+		return 1;
+	case FORM_data2: case FORM_ref2: case FORM_strx2: case FORM_addrx2: return 2;
+	case FORM_strx3: case FORM_addrx3: return 3;
+	case FORM_data4: case FORM_ref4: case FORM_ref_sup4: case FORM_strx4: case FORM_addrx4:
+		return 4;
+	case FORM_data8: case FORM_ref8: case FORM_ref_sig8: case FORM_ref_sup8: return 8;
+	case FORM_data16: return 16;
+	case FORM_addr: return (int)u->address_size;
+	case FORM_strp: case FORM_line_strp: case FORM_sec_offset: case FORM_strp_sup:
+	case FORM_GNU_ref_alt: case FORM_GNU_strp_alt:
+		return (int)u->offset_size;
+	case FORM_ref_addr: return (int)(u->version <= 2 ? u->address_size : u->offset_size);
+	default: return -1;
+	}
+}
+
 static int read_abbrevs(struct unit *w)
 {
 	const struct dwarf_die_sections *s = w->s;
@@ -237,6 +271,19 @@ static int read_abbrevs(struct unit *w)
 			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp};
 		}
 		a->n = (uint32_t)(w->nspecs - a->first);
+		a->fixed = 0;
+		a->sibling = -1;
+		for (uint32_t i = 0; i < a->n; i++) {
+			const struct spec *sp = &w->specs[a->first + i];
+			int sz = form_size(sp->form, w->u);
+
+			if (sp->at == AT_sibling && sp->form == FORM_ref4 && a->fixed >= 0)
+				a->sibling = a->fixed; /* its byte offset inside the DIE */
+			if (sz < 0 || a->fixed < 0)
+				a->fixed = -1;
+			else
+				a->fixed += sz;
+		}
 	}
 }
 
@@ -244,6 +291,7 @@ static int read_abbrevs(struct unit *w)
 struct die {
 	uint32_t tag;
 	uint8_t children;
+	uint64_t sibling; /* DW_AT_sibling as a .debug_info offset, UINT64_MAX none */
 	const char *name, *linkage, *mips; /* NULL when absent */
 	bool has_name, has_linkage, has_mips; /* present (string or not) */
 	uint64_t origin, spec; /* absolute .debug_info offsets, UINT64_MAX none */
@@ -338,8 +386,8 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 
 	if (c.bad)
 		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->origin = d->spec = UINT64_MAX;
+	d->tag = 0;
+	d->children = 0;
 	if (code == 0) {
 		*next = c.p;
 		return 0;
@@ -349,6 +397,29 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 	a = &w->abbrevs[code];
 	d->tag = a->tag;
 	d->children = a->children;
+	d->sibling = UINT64_MAX;
+	if (a->sibling >= 0 && (size_t)(c.end - c.p) >= (size_t)a->sibling + 4) {
+		const uint8_t *q = c.p + a->sibling;
+
+		d->sibling = (uint64_t)(w->start - w->s->info) +
+			     ((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+			      (uint32_t)q[3] << 24);
+	}
+	if (!want && a->fixed >= 0) { /* nothing to read: step over it */
+		if ((size_t)(c.end - c.p) < (size_t)a->fixed)
+			return -EINVAL;
+		*next = c.p + a->fixed;
+		return 0;
+	}
+	if (want) {
+		uint64_t sib = d->sibling;
+
+		memset(d, 0, sizeof(*d));
+		d->origin = d->spec = UINT64_MAX;
+		d->tag = a->tag;
+		d->children = a->children;
+		d->sibling = sib;
+	}
 	for (uint32_t i = 0; i < a->n; i++) {
 		const struct spec *sp = &w->specs[a->first + i];
 		uint64_t v;
@@ -424,45 +495,59 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 }
 
 /*
- * libdw's dwarf_attr_integrate for a name: the DIE's own attribute, else
- * through its abstract origin or specification, up to CHAIN hops. 1 found
- * (*s, NULL when not a string), 0 not found, -EINVAL.
+ * The name libdw's rules give d (dwarf_index.c's die_name): the linkage
+ * name, else the MIPS linkage name, else the name, each looked for on the
+ * DIE and then through its abstract origin or specification, up to CHAIN
+ * hops (dwarf_attr_integrate). One pass over the chain finds all three.
  */
-static int integrate(struct unit *w, const struct die *d0, int which, const char **s)
+static int die_name(struct unit *w, const struct die *d0, const char **name)
 {
+	const char *found[3] = {NULL, NULL, NULL};
+	bool has[3] = {false, false, false};
 	struct die d = *d0;
 	const uint8_t *next;
+	uint64_t key = UINT64_MAX;
+	struct name_cache *nc = NULL;
 
+	*name = NULL;
+	/* a DIE naming nothing itself (an inlined call) is named by its chain */
+	if (!d.has_linkage && !d.has_mips && !d.has_name) {
+		key = d.origin != UINT64_MAX ? d.origin : d.spec;
+		if (key == UINT64_MAX)
+			return 0;
+		nc = &w->names[key % NAME_CACHE];
+		if (nc->key == key) {
+			*name = nc->name;
+			return 0;
+		}
+	}
 	for (int hop = 0;; hop++) {
-		bool has = which == 0 ? d.has_linkage : which == 1 ? d.has_mips : d.has_name;
+		const char *v[3] = {d.linkage, d.mips, d.name};
+		bool h[3] = {d.has_linkage, d.has_mips, d.has_name};
 		uint64_t ref;
 
-		if (has) {
-			*s = which == 0 ? d.linkage : which == 1 ? d.mips : d.name;
-			return 1;
-		}
+		for (int i = 0; i < 3; i++)
+			if (!has[i] && h[i]) {
+				has[i] = true;
+				found[i] = v[i];
+			}
+		if (has[0])
+			break; /* nothing further down can change the answer */
 		ref = d.origin != UINT64_MAX ? d.origin : d.spec;
 		if (ref == UINT64_MAX || hop == CHAIN)
-			return 0;
+			break;
 		if (parse_die(w, w->s->info + ref, &d, true, &next) || d.tag == 0)
 			return -EINVAL;
 	}
-}
-
-static int die_name(struct unit *w, const struct die *d, const char **name)
-{
-	int r;
-
-	*name = NULL;
-	r = integrate(w, d, 0, name);
-	if (r == 0)
-		r = integrate(w, d, 1, name);
-	if (r < 0)
-		return r;
-	if (*name)
-		return 0;
-	r = integrate(w, d, 2, name);
-	return r < 0 ? r : 0;
+	if (has[0] || has[1])
+		*name = has[0] ? found[0] : found[1];
+	else
+		*name = found[2];
+	if (nc) {
+		nc->key = key;
+		nc->name = *name;
+	}
+	return 0;
 }
 
 static int push_range(struct unit *w, uint64_t lo, uint64_t hi)
@@ -595,6 +680,8 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 		if (w.end < s->info + u->die_off)
 			return -EINVAL;
 	}
+	for (int i = 0; i < NAME_CACHE; i++)
+		w.names[i].key = UINT64_MAX;
 	ret = read_abbrevs(&w);
 	if (ret)
 		goto cleanup;
@@ -701,6 +788,9 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			continue;
 		if (descend && depth + 1 < max_depth) {
 			scope_at[++depth] = scope;
+		} else if (d.sibling != UINT64_MAX && s->info + d.sibling > p &&
+			   s->info + d.sibling <= w.end) {
+			p = s->info + d.sibling; /* over the children, forward only */
 		} else {
 			skip = 1;
 		}

@@ -64,6 +64,7 @@ struct cu {
 	struct row_val *row_val;
 	const char **paths; /* file names as addr2line prints them, by file index */
 	size_t nscopes, nsegs, nrows, nfiles;
+	size_t row_hint; /* the last row found: lookups in address order start there */
 };
 
 struct cu_range {
@@ -877,9 +878,37 @@ static size_t last_le(const uint64_t *a, size_t n, uint64_t key)
 	return (size_t)(base - a);
 }
 
-static const struct row_val *find_row(const struct cu *c, uint64_t addr)
+/*
+ * last_le starting from the previous answer: callers that look up addresses
+ * in increasing order (bpfprof symbolize sorts its batches) then touch a few
+ * neighbouring cache lines instead of a fresh path down the whole array.
+ * The answer is the same as last_le's.
+ */
+static size_t last_le_near(const uint64_t *a, size_t n, uint64_t key, size_t *hint)
 {
-	size_t i = last_le(c->row_addr, c->nrows, addr);
+	size_t h = *hint, step = 1, lo, hi, i;
+
+	if (h >= n || a[h] > key) {
+		i = last_le(a, n, key);
+	} else {
+		/* a[h] <= key: gallop forward to a bound a[hi] > key (or n) */
+		lo = h;
+		hi = h + 1;
+		while (hi < n && a[hi] <= key) {
+			lo = hi;
+			step *= 2;
+			hi = step < n - lo ? lo + step : n;
+		}
+		i = lo + last_le(a + lo, hi - lo, key);
+	}
+	if (i < n)
+		*hint = i;
+	return i;
+}
+
+static const struct row_val *find_row(struct cu *c, uint64_t addr)
+{
+	size_t i = last_le_near(c->row_addr, c->nrows, addr, &c->row_hint);
 
 	if (i == c->nrows || c->row_val[i].file == NONE)
 		return NULL;
