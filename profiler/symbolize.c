@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -88,27 +89,35 @@ struct obuf {
 	int oom;
 };
 
-static void ob_put(struct obuf *o, const char *s, size_t n)
+/* Room for n more bytes; sets oom (and keeps the old buffer) on failure. */
+static void ob_grow(struct obuf *o, size_t n)
+{
+	size_t ncap = o->cap ? o->cap : 1 << 16;
+	char *p;
+
+	while (ncap < o->len + n)
+		ncap *= 2;
+	p = realloc(o->p, ncap);
+	if (!p) {
+		o->oom = 1;
+		return;
+	}
+	o->p = p;
+	o->cap = ncap;
+}
+
+static inline void ob_put(struct obuf *o, const char *s, size_t n)
 {
 	if (o->len + n > o->cap) {
-		size_t ncap = o->cap ? o->cap : 1 << 16;
-		char *p;
-
-		while (ncap < o->len + n)
-			ncap *= 2;
-		p = realloc(o->p, ncap);
-		if (!p) {
-			o->oom = 1;
+		ob_grow(o, n);
+		if (o->oom)
 			return;
-		}
-		o->p = p;
-		o->cap = ncap;
 	}
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 }
 
-static void ob_puts(struct obuf *o, const char *s)
+static inline void ob_puts(struct obuf *o, const char *s)
 {
 	ob_put(o, s, strlen(s));
 }
@@ -246,6 +255,32 @@ static void batch__release(struct batch *b)
 	free(b->ob.p);
 }
 
+#define IOV_CHUNK 1024 /* IOV_MAX on Linux */
+
+/* Write all of iov[0, cnt) to fd, across short writes. 0 or -1 (errno set). */
+static int write_iov(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 /* Symbolize and print the batch (in input order), then empty it. 0 or -errno. */
 static int batch__run(struct target *t, struct batch *b, FILE *out)
 {
@@ -267,10 +302,25 @@ static int batch__run(struct target *t, struct batch *b, FILE *out)
 	b->n = 0;
 	if (b->ob.oom)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = b->pos[i];
+	/* straight from the buffer to the descriptor, in input order */
+	if (fflush(out))
+		return -errno;
+	for (size_t i = 0; i < n;) {
+		struct iovec iov[IOV_CHUNK];
+		int cnt = 0;
 
-		fwrite_unlocked(b->ob.p + b->off[k], 1, b->off[k + 1] - b->off[k], out);
+		for (; i < n && cnt < IOV_CHUNK; i++) {
+			size_t k = b->pos[i];
+			char *base = b->ob.p + b->off[k];
+			size_t len = b->off[k + 1] - b->off[k];
+
+			if (cnt && (char *)iov[cnt - 1].iov_base + iov[cnt - 1].iov_len == base)
+				iov[cnt - 1].iov_len += len; /* contiguous: one piece */
+			else
+				iov[cnt++] = (struct iovec){base, len};
+		}
+		if (write_iov(fileno(out), iov, cnt))
+			return -errno;
 	}
 	return 0;
 }

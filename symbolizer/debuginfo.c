@@ -5,6 +5,7 @@
 #include "debuginfo.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -177,20 +178,35 @@ static int find_build_id(const struct debuginfo_req *req, const char *debug_root
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/*
+ * libdebuginfod is opened only when a server is configured: linked in, it
+ * and libcurl bring some 30 libraries whose loading and relocation cost
+ * every bpfprof start a few milliseconds.
+ */
 static int find_debuginfod(const struct debuginfo_req *req)
 {
 	const char *urls = getenv("DEBUGINFOD_URLS");
+	debuginfod_client *(*begin)(void);
+	int (*find)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
 	debuginfod_client *c;
-	int fd;
+	void *lib;
+	int fd = -1;
 
 	if (!req->debuginfod || !urls || !*urls || !req->build_id)
 		return -1;
-	c = debuginfod_begin();
-	if (!c)
+	lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
 		return -1;
-	/* length 0: the build-id is given as a hex string */
-	fd = debuginfod_find_debuginfo(c, (const unsigned char *)req->build_id, 0, NULL);
-	debuginfod_end(c);
+	*(void **)&begin = dlsym(lib, "debuginfod_begin");
+	*(void **)&find = dlsym(lib, "debuginfod_find_debuginfo");
+	*(void **)&end = dlsym(lib, "debuginfod_end");
+	if (begin && find && end && (c = begin())) {
+		/* length 0: the build-id is given as a hex string */
+		fd = find(c, (const unsigned char *)req->build_id, 0, NULL);
+		end(c);
+	}
+	dlclose(lib);
 	return fd;
 }
 

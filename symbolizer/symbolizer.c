@@ -343,9 +343,15 @@ done:
 
 static struct file_entry *get_file(struct symbolizer *s, const struct sym_file *f)
 {
-	size_t b = bucket_of(f->dev, f->ino);
-	struct file_entry *e;
+	size_t b;
+	struct file_entry *e = s->lru_head;
 
+	/* the file of the previous address: no hashing, no relinking */
+	if (e && e->dev == f->dev && e->ino == f->ino && e->mtime == f->mtime) {
+		s->stats.cache_hits++;
+		return e;
+	}
+	b = bucket_of(f->dev, f->ino);
 	for (e = s->buckets[b]; e; e = e->hnext) {
 		if (e->dev == f->dev && e->ino == f->ino && e->mtime == f->mtime) {
 			s->stats.cache_hits++;
