@@ -402,12 +402,30 @@ cleanup:
 	return ret;
 }
 
+/*
+ * libdw's order: address, an end of sequence first, then program order. A
+ * row's position in the array stands for its program order: the only rows
+ * ever moved (an end of sequence put before the rows at its own address)
+ * differ from those they pass in the end flag, which decides first.
+ */
+static int row_cmp_at(const struct dwarf_line_row *rows, size_t i, size_t j)
+{
+	const struct dwarf_line_row *x = &rows[i], *y = &rows[j];
+	bool ex = x->file == DWARF_LINE_END, ey = y->file == DWARF_LINE_END;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (ex != ey)
+		return ex ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/* The same for the row-by-row fallback, which carries positions along. */
 struct row_o {
 	struct dwarf_line_row r;
 	size_t order;
 };
 
-/* libdw's order: address, an end of sequence first, then program order. */
 static int row_o_cmp(const void *a, const void *b)
 {
 	const struct row_o *x = a, *y = b;
@@ -423,18 +441,18 @@ static int row_o_cmp(const void *a, const void *b)
 /* A sequence: rows [first, first + n) of the program. */
 struct seq {
 	size_t first, n;
-	const struct row_o *rows;
+	const struct dwarf_line_row *rows;
 };
 
 static int seq_cmp(const void *a, const void *b)
 {
 	const struct seq *x = a, *y = b;
 
-	return row_o_cmp(&x->rows[x->first], &y->rows[y->first]);
+	return row_cmp_at(x->rows, x->first, y->first);
 }
 
 static int add_seq(struct seq **seqs, size_t *n, size_t *cap, size_t first, size_t len,
-		   const struct row_o *rows)
+		   const struct dwarf_line_row *rows)
 {
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -450,68 +468,95 @@ static int add_seq(struct seq **seqs, size_t *n, size_t *cap, size_t first, size
 }
 
 /*
- * rows in libdw's order into out. Compilers write each sequence in address
- * order but the sequences of a unit in any order (.text, .text.startup,
- * .text.unlikely): sorting the sequences and checking where they meet is
- * enough then; anything else is sorted row by row.
+ * rows in libdw's order: *out is rows itself when already in order, else a
+ * new array (rows is then left to the caller to free). Compilers write each
+ * sequence in address order but the sequences of a unit in any order
+ * (.text, .text.startup, .text.unlikely): sorting the sequences and checking
+ * where they meet is enough then; anything else is sorted row by row.
  */
-static int sort_rows(struct row_o *rows, size_t n, struct dwarf_line_row *out)
+static int sort_rows(struct dwarf_line_row *rows, size_t n, struct dwarf_line_row **out)
 {
 	struct seq *seqs = NULL;
+	struct row_o *tmp = NULL;
 	size_t nseqs = 0, start = 0, cap = 0, k = 0;
 	bool ok = true;
+	int ret = -ENOMEM;
 
+	*out = rows;
 	for (size_t i = 0; i < n && ok; i++) {
-		if (i > start && row_o_cmp(&rows[i - 1], &rows[i]) > 0) {
+		if (i > start && row_cmp_at(rows, i - 1, i) > 0) {
 			/*
 			 * gcc often ends a sequence with a row at the end
 			 * address: the end goes before the rows at its address,
 			 * which then form a sequence of their own.
 			 */
 			size_t j = i;
-			struct row_o end = rows[i];
+			struct dwarf_line_row end = rows[i];
 
-			while (j > start && rows[j - 1].r.addr == end.r.addr &&
-			       rows[j - 1].r.file != DWARF_LINE_END)
+			while (j > start && rows[j - 1].addr == end.addr &&
+			       rows[j - 1].file != DWARF_LINE_END)
 				j--;
-			if (end.r.file != DWARF_LINE_END || j == i ||
-			    (j > start && row_o_cmp(&rows[j - 1], &end) > 0)) {
+			if (end.file != DWARF_LINE_END || j == i ||
+			    (j > start && rows[j - 1].addr > end.addr)) {
 				ok = false;
 				break;
 			}
 			memmove(&rows[j + 1], &rows[j], (i - j) * sizeof(*rows));
 			rows[j] = end;
-			if (add_seq(&seqs, &nseqs, &cap, start, j + 1 - start, rows)) {
-				free(seqs);
-				return -ENOMEM;
-			}
+			if (add_seq(&seqs, &nseqs, &cap, start, j + 1 - start, rows))
+				goto cleanup;
 			start = j + 1;
 		}
-		if (rows[i].r.file == DWARF_LINE_END || i == n - 1) {
-			if (add_seq(&seqs, &nseqs, &cap, start, i + 1 - start, rows)) {
-				free(seqs);
-				return -ENOMEM;
-			}
+		if (rows[i].file == DWARF_LINE_END || i == n - 1) {
+			if (add_seq(&seqs, &nseqs, &cap, start, i + 1 - start, rows))
+				goto cleanup;
 			start = i + 1;
 		}
 	}
 	if (ok && nseqs > 1) {
-		qsort(seqs, nseqs, sizeof(*seqs), seq_cmp);
-		for (size_t j = 1; j < nseqs && ok; j++)
-			ok = row_o_cmp(&rows[seqs[j - 1].first + seqs[j - 1].n - 1],
-				       &rows[seqs[j].first]) <= 0;
+		for (size_t j = 1; j < nseqs && ok; j++) /* in order already? */
+			ok = row_cmp_at(rows, seqs[j - 1].first + seqs[j - 1].n - 1,
+					seqs[j].first) <= 0;
+		if (ok)
+			nseqs = 1;
+		else {
+			qsort(seqs, nseqs, sizeof(*seqs), seq_cmp);
+			ok = true;
+			for (size_t j = 1; j < nseqs && ok; j++)
+				ok = row_cmp_at(rows, seqs[j - 1].first + seqs[j - 1].n - 1,
+						seqs[j].first) <= 0;
+		}
 	}
+	if (ok && nseqs <= 1) {
+		ret = 0;
+		goto cleanup;
+	}
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		goto cleanup;
 	if (ok) {
-		for (size_t j = 0; j < nseqs; j++)
-			for (size_t i = 0; i < seqs[j].n; i++)
-				out[k++] = rows[seqs[j].first + i].r;
+		for (size_t j = 0; j < nseqs; j++) {
+			memcpy(*out + k, rows + seqs[j].first, seqs[j].n * sizeof(*rows));
+			k += seqs[j].n;
+		}
 	} else {
-		qsort(rows, n, sizeof(*rows), row_o_cmp);
+		tmp = malloc(n * sizeof(*tmp));
+		if (!tmp) {
+			free(*out);
+			*out = rows;
+			goto cleanup;
+		}
 		for (size_t i = 0; i < n; i++)
-			out[i] = rows[i].r;
+			tmp[i] = (struct row_o){rows[i], i};
+		qsort(tmp, n, sizeof(*tmp), row_o_cmp);
+		for (size_t i = 0; i < n; i++)
+			(*out)[i] = tmp[i].r;
 	}
+	ret = 0;
+cleanup:
 	free(seqs);
-	return 0;
+	free(tmp);
+	return ret;
 }
 
 struct state {
@@ -521,8 +566,20 @@ struct state {
 	uint64_t column, isa;
 };
 
-static int push_row(struct row_o **rows, size_t *n, size_t *cap, size_t max,
-		    const struct state *st, bool end)
+static int grow_rows(struct dwarf_line_row **rows, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	struct dwarf_line_row *r = realloc(*rows, ncap * sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	*rows = r;
+	*cap = ncap;
+	return 0;
+}
+
+static inline int push_row(struct dwarf_line_row **rows, size_t *n, size_t *cap, size_t max,
+			   const struct state *st, bool end)
 {
 	/* libdw stores line as int, column and isa in small fields: call it invalid */
 	if (st->line < INT32_MIN || st->line > INT32_MAX || st->column > 0xffff || st->isa > 0xff)
@@ -531,20 +588,11 @@ static int push_row(struct row_o **rows, size_t *n, size_t *cap, size_t max,
 		return -EINVAL;
 	if (*n >= max)
 		return -E2BIG;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		struct row_o *r = realloc(*rows, ncap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		*rows = r;
-		*cap = ncap;
-	}
-	(*rows)[*n] = (struct row_o){
-		.r = {st->addr, end ? DWARF_LINE_END : st->file,
-		      (int32_t)st->line > 0 ? (uint32_t)(int32_t)st->line : 0},
-		.order = *n,
-	};
+	if (*n == *cap && grow_rows(rows, cap))
+		return -ENOMEM;
+	(*rows)[*n] = (struct dwarf_line_row){
+		st->addr, end ? DWARF_LINE_END : st->file,
+		(int32_t)st->line > 0 ? (uint32_t)(int32_t)st->line : 0};
 	(*n)++;
 	return 0;
 }
@@ -557,7 +605,7 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	unsigned version, offset_size = 4, min_inst, line_range, opcode_base;
 	int line_base;
 	const uint8_t *std_len;
-	struct row_o *rows = NULL;
+	struct dwarf_line_row *rows = NULL, *sorted;
 	size_t nrows = 0, rcap = 0;
 	struct state st;
 	int ret = -EINVAL;
@@ -704,18 +752,20 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				goto fail;
 		}
 	}
-	out->rows = malloc((nrows ? nrows : 1) * sizeof(*out->rows));
-	if (!out->rows) {
+	if (!rows && grow_rows(&rows, &rcap)) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = sort_rows(rows, nrows, out->rows);
+	ret = sort_rows(rows, nrows, &sorted);
 	if (ret)
 		goto fail;
+	if (sorted != rows)
+		free(rows);
+	rows = NULL;
+	out->rows = sorted;
 	if (nrows) /* libdw marks the last row an end of sequence */
 		out->rows[nrows - 1].file = DWARF_LINE_END;
 	out->nrows = nrows;
-	free(rows);
 	return 0;
 fail:
 	free(rows);
