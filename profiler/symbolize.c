@@ -173,8 +173,12 @@ static void symbolize_one(struct target *t, uint64_t addr, struct obuf *out)
 
 		buf[0] = '0';
 		buf[1] = 'x';
-		for (int i = 0; i < 16; i++)
-			buf[2 + i] = hex[(addr >> (60 - 4 * i)) & 15];
+		for (int i = 0; i < 8; i++) {
+			unsigned byte = (unsigned)(addr >> (56 - 8 * i)) & 0xff;
+
+			buf[2 + 2 * i] = hex[byte >> 4];
+			buf[3 + 2 * i] = hex[byte & 15];
+		}
 		buf[18] = '\n';
 		ob_put(out, buf, 19);
 	}
@@ -253,6 +257,52 @@ static void batch__release(struct batch *b)
 	free(b->off);
 	free(b->pos);
 	free(b->ob.p);
+}
+
+/*
+ * Lines of a descriptor, read in large blocks: getline costs more than the
+ * lookup of an address. A line longer than the buffer is cut into pieces
+ * (each then is not an address).
+ */
+#define READ_BUF (1 << 16)
+
+struct line_reader {
+	int fd, eof;
+	size_t start, end;
+	char buf[READ_BUF + 1];
+};
+
+/* The next line, NUL-terminated, without its newline: 1, 0 at the end, -errno. */
+static int line_reader__next(struct line_reader *r, char **line)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		ssize_t n;
+
+		if (nl || (r->eof && r->end > r->start) || r->end - r->start == READ_BUF) {
+			char *l = r->buf + r->start;
+			size_t len = nl ? (size_t)(nl - l) : r->end - r->start;
+
+			l[len] = '\0'; /* the newline, or the spare byte past the buffer */
+			r->start += nl ? len + 1 : len;
+			*line = l;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+		n = read(r->fd, r->buf + r->end, READ_BUF - r->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+	}
 }
 
 #define IOV_CHUNK 1024 /* IOV_MAX on Linux */
@@ -343,11 +393,11 @@ int symbolize__main(int argc, char **argv)
 	struct target t = {.file = {.fd = -1}};
 	const char *exe = NULL;
 	char *line = NULL, *end;
-	size_t cap = 0;
 	long pid = -1;
 	int c, r = 0, ret = 1, stats = 0;
 	static char obuf[1 << 18];
 	struct batch batch = {0};
+	struct line_reader *reader = NULL;
 
 	while ((c = getopt_long(argc, argv, "e:p:ash", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -424,9 +474,15 @@ int symbolize__main(int argc, char **argv)
 				r = batch__run(&t, &batch, stdout);
 		}
 	} else {
-		while (!r && getline(&line, &cap, stdin) > 0) {
+		reader = malloc(sizeof(*reader));
+		if (!reader)
+			r = -ENOMEM;
+		else
+			*reader = (struct line_reader){.fd = STDIN_FILENO};
+		while (!r && (r = line_reader__next(reader, &line)) > 0) {
 			struct pending *q = &batch.p[batch.n];
 
+			r = 0;
 			*q = (struct pending){.idx = (uint32_t)batch.n};
 			if (parse_addr(line, &q->addr)) {
 				if (line[strspn(line, " \t\r\n")] == '\0')
@@ -460,7 +516,7 @@ int symbolize__main(int argc, char **argv)
 	}
 	ret = 0;
 cleanup:
-	free(line);
+	free(reader);
 	batch__release(&batch);
 	if (t.file.fd >= 0)
 		close(t.file.fd);

@@ -89,6 +89,7 @@ enum {
 struct spec {
 	uint32_t at, form;
 	int64_t implicit;
+	int32_t size; /* form_size(): bytes when fixed, else -1 */
 };
 
 struct abbrev {
@@ -133,8 +134,17 @@ static uint64_t rd(struct cur *c, size_t n)
 		c->p = c->end;
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)c->p[i] << (8 * i);
+	if (n == 4) { /* little-endian host and file (the caller checked the ELF) */
+		uint32_t x;
+
+		memcpy(&x, c->p, 4);
+		v = x;
+	} else if (n == 8) {
+		memcpy(&v, c->p, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			v |= (uint64_t)c->p[i] << (8 * i);
+	}
 	c->p += n;
 	return v;
 }
@@ -268,15 +278,16 @@ static int read_abbrevs(struct unit *w)
 				w->specs = p;
 				scap = n;
 			}
-			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp};
+			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp, -1};
 		}
 		a->n = (uint32_t)(w->nspecs - a->first);
 		a->fixed = 0;
 		a->sibling = -1;
 		for (uint32_t i = 0; i < a->n; i++) {
-			const struct spec *sp = &w->specs[a->first + i];
+			struct spec *sp = &w->specs[a->first + i];
 			int sz = form_size(sp->form, w->u);
 
+			sp->size = sz;
 			if (sp->at == AT_sibling && sp->form == FORM_ref4 && a->fixed >= 0)
 				a->sibling = a->fixed; /* its byte offset inside the DIE */
 			if (sz < 0 || a->fixed < 0)
@@ -420,6 +431,26 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 		d->children = a->children;
 		d->sibling = sib;
 	}
+	if (!want) { /* step over the values: fixed sizes at once */
+		for (uint32_t i = 0; i < a->n; i++) {
+			const struct spec *sp = &w->specs[a->first + i];
+			uint64_t v;
+			const char *str;
+			int cls, ret;
+
+			if (sp->size >= 0) {
+				if ((size_t)(c.end - c.p) < (size_t)sp->size)
+					return -EINVAL;
+				c.p += sp->size;
+				continue;
+			}
+			ret = read_value(w, &c, sp->form, sp->implicit, &v, &str, &cls);
+			if (ret)
+				return ret;
+		}
+		*next = c.p;
+		return 0;
+	}
 	for (uint32_t i = 0; i < a->n; i++) {
 		const struct spec *sp = &w->specs[a->first + i];
 		uint64_t v;
@@ -428,8 +459,6 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 
 		if (ret)
 			return ret;
-		if (!want)
-			continue;
 		switch (sp->at) {
 		case AT_name:
 		case AT_linkage_name:

@@ -731,14 +731,62 @@ static int emit(struct cu *c, size_t *cap, uint64_t lo, uint32_t scope)
  * innermost scope. Ranges are sorted by start, outer first; a stack holds the
  * open ones. A child that overhangs its parent (bad DWARF) is clipped.
  */
+/*
+ * w->ranges in range_cmp order, as glibc's (stable) qsort leaves them. The
+ * walk lists an enclosing scope before what it contains, so a stable radix
+ * sort on the start address alone almost always gives that order; a check
+ * of neighbours sends anything else to qsort, which then sees the same ties
+ * in the same order.
+ */
+static int sort_ranges(struct walk *w)
+{
+	size_t n = w->nranges;
+	struct range *a = w->ranges, *tmp = malloc(n * sizeof(*tmp));
+	uint64_t all_or = 0, all_and = UINT64_MAX;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		all_or |= a[i].lo;
+		all_and &= a[i].lo;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = {0};
+		struct range *t;
+
+		if ((((all_or ^ all_and) >> shift) & 0xff) == 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			count[((a[i].lo >> shift) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i].lo >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = tmp;
+		tmp = t;
+	}
+	if (a != w->ranges) { /* an odd number of passes: the result is in tmp */
+		memcpy(w->ranges, a, n * sizeof(*a));
+		tmp = a;
+	}
+	for (size_t i = 1; i < n; i++)
+		if (range_cmp(&w->ranges[i - 1], &w->ranges[i]) > 0) {
+			qsort(w->ranges, n, sizeof(*w->ranges), range_cmp);
+			break;
+		}
+	free(tmp);
+	return 0;
+}
+
 static int flatten(struct walk *w, size_t *memory)
 {
 	struct range stack[DWARF_INDEX_MAX_DEPTH] = {{0}};
 	size_t cap = 0;
 	int sp = 0;
 
-	if (w->nranges)
-		qsort(w->ranges, w->nranges, sizeof(*w->ranges), range_cmp);
+	if (w->nranges > 1 && sort_ranges(w))
+		return -ENOMEM;
 	for (size_t i = 0; i <= w->nranges; i++) {
 		struct range r = i < w->nranges ? w->ranges[i] : (struct range){UINT64_MAX, 0, 0, 0};
 
