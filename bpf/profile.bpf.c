@@ -74,6 +74,20 @@ struct {
 	__uint(max_entries, 32768);
 } seen_pids SEC(".maps");
 
+/* Per CPU: the process announced last, as (tgid, its leader task). A CPU
+ * runs the same process sample after sample, and this check is far cheaper
+ * than the LRU lookup; the leader pointer tells a reused pid apart. */
+struct last_announced {
+	__u64 leader;
+	__u32 tgid;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct last_announced);
+	__uint(max_entries, 1);
+} last_announced SEC(".maps");
+
 /* Process events to user space (struct pid_event). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -215,7 +229,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	}
 
 	task = bpf_get_current_task_btf();
-	has_user = BPF_CORE_READ(task, mm) != NULL;
+	has_user = task->mm != NULL; /* a BTF pointer: a plain load, no helper */
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
 	/* A sample taken in user mode has no kernel stack; kernel text lives
 	 * in the upper half of the address space on these architectures. */
@@ -229,11 +243,22 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	/* Announce a process once; not while it exits (past its exit event a
 	 * task still runs kernel code, and an announcement then would never be
 	 * followed by an exit event). */
-	if (tgid != 0 && !(BPF_CORE_READ(task, flags) & PF_EXITING) &&
-	    !bpf_map_lookup_elem(&seen_pids, &tgid)) {
-		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
-			metric_inc(METRIC_PIDS_FULL);
-		emit_event(PID_EVENT_NEW, tgid);
+	if (tgid != 0) {
+		__u32 zero = 0;
+		struct last_announced *last = bpf_map_lookup_elem(&last_announced, &zero);
+		__u64 leader = (__u64)task->group_leader;
+
+		if (!last || last->tgid != tgid || last->leader != leader) {
+			if (!(task->flags & PF_EXITING) && !bpf_map_lookup_elem(&seen_pids, &tgid)) {
+				if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+					metric_inc(METRIC_PIDS_FULL);
+				emit_event(PID_EVENT_NEW, tgid);
+			}
+			if (last && !(task->flags & PF_EXITING)) {
+				last->tgid = tgid;
+				last->leader = leader;
+			}
+		}
 	}
 
 #ifdef HAVE_TABLE_UNWINDER

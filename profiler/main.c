@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #ifndef BPFPROF_VERSION
@@ -77,6 +78,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Tables and symbol files are built in big temporary buffers; keep
+	 * those out of the heap so freeing them gives the memory back (glibc
+	 * would otherwise raise the mmap threshold and keep them in the heap,
+	 * and an always-on agent's RSS would only grow). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	libbpf_set_print(quiet_libbpf);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
