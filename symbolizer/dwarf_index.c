@@ -82,6 +82,7 @@ struct dwarf_index {
 	struct hmap *strings; /* every name and path, interned: owned by the index */
 	struct dwarf_line_sections sec; /* for our own line reader; .line NULL: use libdw */
 	struct dwarf_die_sections dsec; /* for our own DIE walk; .info NULL: use libdw */
+	struct dwarf_line_prog lines;   /* the line reader's buffer, reused for every unit */
 	size_t memory, cus_read;
 };
 
@@ -313,6 +314,7 @@ void dwarf_index__free(struct dwarf_index *x)
 	free(x->cus);
 	free(x->ranges);
 	hmap__free(x->strings);
+	dwarf_line_prog__clear(&x->lines);
 	if (x->dw)
 		dwarf_end(x->dw);
 	if (x->elf)
@@ -440,7 +442,7 @@ static int read_lines_own(struct dwarf_index *x, struct cu *c, size_t *memory)
 	uint8_t asize = 0;
 	const char *comp;
 	size_t comp_len, nrows = 0;
-	struct dwarf_line_prog p;
+	struct dwarf_line_prog *p = &x->lines;
 	int sorted = 1, ret;
 
 	if (!x->sec.line || !dwarf_attr(&c->die, DW_AT_stmt_list, &a) ||
@@ -448,29 +450,29 @@ static int read_lines_own(struct dwarf_index *x, struct cu *c, size_t *memory)
 		return -EINVAL;
 	comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
 	comp_len = comp ? strnlen(comp, MAX_STRING / 2) : 0;
-	ret = dwarf_line__read(&x->sec, off, asize, comp, DWARF_INDEX_MAX_ROWS, &p);
+	ret = dwarf_line__read(&x->sec, off, asize, comp, DWARF_INDEX_MAX_ROWS, p);
 	if (ret)
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
-	c->nfiles = p.nfiles < DWARF_INDEX_MAX_ROWS ? p.nfiles : DWARF_INDEX_MAX_ROWS;
+	c->nfiles = p->nfiles < DWARF_INDEX_MAX_ROWS ? p->nfiles : DWARF_INDEX_MAX_ROWS;
 	c->paths = calloc(c->nfiles ? c->nfiles : 1, sizeof(*c->paths));
 	ret = -ENOMEM;
 	if (!c->paths)
 		goto cleanup;
 	*memory += c->nfiles * sizeof(*c->paths);
 	for (size_t i = 0; i < c->nfiles; i++)
-		if (p.files[i] && set_path(x, c, i, p.files[i], comp, comp_len, memory))
+		if (p->files[i] && set_path(x, c, i, p->files[i], comp, comp_len, memory))
 			goto cleanup;
 	/* the rows array is reused in place: kept rows never outnumber read ones */
-	for (size_t i = 0; i < p.nrows; i++) {
-		struct row r = p.rows[i];
+	for (size_t i = 0; i < p->nrows; i++) {
+		struct row r = p->rows[i];
 
 		if (r.file != NONE && r.file >= c->nfiles)
 			continue;
-		keep_row(p.rows, &nrows, &r, &sorted);
+		keep_row(p->rows, &nrows, &r, &sorted);
 	}
-	ret = store_rows(c, p.rows, nrows, sorted, memory);
+	ret = store_rows(c, p->rows, nrows, sorted, memory);
 cleanup:
-	dwarf_line_prog__clear(&p);
+	dwarf_line_prog__reset(p);
 	return ret;
 }
 

@@ -610,7 +610,10 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	struct state st;
 	int ret = -EINVAL;
 
-	memset(out, 0, sizeof(*out));
+	rows = out->rows; /* a buffer to reuse, if the caller has one: it stays in *out */
+	rcap = rows ? out->rows_cap : 0;
+	out->files = NULL;
+	out->nfiles = out->nrows = 0;
 	if (!s->line || off >= s->line_size || (address_size != 4 && address_size != 8))
 		return -EINVAL;
 	c = (struct cur){s->line + off, s->line + s->line_size, false};
@@ -759,27 +762,38 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	ret = sort_rows(rows, nrows, &sorted);
 	if (ret)
 		goto fail;
-	if (sorted != rows)
+	if (sorted != rows) {
 		free(rows);
-	rows = NULL;
+		rcap = nrows;
+	}
 	out->rows = sorted;
+	out->rows_cap = rcap;
 	if (nrows) /* libdw marks the last row an end of sequence */
 		out->rows[nrows - 1].file = DWARF_LINE_END;
 	out->nrows = nrows;
 	return 0;
 fail:
-	free(rows);
-	dwarf_line_prog__clear(out);
+	dwarf_line_prog__reset(out);
+	out->rows = rows; /* still the caller's to reuse or free */
+	out->rows_cap = rcap;
 	return ret;
+}
+
+void dwarf_line_prog__reset(struct dwarf_line_prog *p)
+{
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	p->files = NULL;
+	p->nfiles = 0;
+	p->nrows = 0;
 }
 
 void dwarf_line_prog__clear(struct dwarf_line_prog *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nfiles; i++)
-		free(p->files[i]);
-	free(p->files);
+	dwarf_line_prog__reset(p);
 	free(p->rows);
 	memset(p, 0, sizeof(*p));
 }

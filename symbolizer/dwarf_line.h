@@ -38,16 +38,22 @@ struct dwarf_line_prog {
 	size_t nfiles;
 	struct dwarf_line_row *rows; /* sorted by address, as libdw sorts them */
 	size_t nrows;
+	size_t rows_cap; /* rows allocated (the buffer is reused by the next read) */
 };
 
 /*
  * Read the program at offset off of .debug_line for a unit with the given
  * address size and DW_AT_comp_dir (may be NULL). At most max_rows rows.
- * 0, -EINVAL (not handled: use libdw), -E2BIG or -ENOMEM. On error *out
- * holds nothing.
+ * *out must be zeroed or hold a previous result: its row buffer is reused
+ * (one array for every unit read, not a fresh one each time). 0, -EINVAL
+ * (not handled: use libdw), -E2BIG or -ENOMEM; on error *out holds no rows
+ * or files, only the buffer.
  */
 int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
 		     const char *comp_dir, size_t max_rows, struct dwarf_line_prog *out);
+/* Drop files and rows, keep the row buffer for the next read. */
+void dwarf_line_prog__reset(struct dwarf_line_prog *p);
+/* Free everything (NULL-tolerant). */
 void dwarf_line_prog__clear(struct dwarf_line_prog *p);
 
 #endif

@@ -39,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	half = (size - 4) / 2;
 	if (data[0] & 1) {
 		struct dwarf_line_sections s = {buf, buf + half, buf, size - 4, size - 4 - half, half};
-		struct dwarf_line_prog p;
+		struct dwarf_line_prog p = {0};
 
-		if (!dwarf_line__read(&s, data[1] % 64, data[2] & 1 ? 8 : 4, "/c", 1u << 16, &p))
-			dwarf_line_prog__clear(&p);
+		dwarf_line__read(&s, data[1] % 64, data[2] & 1 ? 8 : 4, "/c", 1u << 16, &p);
+		dwarf_line_prog__clear(&p);
 	} else {
 		/* .debug_info in the first half, everything else in the second */
 		struct dwarf_die_sections s = {
