@@ -75,16 +75,19 @@ log "results in $OUT (removed at exit); ${DUR} s per profiler, ${NCPU} CPUs busy
 # 0. BPF cost per sample, ours and bcc's attached at the same time to the same
 # busy machine: the only fair comparison on a noisy VM
 busy $((DUR + 15)); sleep 1
-log "BPF cost side by side (bpfprof record and profile-bpfcc together)"
+log "BPF cost side by side (bpfprof fp, bpfprof auto and profile-bpfcc together)"
 profile-bpfcc -F 99 -f $((DUR + 5)) > /dev/null 2>&1 &
 BCC_PID=$!
 for _ in $(seq 100); do bpftool prog show name do_perf_event >/dev/null 2>&1 && break; sleep 0.1; done
-"$BPFPROF" record -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side.err" &
-SIDE_PID=$!
+"$BPFPROF" record --unwind fp -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_fp.err" &
+SIDE_FP=$!
+"$BPFPROF" record --unwind auto -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_auto.err" &
+SIDE_AUTO=$!
 sleep $((DUR - 1))
 SIDE_BCC=$(bpf_ns do_perf_event)
-wait "$SIDE_PID"
-SIDE_OURS=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side.err")
+wait "$SIDE_FP" "$SIDE_AUTO"
+SIDE_OURS=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_fp.err")
+SIDE_OURS_AUTO=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_auto.err")
 kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
 unbusy
 
@@ -186,6 +189,6 @@ printf "%-36s %10s %8s MB %10s %10s\n" "bpfprof serve -F 19 (${SERVE_DUR} s)" \
 	"$(per_s "$(awk -v a="$SERVE_C0" -v b="$SERVE_C1" 'BEGIN { print b - a }')" "$SERVE_DUR")" "$(rss_of serve)" "$SERVE_BPF" "-"
 echo "  (serve: steady state after its first 10 s; its start-up took $(awk -v a="$SERVE_C0" 'BEGIN { printf "%.2f", a }') CPU s, the whole run $(cpu_of serve) CPU s)"
 echo
-echo "BPF ns per sample, both attached at once: bpfprof ${SIDE_OURS:-n/a}, profile-bpfcc ${SIDE_BCC}"
+echo "BPF ns per sample, all three attached at once: bpfprof --unwind fp ${SIDE_OURS:-n/a}, bpfprof --unwind auto (tables) ${SIDE_OURS_AUTO:-n/a}, profile-bpfcc (frame pointers) ${SIDE_BCC}"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"

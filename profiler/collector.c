@@ -2,6 +2,7 @@
 /*
  * collector.c - the user-space half of the sampler.
  */
+#include "errbuf.h"
 #include "collector.h"
 #include "profile.skel.h"
 
@@ -36,17 +37,6 @@ struct collector {
 
 #define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
@@ -75,14 +65,14 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	c->possible_cpus = libbpf_num_possible_cpus();
 	if (c->possible_cpus <= 0) {
 		ret = c->possible_cpus ? c->possible_cpus : -EINVAL;
-		seterr(err, errlen, "count possible CPUs: %s", strerror(-ret));
+		errbuf__set(err, errlen, "count possible CPUs: %s", strerror(-ret));
 		goto fail;
 	}
 
 	skel = c->skel = profile_bpf__open();
 	if (!skel) {
 		ret = -errno;
-		seterr(err, errlen, "open BPF object: %s", strerror(-ret));
+		errbuf__set(err, errlen, "open BPF object: %s", strerror(-ret));
 		goto fail;
 	}
 	c->filtering = opts->npids > 0;
@@ -114,7 +104,7 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	}
 	ret = profile_bpf__load(skel);
 	if (ret) {
-		seterr(err, errlen, "load BPF program: %s", strerror(-ret));
+		errbuf__set(err, errlen, "load BPF program: %s", strerror(-ret));
 		goto fail;
 	}
 	for (size_t i = 0; i < opts->npids; i++) {
@@ -123,14 +113,14 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		if (bpf_map__update_elem(skel->maps.pid_filter, &pid, sizeof(pid), &one,
 					 sizeof(one), BPF_ANY)) {
 			ret = -errno;
-			seterr(err, errlen, "add pid %u to filter: %s", pid, strerror(-ret));
+			errbuf__set(err, errlen, "add pid %u to filter: %s", pid, strerror(-ret));
 			goto fail;
 		}
 	}
 	c->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, c, NULL);
 	if (!c->rb) {
 		ret = -errno;
-		seterr(err, errlen, "create ring buffer: %s", strerror(-ret));
+		errbuf__set(err, errlen, "create ring buffer: %s", strerror(-ret));
 		goto fail;
 	}
 	*out = c;
@@ -221,7 +211,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 
 	ret = read_cpu_list("/sys/devices/system/cpu/online", &online, &n);
 	if (ret) {
-		seterr(err, errlen, "read online CPUs: %s", strerror(-ret));
+		errbuf__set(err, errlen, "read online CPUs: %s", strerror(-ret));
 		return ret;
 	}
 	c->links = calloc((size_t)n, sizeof(*c->links));
@@ -241,7 +231,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
 			ret = -errno;
-			seterr(err, errlen, "open cpu-clock perf event on CPU %d: %s", cpu,
+			errbuf__set(err, errlen, "open cpu-clock perf event on CPU %d: %s", cpu,
 			       strerror(-ret));
 			goto out;
 		}
@@ -249,7 +239,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 		c->links[c->nlinks] = bpf_program__attach_perf_event(c->skel->progs.do_sample, fd);
 		if (!c->links[c->nlinks]) {
 			ret = -errno;
-			seterr(err, errlen, "attach to perf event on CPU %d: %s", cpu,
+			errbuf__set(err, errlen, "attach to perf event on CPU %d: %s", cpu,
 			       strerror(-ret));
 			goto out;
 		}
@@ -258,7 +248,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 	}
 	ret = profile_bpf__attach(c->skel);
 	if (ret)
-		seterr(err, errlen, "attach process tracepoints: %s", strerror(-ret));
+		errbuf__set(err, errlen, "attach process tracepoints: %s", strerror(-ret));
 out:
 	free(online);
 	return ret;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "errbuf.h"
 #include "http_server.h"
 
 #include <errno.h>
@@ -34,17 +35,6 @@ struct conn {
 	struct http_server *s;
 	int fd;
 };
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 void http__text(struct http_response *r, int status, const char *fmt, ...)
 {
@@ -262,12 +252,12 @@ int http_server__start(const char *listen_addr, http_handler_fn fn, void *ctx,
 
 	*out = NULL;
 	if (split_listen(listen_addr, host, sizeof(host), port, sizeof(port))) {
-		seterr(err, errlen, "bad listen address '%s' (want HOST:PORT)", listen_addr);
+		errbuf__set(err, errlen, "bad listen address '%s' (want HOST:PORT)", listen_addr);
 		return -EINVAL;
 	}
 	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
 	if (ret) {
-		seterr(err, errlen, "resolve %s: %s", listen_addr, gai_strerror(ret));
+		errbuf__set(err, errlen, "resolve %s: %s", listen_addr, gai_strerror(ret));
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -285,14 +275,14 @@ int http_server__start(const char *listen_addr, http_handler_fn fn, void *ctx,
 	    bind(s->fd, ai->ai_addr, ai->ai_addrlen) || listen(s->fd, 64) ||
 	    getsockname(s->fd, (struct sockaddr *)&ss, &sl) || pipe2(s->stop_pipe, O_CLOEXEC)) {
 		ret = -errno;
-		seterr(err, errlen, "listen on %s: %s", listen_addr, strerror(-ret));
+		errbuf__set(err, errlen, "listen on %s: %s", listen_addr, strerror(-ret));
 		goto fail;
 	}
 	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 						 : ((struct sockaddr_in *)&ss)->sin_port);
 	ret = -pthread_create(&s->accept_thread, NULL, accept_main, s);
 	if (ret) {
-		seterr(err, errlen, "start server thread: %s", strerror(-ret));
+		errbuf__set(err, errlen, "start server thread: %s", strerror(-ret));
 		goto fail;
 	}
 	freeaddrinfo(ai);

@@ -4,6 +4,7 @@
  * table, frames as (name, kind) pairs, stacks of frame indexes root first
  * with a parallel array of counts (and of base counts in a diff).
  */
+#include "array.h"
 #include "json_profile.h"
 #include "hmap.h"
 
@@ -32,24 +33,6 @@ struct jw {
 	size_t keycap;
 };
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 256;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 static int frame_index(struct jw *w, const char *name, uint32_t kind, uint32_t *idx)
 {
 	uint64_t sidx, existing;
@@ -61,7 +44,7 @@ static int frame_index(struct jw *w, const char *name, uint32_t kind, uint32_t *
 	if (ret < 0)
 		return ret;
 	if (ret == 1) {
-		if (grow((void **)&w->strs, &w->strcap, w->nstrs + 1, sizeof(*w->strs)))
+		if (array__grow((void **)&w->strs, &w->strcap, w->nstrs + 1, sizeof(*w->strs)))
 			return -ENOMEM;
 		w->strs[w->nstrs] = stored;
 		sidx = w->nstrs++;
@@ -75,7 +58,7 @@ static int frame_index(struct jw *w, const char *name, uint32_t kind, uint32_t *
 		*idx = (uint32_t)existing;
 		return 0;
 	}
-	if (grow((void **)&w->fr, &w->frcap, w->nfr + 1, sizeof(*w->fr)))
+	if (array__grow((void **)&w->fr, &w->frcap, w->nfr + 1, sizeof(*w->fr)))
 		return -ENOMEM;
 	w->fr[w->nfr][0] = key[0];
 	w->fr[w->nfr][1] = kind;
@@ -94,7 +77,7 @@ static int add_profile(struct jw *w, const struct profile *p, int is_base)
 
 		if (!s->count)
 			continue;
-		if (grow((void **)&w->key, &w->keycap, (size_t)s->nframes + 1, sizeof(*w->key)))
+		if (array__grow((void **)&w->key, &w->keycap, (size_t)s->nframes + 1, sizeof(*w->key)))
 			return -ENOMEM;
 		if ((ret = frame_index(w, comm, KIND_COMM, &w->key[0])))
 			return ret;
@@ -109,7 +92,7 @@ static int add_profile(struct jw *w, const struct profile *p, int is_base)
 		if (ret < 0)
 			return ret;
 		if (ret == 1) {
-			if (grow((void **)&w->st, &w->stcap, w->nst + 1, sizeof(*w->st)))
+			if (array__grow((void **)&w->st, &w->stcap, w->nst + 1, sizeof(*w->st)))
 				return -ENOMEM;
 			w->st[w->nst] = (struct stack){.frames = stored, .n = s->nframes + 1};
 			existing = w->nst++;

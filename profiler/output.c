@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "errbuf.h"
 #include "output.h"
 #include "folded.h"
 #include "html.h"
@@ -12,17 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 int output__parse_format(const char *name, enum output_format *out)
 {
@@ -90,7 +80,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 	if (!path || !strcmp(path, "-")) {
 		ret = output__write_file(p, opts, stdout);
 		if (ret)
-			seterr(err, errlen, "write stdout: %s", strerror(-ret));
+			errbuf__set(err, errlen, "write stdout: %s", strerror(-ret));
 		return ret;
 	}
 	/* Not a regular file (/dev/null, a FIFO, /dev/stdout): write in place;
@@ -99,14 +89,14 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 		f = fopen(path, "w");
 		if (!f) {
 			ret = -errno;
-			seterr(err, errlen, "open %s: %s", path, strerror(-ret));
+			errbuf__set(err, errlen, "open %s: %s", path, strerror(-ret));
 			return ret;
 		}
 		ret = output__write_file(p, opts, f);
 		if (fclose(f) && !ret)
 			ret = -errno;
 		if (ret)
-			seterr(err, errlen, "write %s: %s", path, strerror(-ret));
+			errbuf__set(err, errlen, "write %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
@@ -114,7 +104,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "create %s: %s", tmp, strerror(-ret));
+		errbuf__set(err, errlen, "create %s: %s", tmp, strerror(-ret));
 		goto cleanup;
 	}
 	/* mkstemp makes 0600; a profile is an ordinary readable file */
@@ -134,7 +124,7 @@ int output__write(const struct profile *p, const struct output_opts *opts, const
 	if (!ret && rename(tmp, path))
 		ret = -errno;
 	if (ret) {
-		seterr(err, errlen, "write %s: %s", path, strerror(-ret));
+		errbuf__set(err, errlen, "write %s: %s", path, strerror(-ret));
 		unlink(tmp);
 	}
 cleanup:

@@ -4,6 +4,7 @@
  * fixed schema does not need a protobuf library. Field numbers follow
  * github.com/google/pprof/proto/profile.proto.
  */
+#include "array.h"
 #include "pprof.h"
 #include "hmap.h"
 
@@ -54,24 +55,6 @@ struct writer {
 	uint64_t *map_order; /* old mapping id - 1 -> new id */
 };
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* String index of s ("" and NULL are 0). Strings must outlive the writer. */
 static int str(struct writer *w, const char *s, uint64_t *idx)
 {
@@ -89,7 +72,7 @@ static int str(struct writer *w, const char *s, uint64_t *idx)
 		*idx = existing;
 		return 0;
 	}
-	if (grow((void **)&w->strtab, &w->strcap, w->nstr + 1, sizeof(*w->strtab)))
+	if (array__grow((void **)&w->strtab, &w->strcap, w->nstr + 1, sizeof(*w->strtab)))
 		return -ENOMEM;
 	w->strtab[w->nstr] = s;
 	*idx = w->nstr++;
@@ -109,7 +92,7 @@ static int function(struct writer *w, const struct frame *f, uint64_t *id)
 		return 0;
 	}
 	if (str(w, f->name, &name) || str(w, f->file, &file) ||
-	    grow((void **)&w->funcs, &w->funccap, w->nfuncs + 1, sizeof(*w->funcs)))
+	    array__grow((void **)&w->funcs, &w->funccap, w->nfuncs + 1, sizeof(*w->funcs)))
 		return -ENOMEM;
 	w->funcs[w->nfuncs][0] = name;
 	w->funcs[w->nfuncs][1] = file;
@@ -144,7 +127,7 @@ static int mapping(struct writer *w, const struct frame *f, uint64_t *id)
 		*id = existing;
 		m = &w->maps[existing - 1];
 	} else {
-		if (grow((void **)&w->maps, &w->mapcap, w->nmaps + 1, sizeof(*w->maps)))
+		if (array__grow((void **)&w->maps, &w->mapcap, w->nmaps + 1, sizeof(*w->maps)))
 			return -ENOMEM;
 		m = &w->maps[w->nmaps];
 		memset(m, 0, sizeof(*m));
@@ -178,8 +161,8 @@ static int location(struct writer *w, const uint32_t *frames, uint32_t n, uint64
 		return 0;
 	}
 	if (mapping(w, head, &map) ||
-	    grow((void **)&w->locs, &w->loccap, w->nlocs + 1, sizeof(*w->locs)) ||
-	    grow((void **)&w->pool, &w->poolcap, w->npool + n, sizeof(*w->pool)))
+	    array__grow((void **)&w->locs, &w->loccap, w->nlocs + 1, sizeof(*w->locs)) ||
+	    array__grow((void **)&w->pool, &w->poolcap, w->npool + n, sizeof(*w->pool)))
 		return -ENOMEM;
 	l = &w->locs[w->nlocs];
 	l->mapping = map;
@@ -257,7 +240,7 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 
 		if (!ps->count)
 			continue;
-		if (grow((void **)&ids, &idcap, ps->nframes + 1, sizeof(*ids))) {
+		if (array__grow((void **)&ids, &idcap, ps->nframes + 1, sizeof(*ids))) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -412,7 +395,7 @@ int pprof__encode(const struct profile *p, struct pb_buf *out)
 	if (!w.strings || !w.functions || !w.mappings || !w.locations)
 		goto cleanup;
 	/* string_table[0] must be "" */
-	if (grow((void **)&w.strtab, &w.strcap, 1, sizeof(*w.strtab)))
+	if (array__grow((void **)&w.strtab, &w.strcap, 1, sizeof(*w.strtab)))
 		goto cleanup;
 	w.strtab[w.nstr++] = "";
 	if (str(&w, "samples", &samples) || str(&w, "count", &count) ||

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "array.h"
 #include "profile.h"
 #include "hmap.h"
 
@@ -70,24 +71,6 @@ const char *profile__intern(struct profile *p, const char *s)
 	return stored;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 256;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id)
 {
 	struct frame key = {0};
@@ -110,7 +93,7 @@ int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id)
 		*id = (uint32_t)existing;
 		return 0;
 	}
-	if (grow((void **)&p->frames, &p->frames_cap, p->nframes + 1, sizeof(*p->frames)))
+	if (array__grow((void **)&p->frames, &p->frames_cap, p->nframes + 1, sizeof(*p->frames)))
 		return -ENOMEM;
 	p->frames[p->nframes] = key;
 	*id = (uint32_t)p->nframes++;
@@ -158,7 +141,7 @@ int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t n
 		p->samples[existing].count += count;
 		return 0;
 	}
-	if (grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
+	if (array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
 		return -ENOMEM;
 	p->samples[p->nsamples] = (struct profile_sample){
 		.frames = (const uint32_t *)((const uint64_t *)stored + 4),

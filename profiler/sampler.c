@@ -171,7 +171,10 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 	if (s->count_entries > (1u << 24))
 		s->count_entries = 1u << 24;
 
-	if ((ret = proc_table__new(NULL, &s->procs)) || (ret = symbolizer__new(NULL, &s->sym)) ||
+	struct symbolizer_opts sym_opts = {.max_bytes = (size_t)o->symbol_cache_bytes,
+					   .no_lines = o->no_lines};
+
+	if ((ret = proc_table__new(NULL, &s->procs)) || (ret = symbolizer__new(&sym_opts, &s->sym)) ||
 	    (ret = resolver__new(profile, s->procs, s->sym, &s->resolver))) {
 		snprintf(err, errlen, "set up symbolization: %s", strerror(-ret));
 		goto fail;

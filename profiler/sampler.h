@@ -26,6 +26,8 @@ struct sampler_opts {
 	bool follow_children;
 	uint64_t drain_interval_ns; /* sizes the maps: one interval of samples fits */
 	uint64_t count_entries, stack_entries; /* 0 = sized from the above */
+	uint64_t symbol_cache_bytes;           /* parsed symbol tables kept; 0 = default */
+	bool no_lines;                         /* names only: no DWARF line/inline index */
 	int unwind_mode;      /* enum unwind_mode: UNWIND_AUTO, UNWIND_DWARF, UNWIND_FP */
 	bool preload_unwind;  /* load tables of the running processes (or pids) at start */
 };

@@ -32,6 +32,11 @@ static const char usage[] =
 	"  -w, --window TIME       how often samples are drained and stored (default 10s)\n"
 	"      --retention TIME    drop history older than this (default 24h; 0 = keep)\n"
 	"      --max-disk SIZE     drop the oldest history beyond this size (default 1G)\n"
+	"      --symbol-cache SIZE memory for parsed symbol and line tables (default 16M);\n"
+	"                          the least recently used files are dropped beyond it\n"
+	"      --lines             also read DWARF: source lines and inlined frames (about\n"
+	"                          40 MB more on a host with debug info; default: names\n"
+	"                          from symbol tables, debug files' included)\n"
 	"      --idle              keep samples of idle CPUs\n"
 	"      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
 	"                          pointers elsewhere; default), dwarf, fp\n"
@@ -93,14 +98,14 @@ static int usage_error(const char *fmt, const char *arg)
 
 struct serve_opts {
 	const char *listen, *data_dir;
-	uint64_t freq, window_ns, retention_ns, max_disk;
-	bool idle;
+	uint64_t freq, window_ns, retention_ns, max_disk, symbol_cache;
+	bool idle, lines;
 	int unwind_mode;
 };
 
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
-	enum { OPT_RETENTION = 256, OPT_MAX_DISK, OPT_IDLE, OPT_UNWIND };
+	enum { OPT_RETENTION = 256, OPT_MAX_DISK, OPT_IDLE, OPT_UNWIND, OPT_SYMBOL_CACHE, OPT_LINES };
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"data-dir", required_argument, NULL, 'D'},
@@ -109,6 +114,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 		{"retention", required_argument, NULL, OPT_RETENTION},
 		{"max-disk", required_argument, NULL, OPT_MAX_DISK},
 		{"idle", no_argument, NULL, OPT_IDLE},
+		{"symbol-cache", required_argument, NULL, OPT_SYMBOL_CACHE},
+		{"lines", no_argument, NULL, OPT_LINES},
 		{"unwind", required_argument, NULL, OPT_UNWIND},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -122,6 +129,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 	o->window_ns = 10000000000ULL;
 	o->retention_ns = 24 * 3600 * 1000000000ULL;
 	o->max_disk = 1ULL << 30;
+	/* an always-on agent keeps a small working set; record keeps everything */
+	o->symbol_cache = 16ULL << 20;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:D:F:w:h", longopts, NULL)) != -1) {
@@ -151,6 +160,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			break;
 		case OPT_IDLE:
 			o->idle = true;
+			break;
+		case OPT_LINES:
+			o->lines = true;
+			break;
+		case OPT_SYMBOL_CACHE:
+			if (cli__parse_size(optarg, &o->symbol_cache) || o->symbol_cache < (1u << 20))
+				return usage_error("invalid --symbol-cache '%s' (at least 1M)", optarg);
 			break;
 		case OPT_UNWIND:
 			if (cli__parse_unwind(optarg, &o->unwind_mode))
@@ -248,6 +264,9 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	so.freq = o.freq;
 	so.idle = o.idle;
 	so.drain_interval_ns = o.window_ns;
+	so.symbol_cache_bytes = o.symbol_cache;
+	/* an always-on agent's memory budget: names by default, lines on request */
+	so.no_lines = !o.lines;
 	so.unwind_mode = o.unwind_mode;
 	so.preload_unwind = true;
 	if (!win || (ret = sampler__new(&so, win, &smp, err, sizeof(err))) ||

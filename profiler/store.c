@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "errbuf.h"
 #include "store.h"
 
 #include <dirent.h>
@@ -25,17 +26,6 @@ struct store {
 	size_t n, cap;
 	struct store_stats st;
 };
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static int window_cmp(const void *a, const void *b)
 {
@@ -108,13 +98,13 @@ int store__open(const struct store_opts *opts, struct store **out, char *err, si
 	pthread_mutex_init(&s->lock, NULL);
 	ret = mkdir_p(s->dir);
 	if (ret) {
-		seterr(err, errlen, "create %s: %s", s->dir, strerror(-ret));
+		errbuf__set(err, errlen, "create %s: %s", s->dir, strerror(-ret));
 		goto fail;
 	}
 	d = opendir(s->dir);
 	if (!d) {
 		ret = -errno;
-		seterr(err, errlen, "open %s: %s", s->dir, strerror(-ret));
+		errbuf__set(err, errlen, "open %s: %s", s->dir, strerror(-ret));
 		goto fail;
 	}
 	while ((de = readdir(d))) {
@@ -208,7 +198,7 @@ int store__append(struct store *s, const struct profile *p, uint64_t start_ms, u
 		if (fd >= 0)
 			close(fd);
 		if (ret)
-			seterr(err, errlen, "sync %s: %s", tmp, strerror(-ret));
+			errbuf__set(err, errlen, "sync %s: %s", tmp, strerror(-ret));
 	}
 	pthread_mutex_lock(&s->lock);
 	if (!ret) {
@@ -216,7 +206,7 @@ int store__append(struct store *s, const struct profile *p, uint64_t start_ms, u
 		window_path(s, &w, path, sizeof(path));
 		if (rename(tmp, path)) {
 			ret = -errno;
-			seterr(err, errlen, "rename %s: %s", path, strerror(-ret));
+			errbuf__set(err, errlen, "rename %s: %s", path, strerror(-ret));
 		}
 	}
 	if (!ret) {

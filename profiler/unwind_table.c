@@ -8,6 +8,7 @@
  * expression), where rbp was saved, and whether the return address is
  * undefined (the outermost frame). Everything else becomes CFA_UNSUP.
  */
+#include "errbuf.h"
 #include "unwind_table.h"
 
 #include <errno.h>
@@ -82,17 +83,6 @@ static bool covered_by_eh(const struct builder *b, uint64_t pc)
 			hi = mid;
 	}
 	return lo && b->rows[lo - 1].cfa_rule != CFA_NONE;
-}
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
 }
 
 static uint64_t rd_u(struct cursor *c, size_t n)
@@ -716,15 +706,15 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 
 	*out = NULL;
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
-		seterr(err, errlen, "not an ELF file");
+		errbuf__set(err, errlen, "not an ELF file");
 		return -EINVAL;
 	}
 	if (eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		seterr(err, errlen, "not an x86-64 ELF file");
+		errbuf__set(err, errlen, "not an x86-64 ELF file");
 		return -ENOTSUP;
 	}
 	if (elf_getshdrstrndx(elf, &shstrndx) || elf_getphdrnum(elf, &nph)) {
-		seterr(err, errlen, "bad ELF headers");
+		errbuf__set(err, errlen, "bad ELF headers");
 		return -EINVAL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -754,7 +744,7 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 		b.eh_rows = b.n;
 		ret = walk_section(&sec, &b);
 		if (ret) {
-			seterr(err, errlen, "%s: %s", sec.eh ? ".eh_frame" : ".debug_frame",
+			errbuf__set(err, errlen, "%s: %s", sec.eh ? ".eh_frame" : ".debug_frame",
 			       ret == -E2BIG	? "too many rows"
 			       : ret == -ERANGE ? "addresses above 4 GiB"
 						: strerror(-ret));
@@ -764,12 +754,12 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 	}
 	if (!found) {
 		ret = -ENOENT;
-		seterr(err, errlen, "no .eh_frame or .debug_frame");
+		errbuf__set(err, errlen, "no .eh_frame or .debug_frame");
 		goto fail;
 	}
 	if (b.n == 0) {
 		ret = -ENOENT;
-		seterr(err, errlen, "no usable CFI");
+		errbuf__set(err, errlen, "no usable CFI");
 		goto fail;
 	}
 	t->rows = b.rows;
@@ -791,7 +781,7 @@ int unwind_table__build_fd(int fd, struct unwind_table **out, char *err, size_t 
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf) {
-		seterr(err, errlen, "read ELF: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "read ELF: %s", elf_errmsg(-1));
 		return -EINVAL;
 	}
 	ret = build_elf(elf, out, err, errlen);
@@ -809,7 +799,7 @@ int unwind_table__build_mem(const void *image, size_t size, struct unwind_table 
 	elf_version(EV_CURRENT);
 	elf = elf_memory((char *)image, size);
 	if (!elf) {
-		seterr(err, errlen, "read ELF image: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "read ELF image: %s", elf_errmsg(-1));
 		return -EINVAL;
 	}
 	ret = build_elf(elf, out, err, errlen);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "errbuf.h"
 #include "window_file.h"
 
 #include <errno.h>
@@ -8,17 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* Write s with tabs and line breaks made harmless. */
 static int put_str(gzFile gz, const char *s)
@@ -48,7 +38,7 @@ int window_file__write(const struct profile *p, const char *path, char *err, siz
 
 	if (!gz) {
 		ret = errno ? -errno : -ENOMEM;
-		seterr(err, errlen, "create %s: %s", path, strerror(-ret));
+		errbuf__set(err, errlen, "create %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (gzprintf(gz, "bpfprof-window 1\ntime %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
@@ -82,7 +72,7 @@ int window_file__write(const struct profile *p, const char *path, char *err, siz
 	if (gzclose(gz) != Z_OK && !ret)
 		ret = -EIO;
 	if (ret)
-		seterr(err, errlen, "write %s: %s", path, strerror(-ret));
+		errbuf__set(err, errlen, "write %s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -127,7 +117,7 @@ int window_file__read(const char *path, const struct window_filter *flt, struct 
 		*total = 0;
 	if (!gz) {
 		ret = errno ? -errno : -ENOMEM;
-		seterr(err, errlen, "open %s: %s", path, strerror(-ret));
+		errbuf__set(err, errlen, "open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	line = malloc(WINDOW_MAX_LINE);
@@ -138,7 +128,7 @@ int window_file__read(const char *path, const struct window_filter *flt, struct 
 	}
 #define BAD(why)                                                                              \
 	do {                                                                                  \
-		seterr(err, errlen, "%s:%zu: %s", path, lineno, why);                         \
+		errbuf__set(err, errlen, "%s:%zu: %s", path, lineno, why);                         \
 		ret = -EINVAL;                                                                \
 		goto cleanup;                                                                 \
 	} while (0)
@@ -242,7 +232,7 @@ int window_file__read(const char *path, const struct window_filter *flt, struct 
 	}
 #undef BAD
 	if (!done) {
-		seterr(err, errlen, "%s: incomplete (no end line)", path);
+		errbuf__set(err, errlen, "%s: incomplete (no end line)", path);
 		ret = -EINVAL;
 	}
 cleanup:

@@ -6,6 +6,8 @@
  * their address ranges; a unit's DIEs and line program are read on the first
  * lookup that lands in it. Every count read from the file is bounded.
  */
+#include "array.h"
+#include "errbuf.h"
 #include "dwarf_index.h"
 #include "dwarf_die.h"
 #include "dwarf_line.h"
@@ -92,34 +94,7 @@ struct range {
 	uint32_t scope, depth;
 };
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 /* Grow *arr (of *cap elements of size sz) to hold n + 1. 0 or -ENOMEM. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	p = realloc(*arr, ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int cu_range_cmp(const void *a, const void *b)
 {
 	const struct cu_range *x = a, *y = b;
@@ -233,13 +208,13 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 	}
 	x->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!x->elf || elf_kind(x->elf) != ELF_K_ELF) {
-		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
 		ret = -ENOEXEC;
 		goto cleanup;
 	}
 	x->dw = dwarf_begin_elf(x->elf, DWARF_C_READ, NULL);
 	if (!x->dw) {
-		seterr(err, errlen, "no DWARF: %s", dwarf_errmsg(-1));
+		errbuf__set(err, errlen, "no DWARF: %s", dwarf_errmsg(-1));
 		ret = -ENODATA;
 		goto cleanup;
 	}
@@ -254,10 +229,10 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 			continue; /* type units have no code; split units are not supported */
 		if (x->ncus >= DWARF_INDEX_MAX_CUS) {
 			ret = -E2BIG;
-			seterr(err, errlen, "too many compile units");
+			errbuf__set(err, errlen, "too many compile units");
 			goto cleanup;
 		}
-		if (grow((void **)&x->cus, &cap, x->ncus, sizeof(*x->cus))) {
+		if (array__grow((void **)&x->cus, &cap, x->ncus + 1, sizeof(*x->cus))) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -267,7 +242,7 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 		       n++ < DWARF_INDEX_MAX_ROWS) {
 			if (lo == 0 || hi <= lo)
 				continue; /* code the linker discarded */
-			if (grow((void **)&x->ranges, &rcap, x->nranges, sizeof(*x->ranges))) {
+			if (array__grow((void **)&x->ranges, &rcap, x->nranges + 1, sizeof(*x->ranges))) {
 				ret = -ENOMEM;
 				goto cleanup;
 			}
@@ -276,7 +251,7 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 		x->ncus++;
 	}
 	if (!x->nranges) {
-		seterr(err, errlen, "no DWARF code ranges");
+		errbuf__set(err, errlen, "no DWARF code ranges");
 		ret = -ENODATA;
 		goto cleanup;
 	}
@@ -553,14 +528,14 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 			continue;
 		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
 			return -E2BIG;
-		if (grow((void **)&w->ranges, &w->rcap, w->nranges, sizeof(*w->ranges)))
+		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
 			return -ENOMEM;
 		w->ranges[w->nranges++] =
 			(struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
 	}
 	if (w->nranges == first)
 		return 0;
-	if (grow((void **)&w->c->scopes, &w->scap, w->c->nscopes, sizeof(*w->c->scopes)))
+	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
 		return -ENOMEM;
 	s = &w->c->scopes[w->c->nscopes];
 	memset(s, 0, sizeof(*s));
@@ -722,7 +697,7 @@ static int emit(struct cu *c, size_t *cap, uint64_t lo, uint32_t scope)
 	}
 	if (c->nsegs && c->segs[c->nsegs - 1].scope == scope)
 		return 0;
-	if (grow((void **)&c->segs, cap, c->nsegs, sizeof(*c->segs)))
+	if (array__grow((void **)&c->segs, cap, c->nsegs + 1, sizeof(*c->segs)))
 		return -ENOMEM;
 	c->segs[c->nsegs++] = (struct seg){lo, scope};
 	return 0;

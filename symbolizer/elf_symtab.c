@@ -5,6 +5,7 @@
  * Every size read from the file is checked against the file before use: the
  * files come from arbitrary processes and may be truncated or hostile.
  */
+#include "errbuf.h"
 #include "elf_symtab.h"
 
 #include <errno.h>
@@ -36,17 +37,6 @@ struct elf_symtab {
 	int nsegs;
 	char build_id[2 * 64 + 1];
 };
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static int sym_cmp(const void *a, const void *b)
 {
@@ -126,6 +116,9 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_
 		if (!name || !*name)
 			continue;
 		len = strnlen(name, ELF_SYMTAB_MAX_NAME);
+		/* "__libc_start_main@@GLIBC_2.34": the version is not the name */
+		if (memchr(name, '@', len) && name[0] != '@')
+			len = (size_t)((const char *)memchr(name, '@', len) - name);
 		if (t->nsyms >= ELF_SYMTAB_MAX_SYMBOLS || t->names_len + len + 1 > UINT32_MAX)
 			return -E2BIG;
 		if (t->nsyms == *cap) {
@@ -173,7 +166,7 @@ static int parse(Elf *elf, struct elf_symtab **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		seterr(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "not an ELF file: %s", elf_errmsg(-1));
 		ret = -ENOEXEC;
 		goto cleanup;
 	}
@@ -203,7 +196,7 @@ static int parse(Elf *elf, struct elf_symtab **out, char *err, size_t errlen)
 	if (!ret && dynsym)
 		ret = read_symbols(elf, dynsym, &dynsym_sh, t, &cap, &names_cap);
 	if (ret) {
-		seterr(err, errlen, "read symbols: %s", strerror(-ret));
+		errbuf__set(err, errlen, "read symbols: %s", strerror(-ret));
 		goto cleanup;
 	}
 	if (t->nsyms) {

@@ -71,7 +71,7 @@ struct symbolizer {
 	struct jit_map jit[MAX_PERFMAPS];
 	uint64_t jit_clock;
 	char *kallsyms_path, *debug_root, *perfmap_dir;
-	int no_dwarf, no_debuginfod, no_demangle;
+	int no_dwarf, no_lines, no_debuginfod, no_demangle;
 	struct symbolizer_stats stats;
 	char *demangled[SYM_MAX_FRAMES]; /* names of the last result */
 	int ndemangled;                  /* slots [0, ndemangled) may be set */
@@ -104,6 +104,7 @@ int symbolizer__new(const struct symbolizer_opts *opts, struct symbolizer **out)
 		s->debug_root = dup_opt(opts->debug_root, &failed);
 		s->perfmap_dir = dup_opt(opts->perfmap_dir, &failed);
 		s->no_dwarf = opts->no_dwarf;
+		s->no_lines = opts->no_lines;
 		s->no_debuginfod = opts->no_debuginfod;
 		s->no_demangle = opts->no_demangle;
 	}
@@ -281,9 +282,11 @@ static void load_debug(struct symbolizer *s, struct image *img, const struct sym
 	if (debuginfo__find(&req, &dfd, &src) || src == DEBUGINFO_NONE)
 		return;
 	if (src == DEBUGINFO_SELF) {
-		dwarf_index__open_fd(fd, &img->dwarf, NULL, 0);
+		if (!s->no_lines)
+			dwarf_index__open_fd(fd, &img->dwarf, NULL, 0);
 	} else {
-		dwarf_index__open_fd(dfd, &img->dwarf, NULL, 0);
+		if (!s->no_lines)
+			dwarf_index__open_fd(dfd, &img->dwarf, NULL, 0);
 		elf_symtab__open_fd(dfd, &img->dbg_symtab, NULL, 0);
 		close(dfd);
 	}

@@ -30,6 +30,8 @@ struct symbolizer_opts {
 	const char *debug_root;    /* NULL = /usr/lib/debug */
 	const char *perfmap_dir;   /* where perf-PID.map files are; NULL = /tmp */
 	int no_dwarf;              /* symbol tables only */
+	int no_lines;              /* symbol tables, separate debug files' included, but no
+				    * DWARF line/inline index: names at a fraction of the memory */
 	int no_debuginfod;         /* never ask DEBUGINFOD_URLS servers */
 	int no_demangle;
 };
