@@ -573,14 +573,14 @@ static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *
 			continue;
 		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
 			return -E2BIG;
-		if (grow((void **)&w->ranges, &w->rcap, w->nranges, sizeof(*w->ranges)))
+		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
 			return -ENOMEM;
 		w->ranges[w->nranges++] =
 			(struct range){lo, hi, (uint32_t)w->c->nscopes, sc->depth};
 	}
 	if (w->nranges == first)
 		return 0;
-	if (grow((void **)&w->c->scopes, &w->scap, w->c->nscopes, sizeof(*w->c->scopes)))
+	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
 		return -ENOMEM;
 	s = &w->c->scopes[w->c->nscopes];
 	memset(s, 0, sizeof(*s));
