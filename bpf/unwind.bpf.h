@@ -15,12 +15,14 @@
 
 _Static_assert((UNWIND_MAX_RANGES & (UNWIND_MAX_RANGES - 1)) == 0, "a power of two");
 
-/* Rows of every loaded table; max_entries set by user space before load. */
+/* Rows of every loaded table; max_entries set by user space before load.
+ * Mmapable: user space copies a table in with memcpy, not a syscall per row. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct unwind_row);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 } unwind_rows SEC(".maps");
 
 /* table id -> rows; written by user space, an entry deleted = evicted. */

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <elf.h>
 
 #define MAX_FILES 4096          /* distinct files with a table (or a failure) */
@@ -187,6 +189,26 @@ static bool evict_one(struct unwinder *u)
 	return true;
 }
 
+/* Copy rows into the mmapable rows array through a mapping of just the
+ * pages they land on (unmapped right after: the rows are not our RSS). */
+static int upload_mmap(struct unwinder *u, uint32_t off, const struct unwind_table *t)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), row = sizeof(t->rows[0]);
+	uint64_t begin = (uint64_t)off * row, end = begin + (uint64_t)t->nrows * row;
+	uint64_t first = begin & ~(uint64_t)(page - 1);
+	size_t len = (size_t)(((end - first) + page - 1) & ~(uint64_t)(page - 1));
+	void *p;
+
+	if (!t->nrows)
+		return 0;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, u->maps.rows_fd, (off_t)first);
+	if (p == MAP_FAILED)
+		return -errno;
+	memcpy((char *)p + (begin - first), t->rows, (size_t)t->nrows * row);
+	munmap(p, len);
+	return 0;
+}
+
 static int upload(struct unwinder *u, struct ufile *f, const struct unwind_table *t)
 {
 	uint32_t *keys = NULL, off = 0, n = (uint32_t)t->nrows;
@@ -201,6 +223,10 @@ static int upload(struct unwinder *u, struct ufile *f, const struct unwind_table
 			return -ENOSPC;
 	if (ret)
 		return ret;
+	if (!upload_mmap(u, off, t)) {
+		ret = 0;
+		goto publish;
+	}
 	keys = malloc((n < UPLOAD_CHUNK ? n : UPLOAD_CHUNK) * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
@@ -220,6 +246,7 @@ static int upload(struct unwinder *u, struct ufile *f, const struct unwind_table
 		}
 		done += chunk;
 	}
+publish:
 	ref.offset = off;
 	ref.count = n;
 	f->table_id = u->next_table_id++;

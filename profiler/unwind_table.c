@@ -654,9 +654,15 @@ static void finish_rows(struct builder *b)
 {
 	size_t w = 0;
 
+	bool sorted = true;
+
 	if (b->n == 0)
 		return;
-	qsort(b->rows, b->n, sizeof(*b->rows), row_cmp);
+	/* FDEs mostly come in address order: one pass saves the sort */
+	for (size_t i = 1; i < b->n && sorted; i++)
+		sorted = row_cmp(&b->rows[i - 1], &b->rows[i]) <= 0;
+	if (!sorted)
+		qsort(b->rows, b->n, sizeof(*b->rows), row_cmp);
 	for (size_t i = 0; i < b->n; i++) {
 		if (i + 1 < b->n && b->rows[i + 1].pc == b->rows[i].pc)
 			continue; /* the last of equal pcs is the real one */
