@@ -298,7 +298,8 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	while (!*stop) {
 		bool flush;
 
-		sampler__poll(smp, 100);
+		/* events wake it at once; the timeout only paces window checks */
+		sampler__poll(smp, 500);
 		pthread_mutex_lock(&a.lock);
 		flush = a.flush_requested != a.flush_done;
 		pthread_mutex_unlock(&a.lock);
