@@ -30,8 +30,9 @@ export BCC_KERNEL_SOURCE
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 BUSY=""
+SERVE_PID=""
 cleanup() {
-	for p in $BUSY; do kill "$p" 2>/dev/null; done
+	for p in $BUSY $SERVE_PID; do kill "$p" 2>/dev/null; done
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 	rm -rf "$OUT"
 }
@@ -72,24 +73,29 @@ fold_perf() {
 
 log "results in $OUT (removed at exit); ${DUR} s per profiler, ${NCPU} CPUs busy"
 
-# 0. BPF cost per sample, ours and bcc's attached at the same time to the same
-# busy machine: the only fair comparison on a noisy VM
-busy $((DUR + 15)); sleep 1
-log "BPF cost side by side (bpfprof fp, bpfprof auto and profile-bpfcc together)"
-profile-bpfcc -F 99 -f $((DUR + 5)) > /dev/null 2>&1 &
-BCC_PID=$!
-for _ in $(seq 100); do bpftool prog show name do_perf_event >/dev/null 2>&1 && break; sleep 0.1; done
-"$BPFPROF" record --unwind fp -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_fp.err" &
-SIDE_FP=$!
-"$BPFPROF" record --unwind auto -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_auto.err" &
-SIDE_AUTO=$!
-sleep $((DUR - 1))
-SIDE_BCC=$(bpf_ns do_perf_event)
-wait "$SIDE_FP" "$SIDE_AUTO"
-SIDE_OURS=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_fp.err")
-SIDE_OURS_AUTO=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_auto.err")
-kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
-unbusy
+# 0. BPF cost per sample: ours and bcc's attached at the same time to the same
+# busy machine (the only fair comparison on a noisy VM), bcc's run time and
+# count read at the start and end of ours; once with --unwind fp (bcc walks
+# frame pointers too), once with the default table unwinding
+bcc_stats() { bpftool prog show name do_perf_event 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' | head -1; }
+side_by_side() { # MODE -> "ours_ns bcc_ns"
+	local b0 b1
+	busy $((DUR + 15)); sleep 1
+	profile-bpfcc -F 99 -f $((DUR + 8)) > /dev/null 2>&1 &
+	BCC_PID=$!
+	for _ in $(seq 150); do [ -n "$(bcc_stats)" ] && break; sleep 0.1; done
+	b0=$(bcc_stats)
+	"$BPFPROF" record --unwind "$1" -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_$1.err"
+	b1=$(bcc_stats)
+	kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
+	unbusy
+	echo "$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_$1.err") $(echo "$b0 $b1" |
+		awk '{ if ($8 > $4) printf "%.0f", ($6 - $2) / ($8 - $4); else print "n/a" }')"
+}
+log "BPF cost side by side with profile-bpfcc: --unwind fp"
+read -r SIDE_OURS SIDE_BCC < <(side_by_side fp)
+log "BPF cost side by side with profile-bpfcc: --unwind auto"
+read -r SIDE_OURS_AUTO SIDE_BCC2 < <(side_by_side auto)
 
 # 1. one-shot profilers at 99 Hz on the busy machine
 busy $((DUR + 5)); sleep 1
@@ -189,6 +195,8 @@ printf "%-36s %10s %8s MB %10s %10s\n" "bpfprof serve -F 19 (${SERVE_DUR} s)" \
 	"$(per_s "$(awk -v a="$SERVE_C0" -v b="$SERVE_C1" 'BEGIN { print b - a }')" "$SERVE_DUR")" "$(rss_of serve)" "$SERVE_BPF" "-"
 echo "  (serve: steady state after its first 10 s; its start-up took $(awk -v a="$SERVE_C0" 'BEGIN { printf "%.2f", a }') CPU s, the whole run $(cpu_of serve) CPU s)"
 echo
-echo "BPF ns per sample, all three attached at once: bpfprof --unwind fp ${SIDE_OURS:-n/a}, bpfprof --unwind auto (tables) ${SIDE_OURS_AUTO:-n/a}, profile-bpfcc (frame pointers) ${SIDE_BCC}"
+echo "BPF ns per sample, each pair attached at once over the same ${DUR} s:"
+echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} (both frame pointers)"
+echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"
