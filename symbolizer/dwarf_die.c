@@ -5,6 +5,7 @@
  * its section; the walk is linear over the unit's bytes, so it ends.
  */
 #include "dwarf_die.h"
+#include "dwarf_cur.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -120,74 +121,6 @@ struct unit {
 	size_t nranges, rcap;
 };
 
-struct cur {
-	const uint8_t *p, *end;
-	bool bad;
-};
-
-static uint64_t rd(struct cur *c, size_t n)
-{
-	uint64_t v = 0;
-
-	if ((size_t)(c->end - c->p) < n) {
-		c->bad = true;
-		c->p = c->end;
-		return 0;
-	}
-	if (n == 4) { /* little-endian host and file (the caller checked the ELF) */
-		uint32_t x;
-
-		memcpy(&x, c->p, 4);
-		v = x;
-	} else if (n == 8) {
-		memcpy(&v, c->p, 8);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			v |= (uint64_t)c->p[i] << (8 * i);
-	}
-	c->p += n;
-	return v;
-}
-
-static uint64_t uleb(struct cur *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	while (c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			return v;
-	}
-	c->bad = true;
-	return 0;
-}
-
-static int64_t sleb(struct cur *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	while (c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= ~(uint64_t)0 << shift;
-			return (int64_t)v;
-		}
-	}
-	c->bad = true;
-	return 0;
-}
-
 static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
 {
 	if (!sec || off >= size || !memchr(sec + off, '\0', size - off))
@@ -220,14 +153,14 @@ static int form_size(uint32_t form, const struct dwarf_die_unit *u)
 static int read_abbrevs(struct unit *w)
 {
 	const struct dwarf_die_sections *s = w->s;
-	struct cur c;
+	struct dwarf_cur c;
 	size_t scap = 0;
 
 	if (!s->abbrev || w->u->abbrev_off >= s->abbrev_size)
 		return -EINVAL;
-	c = (struct cur){s->abbrev + w->u->abbrev_off, s->abbrev + s->abbrev_size, false};
+	c = (struct dwarf_cur){s->abbrev + w->u->abbrev_off, s->abbrev + s->abbrev_size, false};
 	for (;;) {
-		uint64_t code = uleb(&c), tag;
+		uint64_t code = dwarf_cur__uleb(&c), tag;
 		struct abbrev *a;
 
 		if (c.bad)
@@ -252,13 +185,13 @@ static int read_abbrevs(struct unit *w)
 		a = &w->abbrevs[code];
 		if (a->used)
 			return -EINVAL; /* libdw keeps the first: do not guess */
-		tag = uleb(&c);
+		tag = dwarf_cur__uleb(&c);
 		a->used = 1;
 		a->tag = (uint32_t)tag;
-		a->children = (uint8_t)rd(&c, 1);
+		a->children = (uint8_t)dwarf_cur__rd(&c, 1);
 		a->first = (uint32_t)w->nspecs;
 		for (;;) {
-			uint64_t at = uleb(&c), form = uleb(&c);
+			uint64_t at = dwarf_cur__uleb(&c), form = dwarf_cur__uleb(&c);
 			int64_t imp = 0;
 
 			if (c.bad || tag > UINT32_MAX)
@@ -266,7 +199,7 @@ static int read_abbrevs(struct unit *w)
 			if (at == 0 && form == 0)
 				break;
 			if (form == FORM_implicit_const)
-				imp = sleb(&c);
+				imp = dwarf_cur__sleb(&c);
 			if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
 				return -EINVAL;
 			if (w->nspecs == scap) {
@@ -311,7 +244,7 @@ struct die {
 };
 
 /* A form's value: v for constants/addresses/offsets, s for strings. */
-static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t implicit,
+static int read_value(struct unit *w, struct dwarf_cur *c, uint32_t form, int64_t implicit,
 		      uint64_t *v, const char **s, int *cls)
 {
 	const struct dwarf_die_unit *u = w->u;
@@ -322,28 +255,28 @@ static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t impl
 	*v = 0;
 	*cls = 0; /* 0 other, 1 constant, 2 address, 3 string, 4 unit ref, 5 offset */
 	switch (form) {
-	case FORM_addr: *v = rd(c, u->address_size); *cls = 2; break;
-	case FORM_data1: *v = rd(c, 1); *cls = 1; break;
-	case FORM_data2: *v = rd(c, 2); *cls = 1; break;
-	case FORM_data4: *v = rd(c, 4); *cls = 1; break;
-	case FORM_data8: *v = rd(c, 8); *cls = 1; break;
-	case FORM_udata: *v = uleb(c); *cls = 1; break;
-	case FORM_sdata: *v = (uint64_t)sleb(c); *cls = 6; break;
+	case FORM_addr: *v = dwarf_cur__rd(c, u->address_size); *cls = 2; break;
+	case FORM_data1: *v = dwarf_cur__rd(c, 1); *cls = 1; break;
+	case FORM_data2: *v = dwarf_cur__rd(c, 2); *cls = 1; break;
+	case FORM_data4: *v = dwarf_cur__rd(c, 4); *cls = 1; break;
+	case FORM_data8: *v = dwarf_cur__rd(c, 8); *cls = 1; break;
+	case FORM_udata: *v = dwarf_cur__uleb(c); *cls = 1; break;
+	case FORM_sdata: *v = (uint64_t)dwarf_cur__sleb(c); *cls = 6; break;
 	case FORM_implicit_const: *v = (uint64_t)implicit; *cls = 6; break;
-	case FORM_data16: rd(c, 8); rd(c, 8); break;
-	case FORM_flag: rd(c, 1); break;
+	case FORM_data16: dwarf_cur__rd(c, 8); dwarf_cur__rd(c, 8); break;
+	case FORM_flag: dwarf_cur__rd(c, 1); break;
 	case FORM_flag_present: break;
-	case FORM_ref1: *v = rd(c, 1); *cls = 4; break;
-	case FORM_ref2: *v = rd(c, 2); *cls = 4; break;
-	case FORM_ref4: *v = rd(c, 4); *cls = 4; break;
-	case FORM_ref8: *v = rd(c, 8); *cls = 4; break;
-	case FORM_ref_udata: *v = uleb(c); *cls = 4; break;
-	case FORM_ref_addr: *v = rd(c, u->version <= 2 ? u->address_size : os); *cls = 7; break;
-	case FORM_ref_sig8: rd(c, 8); *cls = 8; break;
-	case FORM_ref_sup4: rd(c, 4); *cls = 8; break;
-	case FORM_ref_sup8: rd(c, 8); *cls = 8; break;
-	case FORM_GNU_ref_alt: rd(c, os); *cls = 8; break;
-	case FORM_sec_offset: *v = rd(c, os); *cls = 5; break;
+	case FORM_ref1: *v = dwarf_cur__rd(c, 1); *cls = 4; break;
+	case FORM_ref2: *v = dwarf_cur__rd(c, 2); *cls = 4; break;
+	case FORM_ref4: *v = dwarf_cur__rd(c, 4); *cls = 4; break;
+	case FORM_ref8: *v = dwarf_cur__rd(c, 8); *cls = 4; break;
+	case FORM_ref_udata: *v = dwarf_cur__uleb(c); *cls = 4; break;
+	case FORM_ref_addr: *v = dwarf_cur__rd(c, u->version <= 2 ? u->address_size : os); *cls = 7; break;
+	case FORM_ref_sig8: dwarf_cur__rd(c, 8); *cls = 8; break;
+	case FORM_ref_sup4: dwarf_cur__rd(c, 4); *cls = 8; break;
+	case FORM_ref_sup8: dwarf_cur__rd(c, 8); *cls = 8; break;
+	case FORM_GNU_ref_alt: dwarf_cur__rd(c, os); *cls = 8; break;
+	case FORM_sec_offset: *v = dwarf_cur__rd(c, os); *cls = 5; break;
 	case FORM_string:
 		*s = c->p < c->end && memchr(c->p, '\0', (size_t)(c->end - c->p))
 			     ? (const char *)c->p
@@ -355,7 +288,7 @@ static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t impl
 		break;
 	case FORM_strp:
 	case FORM_line_strp:
-		n = rd(c, os);
+		n = dwarf_cur__rd(c, os);
 		if (c->bad)
 			return -EINVAL;
 		*s = form == FORM_strp ? str_at(w->s->str, w->s->str_size, n)
@@ -364,16 +297,16 @@ static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t impl
 		break;
 	case FORM_strx: case FORM_addrx: case FORM_loclistx: case FORM_rnglistx:
 	case FORM_GNU_addr_index: case FORM_GNU_str_index:
-		uleb(c); *cls = 8; break;
-	case FORM_strx1: case FORM_addrx1: rd(c, 1); *cls = 8; break;
-	case FORM_strx2: case FORM_addrx2: rd(c, 2); *cls = 8; break;
-	case FORM_strx3: case FORM_addrx3: rd(c, 3); *cls = 8; break;
-	case FORM_strx4: case FORM_addrx4: rd(c, 4); *cls = 8; break;
-	case FORM_strp_sup: case FORM_GNU_strp_alt: rd(c, os); *cls = 8; break;
+		dwarf_cur__uleb(c); *cls = 8; break;
+	case FORM_strx1: case FORM_addrx1: dwarf_cur__rd(c, 1); *cls = 8; break;
+	case FORM_strx2: case FORM_addrx2: dwarf_cur__rd(c, 2); *cls = 8; break;
+	case FORM_strx3: case FORM_addrx3: dwarf_cur__rd(c, 3); *cls = 8; break;
+	case FORM_strx4: case FORM_addrx4: dwarf_cur__rd(c, 4); *cls = 8; break;
+	case FORM_strp_sup: case FORM_GNU_strp_alt: dwarf_cur__rd(c, os); *cls = 8; break;
 	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
 	case FORM_exprloc:
-		n = form == FORM_block1 ? rd(c, 1) : form == FORM_block2 ? rd(c, 2)
-				: form == FORM_block4 ? rd(c, 4) : uleb(c);
+		n = form == FORM_block1 ? dwarf_cur__rd(c, 1) : form == FORM_block2 ? dwarf_cur__rd(c, 2)
+				: form == FORM_block4 ? dwarf_cur__rd(c, 4) : dwarf_cur__uleb(c);
 		if (c->bad || n > (size_t)(c->end - c->p))
 			return -EINVAL;
 		c->p += n;
@@ -391,8 +324,8 @@ static int read_value(struct unit *w, struct cur *c, uint32_t form, int64_t impl
 static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 		     const uint8_t **next)
 {
-	struct cur c = {p, w->end, false};
-	uint64_t code = uleb(&c);
+	struct dwarf_cur c = {p, w->end, false};
+	uint64_t code = dwarf_cur__uleb(&c);
 	const struct abbrev *a;
 
 	if (c.bad)
@@ -604,7 +537,7 @@ static int die_ranges(struct unit *w, const struct die *d)
 	const struct dwarf_die_unit *u = w->u;
 	uint64_t amax = u->address_size == 8 ? UINT64_MAX : UINT32_MAX;
 	uint64_t base = u->base;
-	struct cur c;
+	struct dwarf_cur c;
 
 	w->nranges = 0;
 	if (d->has_low && d->has_high)
@@ -614,9 +547,9 @@ static int die_ranges(struct unit *w, const struct die *d)
 	if (u->version < 5) {
 		if (!w->s->ranges || d->ranges >= w->s->ranges_size)
 			return -EINVAL;
-		c = (struct cur){w->s->ranges + d->ranges, w->s->ranges + w->s->ranges_size, false};
+		c = (struct dwarf_cur){w->s->ranges + d->ranges, w->s->ranges + w->s->ranges_size, false};
 		for (;;) {
-			uint64_t b = rd(&c, u->address_size), e = rd(&c, u->address_size);
+			uint64_t b = dwarf_cur__rd(&c, u->address_size), e = dwarf_cur__rd(&c, u->address_size);
 			int ret;
 
 			if (c.bad)
@@ -634,9 +567,9 @@ static int die_ranges(struct unit *w, const struct die *d)
 	}
 	if (!w->s->rnglists || d->ranges >= w->s->rnglists_size)
 		return -EINVAL;
-	c = (struct cur){w->s->rnglists + d->ranges, w->s->rnglists + w->s->rnglists_size, false};
+	c = (struct dwarf_cur){w->s->rnglists + d->ranges, w->s->rnglists + w->s->rnglists_size, false};
 	for (;;) {
-		unsigned kind = (unsigned)rd(&c, 1);
+		unsigned kind = (unsigned)dwarf_cur__rd(&c, 1);
 		uint64_t a, b;
 		int ret = 0;
 
@@ -646,21 +579,21 @@ static int die_ranges(struct unit *w, const struct die *d)
 		case 0: /* end_of_list */
 			return 0;
 		case 4: /* offset_pair */
-			a = uleb(&c);
-			b = uleb(&c);
+			a = dwarf_cur__uleb(&c);
+			b = dwarf_cur__uleb(&c);
 			ret = push_range(w, base + a, base + b);
 			break;
 		case 5: /* base_address */
-			base = rd(&c, u->address_size);
+			base = dwarf_cur__rd(&c, u->address_size);
 			break;
 		case 6: /* start_end */
-			a = rd(&c, u->address_size);
-			b = rd(&c, u->address_size);
+			a = dwarf_cur__rd(&c, u->address_size);
+			b = dwarf_cur__rd(&c, u->address_size);
 			ret = push_range(w, a, b);
 			break;
 		case 7: /* start_length */
-			a = rd(&c, u->address_size);
-			b = uleb(&c);
+			a = dwarf_cur__rd(&c, u->address_size);
+			b = dwarf_cur__uleb(&c);
 			ret = push_range(w, a, a + b);
 			break;
 		default: /* the x forms need .debug_addr */
@@ -695,14 +628,14 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 	if (u->die_off < hdr || u->die_off >= s->info_size)
 		return -EINVAL;
 	{
-		struct cur c = {s->info + u->die_off - hdr, s->info + s->info_size, false};
+		struct dwarf_cur c = {s->info + u->die_off - hdr, s->info + s->info_size, false};
 
-		len = rd(&c, 4);
+		len = dwarf_cur__rd(&c, 4);
 		if ((len == 0xffffffff) != (u->offset_size == 8))
 			return -EINVAL;
 		if (len == 0xffffffff)
-			len = rd(&c, 8);
-		if (c.bad || len > (size_t)(c.end - c.p) || rd(&c, 2) != u->version)
+			len = dwarf_cur__rd(&c, 8);
+		if (c.bad || len > (size_t)(c.end - c.p) || dwarf_cur__rd(&c, 2) != u->version)
 			return -EINVAL;
 		w.start = s->info + u->die_off - hdr;
 		w.end = c.p - 2 + len;
@@ -751,8 +684,8 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			continue;
 		}
 		{
-			struct cur c = {p, w.end, false};
-			uint64_t code = uleb(&c);
+			struct dwarf_cur c = {p, w.end, false};
+			uint64_t code = dwarf_cur__uleb(&c);
 
 			if (c.bad || code >= w.nabbrevs || !w.abbrevs[code].used)
 				goto cleanup;

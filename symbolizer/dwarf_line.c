@@ -11,6 +11,7 @@
  * reject, or that we do not handle, gives -EINVAL and the caller uses libdw.
  */
 #include "dwarf_line.h"
+#include "dwarf_cur.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -63,70 +64,6 @@ enum {
 #define MAX_NAME 4096
 
 /* A cursor over [p, end): every read checks the bytes left. */
-struct cur {
-	const uint8_t *p, *end;
-	bool bad;
-};
-
-static size_t left(const struct cur *c)
-{
-	return (size_t)(c->end - c->p);
-}
-
-static uint64_t rd(struct cur *c, size_t n)
-{
-	uint64_t v = 0;
-
-	if (left(c) < n) {
-		c->bad = true;
-		c->p = c->end;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) /* little-endian: the caller checked the ELF */
-		v |= (uint64_t)c->p[i] << (8 * i);
-	c->p += n;
-	return v;
-}
-
-static uint64_t uleb(struct cur *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	while (c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			return v;
-	}
-	c->bad = true;
-	return 0;
-}
-
-static int64_t sleb(struct cur *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-	uint8_t b = 0;
-
-	while (c->p < c->end) {
-		b = *c->p++;
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= ~(uint64_t)0 << shift;
-			return (int64_t)v;
-		}
-	}
-	c->bad = true;
-	return 0;
-}
-
 /* A NUL-terminated string at p inside [p, end), or NULL. */
 static const char *cstr(const uint8_t *p, const uint8_t *end)
 {
@@ -147,38 +84,38 @@ static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
  * forms), *u an unsigned one (index forms); either may be NULL. -EINVAL
  * for forms we do not take.
  */
-static int read_form(struct cur *c, unsigned f, unsigned offset_size,
+static int read_form(struct dwarf_cur *c, unsigned f, unsigned offset_size,
 		     const struct dwarf_line_sections *sec, const char **s, uint64_t *u)
 {
 	uint64_t v = 0, n;
 	const char *str = NULL;
 
 	switch (f) {
-	case FORM_data1: v = rd(c, 1); break;
-	case FORM_data2: v = rd(c, 2); break;
-	case FORM_data4: v = rd(c, 4); break;
-	case FORM_data8: v = rd(c, 8); break;
-	case FORM_udata: v = uleb(c); break;
+	case FORM_data1: v = dwarf_cur__rd(c, 1); break;
+	case FORM_data2: v = dwarf_cur__rd(c, 2); break;
+	case FORM_data4: v = dwarf_cur__rd(c, 4); break;
+	case FORM_data8: v = dwarf_cur__rd(c, 8); break;
+	case FORM_udata: v = dwarf_cur__uleb(c); break;
 	case FORM_data16:
-		rd(c, 8);
-		rd(c, 8);
+		dwarf_cur__rd(c, 8);
+		dwarf_cur__rd(c, 8);
 		if (u)
 			return -EINVAL;
 		break;
 	case FORM_sdata:
 	case FORM_strx:
-		sleb(c);
+		dwarf_cur__sleb(c);
 		if (u || s)
 			return -EINVAL;
 		break;
 	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
-		rd(c, f == FORM_strx1 ? 1 : f == FORM_strx2 ? 2 : f == FORM_strx3 ? 3 : 4);
+		dwarf_cur__rd(c, f == FORM_strx1 ? 1 : f == FORM_strx2 ? 2 : f == FORM_strx3 ? 3 : 4);
 		if (u || s)
 			return -EINVAL; /* needs .debug_str_offsets: leave to libdw */
 		break;
 	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
-		n = f == FORM_block ? uleb(c) : rd(c, f == FORM_block1 ? 1 : f == FORM_block2 ? 2 : 4);
-		if (n > left(c))
+		n = f == FORM_block ? dwarf_cur__uleb(c) : dwarf_cur__rd(c, f == FORM_block1 ? 1 : f == FORM_block2 ? 2 : 4);
+		if (n > dwarf_cur__left(c))
 			return -EINVAL;
 		c->p += n;
 		if (u || s)
@@ -192,7 +129,7 @@ static int read_form(struct cur *c, unsigned f, unsigned offset_size,
 		break;
 	case FORM_strp:
 	case FORM_line_strp:
-		v = rd(c, offset_size);
+		v = dwarf_cur__rd(c, offset_size);
 		if (c->bad)
 			return -EINVAL;
 		str = f == FORM_strp ? str_at(sec->str, sec->str_size, v)
@@ -264,12 +201,12 @@ struct format {
 	uint16_t forms[MAX_FORMS];
 };
 
-static int read_format(struct cur *c, struct format *fm, bool need_idx)
+static int read_format(struct dwarf_cur *c, struct format *fm, bool need_idx)
 {
-	fm->n = (unsigned)rd(c, 1);
+	fm->n = (unsigned)dwarf_cur__rd(c, 1);
 	fm->path = fm->idx = UINT32_MAX;
 	for (unsigned i = 0; i < fm->n; i++) {
-		uint64_t desc = uleb(c), form = uleb(c);
+		uint64_t desc = dwarf_cur__uleb(c), form = dwarf_cur__uleb(c);
 
 		if (c->bad || form > 0xffff)
 			return -EINVAL;
@@ -285,7 +222,7 @@ static int read_format(struct cur *c, struct format *fm, bool need_idx)
 }
 
 /* The directory and file tables (the header after the opcode lengths). */
-static int read_files(struct cur *c, unsigned version, unsigned offset_size,
+static int read_files(struct dwarf_cur *c, unsigned version, unsigned offset_size,
 		      const char *comp_dir, const struct dwarf_line_sections *sec,
 		      struct dwarf_line_prog *p)
 {
@@ -329,9 +266,9 @@ static int read_files(struct cur *c, unsigned version, unsigned offset_size,
 			if (!name)
 				goto cleanup;
 			c->p += strlen(name) + 1;
-			di = uleb(c);
-			uleb(c); /* mtime */
-			uleb(c); /* length */
+			di = dwarf_cur__uleb(c);
+			dwarf_cur__uleb(c); /* mtime */
+			dwarf_cur__uleb(c); /* length */
 			if (c->bad || di >= ndirs)
 				goto cleanup;
 			ret = add_file(p, &cap, join(dirs[di], name));
@@ -351,8 +288,8 @@ static int read_files(struct cur *c, unsigned version, unsigned offset_size,
 		return -ENOMEM;
 	if (read_format(c, fm, false))
 		goto cleanup;
-	ndirs = uleb(c);
-	if (c->bad || ndirs == 0 || ndirs > left(c) / fm->n)
+	ndirs = dwarf_cur__uleb(c);
+	if (c->bad || ndirs == 0 || ndirs > dwarf_cur__left(c) / fm->n)
 		goto cleanup;
 	dirs = malloc(ndirs * sizeof(*dirs));
 	if (!dirs) {
@@ -369,9 +306,9 @@ static int read_files(struct cur *c, unsigned version, unsigned offset_size,
 	if (read_format(c, fm, true))
 		goto cleanup;
 	{
-		uint64_t nfiles = uleb(c);
+		uint64_t nfiles = dwarf_cur__uleb(c);
 
-		if (c->bad || nfiles > left(c) / fm->n)
+		if (c->bad || nfiles > dwarf_cur__left(c) / fm->n)
 			goto cleanup;
 		if (nfiles == 0) {
 			ret = add_file(p, &cap, join(NULL, "???"));
@@ -600,7 +537,7 @@ static inline int push_row(struct dwarf_line_row **rows, size_t *n, size_t *cap,
 int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
 		     const char *comp_dir, size_t max_rows, struct dwarf_line_prog *out)
 {
-	struct cur c, prog;
+	struct dwarf_cur c, prog;
 	uint64_t unit_len, hdr_len;
 	unsigned version, offset_size = 4, min_inst, line_range, opcode_base;
 	int line_base;
@@ -616,38 +553,38 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	out->nfiles = out->nrows = 0;
 	if (!s->line || off >= s->line_size || (address_size != 4 && address_size != 8))
 		return -EINVAL;
-	c = (struct cur){s->line + off, s->line + s->line_size, false};
-	unit_len = rd(&c, 4);
+	c = (struct dwarf_cur){s->line + off, s->line + s->line_size, false};
+	unit_len = dwarf_cur__rd(&c, 4);
 	if (unit_len == 0xffffffff) {
-		unit_len = rd(&c, 8);
+		unit_len = dwarf_cur__rd(&c, 8);
 		offset_size = 8;
 	}
-	if (c.bad || unit_len > left(&c))
+	if (c.bad || unit_len > dwarf_cur__left(&c))
 		return -EINVAL;
 	c.end = c.p + unit_len;
-	version = (unsigned)rd(&c, 2);
+	version = (unsigned)dwarf_cur__rd(&c, 2);
 	if (c.bad || version < 2 || version > 5)
 		return -EINVAL;
 	if (version >= 5) {
-		unsigned as = (unsigned)rd(&c, 1), seg = (unsigned)rd(&c, 1);
+		unsigned as = (unsigned)dwarf_cur__rd(&c, 1), seg = (unsigned)dwarf_cur__rd(&c, 1);
 
 		if (as != address_size || seg != 0)
 			return -EINVAL;
 	}
-	hdr_len = rd(&c, offset_size);
-	if (c.bad || hdr_len > left(&c))
+	hdr_len = dwarf_cur__rd(&c, offset_size);
+	if (c.bad || hdr_len > dwarf_cur__left(&c))
 		return -EINVAL;
-	prog = (struct cur){c.p + hdr_len, c.end, false};
+	prog = (struct dwarf_cur){c.p + hdr_len, c.end, false};
 	c.end = c.p + hdr_len;
-	min_inst = (unsigned)rd(&c, 1);
-	if (version >= 4 && rd(&c, 1) != 1)
+	min_inst = (unsigned)dwarf_cur__rd(&c, 1);
+	if (version >= 4 && dwarf_cur__rd(&c, 1) != 1)
 		return -EINVAL; /* VLIW op_index: not handled */
-	rd(&c, 1); /* default_is_stmt: no use here */
-	line_base = (int8_t)rd(&c, 1);
-	line_range = (unsigned)rd(&c, 1);
-	opcode_base = (unsigned)rd(&c, 1);
+	dwarf_cur__rd(&c, 1); /* default_is_stmt: no use here */
+	line_base = (int8_t)dwarf_cur__rd(&c, 1);
+	line_range = (unsigned)dwarf_cur__rd(&c, 1);
+	opcode_base = (unsigned)dwarf_cur__rd(&c, 1);
 	if (c.bad || line_range == 0 || opcode_base <= LNE_set_discriminator ||
-	    left(&c) < opcode_base - 1)
+	    dwarf_cur__left(&c) < opcode_base - 1)
 		return -EINVAL;
 	std_len = c.p - 1; /* std_len[op] for op in [1, opcode_base) */
 	c.p += opcode_base - 1;
@@ -674,10 +611,10 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 		} else if (op == 0) {
 			unsigned len, sub;
 
-			if (left(&prog) < 2)
+			if (dwarf_cur__left(&prog) < 2)
 				goto fail;
 			len = *prog.p++;
-			if (left(&prog) < len || len == 0)
+			if (dwarf_cur__left(&prog) < len || len == 0)
 				goto fail;
 			sub = *prog.p++;
 			switch (sub) {
@@ -689,14 +626,14 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				st = (struct state){.file = 1, .line = 1};
 				break;
 			case LNE_set_address:
-				st.addr = rd(&prog, address_size);
+				st.addr = dwarf_cur__rd(&prog, address_size);
 				if (prog.bad)
 					goto fail;
 				break;
 			case LNE_set_discriminator:
 				if (std_len[LNS_advance_line] != 1)
 					goto fail; /* libdw checks this slot: so do we */
-				uleb(&prog);
+				dwarf_cur__uleb(&prog);
 				if (prog.bad)
 					goto fail;
 				break;
@@ -722,26 +659,26 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				ret = -EINVAL;
 				break;
 			case LNS_advance_pc:
-				v = uleb(&prog);
+				v = dwarf_cur__uleb(&prog);
 				st.addr += (uint32_t)(min_inst * (uint32_t)v);
 				break;
 			case LNS_advance_line:
-				st.line += (int32_t)sleb(&prog);
+				st.line += (int32_t)dwarf_cur__sleb(&prog);
 				break;
 			case LNS_set_file:
-				st.file = (uint32_t)uleb(&prog);
+				st.file = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
 			case LNS_set_column:
-				st.column = (uint32_t)uleb(&prog);
+				st.column = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
 			case LNS_const_add_pc:
 				st.addr += (uint32_t)(min_inst * ((255 - opcode_base) / line_range));
 				break;
 			case LNS_fixed_advance_pc:
-				st.addr += rd(&prog, 2);
+				st.addr += dwarf_cur__rd(&prog, 2);
 				break;
 			case LNS_set_isa:
-				st.isa = (uint32_t)uleb(&prog);
+				st.isa = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
 			default: /* negate_stmt, basic_block, prologue_end, epilogue_begin */
 				break;
@@ -750,7 +687,7 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				goto fail;
 		} else {
 			for (unsigned n = std_len[op]; n > 0; n--)
-				uleb(&prog);
+				dwarf_cur__uleb(&prog);
 			if (prog.bad)
 				goto fail;
 		}
