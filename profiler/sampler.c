@@ -291,6 +291,14 @@ int sampler__set_profile(struct sampler *s, struct profile *profile)
 	return resolver__set_profile(s->resolver, profile);
 }
 
+void sampler__preload_kernel_symbols(struct sampler *s)
+{
+	struct sym_result res;
+	const char *module;
+
+	symbolizer__kernel(s->sym, 0, &res, &module);
+}
+
 int sampler__add_pid(struct sampler *s, uint32_t pid)
 {
 	return collector__add_pid(s->coll, pid);

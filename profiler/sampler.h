@@ -55,6 +55,10 @@ int sampler__set_profile(struct sampler *s, struct profile *profile);
 
 int sampler__add_pid(struct sampler *s, uint32_t pid);
 
+/* Load kernel symbols now rather than at the first kernel frame (an agent
+ * pays it at start-up, not in the middle of a window). */
+void sampler__preload_kernel_symbols(struct sampler *s);
+
 struct sampler_stats {
 	uint64_t metrics[NR_METRICS]; /* from the BPF side, since start */
 	struct resolver_stats resolver;

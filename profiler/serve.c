@@ -275,6 +275,7 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 		ret = 1;
 		goto cleanup;
 	}
+	sampler__preload_kernel_symbols(smp);
 	ret = http_server__start(o.listen, agent__handle, &a, &a.http, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpfprof serve: %s\n", err);
