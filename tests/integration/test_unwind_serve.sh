@@ -18,7 +18,9 @@ full=$(share "$TMP/p.folded" ';main;run;stage_one;stage_two;stage_three;leaf_(al
 ge "$full" 95 && pass full-path || fail full-path "only $full % of samples have the full path"
 curl -s "$URL/metrics" >"$TMP/metrics"
 c=$(awk '/^bpfprof_user_unwinds_total\{stop="complete"\}/ { print $2 }' "$TMP/metrics")
-ge "${c:-0}" "$n" && pass metrics-unwinds || fail metrics-unwinds "complete unwinds ${c:-none} < $n samples"
+# the first samples before the tables are loaded keep their frame-pointer stack
+ge "${c:-0}" "$(awk -v n="$n" 'BEGIN { print 0.9 * n }')" && pass metrics-unwinds \
+	|| fail metrics-unwinds "complete unwinds ${c:-none} < 90 % of $n samples"
 grep -q '^bpfprof_unwind_table_bytes [1-9]' "$TMP/metrics" && pass metrics-table-bytes \
 	|| fail metrics-table-bytes "no table bytes in /metrics"
 finish
