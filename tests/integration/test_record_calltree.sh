@@ -5,7 +5,8 @@
 bg "$WORKLOADS/calltree" 8
 WL=$LAST_PID
 sleep 0.3
-"$BPFPROF" record -p "$WL" -d 5 -o "$TMP/out.folded" 2>"$TMP/err" &
+# 499 Hz: about 2,500 samples, so a leaf share is known to about 1 point
+"$BPFPROF" record -p "$WL" -F 499 -d 5 -o "$TMP/out.folded" 2>"$TMP/err" &
 REC=$!
 wait_sampling $REC
 c0=$(cpu_seconds "$WL")
@@ -17,8 +18,8 @@ cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')
 [ $rc -eq 0 ] && pass exit-code || fail exit-code "record exited $rc: $(cat "$TMP/err")"
 
 n=$(total "$TMP/out.folded")
-samples_match_cpu "$n" "$cpu" 99 && pass samples-match-cpu-time \
-	|| fail samples-match-cpu-time "$n samples for $cpu CPU seconds at 99 Hz"
+samples_match_cpu "$n" "$cpu" 499 && pass samples-match-cpu-time \
+	|| fail samples-match-cpu-time "$n samples for $cpu CPU seconds at 499 Hz"
 
 bad=$(grep -vc '^calltree;' "$TMP/out.folded")
 [ "$bad" -eq 0 ] && pass only-the-pid || fail only-the-pid "$bad lines of other processes"
