@@ -89,3 +89,21 @@ wait_sampling() {
 	done
 	return 1
 }
+
+# need_browser: Debian chromium, node, and playwright-core from tests/web's
+# lock file (into the ignored tests/web/node_modules); skips or fails the
+# whole script with a reason when they cannot be had. Sets WEB.
+need_browser() {
+	WEB=$ROOT/tests/web
+	if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null 2>&1; then
+		skip chromium "needs Debian chromium and nodejs (tools/install-deps.sh)"
+		finish
+	fi
+	if [ ! -d "$WEB/node_modules/playwright-core" ]; then
+		if ! (cd "$WEB" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
+			--loglevel=error >"$TMP/npm.log" 2>&1); then
+			fail npm-ci "$(tail -3 "$TMP/npm.log")"
+			finish
+		fi
+	fi
+}

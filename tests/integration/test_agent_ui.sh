@@ -10,19 +10,7 @@
 # selection, and empty ranges and HTTP errors are said clearly.
 . "$(dirname "$0")/../lib.sh"
 
-WEB=$ROOT/tests/web
-if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null 2>&1; then
-	skip chromium "needs Debian chromium and nodejs (tools/install-deps.sh)"
-	finish
-fi
-# playwright-core from the lock file, into tests/web/node_modules (ignored)
-if [ ! -d "$WEB/node_modules/playwright-core" ]; then
-	if ! (cd "$WEB" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
-		--loglevel=error >"$TMP/npm.log" 2>&1); then
-		fail npm-ci "$(tail -3 "$TMP/npm.log")"
-		finish
-	fi
-fi
+need_browser
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT

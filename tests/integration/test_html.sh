@@ -7,19 +7,7 @@
 # profile with 100,000 unique stacks renders, zooms and searches in < 3 s.
 . "$(dirname "$0")/../lib.sh"
 
-WEB=$ROOT/tests/web
-if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null 2>&1; then
-	skip chromium "needs Debian chromium and nodejs (tools/install-deps.sh)"
-	finish
-fi
-# playwright-core from the lock file, into tests/web/node_modules (ignored)
-if [ ! -d "$WEB/node_modules/playwright-core" ]; then
-	if ! (cd "$WEB" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
-		--loglevel=error >"$TMP/npm.log" 2>&1); then
-		fail npm-ci "$(tail -3 "$TMP/npm.log")"
-		finish
-	fi
-fi
+need_browser
 page() { TEST_PREFIX=$TEST_NAME node "$WEB/check_page.js" "$@"; }
 
 # one recording, three outputs of the same samples
