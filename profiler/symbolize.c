@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@ static const char usage[] =
 	"      --debug-root DIR   separate debug files (default /usr/lib/debug)\n"
 	"      --no-demangle      print mangled C++/Rust names\n"
 	"      --no-dwarf         symbol tables only\n"
+	"  -j, --threads N        read debug info on N threads (default: one per CPU)\n"
 	"  -s, --stats            print cache statistics to stderr at the end\n"
 	"  -h, --help             this help\n"
 	"\n"
@@ -48,6 +51,7 @@ struct target {
 	struct proc_table *procs;
 	struct proc *proc; /* -p */
 	int print_addr;
+	int threads;
 	uint64_t unresolved;
 };
 
@@ -156,17 +160,21 @@ static void print_result(const struct sym_result *res, struct obuf *out)
 	}
 }
 
-static void symbolize_one(struct target *t, uint64_t addr, struct obuf *out)
+/* One address into out; through reader r when there is one (threads). */
+static void symbolize_one(struct target *t, struct sym_reader *r, uint64_t addr,
+			  struct obuf *out, uint64_t *unresolved)
 {
 	struct sym_result res;
 	int jit;
 
-	if (t->proc)
+	if (r)
+		sym_reader__vaddr(r, addr, &res);
+	else if (t->proc)
 		resolver__lookup_user(t->procs, t->sym, t->proc, addr, 1, &res, &jit);
 	else
 		symbolizer__user_vaddr(t->sym, &t->file, addr, &res);
 	if (!res.nframes)
-		t->unresolved++;
+		(*unresolved)++;
 	if (t->print_addr) {
 		static const char hex[] = "0123456789abcdef";
 		char buf[20];
@@ -231,12 +239,35 @@ static struct pending *sort_pending(struct pending *p, struct pending *tmp, size
 	return p; /* p or tmp, whichever the last pass wrote */
 }
 
+/* Where the output of one address is: in which chunk's buffer, and where. */
+struct piece {
+	size_t off;
+	uint32_t len, chunk;
+};
+
+#define MAX_CHUNKS 16
+#define MIN_CHUNK 2048 /* addresses worth a thread */
+
+/* One thread's share of a batch: sorted entries [lo, hi). */
+struct chunk {
+	struct target *t;
+	struct batch *b;
+	const struct pending *p;
+	size_t lo, hi;
+	uint32_t id;
+	struct sym_reader *reader; /* NULL: through the target (one thread) */
+	uint64_t unresolved;
+	pthread_t thread;
+	int started;
+};
+
 /* Work arrays of a batch, allocated once for BATCH entries. */
 struct batch {
 	struct pending *p, *tmp;
-	size_t *off;   /* output offset by sorted position, n + 1 */
-	uint32_t *pos; /* input index -> sorted position */
-	struct obuf ob;
+	struct piece *piece; /* output of each sorted position */
+	uint32_t *pos;       /* input index -> sorted position */
+	uint64_t *addrs;     /* the batch's addresses, for symbolizer__prefetch */
+	struct obuf ob[MAX_CHUNKS];
 	size_t n;
 };
 
@@ -245,18 +276,99 @@ static int batch__init(struct batch *b)
 	memset(b, 0, sizeof(*b));
 	b->p = malloc(BATCH * sizeof(*b->p));
 	b->tmp = malloc(BATCH * sizeof(*b->tmp));
-	b->off = malloc((BATCH + 1) * sizeof(*b->off));
+	b->piece = malloc(BATCH * sizeof(*b->piece));
 	b->pos = malloc(BATCH * sizeof(*b->pos));
-	return b->p && b->tmp && b->off && b->pos ? 0 : -ENOMEM;
+	b->addrs = malloc(BATCH * sizeof(*b->addrs));
+	return b->p && b->tmp && b->piece && b->pos && b->addrs ? 0 : -ENOMEM;
 }
 
 static void batch__release(struct batch *b)
 {
 	free(b->p);
 	free(b->tmp);
-	free(b->off);
+	free(b->piece);
 	free(b->pos);
-	free(b->ob.p);
+	free(b->addrs);
+	for (int i = 0; i < MAX_CHUNKS; i++)
+		free(b->ob[i].p);
+}
+
+static void *chunk__run(void *arg)
+{
+	struct chunk *c = arg;
+	/* copies on this thread's stack: the buffers' headers and the chunks
+	 * share cache lines, and every append would bounce them between CPUs */
+	struct obuf ob = c->b->ob[c->id];
+	uint64_t unresolved = 0;
+
+	ob.len = 0;
+	for (size_t k = c->lo; k < c->hi; k++) {
+		size_t start = ob.len;
+
+		if (c->p[k].bad) {
+			ob_puts(&ob, "??\n??:0\n");
+			unresolved++;
+		} else {
+			symbolize_one(c->t, c->reader, c->p[k].addr, &ob, &unresolved);
+		}
+		c->b->piece[k] = (struct piece){start, (uint32_t)(ob.len - start), c->id};
+	}
+	c->b->ob[c->id] = ob;
+	c->unresolved = unresolved;
+	return NULL;
+}
+
+/*
+ * Symbolize the sorted entries p[0, n) into the chunks' buffers: with -e and
+ * threads, the DWARF they need is read first (on every thread), then each
+ * thread looks up a contiguous share through its own reader.
+ */
+static int batch__symbolize(struct target *t, struct batch *b, const struct pending *p,
+			    size_t n)
+{
+	struct chunk ch[MAX_CHUNKS];
+	int nc = 1, ret = 0;
+
+	if (!t->proc) {
+		size_t na = 0;
+
+		for (size_t k = 0; k < n; k++)
+			if (!p[k].bad)
+				b->addrs[na++] = p[k].addr;
+		/* a failure only means slower lookups, each reading its unit */
+		if (!symbolizer__prefetch(t->sym, &t->file, b->addrs, na) && t->threads > 1)
+			nc = (int)(n / MIN_CHUNK < (size_t)t->threads ? n / MIN_CHUNK : (size_t)t->threads);
+		if (nc > MAX_CHUNKS)
+			nc = MAX_CHUNKS;
+		if (nc < 1)
+			nc = 1;
+	}
+	for (int i = 0; i < nc; i++) {
+		ch[i] = (struct chunk){.t = t, .b = b, .p = p, .id = (uint32_t)i,
+				       .lo = n * (size_t)i / (size_t)nc,
+				       .hi = n * (size_t)(i + 1) / (size_t)nc};
+		if (nc > 1 && symbolizer__reader_new(t->sym, &t->file, &ch[i].reader))
+			ret = -ENOMEM;
+	}
+	if (ret)
+		goto out;
+	for (int i = 1; i < nc; i++)
+		ch[i].started = !pthread_create(&ch[i].thread, NULL, chunk__run, &ch[i]);
+	for (int i = 0; i < nc; i++) /* chunk 0, and any whose thread did not start */
+		if (!ch[i].started)
+			chunk__run(&ch[i]);
+	for (int i = 1; i < nc; i++)
+		if (ch[i].started)
+			pthread_join(ch[i].thread, NULL);
+	for (int i = 0; i < nc; i++) {
+		t->unresolved += ch[i].unresolved;
+		if (b->ob[i].oom)
+			ret = -ENOMEM;
+	}
+out:
+	for (int i = 0; i < nc; i++)
+		sym_reader__free(ch[i].reader);
+	return ret;
 }
 
 /*
@@ -336,23 +448,15 @@ static int batch__run(struct target *t, struct batch *b, FILE *out)
 {
 	struct pending *p = sort_pending(b->p, b->tmp, b->n);
 	size_t n = b->n;
+	int ret;
 
-	b->ob.len = 0;
-	for (size_t k = 0; k < n; k++) {
-		b->off[k] = b->ob.len;
+	for (size_t k = 0; k < n; k++)
 		b->pos[p[k].idx] = (uint32_t)k;
-		if (p[k].bad) {
-			ob_puts(&b->ob, "??\n??:0\n");
-			t->unresolved++;
-		} else {
-			symbolize_one(t, p[k].addr, &b->ob);
-		}
-	}
-	b->off[n] = b->ob.len;
+	ret = batch__symbolize(t, b, p, n);
 	b->n = 0;
-	if (b->ob.oom)
-		return -ENOMEM;
-	/* straight from the buffer to the descriptor, in input order */
+	if (ret)
+		return ret;
+	/* straight from the buffers to the descriptor, in input order */
 	if (fflush(out))
 		return -errno;
 	for (size_t i = 0; i < n;) {
@@ -360,14 +464,13 @@ static int batch__run(struct target *t, struct batch *b, FILE *out)
 		int cnt = 0;
 
 		for (; i < n && cnt < IOV_CHUNK; i++) {
-			size_t k = b->pos[i];
-			char *base = b->ob.p + b->off[k];
-			size_t len = b->off[k + 1] - b->off[k];
+			const struct piece *pc = &b->piece[b->pos[i]];
+			char *base = b->ob[pc->chunk].p + pc->off;
 
 			if (cnt && (char *)iov[cnt - 1].iov_base + iov[cnt - 1].iov_len == base)
-				iov[cnt - 1].iov_len += len; /* contiguous: one piece */
+				iov[cnt - 1].iov_len += pc->len; /* contiguous: one piece */
 			else
-				iov[cnt++] = (struct iovec){base, len};
+				iov[cnt++] = (struct iovec){base, pc->len};
 		}
 		if (write_iov(fileno(out), iov, cnt))
 			return -errno;
@@ -386,6 +489,7 @@ int symbolize__main(int argc, char **argv)
 		{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
 		{"no-dwarf", no_argument, NULL, OPT_NO_DWARF},
 		{"stats", no_argument, NULL, 's'},
+		{"threads", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -393,13 +497,18 @@ int symbolize__main(int argc, char **argv)
 	struct target t = {.file = {.fd = -1}};
 	const char *exe = NULL;
 	char *line = NULL, *end;
-	long pid = -1;
+	long pid = -1, threads = 0;
 	int c, r = 0, ret = 1, stats = 0;
 	static char obuf[1 << 18];
 	struct batch batch = {0};
 	struct line_reader *reader = NULL;
 
-	while ((c = getopt_long(argc, argv, "e:p:ash", long_opts, NULL)) != -1) {
+	/* A short batch run: keep freed work arrays in the heap for the next
+	 * unit instead of unmapping them (page faults, and TLB shootdowns once
+	 * threads run). main() lowered the threshold for the long-lived agent. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	while ((c = getopt_long(argc, argv, "e:p:asj:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'e': exe = optarg; break;
 		case 'p':
@@ -412,6 +521,14 @@ int symbolize__main(int argc, char **argv)
 			break;
 		case 'a': t.print_addr = 1; break;
 		case 's': stats = 1; break;
+		case 'j':
+			errno = 0;
+			threads = strtol(optarg, &end, 10);
+			if (errno || *end || threads < 1 || threads > 64) {
+				fprintf(stderr, "bpfprof symbolize: bad thread count '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case OPT_DEBUG_ROOT: so.debug_root = optarg; break;
 		case OPT_NO_DEMANGLE: so.no_demangle = 1; break;
 		case OPT_NO_DWARF: so.no_dwarf = 1; break;
@@ -431,6 +548,12 @@ int symbolize__main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!threads) {
+		threads = sysconf(_SC_NPROCESSORS_ONLN);
+		if (threads < 1)
+			threads = 1;
+	}
+	so.threads = t.threads = (int)threads;
 	if ((ret = symbolizer__new(&so, &t.sym))) {
 		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-ret));
 		return 1;

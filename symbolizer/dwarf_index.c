@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,30 +49,47 @@ struct seg {
 	uint32_t scope;
 };
 
-/* A line row while a unit is read (file NONE ends a sequence); split into
- * two arrays afterwards. */
+/* A line row while a unit is read (file NONE ends a sequence); stored as
+ * a row_ent afterwards. */
 #define row dwarf_line_row
 
-/* The searched part (row_addr) is kept apart so a search touches few lines. */
-struct row_val {
+/* A row as searched: the entry found is on a line the search touched. */
+struct row_ent {
+	uint64_t addr;
 	uint32_t file, line;
 };
 
 struct cu {
 	Dwarf_Die die;
-	int state; /* 0 not read, 1 read, -1 unreadable */
+	int state; /* enum cu_state */
 	struct scope *scopes;
 	struct seg *segs;
-	uint64_t *row_addr;
-	struct row_val *row_val;
+	struct row_ent *rows;
 	const char **paths; /* file names as addr2line prints them, by file index */
 	size_t nscopes, nsegs, nrows, nfiles;
 	size_t row_hint; /* the last row found: lookups in address order start there */
+	size_t seg_hint; /* the same for segments */
+};
+
+enum cu_state {
+	CU_UNREAD = 0,
+	CU_READ = 1,
+	CU_UNREADABLE = -1,
+	CU_READING = 2, /* listed for a prefetch */
 };
 
 struct cu_range {
 	uint64_t lo, hi;
 	uint32_t cu;
+};
+
+/*
+ * Where a unit's reading puts its strings, and the line reader's buffer
+ * (reused for every unit). The index has one; each prefetch thread another.
+ */
+struct unit_reader {
+	struct hmap *strings; /* names and paths, interned: owned by the index */
+	struct dwarf_line_prog lines;
 };
 
 struct dwarf_index {
@@ -81,12 +99,17 @@ struct dwarf_index {
 	size_t ncus;
 	struct cu_range *ranges;
 	size_t nranges;
-	struct hmap *strings; /* every name and path, interned: owned by the index */
+	struct unit_reader rd;
+	struct hmap **more_strings; /* the prefetch threads' string tables */
+	size_t nmore_strings;
 	struct dwarf_line_sections sec; /* for our own line reader; .line NULL: use libdw */
 	struct dwarf_die_sections dsec; /* for our own DIE walk; .info NULL: use libdw */
-	struct dwarf_line_prog lines;   /* the line reader's buffer, reused for every unit */
 	size_t memory, cus_read;
 };
+
+_Static_assert(sizeof(struct row_ent) == 16 && sizeof(struct seg) == 16 &&
+		       offsetof(struct row_ent, addr) == 0 && offsetof(struct seg, lo) == 0,
+	       "last_le reads 16-byte entries that start with their address");
 
 /* A code range of a scope while a unit is read. */
 struct range {
@@ -201,8 +224,8 @@ int dwarf_index__open_fd(int fd, struct dwarf_index **out, char *err, size_t err
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->strings = hmap__new();
-	if (!x->strings) {
+	x->rd.strings = hmap__new();
+	if (!x->rd.strings) {
 		free(x);
 		return -ENOMEM;
 	}
@@ -268,15 +291,13 @@ static void cu_clear(struct cu *c)
 {
 	free(c->scopes);
 	free(c->segs);
-	free(c->row_addr);
-	free(c->row_val);
+	free(c->rows);
 	free(c->paths);
 	c->paths = NULL;
 	c->nfiles = 0;
 	c->scopes = NULL;
 	c->segs = NULL;
-	c->row_addr = NULL;
-	c->row_val = NULL;
+	c->rows = NULL;
 	c->nscopes = c->nsegs = c->nrows = 0;
 }
 
@@ -288,8 +309,11 @@ void dwarf_index__free(struct dwarf_index *x)
 		cu_clear(&x->cus[i]);
 	free(x->cus);
 	free(x->ranges);
-	hmap__free(x->strings);
-	dwarf_line_prog__clear(&x->lines);
+	hmap__free(x->rd.strings);
+	dwarf_line_prog__clear(&x->rd.lines);
+	for (size_t i = 0; i < x->nmore_strings; i++)
+		hmap__free(x->more_strings[i]);
+	free(x->more_strings);
 	if (x->dw)
 		dwarf_end(x->dw);
 	if (x->elf)
@@ -298,7 +322,7 @@ void dwarf_index__free(struct dwarf_index *x)
 }
 
 /* The index's own copy of s (cut at MAX_STRING), or NULL on failure. */
-static const char *intern(struct dwarf_index *x, const char *s, size_t *memory)
+static const char *intern(struct hmap *strings, const char *s, size_t *memory)
 {
 	char buf[MAX_STRING + 1];
 	size_t len = strnlen(s, MAX_STRING);
@@ -310,13 +334,13 @@ static const char *intern(struct dwarf_index *x, const char *s, size_t *memory)
 		buf[len] = '\0';
 		s = buf;
 	}
-	ret = hmap__put(x->strings, s, len + 1, 0, NULL, &stored);
+	ret = hmap__put(strings, s, len + 1, 0, NULL, &stored);
 	if (ret < 0)
 		return NULL;
 	if (ret > 0)
 		*memory += len + 1 + 32; /* the key and about one slot of the table */
 	else
-		hmap__get_key(x->strings, s, len + 1, NULL, &stored);
+		hmap__get_key(strings, s, len + 1, NULL, &stored);
 	return stored;
 }
 
@@ -326,7 +350,7 @@ static const char *intern(struct dwarf_index *x, const char *s, size_t *memory)
  * (-fdebug-prefix-map builds, as Debian's); addr2line and eu-addr2line then
  * put DW_AT_comp_dir in front. Do the same, so names compare equal.
  */
-static int set_path(struct dwarf_index *x, struct cu *c, size_t i, const char *f,
+static int set_path(struct hmap *strings, struct cu *c, size_t i, const char *f,
 		    const char *comp, size_t comp_len, size_t *memory)
 {
 	char buf[MAX_STRING + 2];
@@ -336,11 +360,11 @@ static int set_path(struct dwarf_index *x, struct cu *c, size_t i, const char *f
 			 f);
 		f = buf;
 	}
-	c->paths[i] = intern(x, f, memory);
+	c->paths[i] = intern(strings, f, memory);
 	return c->paths[i] ? 0 : -ENOMEM;
 }
 
-static int read_paths(struct dwarf_index *x, struct cu *c, size_t *memory)
+static int read_paths(struct hmap *strings, struct cu *c, size_t *memory)
 {
 	Dwarf_Attribute a;
 	const char *comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
@@ -358,7 +382,7 @@ static int read_paths(struct dwarf_index *x, struct cu *c, size_t *memory)
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const char *f = dwarf_filesrc(files, i, NULL, NULL);
 
-		if (f && set_path(x, c, i, f, comp, comp_len, memory))
+		if (f && set_path(strings, c, i, f, comp, comp_len, memory))
 			return -ENOMEM;
 	}
 	return 0;
@@ -392,40 +416,79 @@ static int store_rows(struct cu *c, struct row *rows, size_t nrows, int sorted, 
 {
 	if (!sorted) /* libdw sorts; a hostile file must not break the search */
 		qsort(rows, nrows, sizeof(*rows), row_cmp);
-	c->row_addr = malloc((nrows ? nrows : 1) * sizeof(*c->row_addr));
-	c->row_val = malloc((nrows ? nrows : 1) * sizeof(*c->row_val));
-	if (!c->row_addr || !c->row_val)
+	c->rows = malloc((nrows ? nrows : 1) * sizeof(*c->rows));
+	if (!c->rows)
 		return -ENOMEM;
 	for (size_t i = 0; i < nrows; i++) {
-		c->row_addr[i] = rows[i].addr;
-		c->row_val[i] = (struct row_val){rows[i].file, rows[i].line};
+		c->rows[i] = (struct row_ent){rows[i].addr, rows[i].file, rows[i].line};
 	}
 	c->nrows = nrows;
-	*memory += nrows * (sizeof(*c->row_addr) + sizeof(*c->row_val));
+	*memory += nrows * sizeof(*c->rows);
 	return 0;
+}
+
+/*
+ * What our own readers need to know of a unit, asked of libdw first: libdw
+ * is not thread-safe, our readers are (they only read the mapped sections).
+ */
+struct unit_info {
+	int lines_ok, dies_ok; /* our readers can try (else libdw reads the unit) */
+	uint64_t stmt_list;
+	uint8_t asize;
+	const char *comp; /* DW_AT_comp_dir, NULL when none */
+	size_t comp_len;
+	struct dwarf_die_unit u;
+};
+
+static void unit_info(const struct dwarf_index *x, struct cu *c, struct unit_info *ui)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word off;
+	Dwarf_Die cudie;
+	Dwarf_Half version;
+	Dwarf_Off abbrev_off;
+	Dwarf_Addr base;
+	uint8_t asize = 0, osize;
+
+	memset(ui, 0, sizeof(*ui));
+	if (x->sec.line && dwarf_attr(&c->die, DW_AT_stmt_list, &a) && !dwarf_formudata(&a, &off) &&
+	    dwarf_diecu(&c->die, &cudie, &asize, NULL)) {
+		ui->lines_ok = 1;
+		ui->stmt_list = off;
+		ui->asize = asize;
+		ui->comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
+		ui->comp_len = ui->comp ? strnlen(ui->comp, MAX_STRING / 2) : 0;
+	}
+	if (x->dsec.info && x->sec.line && c->die.cu &&
+	    dwarf_cu_die(c->die.cu, &cudie, &version, &abbrev_off, &asize, &osize, NULL, NULL) &&
+	    !dwarf_lowpc(&c->die, &base)) {
+		ui->dies_ok = 1;
+		ui->u = (struct dwarf_die_unit){
+			.die_off = dwarf_dieoffset(&c->die),
+			.abbrev_off = abbrev_off,
+			.base = base,
+			.version = version,
+			.address_size = asize,
+			.offset_size = osize,
+		};
+	}
 }
 
 /*
  * Paths and rows of the unit with our own .debug_line reader. -EINVAL when
  * it cannot (the caller then asks libdw), -ENOMEM.
  */
-static int read_lines_own(struct dwarf_index *x, struct cu *c, size_t *memory)
+static int read_lines_own(const struct dwarf_index *x, struct unit_reader *rd, struct cu *c,
+			  const struct unit_info *ui, size_t *memory)
 {
-	Dwarf_Attribute a;
-	Dwarf_Word off;
-	Dwarf_Die cudie;
-	uint8_t asize = 0;
-	const char *comp;
-	size_t comp_len, nrows = 0;
-	struct dwarf_line_prog *p = &x->lines;
+	size_t nrows = 0;
+	struct dwarf_line_prog *p = &rd->lines;
 	int sorted = 1, ret;
 
-	if (!x->sec.line || !dwarf_attr(&c->die, DW_AT_stmt_list, &a) ||
-	    dwarf_formudata(&a, &off) || !dwarf_diecu(&c->die, &cudie, &asize, NULL))
+	if (!ui->lines_ok)
 		return -EINVAL;
-	comp = dwarf_formstring(dwarf_attr(&c->die, DW_AT_comp_dir, &a));
-	comp_len = comp ? strnlen(comp, MAX_STRING / 2) : 0;
-	ret = dwarf_line__read(&x->sec, off, asize, comp, DWARF_INDEX_MAX_ROWS, p);
+	ret = dwarf_line__read(&x->sec, ui->stmt_list, ui->asize, ui->comp, DWARF_INDEX_MAX_ROWS,
+			       p);
 	if (ret)
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	c->nfiles = p->nfiles < DWARF_INDEX_MAX_ROWS ? p->nfiles : DWARF_INDEX_MAX_ROWS;
@@ -435,7 +498,8 @@ static int read_lines_own(struct dwarf_index *x, struct cu *c, size_t *memory)
 		goto cleanup;
 	*memory += c->nfiles * sizeof(*c->paths);
 	for (size_t i = 0; i < c->nfiles; i++)
-		if (p->files[i] && set_path(x, c, i, p->files[i], comp, comp_len, memory))
+		if (p->files[i] &&
+		    set_path(rd->strings, c, i, p->files[i], ui->comp, ui->comp_len, memory))
 			goto cleanup;
 	/* the rows array is reused in place: kept rows never outnumber read ones */
 	for (size_t i = 0; i < p->nrows; i++) {
@@ -506,7 +570,8 @@ static const char *die_name(Dwarf_Die *d)
 }
 
 struct walk {
-	struct dwarf_index *x;
+	const struct dwarf_index *x;
+	struct hmap *strings;
 	size_t *memory;
 	struct cu *c;
 	struct range *ranges;
@@ -540,7 +605,7 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 	s = &w->c->scopes[w->c->nscopes];
 	memset(s, 0, sizeof(*s));
 	s->name = die_name(d);
-	if (s->name && !(s->name = intern(w->x, s->name, w->memory)))
+	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
 		return -ENOMEM;
 	s->parent = parent;
 	if (parent != NONE) {
@@ -585,7 +650,7 @@ static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *
 	s = &w->c->scopes[w->c->nscopes];
 	memset(s, 0, sizeof(*s));
 	s->name = sc->name;
-	if (s->name && !(s->name = intern(w->x, s->name, w->memory)))
+	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
 		return -ENOMEM;
 	s->parent = sc->parent;
 	if (sc->parent != NONE) {
@@ -599,28 +664,11 @@ static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *
 }
 
 /* The unit's scopes with our own reader; -EINVAL when libdw must do it. */
-static int walk_dies_own(struct walk *w)
+static int walk_dies_own(struct walk *w, const struct unit_info *ui)
 {
-	struct dwarf_index *x = w->x;
-	struct dwarf_die_unit u = {0};
-	Dwarf_Die cudie;
-	Dwarf_Half version;
-	Dwarf_Off abbrev_off;
-	Dwarf_Addr base;
-	uint8_t asize, osize;
-
-	if (!x->dsec.info || !x->sec.line || !w->c->die.cu ||
-	    !dwarf_cu_die(w->c->die.cu, &cudie, &version, &abbrev_off, &asize, &osize, NULL,
-			  NULL) ||
-	    dwarf_lowpc(&w->c->die, &base))
+	if (!ui->dies_ok)
 		return -EINVAL;
-	u.die_off = dwarf_dieoffset(&w->c->die);
-	u.abbrev_off = abbrev_off;
-	u.base = base;
-	u.version = version;
-	u.address_size = asize;
-	u.offset_size = osize;
-	return dwarf_die__walk(&x->dsec, &u, DWARF_INDEX_MAX_DIES, DWARF_INDEX_MAX_DEPTH,
+	return dwarf_die__walk(&w->x->dsec, &ui->u, DWARF_INDEX_MAX_DIES, DWARF_INDEX_MAX_DEPTH,
 			       add_scope_own, w);
 }
 
@@ -789,17 +837,24 @@ static int flatten(struct walk *w, size_t *memory)
 	return 0;
 }
 
-static int read_cu(struct dwarf_index *x, struct cu *c)
+/*
+ * Read unit c into its tables (c->state is the caller's). With own_only (a
+ * prefetch thread), -EINVAL as soon as libdw would be needed. On error the
+ * tables are empty. Adds the bytes kept to *mem.
+ */
+static int read_cu(const struct dwarf_index *x, struct unit_reader *rd, struct cu *c,
+		   const struct unit_info *ui, int own_only, size_t *mem)
 {
 	size_t memory = 0;
-	struct walk w = {.x = x, .memory = &memory, .c = c};
+	struct walk w = {.x = x, .strings = rd->strings, .memory = &memory, .c = c};
 	int ret;
 
-	c->state = -1;
-	ret = read_lines_own(x, c, &memory);
+	ret = read_lines_own(x, rd, c, ui, &memory);
+	if (ret == -EINVAL && own_only)
+		goto cleanup;
 	if (ret == -EINVAL) { /* not for our reader: libdw reads this unit */
 		cu_clear(c);
-		if (read_paths(x, c, &memory) == -ENOMEM) {
+		if (read_paths(rd->strings, c, &memory) == -ENOMEM) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -807,7 +862,9 @@ static int read_cu(struct dwarf_index *x, struct cu *c)
 	}
 	if (ret)
 		goto cleanup;
-	ret = walk_dies_own(&w);
+	ret = walk_dies_own(&w, ui);
+	if (ret == -EINVAL && own_only)
+		goto cleanup;
 	if (ret == -EINVAL) { /* not for our reader: libdw walks this unit */
 		w.nranges = 0;
 		c->nscopes = 0;
@@ -819,8 +876,7 @@ static int read_cu(struct dwarf_index *x, struct cu *c)
 	if (ret)
 		goto cleanup;
 	memory += w.scap * sizeof(*c->scopes);
-	x->memory += memory;
-	c->state = 1;
+	*mem += memory;
 cleanup:
 	free(w.ranges);
 	if (ret)
@@ -886,21 +942,27 @@ static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
 	return NULL;
 }
 
-/* Index of the last element <= key in a sorted array, or n when none.
- * Branch-free: the loads of the next step do not wait on a misprediction. */
-static size_t last_le(const uint64_t *a, size_t n, uint64_t key)
-{
-	const uint64_t *base = a;
+/*
+ * Rows and segments are arrays of 16-byte entries that start with their
+ * address; KEY reads the address of entry i.
+ */
+#define KEY(a, i) (*(const uint64_t *)((const char *)(a) + (i) * 16))
 
-	if (!n || a[0] > key)
+/* Index of the last entry with address <= key, or n when none.
+ * Branch-free: the loads of the next step do not wait on a misprediction. */
+static size_t last_le(const void *a, size_t n, uint64_t key)
+{
+	size_t base = 0;
+
+	if (!n || KEY(a, 0) > key)
 		return n;
 	while (n > 1) {
 		size_t half = n / 2;
 
-		base = base[half] <= key ? base + half : base;
+		base = KEY(a, base + half) <= key ? base + half : base;
 		n -= half;
 	}
-	return (size_t)(base - a);
+	return base;
 }
 
 /*
@@ -909,71 +971,69 @@ static size_t last_le(const uint64_t *a, size_t n, uint64_t key)
  * neighbouring cache lines instead of a fresh path down the whole array.
  * The answer is the same as last_le's.
  */
-static size_t last_le_near(const uint64_t *a, size_t n, uint64_t key, size_t *hint)
+static size_t last_le_near(const void *a, size_t n, uint64_t key, size_t *hint)
 {
 	size_t h = *hint, step = 1, lo, hi, i;
 
-	if (h >= n || a[h] > key) {
+	if (h >= n || KEY(a, h) > key) {
 		i = last_le(a, n, key);
 	} else {
 		/* a[h] <= key: gallop forward to a bound a[hi] > key (or n) */
 		lo = h;
 		hi = h + 1;
-		while (hi < n && a[hi] <= key) {
+		while (hi < n && KEY(a, hi) <= key) {
 			lo = hi;
 			step *= 2;
 			hi = step < n - lo ? lo + step : n;
 		}
-		i = lo + last_le(a + lo, hi - lo, key);
+		i = lo + last_le((const char *)a + lo * 16, hi - lo, key);
 	}
 	if (i < n)
 		*hint = i;
 	return i;
 }
 
-static const struct row_val *find_row(struct cu *c, uint64_t addr)
+static const struct row_ent *find_row(const struct cu *c, uint64_t addr, size_t *hint)
 {
-	size_t i = last_le_near(c->row_addr, c->nrows, addr, &c->row_hint);
+	size_t i = last_le_near(c->rows, c->nrows, addr, hint);
 
-	if (i == c->nrows || c->row_val[i].file == NONE)
+	if (i == c->nrows || c->rows[i].file == NONE)
 		return NULL;
-	return &c->row_val[i];
+	return &c->rows[i];
 }
 
-static uint32_t find_scope(const struct cu *c, uint64_t addr)
+/* The innermost scope at addr. */
+static uint32_t find_scope(const struct cu *c, uint64_t addr, size_t *hint)
 {
-	size_t lo = 0, hi = c->nsegs;
+	size_t i = last_le_near(c->segs, c->nsegs, addr, hint);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->segs[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? c->segs[lo - 1].scope : NONE;
+	return i < c->nsegs ? c->segs[i].scope : NONE;
 }
 
-int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_frame *frames,
-			int max)
+/* Make unit c searchable, reading it if it is not yet. 1 when it is. */
+static int unit_ready(struct dwarf_index *x, struct cu *c)
 {
-	struct cu *c = find_cu(x, vaddr);
-	const struct row_val *row;
-	uint32_t s;
-	int n = 0;
+	struct unit_info ui;
+	int ret;
 
-	if (!c || max <= 0)
-		return 0;
-	if (c->state == 0) {
-		read_cu(x, c);
-		if (++x->cus_read % RECYCLE_EVERY == 0)
-			recycle(x);
-	}
-	if (c->state < 0)
-		return 0;
-	row = find_row(c, vaddr);
-	s = find_scope(c, vaddr);
+	if (c->state != CU_UNREAD)
+		return c->state == CU_READ;
+	unit_info(x, c, &ui);
+	ret = read_cu(x, &x->rd, c, &ui, 0, &x->memory);
+	c->state = ret ? CU_UNREADABLE : CU_READ;
+	if (++x->cus_read % RECYCLE_EVERY == 0)
+		recycle(x);
+	return !ret;
+}
+
+/* Frames at vaddr in unit c (read), searching from the given hints. */
+static int lookup_in(const struct cu *c, uint64_t vaddr, size_t *row_hint, size_t *seg_hint,
+		     struct dwarf_frame *frames, int max)
+{
+	const struct row_ent *row = find_row(c, vaddr, row_hint);
+	uint32_t s = find_scope(c, vaddr, seg_hint);
+	int n;
+
 	if (s == NONE && !row)
 		return 0;
 	frames[0] = (struct dwarf_frame){
@@ -997,6 +1057,136 @@ int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_fram
 		s = p;
 	}
 	return n;
+}
+
+int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_frame *frames,
+			int max)
+{
+	struct cu *c = find_cu(x, vaddr);
+
+	if (!c || max <= 0 || !unit_ready(x, c))
+		return 0;
+	return lookup_in(c, vaddr, &c->row_hint, &c->seg_hint, frames, max);
+}
+
+int dwarf_index__lookup_read(const struct dwarf_index *x, uint64_t vaddr,
+			     struct dwarf_cursor *cur, struct dwarf_frame *frames, int max)
+{
+	const struct cu *c = find_cu(x, vaddr);
+
+	if (!c || max <= 0 || c->state != CU_READ)
+		return 0;
+	if (cur->unit != c) {
+		cur->unit = c;
+		cur->row_hint = cur->seg_hint = 0;
+	}
+	return lookup_in(c, vaddr, &cur->row_hint, &cur->seg_hint, frames, max);
+}
+
+/*
+ * Prefetch: the units a batch of lookups needs are shared out to threads
+ * (this one included) that read them with our own readers only (libdw is
+ * not thread-safe: what they need of it is asked beforehand, here); whoever
+ * is free takes the next unit. Units our readers cannot do are read after,
+ * here, with libdw.
+ */
+struct prefetch {
+	struct dwarf_index *x;
+	struct cu **cus;        /* the units to read, in address order */
+	struct unit_info *info; /* what libdw said of each */
+	size_t n;
+	size_t next; /* the next unit to take (atomic) */
+};
+
+struct prefetch_worker {
+	struct prefetch *p;
+	struct unit_reader rd;
+	size_t memory;
+	pthread_t thread;
+	int started;
+};
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch_worker *w = arg;
+	struct prefetch *p = w->p;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+		struct cu *c = p->cus[i];
+
+		/* each unit is one thread's: its fields are written by that one only */
+		if (!read_cu(p->x, &w->rd, c, &p->info[i], 1, &w->memory))
+			c->state = CU_READ;
+	}
+	return NULL;
+}
+
+int dwarf_index__prefetch(struct dwarf_index *x, const uint64_t *vaddrs, size_t n,
+			  int nthreads)
+{
+	struct prefetch p = {.x = x};
+	struct prefetch_worker *w = NULL;
+	struct hmap **more;
+	int ret = -ENOMEM, nw = 0;
+
+	if (nthreads > DWARF_INDEX_MAX_THREADS)
+		nthreads = DWARF_INDEX_MAX_THREADS;
+	p.cus = malloc(x->ncus * sizeof(*p.cus));
+	if (!p.cus)
+		return -ENOMEM;
+	/* the unread units these addresses fall in; READING marks one listed */
+	for (size_t i = 0; i < n; i++) {
+		struct cu *c = find_cu(x, vaddrs[i]);
+
+		if (c && c->state == CU_UNREAD) {
+			c->state = CU_READING;
+			p.cus[p.n++] = c;
+		}
+	}
+	for (size_t i = 0; i < p.n; i++)
+		p.cus[i]->state = CU_UNREAD;
+	if (nthreads >= 2 && p.n >= 2 && x->sec.line && x->dsec.info) {
+		nw = (size_t)nthreads < p.n ? nthreads : (int)p.n;
+		p.info = malloc(p.n * sizeof(*p.info));
+		w = calloc((size_t)nw, sizeof(*w));
+		more = realloc(x->more_strings, (x->nmore_strings + (size_t)nw) * sizeof(*more));
+		if (more)
+			x->more_strings = more;
+		if (!p.info || !w || !more)
+			goto out;
+		for (size_t i = 0; i < p.n; i++)
+			unit_info(x, p.cus[i], &p.info[i]);
+		for (int i = 0; i < nw; i++) {
+			w[i].p = &p;
+			w[i].rd.strings = i ? hmap__new() : x->rd.strings;
+			if (!w[i].rd.strings)
+				break;
+			if (i)
+				x->more_strings[x->nmore_strings++] = w[i].rd.strings;
+			/* this thread is worker 0; one that does not start is one fewer */
+			w[i].started = i && !pthread_create(&w[i].thread, NULL, prefetch_run, &w[i]);
+		}
+		w[0].rd.lines = x->rd.lines;
+		prefetch_run(&w[0]);
+		x->rd.lines = w[0].rd.lines;
+		for (int i = 0; i < nw; i++) {
+			if (w[i].started)
+				pthread_join(w[i].thread, NULL);
+			if (i)
+				dwarf_line_prog__clear(&w[i].rd.lines);
+			x->memory += w[i].memory;
+		}
+	}
+	/* what the threads could not read (or with no threads: everything) */
+	for (size_t i = 0; i < p.n; i++)
+		unit_ready(x, p.cus[i]);
+	ret = 0;
+out:
+	free(w);
+	free(p.info);
+	free(p.cus);
+	return ret;
 }
 
 size_t dwarf_index__memory(const struct dwarf_index *x)

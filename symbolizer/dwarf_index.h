@@ -48,6 +48,31 @@ void dwarf_index__free(struct dwarf_index *x);
 int dwarf_index__lookup(struct dwarf_index *x, uint64_t vaddr, struct dwarf_frame *frames,
 			int max);
 
+#define DWARF_INDEX_MAX_THREADS 16
+
+/* Where a caller's last lookup ended: lookups in address order start there. */
+struct dwarf_cursor {
+	const void *unit;
+	size_t row_hint, seg_hint;
+};
+
+/*
+ * dwarf_index__lookup for units already read (dwarf_index__prefetch), and
+ * nothing else: it reads no unit (a unit not read gives 0 frames) and
+ * writes only *cur, so threads may call it at once, each with its cursor.
+ */
+int dwarf_index__lookup_read(const struct dwarf_index *x, uint64_t vaddr,
+			     struct dwarf_cursor *cur, struct dwarf_frame *frames, int max);
+
+/*
+ * Read the units that the lookups of these addresses need, on up to nthreads
+ * threads (this one included), before they are looked up: a batch
+ * symbolizer knows them all beforehand. Answers are the same with or
+ * without it. 0 or -ENOMEM.
+ */
+int dwarf_index__prefetch(struct dwarf_index *x, const uint64_t *vaddrs, size_t n,
+			  int nthreads);
+
 /* Bytes held by the built tables (grows as compile units are read). */
 size_t dwarf_index__memory(const struct dwarf_index *x);
 

@@ -59,6 +59,21 @@ struct jit_map {
 	uint64_t last_use;
 };
 
+/* Demangled names of one result, freed when the next result is made. */
+struct name_slots {
+	char *d[SYM_MAX_FRAMES];
+	int n; /* slots [0, n) may be set */
+};
+
+static void name_slots__clear(struct name_slots *ns)
+{
+	for (int i = 0; i < ns->n; i++) {
+		free(ns->d[i]);
+		ns->d[i] = NULL;
+	}
+	ns->n = 0;
+}
+
 struct symbolizer {
 	size_t max_files, nfiles, max_bytes, memory;
 	struct file_entry *buckets[NBUCKETS];
@@ -72,9 +87,9 @@ struct symbolizer {
 	uint64_t jit_clock;
 	char *kallsyms_path, *debug_root, *perfmap_dir;
 	int no_dwarf, no_lines, no_debuginfod, no_demangle;
+	int threads;
 	struct symbolizer_stats stats;
-	char *demangled[SYM_MAX_FRAMES]; /* names of the last result */
-	int ndemangled;                  /* slots [0, ndemangled) may be set */
+	struct name_slots names; /* of the last result */
 };
 
 static char *dup_opt(const char *s, int *failed)
@@ -107,6 +122,7 @@ int symbolizer__new(const struct symbolizer_opts *opts, struct symbolizer **out)
 		s->no_lines = opts->no_lines;
 		s->no_debuginfod = opts->no_debuginfod;
 		s->no_demangle = opts->no_demangle;
+		s->threads = opts->threads;
 	}
 	if (failed) {
 		symbolizer__free(s);
@@ -140,15 +156,6 @@ static void image_put(struct symbolizer *s, struct image *img)
 	image_free(img);
 }
 
-static void clear_demangled(struct symbolizer *s)
-{
-	for (int i = 0; i < s->ndemangled; i++) {
-		free(s->demangled[i]);
-		s->demangled[i] = NULL;
-	}
-	s->ndemangled = 0;
-}
-
 void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
@@ -160,7 +167,7 @@ void symbolizer__free(struct symbolizer *s)
 	}
 	for (int i = 0; i < MAX_PERFMAPS; i++)
 		perfmap__free(s->jit[i].map);
-	clear_demangled(s);
+	name_slots__clear(&s->names);
 	ksyms__free(s->ksyms);
 	elf_symtab__free(s->vdso);
 	free(s->kallsyms_path);
@@ -387,15 +394,15 @@ static struct file_entry *get_file(struct symbolizer *s, const struct sym_file *
 	return e;
 }
 
-static const char *pretty(struct symbolizer *s, const char *name, int slot)
+static const char *pretty(struct name_slots *ns, int no_demangle, const char *name, int slot)
 {
 	char *d;
 
-	if (s->no_demangle || !name || !(d = demangle__name(name)))
+	if (no_demangle || !name || !(d = demangle__name(name)))
 		return name;
-	s->demangled[slot] = d;
-	if (slot >= s->ndemangled)
-		s->ndemangled = slot + 1;
+	ns->d[slot] = d;
+	if (slot >= ns->n)
+		ns->n = slot + 1;
 	return d;
 }
 
@@ -410,16 +417,10 @@ static const char *symtab_name(const struct image *img, uint64_t vaddr)
 	return name;
 }
 
-static void resolve_vaddr(struct symbolizer *s, struct image *img, uint64_t vaddr,
-			  struct sym_result *out)
+/* The result from the DWARF frames df[0, n) found at vaddr (n may be 0). */
+static void name_frames(const struct image *img, uint64_t vaddr, const struct dwarf_frame *df,
+			int n, struct name_slots *ns, int no_demangle, struct sym_result *out)
 {
-	struct dwarf_frame df[SYM_MAX_FRAMES];
-	int n = 0;
-
-	if (img->dwarf) {
-		n = dwarf_index__lookup(img->dwarf, vaddr, df, SYM_MAX_FRAMES);
-		account(s, img);
-	}
 	for (int i = 0; i < n; i++) {
 		const char *name = df[i].name;
 
@@ -427,7 +428,7 @@ static void resolve_vaddr(struct symbolizer *s, struct image *img, uint64_t vadd
 		if (!name && i == n - 1)
 			name = symtab_name(img, vaddr);
 		out->frames[i] = (struct sym_frame){
-			.name = name ? pretty(s, name, i) : "??",
+			.name = name ? pretty(ns, no_demangle, name, i) : "??",
 			.file = df[i].file,
 			.line = df[i].line,
 			.inlined = df[i].inlined,
@@ -438,10 +439,23 @@ static void resolve_vaddr(struct symbolizer *s, struct image *img, uint64_t vadd
 		const char *name = symtab_name(img, vaddr);
 
 		if (name) {
-			out->frames[0] = (struct sym_frame){.name = pretty(s, name, 0)};
+			out->frames[0] = (struct sym_frame){.name = pretty(ns, no_demangle, name, 0)};
 			out->nframes = 1;
 		}
 	}
+}
+
+static void resolve_vaddr(struct symbolizer *s, struct image *img, uint64_t vaddr,
+			  struct sym_result *out)
+{
+	struct dwarf_frame df[SYM_MAX_FRAMES];
+	int n = 0;
+
+	if (img->dwarf) {
+		n = dwarf_index__lookup(img->dwarf, vaddr, df, SYM_MAX_FRAMES);
+		account(s, img);
+	}
+	name_frames(img, vaddr, df, n, &s->names, s->no_demangle, out);
 }
 
 static struct image *begin_user(struct symbolizer *s, const struct sym_file *f,
@@ -453,7 +467,7 @@ static struct image *begin_user(struct symbolizer *s, const struct sym_file *f,
 	out->build_id = NULL;
 	out->nframes = 0;
 	out->frames[0] = (struct sym_frame){0};
-	clear_demangled(s);
+	name_slots__clear(&s->names);
 	out->vaddr = addr;
 	*ret = 0;
 	e = get_file(s, f);
@@ -497,6 +511,74 @@ int symbolizer__user_vaddr(struct symbolizer *s, const struct sym_file *f, uint6
 	return 0;
 }
 
+int symbolizer__prefetch(struct symbolizer *s, const struct sym_file *f, const uint64_t *vaddrs,
+			 size_t n)
+{
+	struct file_entry *e = get_file(s, f);
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	if (!e->img->dwarf)
+		return 0;
+	ret = dwarf_index__prefetch(e->img->dwarf, vaddrs, n, s->threads);
+	account(s, e->img);
+	return ret;
+}
+
+struct sym_reader {
+	const struct image *img;
+	struct dwarf_cursor cur;
+	struct name_slots names;
+	int no_demangle;
+};
+
+int symbolizer__reader_new(struct symbolizer *s, const struct sym_file *f, struct sym_reader **out)
+{
+	struct sym_reader *r;
+	struct file_entry *e;
+
+	*out = NULL;
+	e = get_file(s, f);
+	if (!e)
+		return -ENOMEM;
+	/* on cache lines of its own: readers are written on different CPUs */
+	if (posix_memalign((void **)&r, 64, (sizeof(*r) + 63) / 64 * 64))
+		return -ENOMEM;
+	memset(r, 0, sizeof(*r));
+	r->img = e->img;
+	r->no_demangle = s->no_demangle;
+	*out = r;
+	return 0;
+}
+
+int sym_reader__vaddr(struct sym_reader *r, uint64_t vaddr, struct sym_result *out)
+{
+	struct dwarf_frame df[SYM_MAX_FRAMES];
+	int n = 0;
+
+	out->build_id = NULL;
+	out->nframes = 0;
+	out->frames[0] = (struct sym_frame){0};
+	out->vaddr = vaddr;
+	name_slots__clear(&r->names);
+	if (!r->img->symtab)
+		return -ENOEXEC;
+	out->build_id = r->img->build_id[0] ? r->img->build_id : NULL;
+	if (r->img->dwarf)
+		n = dwarf_index__lookup_read(r->img->dwarf, vaddr, &r->cur, df, SYM_MAX_FRAMES);
+	name_frames(r->img, vaddr, df, n, &r->names, r->no_demangle, out);
+	return 0;
+}
+
+void sym_reader__free(struct sym_reader *r)
+{
+	if (!r)
+		return;
+	name_slots__clear(&r->names);
+	free(r);
+}
+
 /* Size of an ELF image from its headers: the section table is at its end. */
 static size_t vdso_size(const unsigned char *base)
 {
@@ -517,7 +599,7 @@ int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *o
 	const char *name;
 
 	memset(out, 0, sizeof(*out));
-	clear_demangled(s);
+	name_slots__clear(&s->names);
 	out->vaddr = offset;
 	if (!s->vdso && !s->vdso_err) {
 		const unsigned char *base = (const void *)getauxval(AT_SYSINFO_EHDR);
@@ -567,7 +649,7 @@ int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64
 	int fd, ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	clear_demangled(s);
+	name_slots__clear(&s->names);
 	out->vaddr = addr;
 	fd = open_perfmap(s, pid, root);
 	if (fd < 0) {
@@ -613,7 +695,7 @@ int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64
 		goto cleanup;
 	}
 	s->stats.jit_hits++;
-	out->frames[0].name = pretty(s, name, 0);
+	out->frames[0].name = pretty(&s->names, s->no_demangle, name, 0);
 	out->nframes = 1;
 cleanup:
 	close(fd);

@@ -34,6 +34,7 @@ struct symbolizer_opts {
 				    * DWARF line/inline index: names at a fraction of the memory */
 	int no_debuginfod;         /* never ask DEBUGINFOD_URLS servers */
 	int no_demangle;
+	int threads;               /* for symbolizer__prefetch; 0 or 1 = none */
 };
 
 /* One file as a process maps it. */
@@ -84,6 +85,27 @@ int symbolizer__user(struct symbolizer *s, const struct sym_file *f, uint64_t fi
 /* The same for an address in the file's own terms (what addr2line takes). */
 int symbolizer__user_vaddr(struct symbolizer *s, const struct sym_file *f, uint64_t vaddr,
 			   struct sym_result *out);
+
+/*
+ * A batch of file addresses (in the file's own terms) about to be looked
+ * up in f: reads the DWARF they need ahead, on opts.threads threads. Only
+ * speeds the lookups up; 0 or -errno.
+ */
+int symbolizer__prefetch(struct symbolizer *s, const struct sym_file *f, const uint64_t *vaddrs,
+			 size_t n);
+
+/*
+ * Lookups in one file from several threads at once (bpfprof symbolize). A
+ * reader is one thread's: it answers as symbolizer__user_vaddr does, from
+ * the DWARF units symbolizer__prefetch read (an address in another unit
+ * gets its symbol-table name). While readers are in use, nothing else may
+ * be called on s; free them before.
+ */
+struct sym_reader;
+int symbolizer__reader_new(struct symbolizer *s, const struct sym_file *f,
+			   struct sym_reader **out);
+int sym_reader__vaddr(struct sym_reader *r, uint64_t vaddr, struct sym_result *out);
+void sym_reader__free(struct sym_reader *r);
 
 /*
  * Code in the [vdso] mapping, offset from its start. The image is this

@@ -3,7 +3,8 @@
 # a shared library give the same (function, file, line, inline chain) as
 # eu-addr2line at every byte of their code; C++ names are demangled;
 # stripped binaries find their DWARF through .gnu_debuglink (CRC checked), a
-# build-id folder under a test debug root, and a real debuginfod on 127.0.0.1.
+# build-id folder under a test debug root, and a real debuginfod on 127.0.0.1;
+# threads give the same answers as one.
 . "$(dirname "$0")/../lib.sh"
 
 SRC=$ROOT/tests/workloads/inline_loop.c
@@ -145,6 +146,20 @@ if command -v valgrind >/dev/null; then
 		fail valgrind_clean "errors on$vg_fail: $(head -c 800 "$TMP/vg-${vg_fail##* }.log")"
 else
 	skip valgrind_clean "valgrind not installed"
+fi
+
+# threads (units read on every CPU, lookups shared out) change nothing: our own
+# binary (many units), every 4th byte of its code, on 1 and on 4 threads
+code_addrs "$BPFPROF" | awk 'NR % 4 == 0' > "$TMP/self.addrs"
+"$BPFPROF" symbolize -j 1 -a -e "$BPFPROF" < "$TMP/self.addrs" > "$TMP/self.j1" &&
+	"$BPFPROF" symbolize -j 4 -a -e "$BPFPROF" < "$TMP/self.addrs" > "$TMP/self.j4"
+n=$(wc -l < "$TMP/self.addrs"); lines=$(grep -c '\.c:[1-9]' "$TMP/self.j1")
+if [ "$n" -lt 20000 ] || [ "$lines" -lt $((n / 2)) ]; then
+	fail threads_same_answers "only $n addresses, $lines with a source line"
+elif cmp -s "$TMP/self.j1" "$TMP/self.j4"; then
+	pass threads_same_answers
+else
+	fail threads_same_answers "$(diff "$TMP/self.j1" "$TMP/self.j4" | head -5)"
 fi
 
 # bad input lines give ??, never stop the stream

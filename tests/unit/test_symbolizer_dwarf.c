@@ -2,7 +2,8 @@
 /*
  * test_symbolizer_dwarf.c - DWARF names, lines and inlined frames, the
  * symbol-table fallback, the vDSO, and the cache (counters, build-id sharing,
- * eviction by count and by bytes).
+ * eviction by count and by bytes), and units read ahead on threads then looked
+ * up from several threads at once.
  *
  * Uses tests/build/workloads/inline_loop (built by tests/Makefile): helper()
  * is always_inline in work(); its hot line is 18, the call is on line 24.
@@ -12,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +243,122 @@ cleanup:
 	symbolizer__free(s);
 }
 
+/* Code addresses of this test binary (many units: libbpfprof.a with -g):
+ * every 8th byte of every function, in address order. */
+static size_t self_addrs(const char *self, uint64_t *out, size_t max)
+{
+	char line[512], cmd[PATH_MAX + 64];
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nm -S --defined-only -n '%s'", self);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p) && n < max) {
+		unsigned long long a, sz;
+		char type;
+
+		if (sscanf(line, "%llx %llx %c", &a, &sz, &type) != 3 || (type != 't' && type != 'T'))
+			continue;
+		for (unsigned long long off = 0; off < sz && n < max; off += 8)
+			out[n++] = a + off;
+	}
+	pclose(p);
+	return n;
+}
+
+/* One result as text, to compare answers of two symbolizers. */
+static void result_text(const struct sym_result *r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < r->nframes && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s|%s|%u|%d;", r->frames[i].name,
+				      r->frames[i].file ? r->frames[i].file : "-", r->frames[i].line,
+				      r->frames[i].inlined);
+}
+
+#define SELF_MAX 40000
+
+struct reader_job {
+	struct sym_reader *r;
+	const uint64_t *addrs;
+	char (*want)[256];
+	size_t n, mismatches;
+};
+
+static void *reader_job_run(void *arg)
+{
+	struct reader_job *j = arg;
+	struct sym_result res;
+	char got[256];
+
+	for (size_t i = 0; i < j->n; i++) {
+		sym_reader__vaddr(j->r, j->addrs[i], &res);
+		result_text(&res, got, sizeof(got));
+		if (strcmp(got, j->want[i]))
+			j->mismatches++;
+	}
+	return NULL;
+}
+
+/* Units read ahead on threads, then looked up from two threads at once
+ * through readers: the same answers as one lookup at a time. */
+static void test_prefetch_and_readers_match(struct test_state *t)
+{
+	struct symbolizer_opts o = {.threads = 3};
+	struct symbolizer *s1 = NULL, *s2 = NULL;
+	struct sym_file f = {.fd = -1};
+	struct reader_job jobs[2] = {{0}};
+	pthread_t th;
+	int started = 0;
+	uint64_t *addrs = calloc(SELF_MAX, sizeof(*addrs));
+	char (*want)[256] = calloc(SELF_MAX, sizeof(*want));
+	size_t n = 0, with_lines = 0;
+	struct sym_result res;
+	char self[PATH_MAX];
+
+	ASSERT_TRUE(t, addrs && want);
+	ASSERT_TRUE(t, realpath("/proc/self/exe", self));
+	n = self_addrs(self, addrs, SELF_MAX);
+	ASSERT_TRUE(t, n > 10000);
+	ASSERT_TRUE(t, open_file(self, &f) >= 0);
+	ASSERT_EQ(t, symbolizer__new(NULL, &s1), 0);
+	ASSERT_EQ(t, symbolizer__new(&o, &s2), 0);
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_EQ(t, symbolizer__user_vaddr(s1, &f, addrs[i], &res), 0);
+		result_text(&res, want[i], sizeof(want[i]));
+		with_lines += res.nframes > 0 && res.frames[0].line > 0;
+	}
+	printf("  %zu addresses, %zu with lines\n", n, with_lines);
+	ASSERT_TRUE(t, with_lines > n / 2); /* DWARF answered, not the symbol table */
+	ASSERT_EQ(t, symbolizer__prefetch(s2, &f, addrs, n), 0);
+	for (int i = 0; i < 2; i++) {
+		jobs[i] = (struct reader_job){.addrs = addrs, .want = want, .n = n};
+		ASSERT_EQ(t, symbolizer__reader_new(s2, &f, &jobs[i].r), 0);
+	}
+	started = !pthread_create(&th, NULL, reader_job_run, &jobs[1]);
+	ASSERT_TRUE(t, started);
+	reader_job_run(&jobs[0]);
+	pthread_join(th, NULL);
+	started = 0;
+	ASSERT_EQ(t, jobs[0].mismatches, 0);
+	ASSERT_EQ(t, jobs[1].mismatches, 0);
+cleanup:
+	if (started)
+		pthread_join(th, NULL);
+	for (int i = 0; i < 2; i++)
+		sym_reader__free(jobs[i].r);
+	symbolizer__free(s1);
+	symbolizer__free(s2);
+	if (f.fd >= 0)
+		close(f.fd);
+	free(addrs);
+	free(want);
+}
+
 int main(void)
 {
 	RUN_TEST(&T, test_inlined_helper_is_its_own_frame);
@@ -248,5 +367,6 @@ int main(void)
 	RUN_TEST(&T, test_cache_bounds_evict);
 	RUN_TEST(&T, test_vdso_has_names);
 	RUN_TEST(&T, test_unreadable_file);
+	RUN_TEST(&T, test_prefetch_and_readers_match);
 	return test__finish(&T);
 }
