@@ -6,11 +6,12 @@ llvm-symbolizer on the same addresses of a binary with a large DWARF.
 
 Generates bench sources (bench/gen_big.py) and builds them once into
 build/bench/big, picks N random code addresses (fixed seed) inside its
-functions, runs every tool on the same list (addresses on stdin, output to a
-file, file cache warm for all; best of --runs, eu-addr2line once as it is
-slow), and prints wall and CPU time, addresses per second, how many times
-longer each tool takes than ours, and how often our (function, file, line, inline
-chain) answer differs from eu-addr2line's.
+functions, runs every tool on the same list (addresses on stdin, output to
+/dev/null as hyperfine does, file cache warm for all; best of --runs,
+eu-addr2line once as it is slow), and prints wall and CPU time, addresses
+per second, how many times longer each tool takes than ours, and how often
+our (function, file, line, inline chain) answer differs from eu-addr2line's
+(from one more run of each, to a file).
 """
 import argparse
 import os
@@ -68,7 +69,7 @@ def pick(exe, n, path):
             f.write("0x%x\n" % (start + rng.randrange(size)))
 
 
-def run(argv, addrs, out):
+def run(argv, addrs, out=os.devnull):
     """One run: (wall seconds, CPU seconds user+sys) of the tool alone."""
     with open(addrs) as fin, open(out, "w") as fout:
         t = time.monotonic()
@@ -84,7 +85,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addrs", type=int, default=100000)
     ap.add_argument("--files", type=int, default=44)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--exe", help="use this binary instead of the generated one")
     ap.add_argument("--bpfprof", default=os.path.join(ROOT, "build", "bpfprof"))
     a = ap.parse_args()
@@ -107,14 +108,17 @@ def main():
           (os.path.relpath(exe, ROOT) if not a.exe else exe,
            "%.1f MB of DWARF" % (dbg / 1e6) if dbg else "DWARF in a separate debug file",
            a.addrs))
-    print("best of %d runs (eu-addr2line: 1); CPU = user + sys of the tool" % a.runs)
+    print("best of %d runs (eu-addr2line: 1), output to /dev/null; CPU = user + sys of the tool"
+          % a.runs)
     print("%-24s %8s %8s %12s %9s %9s" %
           ("tool", "wall s", "CPU s", "addrs/s", "ours/wall", "ours/CPU"))
     res = {}
     for name, argv in tools:
-        out = os.path.join(work, name.split()[0] + ".out")
-        runs = 1 if name.startswith("eu-") else a.runs
-        res[name] = min(run(argv, addrs, out) for _ in range(runs))
+        if name.startswith("eu-"):  # once, to the file the answers are compared from
+            res[name] = run(argv, addrs, os.path.join(work, "eu-addr2line.out"))
+        else:
+            res[name] = min(run(argv, addrs) for _ in range(a.runs))
+    run(tools[0][1], addrs, os.path.join(work, "bpfprof.out"))
     ours = res[tools[0][0]]
     for name, _ in tools:
         wall, cpu = res[name]

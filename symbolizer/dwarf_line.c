@@ -541,6 +541,10 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	uint64_t unit_len, hdr_len;
 	unsigned version, offset_size = 4, min_inst, line_range, opcode_base;
 	int line_base;
+	struct {
+		int line;
+		uint32_t addr;
+	} special[256];
 	const uint8_t *std_len;
 	struct dwarf_line_row *rows = NULL, *sorted;
 	size_t nrows = 0, rcap = 0;
@@ -595,15 +599,21 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	if (c.p != c.end)
 		goto fail; /* libdw checks the header ends where it says */
 
+	/* what each special opcode adds, worked out once: a division per row
+	 * was the reader's single largest cost */
+	for (unsigned op = opcode_base; op < 256; op++) {
+		unsigned adj = op - opcode_base;
+
+		special[op].line = line_base + (int)(adj % line_range);
+		special[op].addr = (uint32_t)(min_inst * (adj / line_range));
+	}
 	st = (struct state){.file = 1, .line = 1};
 	while (prog.p < prog.end) {
 		unsigned op = *prog.p++;
 
 		if (op >= opcode_base) {
-			unsigned adj = op - opcode_base;
-
-			st.line += line_base + (int)(adj % line_range);
-			st.addr += (uint32_t)(min_inst * (adj / line_range));
+			st.line += special[op].line;
+			st.addr += special[op].addr;
 			ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
 			if (ret)
 				goto fail;
