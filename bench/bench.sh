@@ -8,21 +8,26 @@
 #               (for perf: perf record + perf script + folding, together)
 #   peak RSS    maximum resident set (GNU time)
 #   BPF ns      run time / run count of the sampling BPF program
-#               (kernel.bpf_stats_enabled=1), ours and profile-bpfcc's
+#               (kernel.bpf_stats_enabled=1), ours and profile-bpfcc's, both
+#               attached at once, read every few seconds: median of the
+#               per-window ratios over several attaches of ours
 #   slowdown    the workload's throughput with the profiler attached against
-#               none, interleaved A/B runs, median of the repetitions
+#               none, interleaved A/B runs (each run against the mean of the
+#               runs without a profiler before and after it), median
 # plus output size per minute: folded, pprof and the agent's history.
 #
-# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (3),
-# BENCH_AB_SECONDS (5).
+# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (6:
+# A/B repetitions for bpfprof; 2 for perf and bcc, which start slowly),
+# BENCH_AB_SECONDS (3), BENCH_BPF_ROUNDS (3: attaches of ours next to bcc).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BPFPROF=$ROOT/build/bpfprof
 WL=$ROOT/tests/build/workloads/calltree
 DUR=${BENCH_SECONDS:-20}
 SERVE_DUR=${BENCH_SERVE_SECONDS:-60}
-REPS=${BENCH_REPS:-3}
-AB=${BENCH_AB_SECONDS:-5}
+REPS=${BENCH_REPS:-6}
+AB=${BENCH_AB_SECONDS:-3}
+ROUNDS=${BENCH_BPF_ROUNDS:-3}
 NCPU=$(nproc)
 OUT=$(mktemp -d /tmp/bpfprof-bench.XXXXXX)
 BCC_KERNEL_SOURCE=$("$ROOT/bench/setup-peers.sh") || exit 1
@@ -73,29 +78,58 @@ fold_perf() {
 
 log "results in $OUT (removed at exit); ${DUR} s per profiler, ${NCPU} CPUs busy"
 
-# 0. BPF cost per sample: ours and bcc's attached at the same time to the same
-# busy machine (the only fair comparison on a noisy VM), bcc's run time and
-# count read at the start and end of ours; once with --unwind fp (bcc walks
-# frame pointers too), once with the default table unwinding
-bcc_stats() { bpftool prog show name do_perf_event 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' | head -1; }
-side_by_side() { # MODE -> "ours_ns bcc_ns"
-	local b0 b1
-	busy $((DUR + 15)); sleep 1
-	profile-bpfcc -F 99 -f $((DUR + 8)) > /dev/null 2>&1 &
-	BCC_PID=$!
-	for _ in $(seq 150); do [ -n "$(bcc_stats)" ] && break; sleep 0.1; done
-	b0=$(bcc_stats)
-	"$BPFPROF" record --unwind "$1" -F 99 -d "$DUR" -o /dev/null 2>"$OUT/side_$1.err"
-	b1=$(bcc_stats)
-	kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
-	unbusy
-	echo "$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/side_$1.err") $(echo "$b0 $b1" |
-		awk '{ if ($8 > $4) printf "%.0f", ($6 - $2) / ($8 - $4); else print "n/a" }')"
+# 0. BPF cost per sample, ours next to bcc's: both attached at once to the
+# same busy machine (the only fair comparison on a noisy VM), run time and
+# count of both programs read every WIN seconds. Ours samples at 101 Hz here:
+# at the same rate the two timers keep one phase, and whichever program runs
+# second after the shared timer interrupt finds warm caches (that alone moved
+# the ratio between 0.8 and 1.8 from run to run); at 101 against 99 Hz they
+# drift through every phase. Ours is attached ROUNDS times (placement of maps
+# and code changes per attach); the figure is the median of all per-window
+# ratios. Once with --unwind fp (bcc walks frame pointers too), once with the
+# default table unwinding.
+WIN=3
+prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
+	bpftool prog show name "$1" 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' |
+		tail -1 | awk '{ print $2, $4 }'
 }
-log "BPF cost side by side with profile-bpfcc: --unwind fp"
-read -r SIDE_OURS SIDE_BCC < <(side_by_side fp)
-log "BPF cost side by side with profile-bpfcc: --unwind auto"
-read -r SIDE_OURS_AUTO SIDE_BCC2 < <(side_by_side auto)
+side_rounds() { # MODE ROUNDS -> lines "ours_ns bcc_ns ratio", one per window
+	local r w o0 oc0 b0 bc0 o1 oc1 b1 bc1 pid
+	for r in $(seq "$2"); do
+		"$BPFPROF" record --unwind "$1" -F 101 -d $((3 * WIN + 3)) -o /dev/null -q 2>/dev/null &
+		pid=$!
+		for _ in $(seq 100); do [ -n "$(prog_stats do_sample)" ] && break; sleep 0.1; done
+		sleep 1
+		read -r o0 oc0 <<< "$(prog_stats do_sample)"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
+		for w in 1 2 3; do
+			sleep "$WIN"
+			read -r o1 oc1 <<< "$(prog_stats do_sample)"; read -r b1 bc1 <<< "$(prog_stats do_perf_event)"
+			awk -v a=$((o1 - o0)) -v b=$((oc1 - oc0)) -v c=$((b1 - b0)) -v d=$((bc1 - bc0)) \
+				'BEGIN { if (b > 0 && d > 0 && c > 0) printf "%.0f %.0f %.4f\n", a / b, c / d, (a / b) / (c / d) }'
+			o0=$o1; oc0=$oc1; b0=$b1; bc0=$bc1
+		done
+		kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	done
+}
+median_col() { # COLUMN < lines -> median of that column
+	awk -v c="$1" '{ print $c }' | sort -g | awk '{ d[NR] = $1 } END { if (!NR) { print "n/a"; exit }
+		m = (NR % 2) ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2; print m }'
+}
+range_col() { awk -v c="$1" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c } END { printf "%.2f-%.2f", lo, hi }'; }
+log "BPF cost next to profile-bpfcc: --unwind fp ($ROUNDS attaches) and auto (2)"
+busy $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 30)); sleep 1
+profile-bpfcc -F 99 -f $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 20)) > /dev/null 2>&1 &
+BCC_PID=$!
+for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1; done
+side_rounds fp "$ROUNDS" > "$OUT/side_fp.txt"
+side_rounds auto 2 > "$OUT/side_auto.txt"
+kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
+unbusy
+SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
+SIDE_RATIO=$(median_col 3 < "$OUT/side_fp.txt"); SIDE_RANGE=$(range_col 3 < "$OUT/side_fp.txt")
+SIDE_N=$(wc -l < "$OUT/side_fp.txt")
+SIDE_OURS_AUTO=$(median_col 1 < "$OUT/side_auto.txt"); SIDE_BCC2=$(median_col 2 < "$OUT/side_auto.txt")
+SIDE_RATIO_AUTO=$(median_col 3 < "$OUT/side_auto.txt")
 
 # 1. one-shot profilers at 99 Hz on the busy machine
 busy $((DUR + 5)); sleep 1
@@ -165,19 +199,28 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 }
 # SIGTERM: a background job of a script ignores SIGINT, and so does Python then
 stop_profiler() { kill -TERM "$PROF_PID" 2>/dev/null; wait "$PROF_PID" 2>/dev/null; }
-log "workload slowdown, $REPS interleaved repetitions of ${AB} s"
-for rep in $(seq "$REPS"); do
-	for cfg in none ours perf bcc; do
-		[ "$cfg" != none ] && start_profiler "$cfg"
-		echo "$cfg $(throughput)" >> "$OUT/ab.txt"
-		[ "$cfg" != none ] && stop_profiler
-	done
-done
-slowdown() { # median over reps of (1 - with/none), in % (plain awk + sort: no gawk)
-	awk -v c="$1" '$1 == "none" { base[++nb] = $2 } $1 == c { with[++nw] = $2 }
-		END { for (i = 1; i <= nw; i++) printf "%.2f\n", 100 * (1 - with[i] / base[i]) }' "$OUT/ab.txt" |
-		sort -g | awk '{ d[NR] = $1 } END { if (!NR) { print "n/a"; exit }
-			printf "%.1f %%", (NR % 2) ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2 }'
+# Runs without a profiler (N) and with one (P) alternate, N P N P ... N, so
+# each P is compared with the mean of the N just before and just after it
+# (a drift of the machine's speed cancels out).
+ab_series() { # NAME REPS -> lines "with ratio" in ab_NAME.txt
+	local n0 n1 w
+	n0=$(throughput)
+	for _ in $(seq "$2"); do
+		start_profiler "$1"; w=$(throughput); stop_profiler
+		n1=$(throughput)
+		awk -v w="$w" -v a="$n0" -v b="$n1" 'BEGIN { printf "%s %.5f\n", w, w / ((a + b) / 2) }'
+		n0=$n1
+	done > "$OUT/ab_$1.txt"
+}
+log "workload slowdown: interleaved runs of ${AB} s, $REPS with bpfprof, 2 with perf and bcc"
+ab_series ours "$REPS"
+ab_series perf 2
+ab_series bcc 2
+slowdown() { # median of (1 - with/none) in %, and how many pairs
+	local m
+	m=$(median_col 2 < "$OUT/ab_$1.txt")
+	[ "$m" = n/a ] && { echo n/a; return; }
+	awk -v m="$m" -v n="$(wc -l < "$OUT/ab_$1.txt")" 'BEGIN { printf "%.1f %% (%d)", 100 * (1 - m), n }'
 }
 
 # the table
@@ -195,8 +238,11 @@ printf "%-36s %10s %8s MB %10s %10s\n" "bpfprof serve -F 19 (${SERVE_DUR} s)" \
 	"$(per_s "$(awk -v a="$SERVE_C0" -v b="$SERVE_C1" 'BEGIN { print b - a }')" "$SERVE_DUR")" "$(rss_of serve)" "$SERVE_BPF" "-"
 echo "  (serve: steady state after its first 10 s; its start-up took $(awk -v a="$SERVE_C0" 'BEGIN { printf "%.2f", a }') CPU s, the whole run $(cpu_of serve) CPU s)"
 echo
-echo "BPF ns per sample, each pair attached at once over the same ${DUR} s:"
-echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} (both frame pointers)"
-echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}"
+echo "BPF ns per sample next to profile-bpfcc, both attached at once (medians of ${WIN} s windows):"
+echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} (both frame pointers):" \
+	"ratio ${SIDE_RATIO:-n/a} (median of $SIDE_N windows over $ROUNDS attaches, range ${SIDE_RANGE:-n/a})"
+echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}:" \
+	"ratio ${SIDE_RATIO_AUTO:-n/a}"
+echo "slowdown: median of (1 - with / without), (pairs); each run ${AB} s on every CPU"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"

@@ -28,6 +28,10 @@ const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
 
 /* Written by user space at run time: which buffer the sampler fills. */
 volatile __u32 active_buffer = 0;
+/* Bumped by every process exit: the per-CPU "announced last" caches hold
+ * only while it is unchanged, so a reused pid is announced again. Next to
+ * active_buffer: on the cache line every sample reads anyway. */
+volatile __u32 exit_generation = 0;
 
 /* Sample counts, one per buffer; max_entries set by user space before load. */
 struct counts_map {
@@ -49,13 +53,13 @@ struct stacks_map {
 struct stacks_map stacks0 SEC(".maps");
 struct stacks_map stacks1 SEC(".maps");
 
-/* Per-CPU loss and health counters (enum metric). Read by user space. */
+/* Per-CPU counters (enum metric, read by user space) and announce cache. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, NR_METRICS);
-} metrics SEC(".maps");
+	__type(value, struct cpu_state);
+	__uint(max_entries, 1);
+} cpu_state SEC(".maps");
 
 /* tgids to sample when filter_pids; filled by user space, grown on fork. */
 struct {
@@ -74,40 +78,30 @@ struct {
 	__uint(max_entries, 32768);
 } seen_pids SEC(".maps");
 
-/* Per CPU: the process announced last, as (tgid, its leader task). A CPU
- * runs the same process sample after sample, and this check is far cheaper
- * than the LRU lookup; the leader pointer tells a reused pid apart. */
-struct last_announced {
-	__u64 leader;
-	__u32 tgid;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct last_announced);
-	__uint(max_entries, 1);
-} last_announced SEC(".maps");
-
 /* Process events to user space (struct pid_event). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-static __always_inline void metric_inc(__u32 which)
+static __always_inline struct cpu_state *cpu_state_get(void)
 {
-	__u64 *v = bpf_map_lookup_elem(&metrics, &which);
+	__u32 zero = 0;
 
-	if (v)
-		*v += 1; /* per-CPU slot: no atomic needed */
+	return bpf_map_lookup_elem(&cpu_state, &zero);
 }
 
 static __always_inline void metric_add(__u32 which, __u64 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&metrics, &which);
+	struct cpu_state *cs = cpu_state_get();
 
-	if (v)
-		*v += n;
+	if (cs && which < NR_METRICS)
+		cs->metrics[which] += n; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline void metric_inc(__u32 which)
+{
+	metric_add(which, 1);
 }
 
 static __always_inline bool pid_wanted(__u32 tgid)
@@ -117,7 +111,12 @@ static __always_inline bool pid_wanted(__u32 tgid)
 	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
 }
 
-static __always_inline void emit_event(__u32 type, __u32 tgid)
+/*
+ * Rare paths are subprograms (__noinline), not inlined: the sampler's
+ * common path stays a few hundred bytes of code, and at 99 Hz every sample
+ * starts with cold caches, so each cache line of code it runs costs.
+ */
+static __noinline void emit_event(__u32 type, __u32 tgid)
 {
 	struct pid_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -139,7 +138,7 @@ static __always_inline void emit_event(__u32 type, __u32 tgid)
 struct uw_state;
 #endif
 
-static __always_inline void stack_error(__s32 id, bool user)
+static __noinline void stack_error(__s32 id, bool user)
 {
 	if (id == -EEXIST)
 		metric_inc(user ? METRIC_USTACK_COLLISION : METRIC_KSTACK_COLLISION);
@@ -178,7 +177,11 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 #endif
 	if (has_user) {
 		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
-		if (key->ustack_id < 0)
+		/* a kernel thread has no user stack: not an error. Asked only
+		 * here, off the common path: one cache line less per sample */
+		if (key->ustack_id == -EFAULT && !bpf_get_current_task_btf()->mm)
+			key->ustack_id = STACK_ID_NONE;
+		else if (key->ustack_id < 0)
 			stack_error(key->ustack_id, true);
 	}
 
@@ -208,6 +211,25 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 #define USTACKS(i) NULL
 #endif
 
+/* A process not announced last on this CPU: announce it unless known. */
+static __noinline void announce(__u32 tgid, __u32 gen, bool exiting)
+{
+	struct cpu_state *cs = cpu_state_get();
+	__u8 one = 1;
+
+	if (exiting)
+		return;
+	if (!bpf_map_lookup_elem(&seen_pids, &tgid)) {
+		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+			metric_inc(METRIC_PIDS_FULL);
+		emit_event(PID_EVENT_NEW, tgid);
+	}
+	if (cs) {
+		cs->last_tgid = tgid;
+		cs->last_gen = gen;
+	}
+}
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
@@ -217,7 +239,6 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	struct sample_key key = {};
 	struct uw_state *us = NULL;
 	bool in_kernel = true, has_user;
-	__u8 one = 1;
 
 	if (tid == 0 && !include_idle) {
 		metric_inc(METRIC_IDLE);
@@ -229,7 +250,9 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	}
 
 	task = bpf_get_current_task_btf();
-	has_user = task->mm != NULL; /* a BTF pointer: a plain load, no helper */
+	/* user stack: with frame pointers, tried for every task (a kernel
+	 * thread's attempt fails at once, see count_sample) */
+	has_user = unwind_mode == UNWIND_FP || task->mm != NULL;
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
 	/* A sample taken in user mode has no kernel stack; kernel text lives
 	 * in the upper half of the address space on these architectures. */
@@ -242,23 +265,16 @@ int do_sample(struct bpf_perf_event_data *ctx)
 
 	/* Announce a process once; not while it exits (past its exit event a
 	 * task still runs kernel code, and an announcement then would never be
-	 * followed by an exit event). */
+	 * followed by an exit event). A CPU runs the same process sample after
+	 * sample: the process announced last (while no process has exited
+	 * since, so the pid cannot have been reused) is a far cheaper check
+	 * than the LRU lookup. */
 	if (tgid != 0) {
-		__u32 zero = 0;
-		struct last_announced *last = bpf_map_lookup_elem(&last_announced, &zero);
-		__u64 leader = (__u64)task->group_leader;
+		struct cpu_state *cs = cpu_state_get();
+		__u32 gen = exit_generation;
 
-		if (!last || last->tgid != tgid || last->leader != leader) {
-			if (!(task->flags & PF_EXITING) && !bpf_map_lookup_elem(&seen_pids, &tgid)) {
-				if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
-					metric_inc(METRIC_PIDS_FULL);
-				emit_event(PID_EVENT_NEW, tgid);
-			}
-			if (last && !(task->flags & PF_EXITING)) {
-				last->tgid = tgid;
-				last->leader = leader;
-			}
-		}
+		if (!cs || cs->last_tgid != tgid || cs->last_gen != gen)
+			announce(tgid, gen, (task->flags & PF_EXITING) != 0);
 	}
 
 #ifdef HAVE_TABLE_UNWINDER
@@ -344,6 +360,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
+	__sync_fetch_and_add(&exit_generation, 1);
 	if (bpf_map_delete_elem(&seen_pids, &tgid) == 0)
 		emit_event(PID_EVENT_EXIT, tgid);
 	return 0;

@@ -33,6 +33,13 @@ struct collector {
 	int unwind_mode;
 	uint32_t unwind_rows;
 	uint64_t last_keys, last_stacks; /* entries in the buffer last drained */
+	/* drain's work lists, kept between drains */
+	uint32_t stack_entries;
+	uint64_t *stack_live;        /* bitmap: stack ids kept keys refer to */
+	struct sample_key *stale;    /* keys without samples in their window */
+	size_t nstale, stale_cap;
+	uint64_t *hashes;            /* unwound stacks: kept ones, then stale ones */
+	size_t nhashes, hashes_cap;
 };
 
 #define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
@@ -107,6 +114,13 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		errbuf__set(err, errlen, "load BPF program: %s", strerror(-ret));
 		goto fail;
 	}
+	c->stack_entries = bpf_map__max_entries(skel->maps.stacks0);
+	c->stack_live = calloc((c->stack_entries + 63) / 64, sizeof(*c->stack_live));
+	if (!c->stack_live) {
+		ret = -ENOMEM;
+		errbuf__set(err, errlen, "allocate drain lists: %s", strerror(-ret));
+		goto fail;
+	}
 	for (size_t i = 0; i < opts->npids; i++) {
 		uint32_t pid = opts->pids[i];
 
@@ -143,6 +157,9 @@ void collector__free(struct collector *c)
 	free(c->pfds);
 	ring_buffer__free(c->rb);
 	profile_bpf__destroy(c->skel);
+	free(c->stack_live);
+	free(c->stale);
+	free(c->hashes);
 	free(c);
 }
 
@@ -315,6 +332,77 @@ static uint64_t clear_map(int fd, size_t key_size)
 	return n;
 }
 
+static int push(void **arr, size_t *n, size_t *cap, size_t size, const void *elem)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		void *p = realloc(*arr, ncap * size);
+
+		if (!p)
+			return -ENOMEM;
+		*arr = p;
+		*cap = ncap;
+	}
+	memcpy((char *)*arr + *n * size, elem, size);
+	(*n)++;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * After a drain has reset the kept keys of a buffer to 0: delete the keys
+ * listed stale, then every stack (and unwound stack) no kept key refers to.
+ * Returns how many stacks the buffer held (the fuller of the two maps).
+ */
+static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, size_t nkept_hashes)
+{
+	uint64_t held = 0;
+	uint32_t id, next;
+	uint64_t h, hnext;
+	bool first = true;
+
+	for (size_t i = 0; i < c->nstale; i++)
+		bpf_map_delete_elem(cfd, &c->stale[i]);
+	/* a stack map's next key is the next id in use: deleting is safe here */
+	while (!bpf_map_get_next_key(sfd, first ? NULL : &id, &next)) {
+		first = false;
+		id = next;
+		held++;
+		if (id >= c->stack_entries || !(c->stack_live[id / 64] >> (id % 64) & 1))
+			bpf_map_delete_elem(sfd, &id);
+	}
+	if (c->unwind_mode == UNWIND_FP)
+		return held;
+	/* a hash map restarts after a deleted key: list, then delete */
+	qsort(c->hashes, nkept_hashes, sizeof(*c->hashes), u64_cmp);
+	c->nhashes = nkept_hashes;
+	first = true;
+	while (!bpf_map_get_next_key(ufd, first ? NULL : &h, &hnext)) {
+		first = false;
+		h = hnext;
+		if (bsearch(&h, c->hashes, nkept_hashes, sizeof(h), u64_cmp))
+			continue;
+		if (push((void **)&c->hashes, &c->nhashes, &c->hashes_cap, sizeof(h), &h))
+			break;
+	}
+	for (size_t i = nkept_hashes; i < c->nhashes; i++)
+		bpf_map_delete_elem(ufd, &c->hashes[i]);
+	return c->nhashes > held ? c->nhashes : held;
+}
+
+/*
+ * Entries are kept across drains: a key with samples is reset to 0, so when
+ * its buffer is active again the sampler only adds to it (bcc never empties
+ * its maps; emptying them made every window insert each key and stack again,
+ * an allocation and a copy per stack). A key without samples for a whole
+ * window of its buffer is deleted, and with it the stacks nothing refers to.
+ */
 int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 {
 	struct profile_bpf *skel = c->skel;
@@ -323,7 +411,7 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
 	struct bpf_map *ustacks = old ? skel->maps.ustacks1 : skel->maps.ustacks0;
 	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks), ufd = bpf_map__fd(ustacks);
-	uint64_t kstack[MAX_STACK_DEPTH], ustack[MAX_STACK_DEPTH];
+	uint64_t kstack[MAX_STACK_DEPTH], ustack[MAX_STACK_DEPTH], zero = 0, nkeys = 0;
 	struct user_stack us;
 	struct sample_key key, next, *prev = NULL;
 	struct timespec pause = {0, 2 * 1000 * 1000};
@@ -335,17 +423,42 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	 * microseconds; 2 ms is far more than a BPF program can run. */
 	nanosleep(&pause, NULL);
 
+	memset(c->stack_live, 0, (c->stack_entries + 63) / 64 * sizeof(*c->stack_live));
+	c->nstale = 0;
+	c->nhashes = 0;
 	while (!bpf_map_get_next_key(cfd, prev, &next)) {
 		uint64_t count;
 		int kd, ud;
 
 		key = next;
 		prev = &key;
+		nkeys++;
 		if (bpf_map_lookup_elem(cfd, &key, &count))
 			continue;
+		if (count == 0) {
+			if (push((void **)&c->stale, &c->nstale, &c->stale_cap, sizeof(key), &key))
+				ret = -ENOMEM;
+			if (ret)
+				break;
+			continue;
+		}
+		/* counted now: the next window of this buffer starts from 0 */
+		if (bpf_map_update_elem(cfd, &key, &zero, BPF_EXIST))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			int32_t id = k ? key.ustack_id : key.kstack_id;
+
+			if (id >= 0 && (uint32_t)id < c->stack_entries)
+				c->stack_live[id / 64] |= 1ull << (id % 64);
+		}
 		kd = read_stack(sfd, key.kstack_id, kstack);
 		if (key.ustack_id == STACK_ID_UNWOUND) {
 			ud = 0;
+			if (push((void **)&c->hashes, &c->nhashes, &c->hashes_cap, sizeof(uint64_t),
+				 &key.ustack_hash)) {
+				ret = -ENOMEM;
+				break;
+			}
 			if (!bpf_map_lookup_elem(ufd, &key.ustack_hash, &us)) {
 				ud = us.len < MAX_STACK_DEPTH ? (int)us.len : MAX_STACK_DEPTH;
 				memcpy(ustack, us.frames, (size_t)ud * sizeof(*ustack));
@@ -359,31 +472,32 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 		if (ret)
 			break;
 	}
-	c->last_keys = clear_map(cfd, sizeof(struct sample_key));
-	c->last_stacks = clear_map(sfd, sizeof(uint32_t));
-	if (c->unwind_mode != UNWIND_FP) { /* as full as the fuller of the two */
-		uint64_t u = clear_map(ufd, sizeof(uint64_t));
-
-		if (u > c->last_stacks)
-			c->last_stacks = u;
+	c->last_keys = nkeys;
+	if (ret) { /* not all counted or listed: start this buffer afresh */
+		c->last_keys = clear_map(cfd, sizeof(struct sample_key));
+		c->last_stacks = clear_map(sfd, sizeof(uint32_t));
+		if (c->unwind_mode != UNWIND_FP)
+			clear_map(ufd, sizeof(uint64_t));
+		return ret;
 	}
-	return ret ? ret : n;
+	c->last_stacks = sweep(c, cfd, sfd, ufd, c->nhashes);
+	return n;
 }
 
 int collector__metrics(struct collector *c, uint64_t out[NR_METRICS])
 {
-	int fd = bpf_map__fd(c->skel->maps.metrics);
-	uint64_t *vals = calloc((size_t)c->possible_cpus, sizeof(*vals));
+	int fd = bpf_map__fd(c->skel->maps.cpu_state);
+	struct cpu_state *vals = calloc((size_t)c->possible_cpus, sizeof(*vals));
+	uint32_t zero = 0;
 
+	_Static_assert(sizeof(struct cpu_state) % 8 == 0, "per-CPU values are 8-byte aligned");
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < NR_METRICS; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
+	memset(out, 0, NR_METRICS * sizeof(*out));
+	if (!bpf_map_lookup_elem(fd, &zero, vals))
 		for (int cpu = 0; cpu < c->possible_cpus; cpu++)
-			out[i] += vals[cpu];
-	}
+			for (int i = 0; i < NR_METRICS; i++)
+				out[i] += vals[cpu].metrics[i];
 	free(vals);
 	return 0;
 }
