@@ -16,7 +16,7 @@
 #               runs without a profiler before and after it), median
 # plus output size per minute: folded, pprof and the agent's history.
 #
-# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (6:
+# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (5:
 # A/B repetitions for bpfprof; 2 for perf and bcc, which start slowly),
 # BENCH_AB_SECONDS (3), BENCH_BPF_ROUNDS (3: attaches of ours next to bcc).
 set -u
@@ -25,7 +25,7 @@ BPFPROF=$ROOT/build/bpfprof
 WL=$ROOT/tests/build/workloads/calltree
 DUR=${BENCH_SECONDS:-20}
 SERVE_DUR=${BENCH_SERVE_SECONDS:-60}
-REPS=${BENCH_REPS:-6}
+REPS=${BENCH_REPS:-5}
 AB=${BENCH_AB_SECONDS:-3}
 ROUNDS=${BENCH_BPF_ROUNDS:-3}
 NCPU=$(nproc)
@@ -190,12 +190,29 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 		for _ in $(seq 100); do
 			[ "$(ls -l /proc/$PROF_PID/fd 2>/dev/null | grep -c perf_event)" -ge "$NCPU" ] && break
 			sleep 0.05
-		done ;;
+		done
+		sleep 2.5 ;; # its first two drains (once a second) do the start-up work
 	perf) perf record -q -F 99 -g -a -o "$OUT/ab.data" 2>/dev/null & PROF_PID=$!; sleep 1 ;;
 	bcc) profile-bpfcc -F 99 -f > /dev/null 2>&1 & PROF_PID=$!
 		for _ in $(seq 100); do bpftool prog show name do_perf_event >/dev/null 2>&1 && break; sleep 0.1; done
 		sleep 0.5 ;;
 	esac
+	settle "$PROF_PID"
+}
+# settle PID: wait until the profiler's start-up work is over (at most one
+# clock tick of CPU in the last second, at most 8 s): the slowdown is the
+# steady state's (start-up is in the CPU s/s column; bpfprof spends about
+# 0.1 CPU s in its first two drains, capturing the maps and unwind tables of
+# every process it sees, hence the 2.5 s before settle looks)
+settle() {
+	local prev cur
+	prev=$(stat_cpu "$1" 2>/dev/null) || return
+	for _ in $(seq 8); do
+		sleep 1
+		cur=$(stat_cpu "$1" 2>/dev/null) || return
+		awk -v a="$prev" -v b="$cur" 'BEGIN { exit !(b - a <= 0.011) }' && return
+		prev=$cur
+	done
 }
 # SIGTERM: a background job of a script ignores SIGINT, and so does Python then
 stop_profiler() { kill -TERM "$PROF_PID" 2>/dev/null; wait "$PROF_PID" 2>/dev/null; }
