@@ -2,6 +2,7 @@
 /*
  * collector.c - the user-space half of the sampler.
  */
+#include "array.h"
 #include "errbuf.h"
 #include "collector.h"
 #include "profile.skel.h"
@@ -332,17 +333,11 @@ static uint64_t clear_map(int fd, size_t key_size)
 	return n;
 }
 
+/* Append elem (size bytes) to the array *arr of *n elements. 0 or -ENOMEM. */
 static int push(void **arr, size_t *n, size_t *cap, size_t size, const void *elem)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		void *p = realloc(*arr, ncap * size);
-
-		if (!p)
-			return -ENOMEM;
-		*arr = p;
-		*cap = ncap;
-	}
+	if (array__grow(arr, cap, *n + 1, size))
+		return -ENOMEM;
 	memcpy((char *)*arr + *n * size, elem, size);
 	(*n)++;
 	return 0;
