@@ -406,14 +406,21 @@ static const char *pretty(struct name_slots *ns, int no_demangle, const char *na
 	return d;
 }
 
+/* A corrupt file can name a function "" (a string offset landing on a NUL):
+ * no name, as if it had none. */
+static const char *name_or_null(const char *name)
+{
+	return name && name[0] ? name : NULL;
+}
+
 static const char *symtab_name(const struct image *img, uint64_t vaddr)
 {
 	const char *name = NULL;
 
 	if (img->dbg_symtab)
-		name = elf_symtab__lookup(img->dbg_symtab, vaddr, NULL);
+		name = name_or_null(elf_symtab__lookup(img->dbg_symtab, vaddr, NULL));
 	if (!name)
-		name = elf_symtab__lookup(img->symtab, vaddr, NULL);
+		name = name_or_null(elf_symtab__lookup(img->symtab, vaddr, NULL));
 	return name;
 }
 
@@ -422,7 +429,7 @@ static void name_frames(const struct image *img, uint64_t vaddr, const struct dw
 			int n, struct name_slots *ns, int no_demangle, struct sym_result *out)
 {
 	for (int i = 0; i < n; i++) {
-		const char *name = df[i].name;
+		const char *name = name_or_null(df[i].name);
 
 		/* the outermost function can come from the symbol table */
 		if (!name && i == n - 1)
