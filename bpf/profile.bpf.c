@@ -3,7 +3,7 @@
  * profile.bpf.c - sample kernel + user stacks on a cpu-clock perf event and
  * count them in kernel, keyed by (tgid, tid, comm, kernel stack, user stack).
  *
- * Counts and stacks are double-buffered: user space flips `active_buffer`
+ * Counts and stacks are double-buffered: user space flips `shared.active_buffer`
  * and drains the idle pair, so a drain never races the sampler.
  */
 #include "vmlinux.h"
@@ -21,17 +21,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load. */
-const volatile bool filter_pids = false;    /* only sample tgids in pid_filter */
 const volatile bool follow_children = false; /* add forked children to pid_filter */
 const volatile bool include_idle = false;    /* keep samples of the idle task (pid 0) */
 const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
 
-/* Written by user space at run time: which buffer the sampler fills. */
-volatile __u32 active_buffer = 0;
-/* Bumped by every process exit: the per-CPU "announced last" caches hold
- * only while it is unchanged, so a reused pid is announced again. Next to
- * active_buffer: on the cache line every sample reads anyway. */
-volatile __u32 exit_generation = 0;
+/* What every sample reads besides its CPU's own state (see profile_abi.h). */
+struct sampler_shared shared = {};
 
 /* Sample counts, one per buffer; max_entries set by user space before load. */
 struct counts_map {
@@ -53,12 +48,16 @@ struct stacks_map {
 struct stacks_map stacks0 SEC(".maps");
 struct stacks_map stacks1 SEC(".maps");
 
-/* Per-CPU counters (enum metric, read by user space) and announce cache. */
+/* struct cpu_state of each CPU (counters read by user space, announce cache):
+ * an array indexed by CPU id, not a per-CPU array, because finding a per-CPU
+ * value reads the map's pointer table, one more cold cache line per sample.
+ * max_entries: the number of possible CPUs, set by user space before load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct cpu_state);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE); /* entries then start on a page */
 } cpu_state SEC(".maps");
 
 /* tgids to sample when filter_pids; filled by user space, grown on fork. */
@@ -86,9 +85,9 @@ struct {
 
 static __always_inline struct cpu_state *cpu_state_get(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&cpu_state, &zero);
+	return bpf_map_lookup_elem(&cpu_state, &cpu);
 }
 
 static __always_inline void metric_add(__u32 which, __u64 n)
@@ -106,7 +105,7 @@ static __always_inline void metric_inc(__u32 which)
 
 static __always_inline bool pid_wanted(__u32 tgid)
 {
-	if (!filter_pids)
+	if (!shared.filter_pids)
 		return true;
 	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
 }
@@ -150,11 +149,33 @@ static __noinline void stack_error(__s32 id, bool user)
 		metric_inc(METRIC_STACK_OTHER);
 }
 
+/* A process not announced last on this CPU: announce it unless known. Not
+ * while it exits: past its exit event a task still runs kernel code, and an
+ * announcement then would never be followed by an exit event. */
+static __noinline void announce(__u32 tgid, __u32 gen)
+{
+	struct cpu_state *cs = cpu_state_get();
+	__u8 one = 1;
+
+	if (bpf_get_current_task_btf()->flags & PF_EXITING)
+		return;
+	if (!bpf_map_lookup_elem(&seen_pids, &tgid)) {
+		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
+			metric_inc(METRIC_PIDS_FULL);
+		emit_event(PID_EVENT_NEW, tgid);
+	}
+	if (cs) {
+		cs->last_tgid = tgid;
+		cs->last_gen = gen;
+	}
+}
+
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
 static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
 					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
-					 bool has_user, struct uw_state *us)
+					 bool has_user, struct uw_state *us,
+					 struct cpu_state *cs)
 {
 	__u64 one = 1, *v;
 	long err;
@@ -188,7 +209,8 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 	v = bpf_map_lookup_elem(counts, key);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		metric_inc(METRIC_SAMPLES);
+		if (cs)
+			cs->metrics[METRIC_SAMPLES]++;
 		return;
 	}
 	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
@@ -211,33 +233,16 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 #define USTACKS(i) NULL
 #endif
 
-/* A process not announced last on this CPU: announce it unless known. */
-static __noinline void announce(__u32 tgid, __u32 gen, bool exiting)
-{
-	struct cpu_state *cs = cpu_state_get();
-	__u8 one = 1;
-
-	if (exiting)
-		return;
-	if (!bpf_map_lookup_elem(&seen_pids, &tgid)) {
-		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
-			metric_inc(METRIC_PIDS_FULL);
-		emit_event(PID_EVENT_NEW, tgid);
-	}
-	if (cs) {
-		cs->last_tgid = tgid;
-		cs->last_gen = gen;
-	}
-}
-
-SEC("perf_event")
-int do_sample(struct bpf_perf_event_data *ctx)
+/* One sample; `tables` is a constant, so each program below carries only the
+ * code of its own mode (see the two programs after it). */
+static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool tables)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct task_struct *task;
 	struct sample_key key = {};
 	struct uw_state *us = NULL;
+	struct cpu_state *cs;
 	bool in_kernel = true, has_user;
 
 	if (tid == 0 && !include_idle) {
@@ -249,10 +254,13 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 
-	task = bpf_get_current_task_btf();
 	/* user stack: with frame pointers, tried for every task (a kernel
 	 * thread's attempt fails at once, see count_sample) */
-	has_user = unwind_mode == UNWIND_FP || task->mm != NULL;
+	has_user = true;
+	if (tables) {
+		task = bpf_get_current_task_btf();
+		has_user = task->mm != NULL;
+	}
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
 	/* A sample taken in user mode has no kernel stack; kernel text lives
 	 * in the upper half of the address space on these architectures. */
@@ -263,23 +271,21 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	key.tid = tid;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 
-	/* Announce a process once; not while it exits (past its exit event a
-	 * task still runs kernel code, and an announcement then would never be
-	 * followed by an exit event). A CPU runs the same process sample after
+	/* Announce a process once. A CPU runs the same process sample after
 	 * sample: the process announced last (while no process has exited
 	 * since, so the pid cannot have been reused) is a far cheaper check
-	 * than the LRU lookup. */
+	 * than the LRU lookup, and on the line the sample counts on anyway. */
+	cs = cpu_state_get();
 	if (tgid != 0) {
-		struct cpu_state *cs = cpu_state_get();
-		__u32 gen = exit_generation;
+		__u32 gen = shared.exit_generation;
 
 		if (!cs || cs->last_tgid != tgid || cs->last_gen != gen)
-			announce(tgid, gen, (task->flags & PF_EXITING) != 0);
+			announce(tgid, gen);
 	}
 
 #ifdef HAVE_TABLE_UNWINDER
 	/* once, before the buffer is chosen: count_sample is inlined twice */
-	if (has_user && unwind_mode != UNWIND_FP) {
+	if (tables && has_user) {
 		__u64 ip, sp, bp;
 
 		if (in_kernel) { /* the user registers saved at kernel entry */
@@ -298,11 +304,34 @@ int do_sample(struct bpf_perf_event_data *ctx)
 			metric_inc(METRIC_UNWIND_FP_FALLBACK);
 	}
 #endif
-	if (active_buffer == 0)
-		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us);
+	if (shared.active_buffer == 0)
+		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us,
+			     cs);
 	else
-		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, us);
+		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, us,
+			     cs);
 	return 0;
+}
+
+/*
+ * Two sampling programs, user space loads one: with frame pointers only, the
+ * common case, the program holds no unwinder and reads no option that is not
+ * in `shared` (the code it runs is a few cache lines, see `shared`).
+ */
+SEC("perf_event")
+int do_sample(struct bpf_perf_event_data *ctx)
+{
+	return sample(ctx, false);
+}
+
+SEC("perf_event")
+int do_sample_tables(struct bpf_perf_event_data *ctx)
+{
+#ifdef HAVE_TABLE_UNWINDER
+	return sample(ctx, true);
+#else
+	return sample(ctx, false);
+#endif
 }
 
 /* A new program image: user space must capture the new mappings, if it
@@ -322,7 +351,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	/* with a pid filter the processes are few: announce every exec, so
 	 * tables load before the first sample (the whole machine announces
 	 * only known processes, to stay flat under churn) */
-	if (filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
+	if (shared.filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
 		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
 			metric_inc(METRIC_PIDS_FULL);
 		announce = true;
@@ -341,7 +370,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid, ctgid;
 	__u8 one = 1;
 
-	if (!filter_pids || !follow_children)
+	if (!shared.filter_pids || !follow_children)
 		return 0;
 	ptgid = BPF_CORE_READ(parent, tgid);
 	ctgid = BPF_CORE_READ(child, tgid);
@@ -360,7 +389,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	__sync_fetch_and_add(&exit_generation, 1);
+	__sync_fetch_and_add(&shared.exit_generation, 1);
 	if (bpf_map_delete_elem(&seen_pids, &tgid) == 0)
 		emit_event(PID_EVENT_EXIT, tgid);
 	return 0;

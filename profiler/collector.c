@@ -27,6 +27,7 @@ struct collector {
 	int ncpus, nlinks;
 	int attached_cpus; /* CPUs sampled, kept after stop for reporting */
 	int possible_cpus;
+	struct bpf_program *sampler; /* the loaded one of the two sampling programs */
 	collector_event_fn on_event;
 	void *ctx;
 	bool filtering;
@@ -84,7 +85,7 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		goto fail;
 	}
 	c->filtering = opts->npids > 0;
-	skel->rodata->filter_pids = c->filtering;
+	skel->bss->shared.filter_pids = c->filtering;
 	skel->rodata->follow_children = opts->follow_children;
 	skel->rodata->include_idle = opts->idle;
 #if defined(__x86_64__)
@@ -100,6 +101,12 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
 	}
+	/* one sampling program per mode: the frame-pointer one has no unwinder */
+	c->sampler = c->unwind_mode == UNWIND_FP ? skel->progs.do_sample : skel->progs.do_sample_tables;
+	bpf_program__set_autoload(skel->progs.do_sample, c->sampler == skel->progs.do_sample);
+	bpf_program__set_autoload(skel->progs.do_sample_tables,
+				  c->sampler == skel->progs.do_sample_tables);
+	bpf_map__set_max_entries(skel->maps.cpu_state, (uint32_t)c->possible_cpus);
 	if (opts->count_entries) {
 		bpf_map__set_max_entries(skel->maps.counts0, opts->count_entries);
 		bpf_map__set_max_entries(skel->maps.counts1, opts->count_entries);
@@ -254,7 +261,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 			goto out;
 		}
 		c->pfds[cpu] = fd;
-		c->links[c->nlinks] = bpf_program__attach_perf_event(c->skel->progs.do_sample, fd);
+		c->links[c->nlinks] = bpf_program__attach_perf_event(c->sampler, fd);
 		if (!c->links[c->nlinks]) {
 			ret = -errno;
 			errbuf__set(err, errlen, "attach to perf event on CPU %d: %s", cpu,
@@ -401,7 +408,7 @@ static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, size_t nke
 int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 {
 	struct profile_bpf *skel = c->skel;
-	uint32_t old = skel->bss->active_buffer;
+	uint32_t old = skel->bss->shared.active_buffer;
 	struct bpf_map *counts = old ? skel->maps.counts1 : skel->maps.counts0;
 	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
 	struct bpf_map *ustacks = old ? skel->maps.ustacks1 : skel->maps.ustacks0;
@@ -412,7 +419,7 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	struct timespec pause = {0, 2 * 1000 * 1000};
 	int n = 0, ret = 0;
 
-	skel->bss->active_buffer = !old;
+	skel->bss->shared.active_buffer = !old;
 	__sync_synchronize();
 	/* A sample that read the old index just before the flip finishes within
 	 * microseconds; 2 ms is far more than a BPF program can run. */
@@ -482,18 +489,15 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 int collector__metrics(struct collector *c, uint64_t out[NR_METRICS])
 {
 	int fd = bpf_map__fd(c->skel->maps.cpu_state);
-	struct cpu_state *vals = calloc((size_t)c->possible_cpus, sizeof(*vals));
-	uint32_t zero = 0;
+	struct cpu_state v;
 
-	_Static_assert(sizeof(struct cpu_state) % 8 == 0, "per-CPU values are 8-byte aligned");
-	if (!vals)
-		return -ENOMEM;
 	memset(out, 0, NR_METRICS * sizeof(*out));
-	if (!bpf_map_lookup_elem(fd, &zero, vals))
-		for (int cpu = 0; cpu < c->possible_cpus; cpu++)
-			for (int i = 0; i < NR_METRICS; i++)
-				out[i] += vals[cpu].metrics[i];
-	free(vals);
+	for (uint32_t cpu = 0; cpu < (uint32_t)c->possible_cpus; cpu++) {
+		if (bpf_map_lookup_elem(fd, &cpu, &v))
+			return -errno;
+		for (int i = 0; i < NR_METRICS; i++)
+			out[i] += v.metrics[i];
+	}
 	return 0;
 }
 
@@ -509,7 +513,7 @@ int collector__bpf_stats(const struct collector *c, uint64_t *run_ns, uint64_t *
 	uint32_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->skel->progs.do_sample), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(c->sampler), &info, &len))
 		return -errno;
 	*run_ns = info.run_time_ns;
 	*runs = info.run_cnt;
