@@ -12,8 +12,9 @@
 #               attached at once, read every few seconds: median of the
 #               per-window ratios over several attaches of ours
 #   slowdown    the workload's throughput with the profiler attached against
-#               none, interleaved A/B runs (each run against the mean of the
-#               runs without a profiler before and after it), median
+#               none: one long workload run, stretches with and without the
+#               profiler alternating (each against the mean of the stretches
+#               without it before and after), median
 # plus output size per minute: folded, pprof and the agent's history.
 #
 # Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (5:
@@ -94,16 +95,17 @@ prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that nam
 		tail -1 | awk '{ print $2, $4 }'
 }
 side_rounds() { # MODE ROUNDS -> lines "ours_ns bcc_ns ratio", one per window
-	local r w o0 oc0 b0 bc0 o1 oc1 b1 bc1 pid
+	local r w o0 oc0 b0 bc0 o1 oc1 b1 bc1 pid prog=do_sample
+	[ "$1" = fp ] || prog=do_sample_unw # the program that has the unwinder
 	for r in $(seq "$2"); do
 		"$BPFPROF" record --unwind "$1" -F 101 -d $((3 * WIN + 3)) -o /dev/null -q 2>/dev/null &
 		pid=$!
-		for _ in $(seq 100); do [ -n "$(prog_stats do_sample)" ] && break; sleep 0.1; done
+		for _ in $(seq 100); do [ -n "$(prog_stats $prog)" ] && break; sleep 0.1; done
 		sleep 1
-		read -r o0 oc0 <<< "$(prog_stats do_sample)"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
+		read -r o0 oc0 <<< "$(prog_stats $prog)"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
 		for w in 1 2 3; do
 			sleep "$WIN"
-			read -r o1 oc1 <<< "$(prog_stats do_sample)"; read -r b1 bc1 <<< "$(prog_stats do_perf_event)"
+			read -r o1 oc1 <<< "$(prog_stats $prog)"; read -r b1 bc1 <<< "$(prog_stats do_perf_event)"
 			awk -v a=$((o1 - o0)) -v b=$((oc1 - oc0)) -v c=$((b1 - b0)) -v d=$((bc1 - bc0)) \
 				'BEGIN { if (b > 0 && d > 0 && c > 0) printf "%.0f %.0f %.4f\n", a / b, c / d, (a / b) / (c / d) }'
 			o0=$o1; oc0=$oc1; b0=$b1; bc0=$bc1
@@ -176,14 +178,12 @@ kill -TERM "$SERVE_PID"; wait "$SERVE_TIME_PID"
 HIST_BYTES=$(du -sb "$OUT/history" | awk '{ print $1 }')
 unbusy
 
-# 3. workload slowdown: interleaved runs, none vs each profiler
-throughput() { # run the workload on every CPU for AB seconds; rounds per second, all CPUs
-	local pids="" f="$OUT/ab.err"
-	: > "$f"
-	for _ in $(seq "$NCPU"); do "$WL" "$AB" 2>>"$f" & pids="$pids $!"; done
-	wait $pids
-	awk '/rounds/ { r += $5; t += $8 } END { if (t > 0) printf "%.1f", r / (t / NR) }' "$f"
-}
+# 3. workload slowdown. The workload runs on every CPU through the whole
+# series and reports its rounds every half second; stretches without a
+# profiler (N) and with one (P) alternate, N P N P ... N, and each P is
+# compared with the mean of the N just before and just after it (a drift of
+# the machine's speed cancels out). A profiler's start-up and exit fall
+# between stretches, outside both.
 start_profiler() { # name -> PROF_PID, waits until it samples
 	case $1 in
 	ours) "$BPFPROF" record -F 99 -o /dev/null -q & PROF_PID=$!
@@ -216,20 +216,30 @@ settle() {
 }
 # SIGTERM: a background job of a script ignores SIGINT, and so does Python then
 stop_profiler() { kill -TERM "$PROF_PID" 2>/dev/null; wait "$PROF_PID" 2>/dev/null; }
-# Runs without a profiler (N) and with one (P) alternate, N P N P ... N, so
-# each P is compared with the mean of the N just before and just after it
-# (a drift of the machine's speed cancels out).
-ab_series() { # NAME REPS -> lines "with ratio" in ab_NAME.txt
-	local n0 n1 w
-	n0=$(throughput)
-	for _ in $(seq "$2"); do
-		start_profiler "$1"; w=$(throughput); stop_profiler
-		n1=$(throughput)
-		awk -v w="$w" -v a="$n0" -v b="$n1" 'BEGIN { printf "%s %.5f\n", w, w / ((a + b) / 2) }'
-		n0=$n1
-	done > "$OUT/ab_$1.txt"
+stretch() { # N|P: AB seconds of the running workload, marked in $OUT/marks
+	local a
+	a=$(date +%s.%N)
+	sleep "$AB"
+	echo "$1 $a $(date +%s.%N)" >> "$OUT/marks"
 }
-log "workload slowdown: interleaved runs of ${AB} s, $REPS with bpfprof, 2 with perf and bcc"
+ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
+	local logs="" i
+	: > "$OUT/marks"
+	BUSY=""
+	for i in $(seq "$NCPU"); do
+		"$WL" 3600 0 0.5 2> "$OUT/wl_$i.log" &
+		BUSY="$BUSY $!"; logs="$logs $OUT/wl_$i.log"
+	done
+	sleep 1
+	stretch N
+	for _ in $(seq "$2"); do
+		start_profiler "$1"; stretch P; stop_profiler
+		stretch N
+	done
+	unbusy
+	python3 "$ROOT/bench/slowdown.py" "$OUT/marks" $logs > "$OUT/ab_$1.txt"
+}
+log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
 ab_series ours "$REPS"
 ab_series perf 2
 ab_series bcc 2
@@ -260,6 +270,6 @@ echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} 
 	"ratio ${SIDE_RATIO:-n/a} (median of $SIDE_N windows over $ROUNDS attaches, range ${SIDE_RANGE:-n/a})"
 echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}:" \
 	"ratio ${SIDE_RATIO_AUTO:-n/a}"
-echo "slowdown: median of (1 - with / without), (pairs); each run ${AB} s on every CPU"
+echo "slowdown: median of (1 - with / without), (pairs); stretches of ${AB} s of one workload run on every CPU"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"

@@ -325,7 +325,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 }
 
 SEC("perf_event")
-int do_sample_tables(struct bpf_perf_event_data *ctx)
+int do_sample_unw(struct bpf_perf_event_data *ctx)
 {
 #ifdef HAVE_TABLE_UNWINDER
 	return sample(ctx, true);

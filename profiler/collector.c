@@ -102,10 +102,10 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
 	}
 	/* one sampling program per mode: the frame-pointer one has no unwinder */
-	c->sampler = c->unwind_mode == UNWIND_FP ? skel->progs.do_sample : skel->progs.do_sample_tables;
+	c->sampler = c->unwind_mode == UNWIND_FP ? skel->progs.do_sample : skel->progs.do_sample_unw;
 	bpf_program__set_autoload(skel->progs.do_sample, c->sampler == skel->progs.do_sample);
-	bpf_program__set_autoload(skel->progs.do_sample_tables,
-				  c->sampler == skel->progs.do_sample_tables);
+	bpf_program__set_autoload(skel->progs.do_sample_unw,
+				  c->sampler == skel->progs.do_sample_unw);
 	bpf_map__set_max_entries(skel->maps.cpu_state, (uint32_t)c->possible_cpus);
 	if (opts->count_entries) {
 		bpf_map__set_max_entries(skel->maps.counts0, opts->count_entries);

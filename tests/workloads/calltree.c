@@ -6,7 +6,11 @@
  *                                                       -> leaf_beta   30 %
  *                                                       -> leaf_gamma  10 %
  *
- * Usage: calltree [SECONDS [EXIT_CODE]]   (default 5 s, exit 0)
+ * Usage: calltree [SECONDS [EXIT_CODE [REPORT_SECONDS]]]   (default 5 s, exit 0)
+ *
+ * With REPORT_SECONDS, the rounds done are also reported every that many
+ * seconds ("calltree: interval END ROUNDS LENGTH", END in epoch seconds), so
+ * a benchmark can take the throughput of any stretch of a long run.
  *
  * Each leaf spins the same loop; the split comes from how many units each
  * gets per round. gcc gives leaf functions no frame even with
@@ -89,11 +93,26 @@ NOINLINE void stage_one(void)
 /* Rounds of the whole tree done: the workload's throughput, for benchmarks. */
 static unsigned long rounds;
 
-NOINLINE void run(double seconds)
+static double epoch_now(void)
 {
-	double end = now() + seconds;
+	struct timespec ts;
 
-	while (now() < end) {
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+NOINLINE void run(double seconds, double report_every)
+{
+	double t = now(), end = t + seconds, last = t;
+	unsigned long last_rounds = 0;
+
+	for (; t < end; t = now()) {
+		if (report_every > 0 && t - last >= report_every) {
+			fprintf(stderr, "calltree: interval %.3f %lu %.6f\n", epoch_now(),
+				rounds - last_rounds, t - last);
+			last = t;
+			last_rounds = rounds;
+		}
 		stage_one();
 		rounds++;
 	}
@@ -104,11 +123,12 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 5.0;
 	int code = argc > 2 ? atoi(argv[2]) : 0;
+	double report_every = argc > 3 ? atof(argv[3]) : 0;
 
 	struct rusage ru;
 	double start = now();
 
-	run(seconds);
+	run(seconds, report_every);
 	/* the CPU time it really got: tests compare sample counts with it */
 	if (!getrusage(RUSAGE_SELF, &ru))
 		fprintf(stderr, "calltree: cpu %.3f s, %lu rounds in %.3f s\n",

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""slowdown.py MARKS WORKLOAD_LOG... - the workload's throughput in each
+segment of MARKS ("N|P start end" per line, epoch seconds), from the rounds
+the workload reported per interval ("calltree: interval END ROUNDS SECONDS"),
+and for each P segment its ratio to the mean of the N segments around it.
+Prints "P_rate ratio" per P segment."""
+import sys
+
+
+def intervals(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 5 and w[1] == "interval":
+                out.append((float(w[2]), int(w[3]), float(w[4])))
+    return out
+
+
+def rate(logs, start, end):
+    """Rounds per second of all workload processes, counting only the
+    intervals that lie wholly inside [start, end]."""
+    total = 0.0
+    for ivs in logs:
+        rounds = secs = 0.0
+        for t_end, n, length in ivs:
+            if t_end - length >= start and t_end <= end:
+                rounds += n
+                secs += length
+        if secs == 0:
+            return None
+        total += rounds / secs
+    return total
+
+
+def main():
+    segs = [l.split() for l in open(sys.argv[1]) if l.strip()]
+    logs = [intervals(p) for p in sys.argv[2:]]
+    rates = [(kind, rate(logs, float(a), float(b))) for kind, a, b in segs]
+    for i, (kind, r) in enumerate(rates):
+        if kind != "P" or r is None or i == 0 or i + 1 >= len(rates):
+            continue
+        before, after = rates[i - 1][1], rates[i + 1][1]
+        if before and after:
+            print("%.1f %.5f" % (r, r / ((before + after) / 2)))
+
+
+main()
