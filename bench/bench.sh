@@ -98,10 +98,12 @@ side_rounds() { # MODE ROUNDS -> lines "ours_ns bcc_ns ratio", one per window
 	local r w o0 oc0 b0 bc0 o1 oc1 b1 bc1 pid prog=do_sample
 	[ "$1" = fp ] || prog=do_sample_unw # the program that has the unwinder
 	for r in $(seq "$2"); do
-		"$BPFPROF" record --unwind "$1" -F 101 -d $((3 * WIN + 3)) -o /dev/null -q 2>/dev/null &
+		"$BPFPROF" record --unwind "$1" -F 101 -d $((3 * WIN + 5)) -o /dev/null -q 2>/dev/null &
 		pid=$!
 		for _ in $(seq 100); do [ -n "$(prog_stats $prog)" ] && break; sleep 0.1; done
-		sleep 1
+		# past its first two drains (once a second), which capture every
+		# process: their work leaves the caches of the next samples cold
+		sleep 3
 		read -r o0 oc0 <<< "$(prog_stats $prog)"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
 		for w in 1 2 3; do
 			sleep "$WIN"
@@ -118,13 +120,13 @@ median_col() { # COLUMN < lines -> median of that column
 		m = (NR % 2) ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2; print m }'
 }
 range_col() { awk -v c="$1" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c } END { printf "%.2f-%.2f", lo, hi }'; }
-log "BPF cost next to profile-bpfcc: --unwind fp ($ROUNDS attaches) and auto (2)"
+log "BPF cost next to profile-bpfcc: --unwind fp ($ROUNDS attaches) and auto (1)"
 busy $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 30)); sleep 1
 profile-bpfcc -F 99 -f $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 20)) > /dev/null 2>&1 &
 BCC_PID=$!
 for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1; done
 side_rounds fp "$ROUNDS" > "$OUT/side_fp.txt"
-side_rounds auto 2 > "$OUT/side_auto.txt"
+side_rounds auto 1 > "$OUT/side_auto.txt"
 kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
 unbusy
 SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
