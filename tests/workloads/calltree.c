@@ -32,11 +32,11 @@
 
 static volatile uint64_t sink;
 
-static double now(void)
+static double seconds_on(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -93,22 +93,14 @@ NOINLINE void stage_one(void)
 /* Rounds of the whole tree done: the workload's throughput, for benchmarks. */
 static unsigned long rounds;
 
-static double epoch_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 NOINLINE void run(double seconds, double report_every)
 {
-	double t = now(), end = t + seconds, last = t;
+	double t = seconds_on(CLOCK_MONOTONIC), end = t + seconds, last = t;
 	unsigned long last_rounds = 0;
 
-	for (; t < end; t = now()) {
+	for (; t < end; t = seconds_on(CLOCK_MONOTONIC)) {
 		if (report_every > 0 && t - last >= report_every) {
-			fprintf(stderr, "calltree: interval %.3f %lu %.6f\n", epoch_now(),
+			fprintf(stderr, "calltree: interval %.3f %lu %.6f\n", seconds_on(CLOCK_REALTIME),
 				rounds - last_rounds, t - last);
 			last = t;
 			last_rounds = rounds;
@@ -126,7 +118,7 @@ int main(int argc, char **argv)
 	double report_every = argc > 3 ? atof(argv[3]) : 0;
 
 	struct rusage ru;
-	double start = now();
+	double start = seconds_on(CLOCK_MONOTONIC);
 
 	run(seconds, report_every);
 	/* the CPU time it really got: tests compare sample counts with it */
@@ -134,6 +126,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "calltree: cpu %.3f s, %lu rounds in %.3f s\n",
 			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 				ru.ru_stime.tv_usec / 1e6,
-			rounds, now() - start);
+			rounds, seconds_on(CLOCK_MONOTONIC) - start);
 	return code;
 }
