@@ -3,8 +3,9 @@
  * profile.bpf.c - sample kernel + user stacks on a cpu-clock perf event and
  * count them in kernel, keyed by (tgid, tid, comm, kernel stack, user stack).
  *
- * Counts and stacks are double-buffered: user space flips `shared.active_buffer`
- * and drains the idle pair, so a drain never races the sampler.
+ * Counts and stacks are double-buffered: user space flips every CPU's
+ * `cpu_state.active_buffer` and drains the idle pair, so a drain never races
+ * the sampler.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -24,9 +25,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool follow_children = false; /* add forked children to pid_filter */
 const volatile bool include_idle = false;    /* keep samples of the idle task (pid 0) */
 const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
-
-/* What every sample reads besides its CPU's own state (see profile_abi.h). */
-struct sampler_shared shared = {};
+const volatile bool filter_pids = false;     /* only tgids in pid_filter */
+const volatile __u32 nr_cpus = 1;            /* entries of cpu_state */
 
 /* Sample counts, one per buffer; max_entries set by user space before load. */
 struct counts_map {
@@ -48,9 +48,10 @@ struct stacks_map {
 struct stacks_map stacks0 SEC(".maps");
 struct stacks_map stacks1 SEC(".maps");
 
-/* struct cpu_state of each CPU (counters read by user space, announce cache):
- * an array indexed by CPU id, not a per-CPU array, because finding a per-CPU
+/* struct cpu_state of each CPU (options, counters, announce cache): an
+ * array indexed by CPU id, not a per-CPU array, because finding a per-CPU
  * value reads the map's pointer table, one more cold cache line per sample.
+ * Mappable: user space writes the options and reads the counters in place.
  * max_entries: the number of possible CPUs, set by user space before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -105,7 +106,7 @@ static __always_inline void metric_inc(__u32 which)
 
 static __always_inline bool pid_wanted(__u32 tgid)
 {
-	if (!shared.filter_pids)
+	if (!filter_pids)
 		return true;
 	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
 }
@@ -152,7 +153,7 @@ static __noinline void stack_error(__s32 id, bool user)
 /* A process not announced last on this CPU: announce it unless known. Not
  * while it exits: past its exit event a task still runs kernel code, and an
  * announcement then would never be followed by an exit event. */
-static __noinline void announce(__u32 tgid, __u32 gen)
+static __noinline void announce(__u32 tgid)
 {
 	struct cpu_state *cs = cpu_state_get();
 	__u8 one = 1;
@@ -164,10 +165,8 @@ static __noinline void announce(__u32 tgid, __u32 gen)
 			metric_inc(METRIC_PIDS_FULL);
 		emit_event(PID_EVENT_NEW, tgid);
 	}
-	if (cs) {
+	if (cs)
 		cs->last_tgid = tgid;
-		cs->last_gen = gen;
-	}
 }
 
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
@@ -209,8 +208,7 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 	v = bpf_map_lookup_elem(counts, key);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		if (cs)
-			cs->metrics[METRIC_SAMPLES]++;
+		cs->metrics[METRIC_SAMPLES]++;
 		return;
 	}
 	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
@@ -237,30 +235,34 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
  * code of its own mode (see the two programs after it). */
 static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool tables)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct task_struct *task;
+	/* pid, tgid and comm from the task, one object already hot (the
+	 * pid_tgid and comm helpers each read it again through a call) */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid, tid = task->pid;
+	__u32 cpu = bpf_get_smp_processor_id();
 	struct sample_key key = {};
 	struct uw_state *us = NULL;
 	struct cpu_state *cs;
 	bool in_kernel = true, has_user;
+	const __u64 *comm;
 
+	cs = bpf_map_lookup_elem(&cpu_state, &cpu);
+	if (!cs)
+		return 0;
 	if (tid == 0 && !include_idle) {
-		metric_inc(METRIC_IDLE);
+		cs->metrics[METRIC_IDLE]++;
 		return 0;
 	}
-	if (!pid_wanted(tgid)) {
-		metric_inc(METRIC_FILTERED);
+	if (cs->filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid)) {
+		cs->metrics[METRIC_FILTERED]++;
 		return 0;
 	}
 
 	/* user stack: with frame pointers, tried for every task (a kernel
 	 * thread's attempt fails at once, see count_sample) */
 	has_user = true;
-	if (tables) {
-		task = bpf_get_current_task_btf();
+	if (tables)
 		has_user = task->mm != NULL;
-	}
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
 	/* A sample taken in user mode has no kernel stack; kernel text lives
 	 * in the upper half of the address space on these architectures. */
@@ -269,19 +271,17 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 
 	key.tgid = tgid;
 	key.tid = tid;
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	/* task->comm is always NUL-terminated: copied as two words */
+	comm = (const __u64 *)task->comm;
+	((__u64 *)key.comm)[0] = comm[0];
+	((__u64 *)key.comm)[1] = comm[1];
 
 	/* Announce a process once. A CPU runs the same process sample after
-	 * sample: the process announced last (while no process has exited
-	 * since, so the pid cannot have been reused) is a far cheaper check
+	 * sample: the process announced last on this CPU (forgotten when it
+	 * exits, so a reused pid is announced again) is a far cheaper check
 	 * than the LRU lookup, and on the line the sample counts on anyway. */
-	cs = cpu_state_get();
-	if (tgid != 0) {
-		__u32 gen = shared.exit_generation;
-
-		if (!cs || cs->last_tgid != tgid || cs->last_gen != gen)
-			announce(tgid, gen);
-	}
+	if (tgid != 0 && cs->last_tgid != tgid)
+		announce(tgid);
 
 #ifdef HAVE_TABLE_UNWINDER
 	/* once, before the buffer is chosen: count_sample is inlined twice */
@@ -304,7 +304,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 			metric_inc(METRIC_UNWIND_FP_FALLBACK);
 	}
 #endif
-	if (shared.active_buffer == 0)
+	if (cs->active_buffer == 0)
 		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us,
 			     cs);
 	else
@@ -316,7 +316,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 /*
  * Two sampling programs, user space loads one: with frame pointers only, the
  * common case, the program holds no unwinder and reads no option that is not
- * in `shared` (the code it runs is a few cache lines, see `shared`).
+ * in its CPU's state (the code it runs is a few cache lines, see cpu_state).
  */
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
@@ -351,7 +351,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	/* with a pid filter the processes are few: announce every exec, so
 	 * tables load before the first sample (the whole machine announces
 	 * only known processes, to stay flat under churn) */
-	if (shared.filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
+	if (filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
 		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
 			metric_inc(METRIC_PIDS_FULL);
 		announce = true;
@@ -370,13 +370,23 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid, ctgid;
 	__u8 one = 1;
 
-	if (!shared.filter_pids || !follow_children)
+	if (!filter_pids || !follow_children)
 		return 0;
 	ptgid = BPF_CORE_READ(parent, tgid);
 	ctgid = BPF_CORE_READ(child, tgid);
 	if (ptgid == ctgid || !bpf_map_lookup_elem(&pid_filter, &ptgid))
 		return 0;
 	bpf_map_update_elem(&pid_filter, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/* bpf_loop callback: this CPU must not take `*tgid` for announced. */
+static long forget_announced(__u32 cpu, void *tgid)
+{
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpu_state, &cpu);
+
+	if (cs && cs->last_tgid == *(__u32 *)tgid)
+		cs->last_tgid = 0;
 	return 0;
 }
 
@@ -389,7 +399,10 @@ int BPF_PROG(on_exit, struct task_struct *p)
 
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	__sync_fetch_and_add(&shared.exit_generation, 1);
+	/* Every thread is exiting now and announce() skips exiting tasks, so
+	 * no CPU can take the tgid for announced again until a new process
+	 * reuses it, which is then announced as it should be. */
+	bpf_loop(nr_cpus, forget_announced, &tgid, 0);
 	if (bpf_map_delete_elem(&seen_pids, &tgid) == 0)
 		emit_event(PID_EVENT_EXIT, tgid);
 	return 0;

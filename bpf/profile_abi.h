@@ -154,30 +154,24 @@ enum metric {
 };
 
 /*
- * State of the sampler on one CPU (entry CPU of the cpu_state array): the
- * last process announced and the counters share a cache line, the one line
- * of per-CPU memory a sample touches (each extra line cost about 5 % of a
- * sample here). Cache-line aligned: no two CPUs write the same line.
+ * State of the sampler on one CPU (entry CPU of the cpu_state array, which
+ * user space maps). Its first cache line holds everything a sample reads or
+ * writes besides the task and the maps: at 99 Hz each sample starts with cold
+ * caches and every extra line cost about as much as a short stack walk (5 %
+ * of a sample here). Options live here, once per CPU, and not in .rodata or
+ * .bss for the same reason. Cache-line aligned: no two CPUs write one line.
  */
 struct cpu_state {
-	__u32 last_tgid; /* the process announced last on this CPU */
-	__u32 last_gen;  /* shared.exit_generation when it was */
-	__u64 metrics[NR_METRICS];
-} __attribute__((aligned(64)));
-
-/*
- * What every sample reads besides its CPU's own state, in one cache line
- * (the sampler's .bss, which starts a page): at 99 Hz each sample starts with
- * cold caches and every line it touches costs about as much as a short stack
- * walk, so the option the sampler needs lives here and not in .rodata.
- */
-struct sampler_shared {
 	/* written by user space at run time: which buffer the sampler fills */
 	volatile __u32 active_buffer;
-	/* bumped by every process exit: the per-CPU "announced last" caches
-	 * hold only while it is unchanged, so a reused pid is announced again */
-	volatile __u32 exit_generation;
-	__u32 filter_pids; /* set before load: only sample tgids in pid_filter */
-};
+	__u32 filter_pids; /* set by user space: only sample tgids in pid_filter */
+	/* the process announced last on this CPU; cleared on every CPU when
+	 * it exits, so a reused pid is announced again */
+	__u32 last_tgid;
+	__u32 pad;
+	/* the first six (samples, idle, filtered, kernel stack errors) share
+	 * the first line */
+	__u64 metrics[NR_METRICS];
+} __attribute__((aligned(64)));
 
 #endif /* BPFPROF_PROFILE_ABI_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,9 @@ struct collector {
 	int attached_cpus; /* CPUs sampled, kept after stop for reporting */
 	int possible_cpus;
 	struct bpf_program *sampler; /* the loaded one of the two sampling programs */
+	struct cpu_state *cpus;      /* the cpu_state map, mapped: one per possible CPU */
+	size_t cpus_len;
+	uint32_t active_buffer;      /* the buffer every CPU's sampler fills */
 	collector_event_fn on_event;
 	void *ctx;
 	bool filtering;
@@ -85,7 +89,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		goto fail;
 	}
 	c->filtering = opts->npids > 0;
-	skel->bss->shared.filter_pids = c->filtering;
+	skel->rodata->filter_pids = c->filtering;
+	skel->rodata->nr_cpus = (uint32_t)c->possible_cpus;
 	skel->rodata->follow_children = opts->follow_children;
 	skel->rodata->include_idle = opts->idle;
 #if defined(__x86_64__)
@@ -122,6 +127,17 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		errbuf__set(err, errlen, "load BPF program: %s", strerror(-ret));
 		goto fail;
 	}
+	c->cpus_len = (size_t)c->possible_cpus * sizeof(struct cpu_state);
+	c->cpus = mmap(NULL, c->cpus_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(skel->maps.cpu_state), 0);
+	if (c->cpus == MAP_FAILED) {
+		c->cpus = NULL;
+		ret = -errno;
+		errbuf__set(err, errlen, "map cpu_state: %s", strerror(-ret));
+		goto fail;
+	}
+	for (int cpu = 0; cpu < c->possible_cpus; cpu++)
+		c->cpus[cpu].filter_pids = c->filtering;
 	c->stack_entries = bpf_map__max_entries(skel->maps.stacks0);
 	c->stack_live = calloc((c->stack_entries + 63) / 64, sizeof(*c->stack_live));
 	if (!c->stack_live) {
@@ -164,6 +180,8 @@ void collector__free(struct collector *c)
 	free(c->links);
 	free(c->pfds);
 	ring_buffer__free(c->rb);
+	if (c->cpus)
+		munmap(c->cpus, c->cpus_len);
 	profile_bpf__destroy(c->skel);
 	free(c->stack_live);
 	free(c->stale);
@@ -408,7 +426,7 @@ static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, size_t nke
 int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 {
 	struct profile_bpf *skel = c->skel;
-	uint32_t old = skel->bss->shared.active_buffer;
+	uint32_t old = c->active_buffer;
 	struct bpf_map *counts = old ? skel->maps.counts1 : skel->maps.counts0;
 	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
 	struct bpf_map *ustacks = old ? skel->maps.ustacks1 : skel->maps.ustacks0;
@@ -419,7 +437,9 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	struct timespec pause = {0, 2 * 1000 * 1000};
 	int n = 0, ret = 0;
 
-	skel->bss->shared.active_buffer = !old;
+	c->active_buffer = !old;
+	for (int cpu = 0; cpu < c->possible_cpus; cpu++)
+		c->cpus[cpu].active_buffer = c->active_buffer;
 	__sync_synchronize();
 	/* A sample that read the old index just before the flip finishes within
 	 * microseconds; 2 ms is far more than a BPF program can run. */
@@ -488,16 +508,10 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 
 int collector__metrics(struct collector *c, uint64_t out[NR_METRICS])
 {
-	int fd = bpf_map__fd(c->skel->maps.cpu_state);
-	struct cpu_state v;
-
 	memset(out, 0, NR_METRICS * sizeof(*out));
-	for (uint32_t cpu = 0; cpu < (uint32_t)c->possible_cpus; cpu++) {
-		if (bpf_map_lookup_elem(fd, &cpu, &v))
-			return -errno;
-		for (int i = 0; i < NR_METRICS; i++)
-			out[i] += v.metrics[i];
-	}
+	for (int cpu = 0; cpu < c->possible_cpus; cpu++)
+		for (int i = 0; i < NR_METRICS; i++) /* a torn read is off by one sample at most */
+			out[i] += ((volatile struct cpu_state *)&c->cpus[cpu])->metrics[i];
 	return 0;
 }
 
