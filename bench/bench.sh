@@ -9,26 +9,28 @@
 #   peak RSS    maximum resident set (GNU time)
 #   BPF ns      run time / run count of the sampling BPF program
 #               (kernel.bpf_stats_enabled=1), ours and profile-bpfcc's, both
-#               attached at once, read every few seconds: median of the
-#               per-window ratios over several attaches of ours
+#               attached at once, read every few seconds: per-window ratios,
+#               each program attached after the other in turn (see 0.)
 #   slowdown    the workload's throughput with the profiler attached against
 #               none: one long workload run, stretches with and without the
 #               profiler alternating (each against the mean of the stretches
 #               without it before and after), median
 # plus output size per minute: folded, pprof and the agent's history.
 #
-# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (5:
+# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (4:
 # A/B repetitions for bpfprof; 2 for perf and bcc, which start slowly),
-# BENCH_AB_SECONDS (3), BENCH_BPF_ROUNDS (3: attaches of ours next to bcc).
+# BENCH_AB_SECONDS (3), BENCH_BPF_ROUNDS (2: late attaches of each next to the
+# other), BENCH_ONLY=slowdown (only the slowdown series, BENCH_REPS each, with
+# an A/A series that shows the method's noise; see below).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BPFPROF=$ROOT/build/bpfprof
 WL=$ROOT/tests/build/workloads/calltree
 DUR=${BENCH_SECONDS:-20}
 SERVE_DUR=${BENCH_SERVE_SECONDS:-60}
-REPS=${BENCH_REPS:-5}
+REPS=${BENCH_REPS:-4}
 AB=${BENCH_AB_SECONDS:-3}
-ROUNDS=${BENCH_BPF_ROUNDS:-3}
+ROUNDS=${BENCH_BPF_ROUNDS:-2}
 NCPU=$(nproc)
 OUT=$(mktemp -d /tmp/bpfprof-bench.XXXXXX)
 BCC_KERNEL_SOURCE=$("$ROOT/bench/setup-peers.sh") || exit 1
@@ -43,7 +45,7 @@ cleanup() {
 	rm -rf "$OUT"
 }
 trap cleanup EXIT
-log() { echo "bench: $*" >&2; }
+log() { echo "bench: [$(date -u +%T), ${SECONDS} s] $*" >&2; }
 
 # busy SECONDS: the workload on every CPU, in the background
 busy() {
@@ -79,110 +81,24 @@ fold_perf() {
 
 log "results in $OUT (removed at exit); ${DUR} s per profiler, ${NCPU} CPUs busy"
 
-# 0. BPF cost per sample, ours next to bcc's: both attached at once to the
-# same busy machine (the only fair comparison on a noisy VM), run time and
-# count of both programs read every WIN seconds. Ours samples at 101 Hz here:
-# at the same rate the two timers keep one phase, and whichever program runs
-# second after the shared timer interrupt finds warm caches (that alone moved
-# the ratio between 0.8 and 1.8 from run to run); at 101 against 99 Hz they
-# drift through every phase. Ours is attached ROUNDS times (placement of maps
-# and code changes per attach); the figure is the median of all per-window
-# ratios. Once with --unwind fp (bcc walks frame pointers too), once with the
-# default table unwinding.
-WIN=3
-prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
-	bpftool prog show name "$1" 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' |
-		tail -1 | awk '{ print $2, $4 }'
-}
-side_rounds() { # MODE ROUNDS -> lines "ours_ns bcc_ns ratio", one per window
-	local r w o0 oc0 b0 bc0 o1 oc1 b1 bc1 pid prog=do_sample
-	[ "$1" = fp ] || prog=do_sample_unw # the program that has the unwinder
-	for r in $(seq "$2"); do
-		"$BPFPROF" record --unwind "$1" -F 101 -d $((3 * WIN + 5)) -o /dev/null -q 2>/dev/null &
-		pid=$!
-		for _ in $(seq 100); do [ -n "$(prog_stats $prog)" ] && break; sleep 0.1; done
-		# past its first two drains (once a second), which capture every
-		# process: their work leaves the caches of the next samples cold
-		sleep 3
-		read -r o0 oc0 <<< "$(prog_stats $prog)"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
-		for w in 1 2 3; do
-			sleep "$WIN"
-			read -r o1 oc1 <<< "$(prog_stats $prog)"; read -r b1 bc1 <<< "$(prog_stats do_perf_event)"
-			awk -v a=$((o1 - o0)) -v b=$((oc1 - oc0)) -v c=$((b1 - b0)) -v d=$((bc1 - bc0)) \
-				'BEGIN { if (b > 0 && d > 0 && c > 0) printf "%.0f %.0f %.4f\n", a / b, c / d, (a / b) / (c / d) }'
-			o0=$o1; oc0=$oc1; b0=$b1; bc0=$bc1
-		done
-		kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-	done
-}
+stat_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 median_col() { # COLUMN < lines -> median of that column
 	awk -v c="$1" '{ print $c }' | sort -g | awk '{ d[NR] = $1 } END { if (!NR) { print "n/a"; exit }
 		m = (NR % 2) ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2; print m }'
 }
 range_col() { awk -v c="$1" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c } END { printf "%.2f-%.2f", lo, hi }'; }
-log "BPF cost next to profile-bpfcc: --unwind fp ($ROUNDS attaches) and auto (1)"
-busy $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 30)); sleep 1
-profile-bpfcc -F 99 -f $((ROUNDS * (3 * WIN + 5) + 2 * (3 * WIN + 5) + 20)) > /dev/null 2>&1 &
-BCC_PID=$!
-for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1; done
-side_rounds fp "$ROUNDS" > "$OUT/side_fp.txt"
-side_rounds auto 1 > "$OUT/side_auto.txt"
-kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
-unbusy
-SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
-SIDE_RATIO=$(median_col 3 < "$OUT/side_fp.txt"); SIDE_RANGE=$(range_col 3 < "$OUT/side_fp.txt")
-SIDE_N=$(wc -l < "$OUT/side_fp.txt")
-SIDE_OURS_AUTO=$(median_col 1 < "$OUT/side_auto.txt"); SIDE_BCC2=$(median_col 2 < "$OUT/side_auto.txt")
-SIDE_RATIO_AUTO=$(median_col 3 < "$OUT/side_auto.txt")
+label() { # series name -> the profiler command it runs
+	case $1 in
+	none) echo "none (A/A: nothing runs in P)" ;;
+	ours) echo "bpfprof record -F 99" ;;
+	perf) echo "perf record -F 99 -g -a" ;;
+	bcc) echo "profile-bpfcc -F 99 -f" ;;
+	esac
+}
 
-# 1. one-shot profilers at 99 Hz on the busy machine
-busy $((DUR + 5)); sleep 1
-log "bpfprof record"
-timed ours "$BPFPROF" record -F 99 -d "$DUR" -o "$OUT/ours.pb.gz" 2>"$OUT/ours.err"
-OURS_BPF=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/ours.err")
-OURS_SAMPLES=$(sed -n 's/^bpfprof: \([0-9,]*\) samples.*/\1/p' "$OUT/ours.err" | tr -d ,)
-"$BPFPROF" convert "$OUT/ours.pb.gz" -o "$OUT/ours.folded" 2>/dev/null
-unbusy
-
-busy $((DUR + 5)); sleep 1
-log "perf record -g -a + perf script"
-timed perf_rec perf record -q -F 99 -g -a -o "$OUT/perf.data" -- sleep "$DUR" 2>/dev/null
-timed perf_script sh -c "perf script -i '$OUT/perf.data' 2>/dev/null > '$OUT/perf.txt'"
-timed perf_fold sh -c "$(declare -f fold_perf); fold_perf < '$OUT/perf.txt' > '$OUT/perf.folded'"
-unbusy
-
-busy $((DUR + 10)); sleep 1
-log "profile-bpfcc"
-( sleep $((DUR - 1)); bpf_ns do_perf_event > "$OUT/bcc.bpfns" ) & # bcc prints no figure itself
-timed bcc profile-bpfcc -F 99 -f "$DUR" > "$OUT/bcc.folded" 2>"$OUT/bcc.err"
-wait
-BCC_BPF=$(cat "$OUT/bcc.bpfns" 2>/dev/null || echo n/a)
-unbusy
-
-# 2. the agent at its default 19 Hz with the UI idle
-busy $((SERVE_DUR + 5)); sleep 1
-log "bpfprof serve for ${SERVE_DUR} s"
-PORT=$((30000 + RANDOM % 20000))
-/usr/bin/time -f "%U %S %M" -o "$OUT/serve.time" \
-	"$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$OUT/history" -F 19 2>"$OUT/serve.err" &
-SERVE_TIME_PID=$!
-# steady state: CPU between 10 s after start (BTF, kallsyms and BPF loading
-# done) and the end, from /proc/PID/stat
-sleep 10
-SERVE_PID=$(pgrep -P "$SERVE_TIME_PID")
-stat_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
-SERVE_C0=$(stat_cpu "$SERVE_PID")
-sleep "$SERVE_DUR"
-SERVE_C1=$(stat_cpu "$SERVE_PID")
-SERVE_BPF=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "bpfprof_bpf_run_seconds_total" { t = $2 }
-	$1 == "bpfprof_bpf_runs_total" { c = $2 } END { if (c > 0) printf "%.0f", t * 1e9 / c; else print "n/a" }')
-kill -TERM "$SERVE_PID"; wait "$SERVE_TIME_PID"
-HIST_BYTES=$(du -sb "$OUT/history" | awk '{ print $1 }')
-unbusy
-
-# 3. workload slowdown. The workload runs on every CPU through the whole
-# series and reports its rounds every half second; stretches without a
-# profiler (N) and with one (P) alternate, N P N P ... N, and each P is
+# Workload slowdown (section 3 below). The workload runs on every CPU
+# through the whole series and reports its rounds every half second;
+# stretches without a profiler (N) and with one (P) alternate, N P N P ... N, and each P is
 # compared with the mean of the N just before and just after it (a drift of
 # the machine's speed cancels out). A profiler's start-up and exit fall
 # between stretches, outside both.
@@ -195,6 +111,7 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 		done
 		sleep 2.5 ;; # its first two drains (once a second) do the start-up work
 	perf) perf record -q -F 99 -g -a -o "$OUT/ab.data" 2>/dev/null & PROF_PID=$!; sleep 1 ;;
+	none) sleep 3600 & PROF_PID=$!; sleep 3 ;; # as long a pause as bpfprof's start
 	bcc) profile-bpfcc -F 99 -f > /dev/null 2>&1 & PROF_PID=$!
 		for _ in $(seq 100); do bpftool prog show name do_perf_event >/dev/null 2>&1 && break; sleep 0.1; done
 		sleep 0.5 ;;
@@ -226,6 +143,7 @@ stretch() { # N|P: AB seconds of the running workload, marked in $OUT/marks
 }
 ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
 	local logs="" i
+	log "slowdown: $1, $2 stretches with it"
 	: > "$OUT/marks"
 	BUSY=""
 	for i in $(seq "$NCPU"); do
@@ -241,16 +159,163 @@ ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
 	unbusy
 	python3 "$ROOT/bench/slowdown.py" "$OUT/marks" $logs > "$OUT/ab_$1.txt"
 }
-log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
-ab_series ours "$REPS"
-ab_series perf 2
-ab_series bcc 2
 slowdown() { # median of (1 - with/none) in %, and how many pairs
 	local m
 	m=$(median_col 2 < "$OUT/ab_$1.txt")
 	[ "$m" = n/a ] && { echo n/a; return; }
 	awk -v m="$m" -v n="$(wc -l < "$OUT/ab_$1.txt")" 'BEGIN { printf "%.1f %% (%d)", 100 * (1 - m), n }'
 }
+
+# BENCH_ONLY=slowdown: only the slowdown series, BENCH_REPS stretches with
+# each profiler, after an A/A series ("none": stretches in which no profiler
+# runs, compared the same way), which shows the method's own noise.
+if [ "${BENCH_ONLY:-}" = slowdown ]; then
+	log "workload slowdown only: $REPS stretches of ${AB} s with each profiler and with none"
+	for p in none ours perf bcc; do ab_series "$p" "$REPS"; done
+	echo
+	echo "bpfprof bench (slowdown only), $(date -u +%Y-%m-%d), kernel $(uname -r), $NCPU CPUs busy with tests/workloads/calltree"
+	printf "%-36s %s\n" "profiler" "slowdown: median of (1 - with / without) (pairs), range"
+	for p in none ours perf bcc; do
+		printf "%-36s %s, %s\n" "$(label "$p")" "$(slowdown "$p")" \
+			"$(awk '{ print 100 * (1 - $2) }' "$OUT/ab_$p.txt" | range_col 1) %"
+	done
+	exit 0
+fi
+
+# 0. BPF cost per sample, ours next to bcc's: both attached at once to the
+# same busy machine (the only fair comparison on a noisy VM), run time and
+# count of both programs read every WIN seconds. The two sample at 99 and
+# 101 Hz: at the same rate the two timers keep one phase, and whichever
+# program runs second after the shared timer interrupt finds warm caches
+# (that alone moved the ratio between 0.8 and 1.8 from run to run); at
+# different rates they drift through every phase. Of two copies of one
+# program, the one attached later measured 3-4 % cheaper per sample, at
+# either rate, so the comparison is made both ways: A, bcc runs throughout
+# and ours (101 Hz) is attached ROUNDS times; B, ours (99 Hz) runs
+# throughout and bcc (101 Hz) is attached ROUNDS times (placement of maps
+# and code changes per attach). Each half's figure is the median of its
+# per-window ratios, the result their geometric mean. Once with --unwind fp
+# (bcc walks frame pointers too), once with the default table unwinding
+# (one attach each way).
+WIN=3
+NWIN=2 # windows per attach
+prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
+	bpftool prog show name "$1" 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' |
+		tail -1 | awk '{ print $2, $4 }'
+}
+# windows OUR_PROG -> NWIN lines "ours_ns bcc_ns ratio", one per WIN seconds
+windows() {
+	local w o0 oc0 b0 bc0 o1 oc1 b1 bc1
+	read -r o0 oc0 <<< "$(prog_stats "$1")"; read -r b0 bc0 <<< "$(prog_stats do_perf_event)"
+	for w in $(seq "$NWIN"); do
+		sleep "$WIN"
+		read -r o1 oc1 <<< "$(prog_stats "$1")"; read -r b1 bc1 <<< "$(prog_stats do_perf_event)"
+		awk -v a=$((o1 - o0)) -v b=$((oc1 - oc0)) -v c=$((b1 - b0)) -v d=$((bc1 - bc0)) \
+			'BEGIN { if (b > 0 && d > 0 && c > 0) printf "%.0f %.0f %.4f\n", a / b, c / d, (a / b) / (c / d) }'
+		o0=$o1; oc0=$oc1; b0=$b1; bc0=$bc1
+	done
+}
+our_prog() { [ "$1" = fp ] && echo do_sample || echo do_sample_unw; } # the loaded one
+# start_late PROG CMD...: start CMD next to what runs, measure, stop it
+start_late() {
+	local prog=$1 pid; shift
+	"$@" > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do [ -n "$(prog_stats "$prog")" ] && break; sleep 0.1; done
+	# past bpfprof's first two drains (once a second), which capture every
+	# process: their work leaves the caches of the next samples cold
+	sleep 3
+	windows "$OURS_PROG"
+	kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+}
+LATE_S=$((NWIN * WIN + 25)) # a late program's life: start-up (bcc compiles), 3 s, windows
+OURS_LATE() { # MODE -> A: ours attached late, next to bcc
+	OURS_PROG=$(our_prog "$1")
+	start_late "$OURS_PROG" "$BPFPROF" record --unwind "$1" -F 101 -d "$LATE_S" -o /dev/null -q
+}
+BCC_LATE() { # B: bcc attached late, next to ours
+	start_late do_perf_event profile-bpfcc -F 101 -f "$LATE_S"
+}
+geo() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.3f", sqrt(a * b); else print "n/a" }'; }
+log "BPF cost next to profile-bpfcc, each attached after the other: --unwind fp ($ROUNDS attaches each way) and auto (1)"
+SIDE_S=$((2 * (ROUNDS + 1) * (LATE_S + 5) + 40))
+busy "$SIDE_S"; sleep 1
+# A: bcc throughout, ours attached late
+profile-bpfcc -F 99 -f "$SIDE_S" > /dev/null 2>&1 &
+BCC_PID=$!
+for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1; done
+for _ in $(seq "$ROUNDS"); do OURS_LATE fp; done > "$OUT/side_fp_a.txt"
+OURS_LATE auto > "$OUT/side_auto_a.txt"
+kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
+# B: ours throughout, bcc attached late
+for mode in fp auto; do
+	n=$ROUNDS; [ "$mode" = fp ] || n=1
+	"$BPFPROF" record --unwind "$mode" -F 99 -d "$SIDE_S" -o /dev/null -q 2>/dev/null &
+	OURS_PID=$!
+	OURS_PROG=$(our_prog "$mode")
+	for _ in $(seq 100); do [ -n "$(prog_stats "$OURS_PROG")" ] && break; sleep 0.1; done
+	for _ in $(seq "$n"); do BCC_LATE; done > "$OUT/side_${mode}_b.txt"
+	kill -TERM "$OURS_PID" 2>/dev/null; wait "$OURS_PID" 2>/dev/null
+done
+unbusy
+for mode in fp auto; do cat "$OUT/side_${mode}_a.txt" "$OUT/side_${mode}_b.txt" > "$OUT/side_$mode.txt"; done
+SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
+SIDE_A=$(median_col 3 < "$OUT/side_fp_a.txt"); SIDE_B=$(median_col 3 < "$OUT/side_fp_b.txt")
+SIDE_RATIO=$(geo "$SIDE_A" "$SIDE_B"); SIDE_RANGE=$(range_col 3 < "$OUT/side_fp.txt")
+SIDE_N=$(wc -l < "$OUT/side_fp.txt")
+SIDE_OURS_AUTO=$(median_col 1 < "$OUT/side_auto.txt"); SIDE_BCC2=$(median_col 2 < "$OUT/side_auto.txt")
+SIDE_A_AUTO=$(median_col 3 < "$OUT/side_auto_a.txt"); SIDE_B_AUTO=$(median_col 3 < "$OUT/side_auto_b.txt")
+SIDE_RATIO_AUTO=$(geo "$SIDE_A_AUTO" "$SIDE_B_AUTO")
+
+# 1. one-shot profilers at 99 Hz on the busy machine
+busy $((DUR + 5))
+log "bpfprof record"
+timed ours "$BPFPROF" record -F 99 -d "$DUR" -o "$OUT/ours.pb.gz" 2>"$OUT/ours.err"
+OURS_BPF=$(sed -n 's/.*BPF \([0-9]*\) ns per sample.*/\1/p' "$OUT/ours.err")
+OURS_SAMPLES=$(sed -n 's/^bpfprof: \([0-9,]*\) samples.*/\1/p' "$OUT/ours.err" | tr -d ,)
+"$BPFPROF" convert "$OUT/ours.pb.gz" -o "$OUT/ours.folded" 2>/dev/null
+unbusy
+
+busy $((DUR + 5))
+log "perf record -g -a + perf script"
+timed perf_rec perf record -q -F 99 -g -a -o "$OUT/perf.data" -- sleep "$DUR" 2>/dev/null
+timed perf_script sh -c "perf script -i '$OUT/perf.data' 2>/dev/null > '$OUT/perf.txt'"
+timed perf_fold sh -c "$(declare -f fold_perf); fold_perf < '$OUT/perf.txt' > '$OUT/perf.folded'"
+unbusy
+
+busy $((DUR + 10))
+log "profile-bpfcc"
+( sleep $((DUR - 1)); bpf_ns do_perf_event > "$OUT/bcc.bpfns" ) & # bcc prints no figure itself
+timed bcc profile-bpfcc -F 99 -f "$DUR" > "$OUT/bcc.folded" 2>"$OUT/bcc.err"
+wait
+BCC_BPF=$(cat "$OUT/bcc.bpfns" 2>/dev/null || echo n/a)
+unbusy
+
+# 2. the agent at its default 19 Hz with the UI idle
+busy $((SERVE_DUR + 5))
+log "bpfprof serve for ${SERVE_DUR} s"
+PORT=$((30000 + RANDOM % 20000))
+/usr/bin/time -f "%U %S %M" -o "$OUT/serve.time" \
+	"$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$OUT/history" -F 19 2>"$OUT/serve.err" &
+SERVE_TIME_PID=$!
+# steady state: CPU between 10 s after start (BTF, kallsyms and BPF loading
+# done) and the end, from /proc/PID/stat
+SERVE_WARM=10
+sleep "$SERVE_WARM"
+SERVE_PID=$(pgrep -P "$SERVE_TIME_PID")
+SERVE_C0=$(stat_cpu "$SERVE_PID")
+sleep $((SERVE_DUR - SERVE_WARM))
+SERVE_C1=$(stat_cpu "$SERVE_PID")
+SERVE_BPF=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "bpfprof_bpf_run_seconds_total" { t = $2 }
+	$1 == "bpfprof_bpf_runs_total" { c = $2 } END { if (c > 0) printf "%.0f", t * 1e9 / c; else print "n/a" }')
+kill -TERM "$SERVE_PID"; wait "$SERVE_TIME_PID"
+HIST_BYTES=$(du -sb "$OUT/history" | awk '{ print $1 }')
+unbusy
+
+log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
+ab_series ours "$REPS"
+ab_series perf 2
+ab_series bcc 2
 
 # the table
 perf_cpu=$(awk '{ u += $1; s += $2 } END { printf "%.3f", u + s }' "$OUT"/perf_rec.time "$OUT"/perf_script.time "$OUT"/perf_fold.time)
@@ -264,14 +329,15 @@ printf "%-36s %10s %8s MB %10s %10s\n" "bpfprof record -F 99 (${DUR} s)" "$(per_
 printf "%-36s %10s %8s MB %10s %10s\n" "perf record -F 99 -g -a + script" "$(per_s "$perf_cpu" "$DUR")" "$perf_rss" "-" "$(slowdown perf)"
 printf "%-36s %10s %8s MB %10s %10s\n" "profile-bpfcc -F 99 -f" "$(per_s "$(cpu_of bcc)" "$DUR")" "$(rss_of bcc)" "$BCC_BPF" "$(slowdown bcc)"
 printf "%-36s %10s %8s MB %10s %10s\n" "bpfprof serve -F 19 (${SERVE_DUR} s)" \
-	"$(per_s "$(awk -v a="$SERVE_C0" -v b="$SERVE_C1" 'BEGIN { print b - a }')" "$SERVE_DUR")" "$(rss_of serve)" "$SERVE_BPF" "-"
-echo "  (serve: steady state after its first 10 s; its start-up took $(awk -v a="$SERVE_C0" 'BEGIN { printf "%.2f", a }') CPU s, the whole run $(cpu_of serve) CPU s)"
+	"$(per_s "$(awk -v a="$SERVE_C0" -v b="$SERVE_C1" 'BEGIN { print b - a }')" $((SERVE_DUR - SERVE_WARM)))" "$(rss_of serve)" "$SERVE_BPF" "-"
+echo "  (serve: steady state over its last $((SERVE_DUR - SERVE_WARM)) s; its first ${SERVE_WARM} s took $(awk -v a="$SERVE_C0" 'BEGIN { printf "%.2f", a }') CPU s, the whole run $(cpu_of serve) CPU s)"
 echo
-echo "BPF ns per sample next to profile-bpfcc, both attached at once (medians of ${WIN} s windows):"
+echo "BPF ns per sample next to profile-bpfcc, both attached at once (medians of ${WIN} s windows;"
+echo "ratio = geometric mean of A, ours attached after bcc, and B, bcc attached after ours):"
 echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} (both frame pointers):" \
-	"ratio ${SIDE_RATIO:-n/a} (median of $SIDE_N windows over $ROUNDS attaches, range ${SIDE_RANGE:-n/a})"
+	"ratio ${SIDE_RATIO:-n/a} (A ${SIDE_A:-n/a}, B ${SIDE_B:-n/a}; $SIDE_N windows over $ROUNDS attaches each way, range ${SIDE_RANGE:-n/a})"
 echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}:" \
-	"ratio ${SIDE_RATIO_AUTO:-n/a}"
+	"ratio ${SIDE_RATIO_AUTO:-n/a} (A ${SIDE_A_AUTO:-n/a}, B ${SIDE_B_AUTO:-n/a})"
 echo "slowdown: median of (1 - with / without), (pairs); stretches of ${AB} s of one workload run on every CPU"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"
