@@ -216,25 +216,27 @@ windows() {
 	done
 }
 our_prog() { [ "$1" = fp ] && echo do_sample || echo do_sample_unw; } # the loaded one
-# start_late PROG CMD...: start CMD next to what runs, measure, stop it
+# start_late PROG WARM CMD...: start CMD next to what runs, wait WARM s once
+# its program is loaded, measure, stop it
 start_late() {
-	local prog=$1 pid; shift
+	local prog=$1 warm=$2 pid; shift 2
 	"$@" > /dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 200); do [ -n "$(prog_stats "$prog")" ] && break; sleep 0.1; done
-	# past bpfprof's first two drains (once a second), which capture every
-	# process: their work leaves the caches of the next samples cold
-	sleep 3
+	sleep "$warm"
 	windows "$OURS_PROG"
 	kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
 LATE_S=$((NWIN * WIN + 25)) # a late program's life: start-up (bcc compiles), 3 s, windows
 OURS_LATE() { # MODE -> A: ours attached late, next to bcc
 	OURS_PROG=$(our_prog "$1")
-	start_late "$OURS_PROG" "$BPFPROF" record --unwind "$1" -F 101 -d "$LATE_S" -o /dev/null -q
+	# 3 s: past bpfprof's first two drains (once a second), which capture
+	# every process: their work leaves the caches of the next samples cold
+	start_late "$OURS_PROG" 3 "$BPFPROF" record --unwind "$1" -F 101 -d "$LATE_S" -o /dev/null -q
 }
 BCC_LATE() { # B: bcc attached late, next to ours
-	start_late do_perf_event profile-bpfcc -F 101 -f "$LATE_S"
+	# bcc does nothing after its attach: 1 s for the attach to every CPU
+	start_late do_perf_event 1 profile-bpfcc -F 101 -f "$LATE_S"
 }
 geo() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.3f", sqrt(a * b); else print "n/a" }'; }
 log "BPF cost next to profile-bpfcc, each attached after the other: --unwind fp ($ROUNDS attaches each way) and auto (1)"
