@@ -117,34 +117,76 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 		sleep 0.5 ;;
 	esac
 	settle "$PROF_PID"
+	PROF_FDS=$(prog_fds "$PROF_PID")
 }
-# settle PID: wait until the profiler's start-up work is over (at most one
-# clock tick of CPU in the last second, at most 8 s): the slowdown is the
+# settle PID: wait until the profiler's start-up work is over (at most 10 ms
+# of CPU in the last second, at most 8 s): the slowdown is the
 # steady state's (start-up is in the CPU s/s column; bpfprof spends about
 # 0.1 CPU s in its first two drains, capturing the maps and unwind tables of
 # every process it sees, hence the 2.5 s before settle looks)
 settle() {
-	local prev cur
-	prev=$(stat_cpu "$1" 2>/dev/null) || return
+	local prev
+	cpu_ns "$1" || return
 	for _ in $(seq 8); do
+		prev=$CPU_NS
 		sleep 1
-		cur=$(stat_cpu "$1" 2>/dev/null) || return
-		awk -v a="$prev" -v b="$cur" 'BEGIN { exit !(b - a <= 0.011) }' && return
-		prev=$cur
+		cpu_ns "$1" || return
+		[ $((CPU_NS - prev)) -le 10000000 ] && return
 	done
 }
 # SIGTERM: a background job of a script ignores SIGINT, and so does Python then
 stop_profiler() { kill -TERM "$PROF_PID" 2>/dev/null; wait "$PROF_PID" 2>/dev/null; }
-stretch() { # N|P: AB seconds of the running workload, marked in $OUT/marks
-	local a
-	a=$(date +%s.%N)
+# What a profiler itself uses, read with shell builtins only: a process
+# spawned during a series would be sampled, and bpfprof would load its maps
+# and tables in the next stretch (a cost of churn the bench itself made).
+# cpu_ns PID -> CPU_NS: CPU time of the process's threads in ns (schedstat:
+# exact, where /proc/PID/stat counts whole clock ticks); set in a variable,
+# since $(...) would fork a subshell
+cpu_ns() {
+	local f t rest
+	CPU_NS=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r t rest < "$f" 2>/dev/null && CPU_NS=$((CPU_NS + t))
+	done
+	[ -e "/proc/$1" ]
+}
+# prog_fds PID: the process's descriptors of BPF programs (found once, before
+# the stretches)
+prog_fds() {
+	local fd
+	for fd in /proc/"$1"/fdinfo/*; do
+		grep -q '^prog_type:' "$fd" 2>/dev/null && echo "$fd"
+	done
+}
+# run_ns FDINFO... -> RUN_NS: their programs' summed run time
+# (kernel.bpf_stats_enabled)
+run_ns() {
+	local fd k v
+	RUN_NS=0
+	for fd in "$@"; do
+		while read -r k v; do [ "$k" = run_time_ns: ] && RUN_NS=$((RUN_NS + v)); done < "$fd"
+	done
+}
+# stretch N|P: AB seconds of the running workload, marked in $OUT/marks; in
+# a P stretch also what the profiler used ("start end cpu_ns bpf_ns" in
+# $OUT/acct): its process's CPU time and its BPF programs' run time (perf
+# samples in the kernel without BPF: its programs are none)
+stretch() {
+	local a b c0 c1 r0 r1
+	if [ "$1" = P ]; then cpu_ns "$PROF_PID"; c0=$CPU_NS; run_ns $PROF_FDS; r0=$RUN_NS; fi
+	a=$EPOCHREALTIME
 	sleep "$AB"
-	echo "$1 $a $(date +%s.%N)" >> "$OUT/marks"
+	b=$EPOCHREALTIME
+	echo "$1 $a $b" >> "$OUT/marks"
+	if [ "$1" = P ]; then
+		cpu_ns "$PROF_PID"; c1=$CPU_NS; run_ns $PROF_FDS; r1=$RUN_NS
+		echo "$a $b $((c1 - c0)) $((r1 - r0))" >> "$OUT/acct"
+	fi
 }
 ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
 	local logs="" i
 	log "slowdown: $1, $2 stretches with it"
-	: > "$OUT/marks"
+	: > "$OUT/marks"; : > "$OUT/acct"
 	BUSY=""
 	for i in $(seq "$NCPU"); do
 		"$WL" 3600 0 0.5 2> "$OUT/wl_$i.log" &
@@ -158,6 +200,16 @@ ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
 	done
 	unbusy
 	python3 "$ROOT/bench/slowdown.py" "$OUT/marks" $logs > "$OUT/ab_$1.txt"
+	mv "$OUT/acct" "$OUT/acct_$1.txt"; [ -n "${BENCH_DEBUG:-}" ] && sed "s/^/acct $1: /" "$OUT/acct_$1.txt" >&2
+}
+# accounted NAME: the CPU the profiler took in its P stretches, as % of all
+# CPUs: its own process plus its BPF programs (run in the workload's
+# interrupts). perf's in-kernel sampling is no BPF program: not counted.
+accounted() {
+	awk -v n="$NCPU" -v bpf="$([ "$1" = perf ] && echo 0 || echo 1)" '
+		{ s += $2 - $1; c += $3 / 1e9; r += $4 }
+		END { if (!s) { print "n/a"; exit }
+			printf "%.2f %%%s", 100 * (c + r / 1e9) / (s * n), bpf ? "" : " (user space only)" }' "$OUT/acct_$1.txt"
 }
 slowdown() { # median of (1 - with/none) in %, and how many pairs
 	local m
@@ -174,11 +226,12 @@ if [ "${BENCH_ONLY:-}" = slowdown ]; then
 	for p in none ours perf bcc; do ab_series "$p" "$REPS"; done
 	echo
 	echo "bpfprof bench (slowdown only), $(date -u +%Y-%m-%d), kernel $(uname -r), $NCPU CPUs busy with tests/workloads/calltree"
-	printf "%-36s %s\n" "profiler" "slowdown: median of (1 - with / without) (pairs), range"
+	printf "%-36s %s\n" "profiler" "slowdown: median of (1 - with / without) (pairs), range; its own CPU"
 	for p in none ours perf bcc; do
-		printf "%-36s %s, %s\n" "$(label "$p")" "$(slowdown "$p")" \
-			"$(awk '{ print 100 * (1 - $2) }' "$OUT/ab_$p.txt" | range_col 1) %"
+		printf "%-36s %s, %s; %s\n" "$(label "$p")" "$(slowdown "$p")" \
+			"$(awk '{ print 100 * (1 - $2) }' "$OUT/ab_$p.txt" | range_col 1) %" "$(accounted "$p")"
 	done
+	echo "its own CPU: the profiler's process and BPF programs during its stretches, % of all CPUs"
 	exit 0
 fi
 
@@ -341,5 +394,7 @@ echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} 
 echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}:" \
 	"ratio ${SIDE_RATIO_AUTO:-n/a} (A ${SIDE_A_AUTO:-n/a}, B ${SIDE_B_AUTO:-n/a})"
 echo "slowdown: median of (1 - with / without), (pairs); stretches of ${AB} s of one workload run on every CPU"
+echo "  what each profiler itself used in those stretches (its process + its BPF programs, % of all CPUs):" \
+	"bpfprof $(accounted ours), perf $(accounted perf), profile-bpfcc $(accounted bcc)"
 echo "output per minute at 99 Hz: folded $(kb_min "$(stat -c %s "$OUT/ours.folded")" "$DUR"), pprof $(kb_min "$(stat -c %s "$OUT/ours.pb.gz")" "$DUR"); perf.data $(kb_min "$(stat -c %s "$OUT/perf.data")" "$DUR"); agent history at 19 Hz: $(kb_min "$HIST_BYTES" "$SERVE_DUR")"
 echo "samples: bpfprof ${OURS_SAMPLES:-?} in ${DUR} s (expected about $((99 * NCPU * DUR)))"

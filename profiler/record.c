@@ -221,6 +221,31 @@ static int spawn_command(struct record *r)
 	return 0;
 }
 
+/*
+ * How long the loop may wait for process events. A command or -p processes
+ * are checked for exit every 100 ms; otherwise nothing needs the loop before
+ * the next drain or the end (a signal interrupts the wait): an idle wake-up
+ * costs a context switch, and ten a second were a third of record's steady
+ * CPU time.
+ */
+static int poll_timeout_ms(const struct record *r, uint64_t now, uint64_t start,
+			   uint64_t last_drain)
+{
+	uint64_t wait = last_drain + DRAIN_INTERVAL_NS > now ? last_drain + DRAIN_INTERVAL_NS - now : 0;
+
+	if (r->o.duration_ns) {
+		uint64_t end = start + r->o.duration_ns;
+
+		if (end <= now)
+			return 0;
+		if (end - now < wait)
+			wait = end - now;
+	}
+	if ((r->child || r->o.npids) && wait > 100000000ULL)
+		wait = 100000000ULL;
+	return (int)((wait + 999999) / 1000000);
+}
+
 static bool pids_all_gone(const struct record *r)
 {
 	for (size_t i = 0; i < r->o.npids; i++) {
@@ -440,7 +465,7 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 
 	start = last_drain = last_progress = now_ns();
 	while (!*stop) {
-		sampler__poll(r->sampler, 100);
+		sampler__poll(r->sampler, poll_timeout_ms(r, now_ns(), start, last_drain));
 		now = now_ns();
 		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 			r->child_done = true;
