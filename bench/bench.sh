@@ -17,18 +17,20 @@
 #               without it before and after), median
 # plus output size per minute: folded, pprof and the agent's history.
 #
-# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (4:
+# Environment: BENCH_SECONDS (20), BENCH_SERVE_SECONDS (60), BENCH_REPS (6:
 # A/B repetitions for bpfprof; 2 for perf and bcc, which start slowly),
 # BENCH_AB_SECONDS (3), BENCH_BPF_ROUNDS (2: late attaches of each next to the
 # other), BENCH_ONLY=slowdown (only the slowdown series, BENCH_REPS each, with
-# an A/A series that shows the method's noise; see below).
+# an A/A series that shows the method's noise; see below), BENCH_SERIES (with
+# BENCH_ONLY=slowdown: which of "none ours perf bcc"), BENCH_OURS_ARGS (more
+# options for bpfprof record in the slowdown series, e.g. "--unwind fp").
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BPFPROF=$ROOT/build/bpfprof
 WL=$ROOT/tests/build/workloads/calltree
 DUR=${BENCH_SECONDS:-20}
 SERVE_DUR=${BENCH_SERVE_SECONDS:-60}
-REPS=${BENCH_REPS:-4}
+REPS=${BENCH_REPS:-6}
 AB=${BENCH_AB_SECONDS:-3}
 ROUNDS=${BENCH_BPF_ROUNDS:-2}
 NCPU=$(nproc)
@@ -104,7 +106,7 @@ label() { # series name -> the profiler command it runs
 # between stretches, outside both.
 start_profiler() { # name -> PROF_PID, waits until it samples
 	case $1 in
-	ours) "$BPFPROF" record -F 99 -o /dev/null -q & PROF_PID=$!
+	ours) "$BPFPROF" record -F 99 -o /dev/null -q ${BENCH_OURS_ARGS:-} & PROF_PID=$!
 		for _ in $(seq 100); do
 			[ "$(ls -l /proc/$PROF_PID/fd 2>/dev/null | grep -c perf_event)" -ge "$NCPU" ] && break
 			sleep 0.05
@@ -116,8 +118,8 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 		for _ in $(seq 100); do bpftool prog show name do_perf_event >/dev/null 2>&1 && break; sleep 0.1; done
 		sleep 0.5 ;;
 	esac
+	prog_fds "$PROF_PID"
 	settle "$PROF_PID"
-	PROF_FDS=$(prog_fds "$PROF_PID")
 }
 # settle PID: wait until the profiler's start-up work is over (at most 10 ms
 # of CPU in the last second, at most 8 s): the slowdown is the
@@ -150,12 +152,14 @@ cpu_ns() {
 	done
 	[ -e "/proc/$1" ]
 }
-# prog_fds PID: the process's descriptors of BPF programs (found once, before
-# the stretches)
+# prog_fds PID -> PROF_FDS: the fdinfo files of the process's BPF programs
 prog_fds() {
-	local fd
+	local fd k v
+	PROF_FDS=""
 	for fd in /proc/"$1"/fdinfo/*; do
-		grep -q '^prog_type:' "$fd" 2>/dev/null && echo "$fd"
+		while read -r k v; do
+			[ "$k" = prog_type: ] && { PROF_FDS="$PROF_FDS $fd"; break; }
+		done < "$fd" 2>/dev/null
 	done
 }
 # run_ns FDINFO... -> RUN_NS: their programs' summed run time
@@ -167,25 +171,28 @@ run_ns() {
 		while read -r k v; do [ "$k" = run_time_ns: ] && RUN_NS=$((RUN_NS + v)); done < "$fd"
 	done
 }
-# stretch N|P: AB seconds of the running workload, marked in $OUT/marks; in
-# a P stretch also what the profiler used ("start end cpu_ns bpf_ns" in
-# $OUT/acct): its process's CPU time and its BPF programs' run time (perf
-# samples in the kernel without BPF: its programs are none)
+# stretch N|P [NAME]: AB seconds of the running workload, marked in
+# $OUT/marks; in a P stretch also what the profiler NAME used ("NAME start
+# end cpu_ns bpf_ns" in $OUT/acct): its process's CPU time and its BPF
+# programs' run time (perf samples in the kernel without BPF: it has none)
 stretch() {
 	local a b c0 c1 r0 r1
 	if [ "$1" = P ]; then cpu_ns "$PROF_PID"; c0=$CPU_NS; run_ns $PROF_FDS; r0=$RUN_NS; fi
 	a=$EPOCHREALTIME
 	sleep "$AB"
 	b=$EPOCHREALTIME
-	echo "$1 $a $b" >> "$OUT/marks"
+	echo "$1 $a $b ${2:-}" >> "$OUT/marks"
 	if [ "$1" = P ]; then
 		cpu_ns "$PROF_PID"; c1=$CPU_NS; run_ns $PROF_FDS; r1=$RUN_NS
-		echo "$a $b $((c1 - c0)) $((r1 - r0))" >> "$OUT/acct"
+		echo "$2 $a $b $((c1 - c0)) $((r1 - r0))" >> "$OUT/acct"
 	fi
 }
-ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
-	local logs="" i
-	log "slowdown: $1, $2 stretches with it"
+# ab_series NAME...: one workload run on every CPU; N, then for each NAME a
+# stretch with that profiler and one without -> for each profiler NAME
+# "rounds/s ratio" per stretch in ab_NAME.txt and its use in acct_NAME.txt
+ab_series() {
+	local logs="" i p
+	log "slowdown: $*"
 	: > "$OUT/marks"; : > "$OUT/acct"
 	BUSY=""
 	for i in $(seq "$NCPU"); do
@@ -194,13 +201,18 @@ ab_series() { # NAME REPS -> lines "rounds/s ratio" in ab_NAME.txt
 	done
 	sleep 1
 	stretch N
-	for _ in $(seq "$2"); do
-		start_profiler "$1"; stretch P; stop_profiler
+	for p in "$@"; do
+		start_profiler "$p"; stretch P "$p"; stop_profiler
 		stretch N
 	done
 	unbusy
-	python3 "$ROOT/bench/slowdown.py" "$OUT/marks" $logs > "$OUT/ab_$1.txt"
-	mv "$OUT/acct" "$OUT/acct_$1.txt"; [ -n "${BENCH_DEBUG:-}" ] && sed "s/^/acct $1: /" "$OUT/acct_$1.txt" >&2
+	python3 "$ROOT/bench/slowdown.py" "$OUT/marks" $logs > "$OUT/ab_all.txt"
+	for p in $(printf '%s\n' "$@" | sort -u); do
+		awk -v p="$p" '$1 == p { print $2, $3 }' "$OUT/ab_all.txt" > "$OUT/ab_$p.txt"
+		awk -v p="$p" '$1 == p { print $2, $3, $4, $5 }' "$OUT/acct" > "$OUT/acct_$p.txt"
+		[ -n "${BENCH_DEBUG:-}" ] && sed "s/^/acct $p: /" "$OUT/acct_$p.txt" >&2
+	done
+	return 0
 }
 # accounted NAME: the CPU the profiler took in its P stretches, as % of all
 # CPUs: its own process plus its BPF programs (run in the workload's
@@ -223,11 +235,12 @@ slowdown() { # median of (1 - with/none) in %, and how many pairs
 # runs, compared the same way), which shows the method's own noise.
 if [ "${BENCH_ONLY:-}" = slowdown ]; then
 	log "workload slowdown only: $REPS stretches of ${AB} s with each profiler and with none"
-	for p in none ours perf bcc; do ab_series "$p" "$REPS"; done
+	SERIES=${BENCH_SERIES:-none ours perf bcc}
+	ab_series $(for _ in $(seq "$REPS"); do echo $SERIES; done) # interleaved
 	echo
 	echo "bpfprof bench (slowdown only), $(date -u +%Y-%m-%d), kernel $(uname -r), $NCPU CPUs busy with tests/workloads/calltree"
 	printf "%-36s %s\n" "profiler" "slowdown: median of (1 - with / without) (pairs), range; its own CPU"
-	for p in none ours perf bcc; do
+	for p in $(printf '%s\n' $SERIES | awk '!seen[$1]++'); do
 		printf "%-36s %s, %s; %s\n" "$(label "$p")" "$(slowdown "$p")" \
 			"$(awk '{ print 100 * (1 - $2) }' "$OUT/ab_$p.txt" | range_col 1) %" "$(accounted "$p")"
 	done
@@ -247,9 +260,9 @@ fi
 # and ours (101 Hz) is attached ROUNDS times; B, ours (99 Hz) runs
 # throughout and bcc (101 Hz) is attached ROUNDS times (placement of maps
 # and code changes per attach). Each half's figure is the median of its
-# per-window ratios, the result their geometric mean. Once with --unwind fp
-# (bcc walks frame pointers too), once with the default table unwinding
-# (one attach each way).
+# per-window ratios, the result their geometric mean. With --unwind fp
+# (bcc walks frame pointers too); the default table unwinding is measured
+# once, attached after bcc (no target: bcc's stacks are not complete).
 WIN=3
 NWIN=2 # windows per attach
 prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
@@ -292,7 +305,7 @@ BCC_LATE() { # B: bcc attached late, next to ours
 	start_late do_perf_event 1 profile-bpfcc -F 101 -f "$LATE_S"
 }
 geo() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.3f", sqrt(a * b); else print "n/a" }'; }
-log "BPF cost next to profile-bpfcc, each attached after the other: --unwind fp ($ROUNDS attaches each way) and auto (1)"
+log "BPF cost next to profile-bpfcc, each attached after the other: --unwind fp ($ROUNDS attaches each way) and auto (1, after bcc)"
 SIDE_S=$((2 * (ROUNDS + 1) * (LATE_S + 5) + 40))
 busy "$SIDE_S"; sleep 1
 # A: bcc throughout, ours attached late
@@ -302,25 +315,23 @@ for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1
 for _ in $(seq "$ROUNDS"); do OURS_LATE fp; done > "$OUT/side_fp_a.txt"
 OURS_LATE auto > "$OUT/side_auto_a.txt"
 kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
-# B: ours throughout, bcc attached late
-for mode in fp auto; do
-	n=$ROUNDS; [ "$mode" = fp ] || n=1
-	"$BPFPROF" record --unwind "$mode" -F 99 -d "$SIDE_S" -o /dev/null -q 2>/dev/null &
-	OURS_PID=$!
-	OURS_PROG=$(our_prog "$mode")
-	for _ in $(seq 100); do [ -n "$(prog_stats "$OURS_PROG")" ] && break; sleep 0.1; done
-	for _ in $(seq "$n"); do BCC_LATE; done > "$OUT/side_${mode}_b.txt"
-	kill -TERM "$OURS_PID" 2>/dev/null; wait "$OURS_PID" 2>/dev/null
-done
+# B: ours throughout, bcc attached late (fp only: the auto figure has no
+# target, and a bcc start costs seconds of compiling)
+"$BPFPROF" record --unwind fp -F 99 -d "$SIDE_S" -o /dev/null -q 2>/dev/null &
+OURS_PID=$!
+OURS_PROG=$(our_prog fp)
+for _ in $(seq 100); do [ -n "$(prog_stats "$OURS_PROG")" ] && break; sleep 0.1; done
+for _ in $(seq "$ROUNDS"); do BCC_LATE; done > "$OUT/side_fp_b.txt"
+kill -TERM "$OURS_PID" 2>/dev/null; wait "$OURS_PID" 2>/dev/null
 unbusy
-for mode in fp auto; do cat "$OUT/side_${mode}_a.txt" "$OUT/side_${mode}_b.txt" > "$OUT/side_$mode.txt"; done
+cat "$OUT/side_fp_a.txt" "$OUT/side_fp_b.txt" > "$OUT/side_fp.txt"
+cp "$OUT/side_auto_a.txt" "$OUT/side_auto.txt"
 SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
 SIDE_A=$(median_col 3 < "$OUT/side_fp_a.txt"); SIDE_B=$(median_col 3 < "$OUT/side_fp_b.txt")
 SIDE_RATIO=$(geo "$SIDE_A" "$SIDE_B"); SIDE_RANGE=$(range_col 3 < "$OUT/side_fp.txt")
 SIDE_N=$(wc -l < "$OUT/side_fp.txt")
 SIDE_OURS_AUTO=$(median_col 1 < "$OUT/side_auto.txt"); SIDE_BCC2=$(median_col 2 < "$OUT/side_auto.txt")
-SIDE_A_AUTO=$(median_col 3 < "$OUT/side_auto_a.txt"); SIDE_B_AUTO=$(median_col 3 < "$OUT/side_auto_b.txt")
-SIDE_RATIO_AUTO=$(geo "$SIDE_A_AUTO" "$SIDE_B_AUTO")
+SIDE_RATIO_AUTO=$(median_col 3 < "$OUT/side_auto.txt")
 
 # 1. one-shot profilers at 99 Hz on the busy machine
 busy $((DUR + 5))
@@ -367,10 +378,15 @@ kill -TERM "$SERVE_PID"; wait "$SERVE_TIME_PID"
 HIST_BYTES=$(du -sb "$OUT/history" | awk '{ print $1 }')
 unbusy
 
+# one series, the profilers' stretches spread over it (with REPS = 6:
+# ours perf ours bcc ours ours perf ours bcc ours)
+SEQ=""
+for i in $(seq "$REPS"); do
+	SEQ="$SEQ ours"
+	case $i in 1 | 4) SEQ="$SEQ perf" ;; 2 | 5) SEQ="$SEQ bcc" ;; esac
+done
 log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
-ab_series ours "$REPS"
-ab_series perf 2
-ab_series bcc 2
+ab_series $SEQ
 
 # the table
 perf_cpu=$(awk '{ u += $1; s += $2 } END { printf "%.3f", u + s }' "$OUT"/perf_rec.time "$OUT"/perf_script.time "$OUT"/perf_fold.time)
@@ -392,7 +408,7 @@ echo "ratio = geometric mean of A, ours attached after bcc, and B, bcc attached 
 echo "  bpfprof --unwind fp ${SIDE_OURS:-n/a} vs profile-bpfcc ${SIDE_BCC:-n/a} (both frame pointers):" \
 	"ratio ${SIDE_RATIO:-n/a} (A ${SIDE_A:-n/a}, B ${SIDE_B:-n/a}; $SIDE_N windows over $ROUNDS attaches each way, range ${SIDE_RANGE:-n/a})"
 echo "  bpfprof --unwind auto ${SIDE_OURS_AUTO:-n/a} (full stacks from unwind tables) vs profile-bpfcc ${SIDE_BCC2:-n/a}:" \
-	"ratio ${SIDE_RATIO_AUTO:-n/a} (A ${SIDE_A_AUTO:-n/a}, B ${SIDE_B_AUTO:-n/a})"
+	"ratio ${SIDE_RATIO_AUTO:-n/a} (A only)"
 echo "slowdown: median of (1 - with / without), (pairs); stretches of ${AB} s of one workload run on every CPU"
 echo "  what each profiler itself used in those stretches (its process + its BPF programs, % of all CPUs):" \
 	"bpfprof $(accounted ours), perf $(accounted perf), profile-bpfcc $(accounted bcc)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """slowdown.py MARKS WORKLOAD_LOG... - the workload's throughput in each
-segment of MARKS ("N|P start end" per line, epoch seconds), from the rounds
-the workload reported per interval ("calltree: interval END ROUNDS SECONDS"),
-and for each P segment its ratio to the mean of the N segments around it.
-Prints "P_rate ratio" per P segment."""
+segment of MARKS ("N start end" or "P start end NAME" per line, epoch
+seconds), from the rounds the workload reported per interval ("calltree:
+interval END ROUNDS SECONDS"), and for each P segment its ratio to the mean
+of the N segments around it. Prints "NAME P_rate ratio" per P segment."""
+import os
 import sys
 
 
@@ -36,13 +37,17 @@ def rate(logs, start, end):
 def main():
     segs = [l.split() for l in open(sys.argv[1]) if l.strip()]
     logs = [intervals(p) for p in sys.argv[2:]]
-    rates = [(kind, rate(logs, float(a), float(b))) for kind, a, b in segs]
-    for i, (kind, r) in enumerate(rates):
+    rates = [(s[0], rate(logs, float(s[1]), float(s[2])), s[3] if len(s) > 3 else "-")
+             for s in segs]
+    if os.environ.get("BENCH_DEBUG"):
+        for kind, r, name in rates:
+            sys.stderr.write("segment %s %s %s\n" % (kind, name if kind == "P" else "", r))
+    for i, (kind, r, name) in enumerate(rates):
         if kind != "P" or r is None or i == 0 or i + 1 >= len(rates):
             continue
         before, after = rates[i - 1][1], rates[i + 1][1]
         if before and after:
-            print("%.1f %.5f" % (r, r / ((before + after) / 2)))
+            print("%s %.1f %.5f" % (name, r, r / ((before + after) / 2)))
 
 
 main()
