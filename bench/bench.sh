@@ -248,6 +248,17 @@ if [ "${BENCH_ONLY:-}" = slowdown ]; then
 	exit 0
 fi
 
+# Slowdown first, on a machine that has not run minutes of profilers yet.
+# One series, the profilers' stretches spread over it (with REPS = 6:
+# ours perf ours bcc ours ours perf ours bcc ours)
+SEQ=""
+for i in $(seq "$REPS"); do
+	SEQ="$SEQ ours"
+	case $i in 1 | 4) SEQ="$SEQ perf" ;; 2 | 5) SEQ="$SEQ bcc" ;; esac
+done
+log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
+ab_series $SEQ
+
 # 0. BPF cost per sample, ours next to bcc's: both attached at once to the
 # same busy machine (the only fair comparison on a noisy VM), run time and
 # count of both programs read every WIN seconds. The two sample at 99 and
@@ -378,15 +389,6 @@ kill -TERM "$SERVE_PID"; wait "$SERVE_TIME_PID"
 HIST_BYTES=$(du -sb "$OUT/history" | awk '{ print $1 }')
 unbusy
 
-# one series, the profilers' stretches spread over it (with REPS = 6:
-# ours perf ours bcc ours ours perf ours bcc ours)
-SEQ=""
-for i in $(seq "$REPS"); do
-	SEQ="$SEQ ours"
-	case $i in 1 | 4) SEQ="$SEQ perf" ;; 2 | 5) SEQ="$SEQ bcc" ;; esac
-done
-log "workload slowdown: stretches of ${AB} s with and without each profiler ($REPS for bpfprof, 2 for perf and bcc)"
-ab_series $SEQ
 
 # the table
 perf_cpu=$(awk '{ u += $1; s += $2 } END { printf "%.3f", u + s }' "$OUT"/perf_rec.time "$OUT"/perf_script.time "$OUT"/perf_fold.time)
