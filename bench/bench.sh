@@ -111,7 +111,7 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 			[ "$(ls -l /proc/$PROF_PID/fd 2>/dev/null | grep -c perf_event)" -ge "$NCPU" ] && break
 			sleep 0.05
 		done
-		sleep 2.5 ;; # its first two drains (once a second) do the start-up work
+		sleep 1 ;; # its first drain, a second after the start, is the heavy one
 	perf) perf record -q -F 99 -g -a -o "$OUT/ab.data" 2>/dev/null & PROF_PID=$!; sleep 1 ;;
 	none) sleep 3600 & PROF_PID=$!; sleep 3 ;; # as long a pause as bpfprof's start
 	bcc) profile-bpfcc -F 99 -f > /dev/null 2>&1 & PROF_PID=$!
@@ -122,18 +122,20 @@ start_profiler() { # name -> PROF_PID, waits until it samples
 	settle "$PROF_PID"
 }
 # settle PID: wait until the profiler's start-up work is over (at most 10 ms
-# of CPU in the last second, at most 8 s): the slowdown is the
-# steady state's (start-up is in the CPU s/s column; bpfprof spends about
-# 0.1 CPU s in its first two drains, capturing the maps and unwind tables of
-# every process it sees, hence the 2.5 s before settle looks)
+# of CPU in the last second, looked at every half second, at most 8 s): the
+# slowdown is the steady state's (start-up is in the CPU s/s column; bpfprof
+# spends about 0.2 CPU s in its first two drains, once a second, capturing
+# the maps and unwind tables of every process it sees)
 settle() {
-	local prev
+	local t0 t1 t2
 	cpu_ns "$1" || return
-	for _ in $(seq 8); do
-		prev=$CPU_NS
-		sleep 1
+	t0=$CPU_NS; t1=$CPU_NS
+	for _ in $(seq 16); do
+		sleep 0.5
 		cpu_ns "$1" || return
-		[ $((CPU_NS - prev)) -le 10000000 ] && return
+		t2=$CPU_NS
+		[ $((t2 - t0)) -le 10000000 ] && return
+		t0=$t1; t1=$t2
 	done
 }
 # SIGTERM: a background job of a script ignores SIGINT, and so does Python then
