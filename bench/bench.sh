@@ -98,12 +98,12 @@ label() { # series name -> the profiler command it runs
 	esac
 }
 
-# Workload slowdown (section 3 below). The workload runs on every CPU
+# Workload slowdown (measured first, below). The workload runs on every CPU
 # through the whole series and reports its rounds every half second;
-# stretches without a profiler (N) and with one (P) alternate, N P N P ... N, and each P is
-# compared with the mean of the N just before and just after it (a drift of
-# the machine's speed cancels out). A profiler's start-up and exit fall
-# between stretches, outside both.
+# stretches without a profiler (N) and with one (P) alternate, N P N P ... N,
+# and each P is compared with the mean of the N just before and just after
+# it (a drift of the machine's speed cancels out). A profiler's start-up and
+# exit fall between stretches, outside both.
 start_profiler() { # name -> PROF_PID, waits until it samples
 	case $1 in
 	ours) "$BPFPROF" record -F 99 -o /dev/null -q ${BENCH_OURS_ARGS:-} & PROF_PID=$!
