@@ -8,7 +8,8 @@
  * Fixtures are generated here from tests/build/workloads/inline_loop (a real
  * ELF with DWARF): truncations at every interesting size, seeded random byte
  * flips aimed at the ELF header, the section headers and the .debug_*
- * sections, header fields set to hostile values, and pure garbage. Also
+ * sections, header fields set to hostile values, string offsets that
+ * name functions "", and pure garbage. Also
  * the perf map parser on junk lines and the JIT lookup path.
  */
 #include "harness.h"
@@ -258,6 +259,60 @@ cleanup:
 		rmdir(dir);
 }
 
+/* The section header named NAME, or NULL (names from .shstrtab, bounded). */
+static Elf64_Shdr *section_named(unsigned char *buf, size_t len, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+	Elf64_Shdr *shs, *strs;
+
+	if (eh->e_shoff > len || eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr) ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	shs = (Elf64_Shdr *)(buf + eh->e_shoff);
+	strs = &shs[eh->e_shstrndx];
+	for (unsigned i = 1; i < eh->e_shnum; i++) {
+		if (strs->sh_offset + shs[i].sh_name + strlen(name) + 1 > len)
+			continue;
+		if (!strcmp((const char *)buf + strs->sh_offset + shs[i].sh_name, name))
+			return shs[i].sh_offset + shs[i].sh_size <= len ? &shs[i] : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * String offsets that land on a NUL name a function "": every symbol's
+ * st_name set to 0 (the empty string at the start of .strtab), and every
+ * byte of .debug_str zeroed, so each DW_FORM_strp name is "" too. Such a
+ * frame has no name; it must not come out named "".
+ */
+static void test_empty_names(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
+	unsigned char *buf = NULL;
+	Elf64_Shdr *symtab, *dstr;
+	size_t len = 0;
+	int made = mkdtemp(dir) != NULL, bad = 0;
+
+	ASSERT_TRUE(t, made);
+	buf = read_all(FIXTURE, &len);
+	ASSERT_TRUE(t, buf && len > sizeof(Elf64_Ehdr));
+	symtab = section_named(buf, len, ".symtab");
+	dstr = section_named(buf, len, ".debug_str");
+	ASSERT_TRUE(t, symtab && dstr && dstr->sh_size > 0);
+	/* before: the file names its functions */
+	ASSERT_TRUE(t, symbolize_blob(dir, 1, buf, len, &bad) > 0);
+	ASSERT_EQ(t, bad, 0);
+	for (size_t off = 0; off + sizeof(Elf64_Sym) <= symtab->sh_size; off += sizeof(Elf64_Sym))
+		((Elf64_Sym *)(buf + symtab->sh_offset + off))->st_name = 0;
+	memset(buf + dstr->sh_offset, 0, dstr->sh_size);
+	ASSERT_TRUE(t, symbolize_blob(dir, 2, buf, len, &bad) >= 0);
+	ASSERT_EQ(t, bad, 0);
+cleanup:
+	free(buf);
+	if (made)
+		rmdir(dir);
+}
+
 static int perfmap_from(const char *text, struct perfmap **m)
 {
 	char path[] = "/tmp/bpfprof-perfmap.XXXXXX";
@@ -355,6 +410,7 @@ int main(void)
 	RUN_TEST(&T, test_garbage);
 	RUN_TEST(&T, test_hostile_headers);
 	RUN_TEST(&T, test_mutations);
+	RUN_TEST(&T, test_empty_names);
 	RUN_TEST(&T, test_perfmap_parse);
 	RUN_TEST(&T, test_jit_lookup_rereads);
 	return test__finish(&T);
