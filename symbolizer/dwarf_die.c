@@ -7,79 +7,11 @@
 #include "dwarf_die.h"
 #include "dwarf_cur.h"
 
+#include <dwarf.h> /* constants only: no libdw needed */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-	TAG_class_type = 0x02,
-	TAG_lexical_block = 0x0b,
-	TAG_structure_type = 0x13,
-	TAG_union_type = 0x17,
-	TAG_inlined_subroutine = 0x1d,
-	TAG_module = 0x1e,
-	TAG_subprogram = 0x2e,
-	TAG_namespace = 0x39,
-	AT_sibling = 0x01,
-	AT_name = 0x03,
-	AT_low_pc = 0x11,
-	AT_high_pc = 0x12,
-	AT_abstract_origin = 0x31,
-	AT_specification = 0x47,
-	AT_ranges = 0x55,
-	AT_call_file = 0x58,
-	AT_call_line = 0x59,
-	AT_linkage_name = 0x6e,
-	AT_MIPS_linkage_name = 0x2007,
-	FORM_addr = 0x01,
-	FORM_block2 = 0x03,
-	FORM_block4,
-	FORM_data2,
-	FORM_data4,
-	FORM_data8,
-	FORM_string,
-	FORM_block,
-	FORM_block1,
-	FORM_data1,
-	FORM_flag,
-	FORM_sdata,
-	FORM_strp,
-	FORM_udata,
-	FORM_ref_addr,
-	FORM_ref1,
-	FORM_ref2,
-	FORM_ref4,
-	FORM_ref8,
-	FORM_ref_udata,
-	FORM_indirect,
-	FORM_sec_offset,
-	FORM_exprloc,
-	FORM_flag_present,
-	FORM_strx,
-	FORM_addrx,
-	FORM_ref_sup4,
-	FORM_strp_sup,
-	FORM_data16,
-	FORM_line_strp,
-	FORM_ref_sig8,
-	FORM_implicit_const,
-	FORM_loclistx,
-	FORM_rnglistx,
-	FORM_ref_sup8,
-	FORM_strx1,
-	FORM_strx2,
-	FORM_strx3,
-	FORM_strx4,
-	FORM_addrx1,
-	FORM_addrx2,
-	FORM_addrx3,
-	FORM_addrx4,
-	FORM_GNU_addr_index = 0x1f01,
-	FORM_GNU_str_index,
-	FORM_GNU_ref_alt = 0x1f20,
-	FORM_GNU_strp_alt,
-};
 
 #define NONE UINT32_MAX
 #define MAX_ABBREV_CODE 65536
@@ -132,20 +64,20 @@ static const char *str_at(const uint8_t *sec, size_t size, uint64_t off)
 static int form_size(uint32_t form, const struct dwarf_die_unit *u)
 {
 	switch (form) {
-	case FORM_flag_present: case FORM_implicit_const: return 0;
-	case FORM_data1: case FORM_ref1: case FORM_flag: case FORM_strx1: case FORM_addrx1:
+	case DW_FORM_flag_present: case DW_FORM_implicit_const: return 0;
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
 		return 1;
-	case FORM_data2: case FORM_ref2: case FORM_strx2: case FORM_addrx2: return 2;
-	case FORM_strx3: case FORM_addrx3: return 3;
-	case FORM_data4: case FORM_ref4: case FORM_ref_sup4: case FORM_strx4: case FORM_addrx4:
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: return 2;
+	case DW_FORM_strx3: case DW_FORM_addrx3: return 3;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4:
 		return 4;
-	case FORM_data8: case FORM_ref8: case FORM_ref_sig8: case FORM_ref_sup8: return 8;
-	case FORM_data16: return 16;
-	case FORM_addr: return (int)u->address_size;
-	case FORM_strp: case FORM_line_strp: case FORM_sec_offset: case FORM_strp_sup:
-	case FORM_GNU_ref_alt: case FORM_GNU_strp_alt:
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: return 8;
+	case DW_FORM_data16: return 16;
+	case DW_FORM_addr: return (int)u->address_size;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt:
 		return (int)u->offset_size;
-	case FORM_ref_addr: return (int)(u->version <= 2 ? u->address_size : u->offset_size);
+	case DW_FORM_ref_addr: return (int)(u->version <= 2 ? u->address_size : u->offset_size);
 	default: return -1;
 	}
 }
@@ -198,7 +130,7 @@ static int read_abbrevs(struct unit *w)
 				return -EINVAL;
 			if (at == 0 && form == 0)
 				break;
-			if (form == FORM_implicit_const)
+			if (form == DW_FORM_implicit_const)
 				imp = dwarf_cur__sleb(&c);
 			if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
 				return -EINVAL;
@@ -221,7 +153,7 @@ static int read_abbrevs(struct unit *w)
 			int sz = form_size(sp->form, w->u);
 
 			sp->size = sz;
-			if (sp->at == AT_sibling && sp->form == FORM_ref4 && a->fixed >= 0)
+			if (sp->at == DW_AT_sibling && sp->form == DW_FORM_ref4 && a->fixed >= 0)
 				a->sibling = a->fixed; /* its byte offset inside the DIE */
 			if (sz < 0 || a->fixed < 0)
 				a->fixed = -1;
@@ -255,29 +187,29 @@ static int read_value(struct unit *w, struct dwarf_cur *c, uint32_t form, int64_
 	*v = 0;
 	*cls = 0; /* 0 other, 1 constant, 2 address, 3 string, 4 unit ref, 5 offset */
 	switch (form) {
-	case FORM_addr: *v = dwarf_cur__rd(c, u->address_size); *cls = 2; break;
-	case FORM_data1: *v = dwarf_cur__rd(c, 1); *cls = 1; break;
-	case FORM_data2: *v = dwarf_cur__rd(c, 2); *cls = 1; break;
-	case FORM_data4: *v = dwarf_cur__rd(c, 4); *cls = 1; break;
-	case FORM_data8: *v = dwarf_cur__rd(c, 8); *cls = 1; break;
-	case FORM_udata: *v = dwarf_cur__uleb(c); *cls = 1; break;
-	case FORM_sdata: *v = (uint64_t)dwarf_cur__sleb(c); *cls = 6; break;
-	case FORM_implicit_const: *v = (uint64_t)implicit; *cls = 6; break;
-	case FORM_data16: dwarf_cur__rd(c, 8); dwarf_cur__rd(c, 8); break;
-	case FORM_flag: dwarf_cur__rd(c, 1); break;
-	case FORM_flag_present: break;
-	case FORM_ref1: *v = dwarf_cur__rd(c, 1); *cls = 4; break;
-	case FORM_ref2: *v = dwarf_cur__rd(c, 2); *cls = 4; break;
-	case FORM_ref4: *v = dwarf_cur__rd(c, 4); *cls = 4; break;
-	case FORM_ref8: *v = dwarf_cur__rd(c, 8); *cls = 4; break;
-	case FORM_ref_udata: *v = dwarf_cur__uleb(c); *cls = 4; break;
-	case FORM_ref_addr: *v = dwarf_cur__rd(c, u->version <= 2 ? u->address_size : os); *cls = 7; break;
-	case FORM_ref_sig8: dwarf_cur__rd(c, 8); *cls = 8; break;
-	case FORM_ref_sup4: dwarf_cur__rd(c, 4); *cls = 8; break;
-	case FORM_ref_sup8: dwarf_cur__rd(c, 8); *cls = 8; break;
-	case FORM_GNU_ref_alt: dwarf_cur__rd(c, os); *cls = 8; break;
-	case FORM_sec_offset: *v = dwarf_cur__rd(c, os); *cls = 5; break;
-	case FORM_string:
+	case DW_FORM_addr: *v = dwarf_cur__rd(c, u->address_size); *cls = 2; break;
+	case DW_FORM_data1: *v = dwarf_cur__rd(c, 1); *cls = 1; break;
+	case DW_FORM_data2: *v = dwarf_cur__rd(c, 2); *cls = 1; break;
+	case DW_FORM_data4: *v = dwarf_cur__rd(c, 4); *cls = 1; break;
+	case DW_FORM_data8: *v = dwarf_cur__rd(c, 8); *cls = 1; break;
+	case DW_FORM_udata: *v = dwarf_cur__uleb(c); *cls = 1; break;
+	case DW_FORM_sdata: *v = (uint64_t)dwarf_cur__sleb(c); *cls = 6; break;
+	case DW_FORM_implicit_const: *v = (uint64_t)implicit; *cls = 6; break;
+	case DW_FORM_data16: dwarf_cur__rd(c, 8); dwarf_cur__rd(c, 8); break;
+	case DW_FORM_flag: dwarf_cur__rd(c, 1); break;
+	case DW_FORM_flag_present: break;
+	case DW_FORM_ref1: *v = dwarf_cur__rd(c, 1); *cls = 4; break;
+	case DW_FORM_ref2: *v = dwarf_cur__rd(c, 2); *cls = 4; break;
+	case DW_FORM_ref4: *v = dwarf_cur__rd(c, 4); *cls = 4; break;
+	case DW_FORM_ref8: *v = dwarf_cur__rd(c, 8); *cls = 4; break;
+	case DW_FORM_ref_udata: *v = dwarf_cur__uleb(c); *cls = 4; break;
+	case DW_FORM_ref_addr: *v = dwarf_cur__rd(c, u->version <= 2 ? u->address_size : os); *cls = 7; break;
+	case DW_FORM_ref_sig8: dwarf_cur__rd(c, 8); *cls = 8; break;
+	case DW_FORM_ref_sup4: dwarf_cur__rd(c, 4); *cls = 8; break;
+	case DW_FORM_ref_sup8: dwarf_cur__rd(c, 8); *cls = 8; break;
+	case DW_FORM_GNU_ref_alt: dwarf_cur__rd(c, os); *cls = 8; break;
+	case DW_FORM_sec_offset: *v = dwarf_cur__rd(c, os); *cls = 5; break;
+	case DW_FORM_string:
 		*s = c->p < c->end && memchr(c->p, '\0', (size_t)(c->end - c->p))
 			     ? (const char *)c->p
 			     : NULL;
@@ -286,27 +218,27 @@ static int read_value(struct unit *w, struct dwarf_cur *c, uint32_t form, int64_
 		c->p += strlen(*s) + 1;
 		*cls = 3;
 		break;
-	case FORM_strp:
-	case FORM_line_strp:
+	case DW_FORM_strp:
+	case DW_FORM_line_strp:
 		n = dwarf_cur__rd(c, os);
 		if (c->bad)
 			return -EINVAL;
-		*s = form == FORM_strp ? str_at(w->s->str, w->s->str_size, n)
+		*s = form == DW_FORM_strp ? str_at(w->s->str, w->s->str_size, n)
 				       : str_at(w->s->line_str, w->s->line_str_size, n);
 		*cls = *s ? 3 : 8;
 		break;
-	case FORM_strx: case FORM_addrx: case FORM_loclistx: case FORM_rnglistx:
-	case FORM_GNU_addr_index: case FORM_GNU_str_index:
+	case DW_FORM_strx: case DW_FORM_addrx: case DW_FORM_loclistx: case DW_FORM_rnglistx:
+	case DW_FORM_GNU_addr_index: case DW_FORM_GNU_str_index:
 		dwarf_cur__uleb(c); *cls = 8; break;
-	case FORM_strx1: case FORM_addrx1: dwarf_cur__rd(c, 1); *cls = 8; break;
-	case FORM_strx2: case FORM_addrx2: dwarf_cur__rd(c, 2); *cls = 8; break;
-	case FORM_strx3: case FORM_addrx3: dwarf_cur__rd(c, 3); *cls = 8; break;
-	case FORM_strx4: case FORM_addrx4: dwarf_cur__rd(c, 4); *cls = 8; break;
-	case FORM_strp_sup: case FORM_GNU_strp_alt: dwarf_cur__rd(c, os); *cls = 8; break;
-	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
-	case FORM_exprloc:
-		n = form == FORM_block1 ? dwarf_cur__rd(c, 1) : form == FORM_block2 ? dwarf_cur__rd(c, 2)
-				: form == FORM_block4 ? dwarf_cur__rd(c, 4) : dwarf_cur__uleb(c);
+	case DW_FORM_strx1: case DW_FORM_addrx1: dwarf_cur__rd(c, 1); *cls = 8; break;
+	case DW_FORM_strx2: case DW_FORM_addrx2: dwarf_cur__rd(c, 2); *cls = 8; break;
+	case DW_FORM_strx3: case DW_FORM_addrx3: dwarf_cur__rd(c, 3); *cls = 8; break;
+	case DW_FORM_strx4: case DW_FORM_addrx4: dwarf_cur__rd(c, 4); *cls = 8; break;
+	case DW_FORM_strp_sup: case DW_FORM_GNU_strp_alt: dwarf_cur__rd(c, os); *cls = 8; break;
+	case DW_FORM_block: case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4:
+	case DW_FORM_exprloc:
+		n = form == DW_FORM_block1 ? dwarf_cur__rd(c, 1) : form == DW_FORM_block2 ? dwarf_cur__rd(c, 2)
+				: form == DW_FORM_block4 ? dwarf_cur__rd(c, 4) : dwarf_cur__uleb(c);
 		if (c->bad || n > (size_t)(c->end - c->p))
 			return -EINVAL;
 		c->p += n;
@@ -393,20 +325,20 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 		if (ret)
 			return ret;
 		switch (sp->at) {
-		case AT_name:
-		case AT_linkage_name:
-		case AT_MIPS_linkage_name:
+		case DW_AT_name:
+		case DW_AT_linkage_name:
+		case DW_AT_MIPS_linkage_name:
 			if (cls != 3)
 				return -EINVAL; /* a name libdw may read and we cannot */
-			if (sp->at == AT_name)
+			if (sp->at == DW_AT_name)
 				d->name = s, d->has_name = true;
-			else if (sp->at == AT_linkage_name)
+			else if (sp->at == DW_AT_linkage_name)
 				d->linkage = s, d->has_linkage = true;
 			else
 				d->mips = s, d->has_mips = true;
 			break;
-		case AT_abstract_origin:
-		case AT_specification:
+		case DW_AT_abstract_origin:
+		case DW_AT_specification:
 			if (cls != 4 && cls != 7)
 				return -EINVAL;
 			if (cls == 4)
@@ -414,36 +346,36 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 			if (v < (uint64_t)(w->start - w->s->info) ||
 			    v >= (uint64_t)(w->end - w->s->info))
 				return -EINVAL; /* another unit: leave it to libdw */
-			if (sp->at == AT_abstract_origin)
+			if (sp->at == DW_AT_abstract_origin)
 				d->origin = v;
 			else
 				d->spec = v;
 			break;
-		case AT_low_pc:
+		case DW_AT_low_pc:
 			if (cls != 2)
 				return -EINVAL;
 			d->has_low = true;
 			d->low = v;
 			break;
-		case AT_high_pc:
+		case DW_AT_high_pc:
 			if (cls != 2 && cls != 1)
 				return -EINVAL;
 			d->has_high = true;
 			d->high_is_addr = cls == 2;
 			d->high = v;
 			break;
-		case AT_ranges:
+		case DW_AT_ranges:
 			if (cls != 5 && !(cls == 1 && w->u->version < 4 &&
-					  (sp->form == FORM_data4 || sp->form == FORM_data8)))
+					  (sp->form == DW_FORM_data4 || sp->form == DW_FORM_data8)))
 				return -EINVAL;
 			d->has_ranges = true;
 			d->ranges = v;
 			break;
-		case AT_call_file:
-		case AT_call_line:
+		case DW_AT_call_file:
+		case DW_AT_call_line:
 			if (cls != 1 && cls != 6)
 				return -EINVAL;
-			if (sp->at == AT_call_file)
+			if (sp->at == DW_AT_call_file)
 				d->has_call_file = true, d->call_file = v;
 			else
 				d->has_call_line = true, d->call_line = v;
@@ -689,8 +621,8 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 
 			if (c.bad || code >= w.nabbrevs || !w.abbrevs[code].used)
 				goto cleanup;
-			interesting = w.abbrevs[code].tag == TAG_subprogram ||
-				      w.abbrevs[code].tag == TAG_inlined_subroutine;
+			interesting = w.abbrevs[code].tag == DW_TAG_subprogram ||
+				      w.abbrevs[code].tag == DW_TAG_inlined_subroutine;
 		}
 		ret = parse_die(&w, p, &d, interesting, &p);
 		if (ret)
@@ -702,12 +634,12 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 		}
 		scope = scope_at[depth];
 		switch (d.tag) {
-		case TAG_subprogram:
-		case TAG_inlined_subroutine: {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine: {
 			struct dwarf_die_scope sc = {0};
 
-			parent = d.tag == TAG_subprogram ? NONE : scope;
-			if (d.tag == TAG_inlined_subroutine && scope == NONE)
+			parent = d.tag == DW_TAG_subprogram ? NONE : scope;
+			if (d.tag == DW_TAG_inlined_subroutine && scope == NONE)
 				break;
 			ret = die_ranges(&w, &d);
 			if (ret)
@@ -721,7 +653,7 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			}
 			sc.depth = depth;
 			sc.parent = parent;
-			sc.inlined = d.tag == TAG_inlined_subroutine;
+			sc.inlined = d.tag == DW_TAG_inlined_subroutine;
 			sc.has_call_file = d.has_call_file;
 			sc.has_call_line = d.has_call_line;
 			sc.call_file = d.call_file;
@@ -733,14 +665,14 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			descend = scope != NONE;
 			break;
 		}
-		case TAG_lexical_block:
+		case DW_TAG_lexical_block:
 			descend = scope != NONE;
 			break;
-		case TAG_namespace:
-		case TAG_class_type:
-		case TAG_structure_type:
-		case TAG_union_type:
-		case TAG_module:
+		case DW_TAG_namespace:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+		case DW_TAG_module:
 			descend = scope == NONE;
 			break;
 		default:

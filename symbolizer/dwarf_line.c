@@ -13,52 +13,11 @@
 #include "dwarf_line.h"
 #include "dwarf_cur.h"
 
+#include <dwarf.h> /* constants only: no libdw needed */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* DWARF constants used here (dwarf.h has them, but this file needs no libdw). */
-enum {
-	LNS_copy = 1,
-	LNS_advance_pc,
-	LNS_advance_line,
-	LNS_set_file,
-	LNS_set_column,
-	LNS_negate_stmt,
-	LNS_set_basic_block,
-	LNS_const_add_pc,
-	LNS_fixed_advance_pc,
-	LNS_set_prologue_end,
-	LNS_set_epilogue_begin,
-	LNS_set_isa,
-	LNE_end_sequence = 1,
-	LNE_set_address,
-	LNE_define_file,
-	LNE_set_discriminator,
-	LNCT_path = 1,
-	LNCT_directory_index,
-	FORM_block2 = 0x03,
-	FORM_block4,
-	FORM_data2,
-	FORM_data4,
-	FORM_data8,
-	FORM_string,
-	FORM_block,
-	FORM_block1,
-	FORM_data1,
-	FORM_flag,
-	FORM_sdata,
-	FORM_strp,
-	FORM_udata,
-	FORM_strx = 0x1a,
-	FORM_data16 = 0x1e,
-	FORM_line_strp,
-	FORM_strx1 = 0x25,
-	FORM_strx2,
-	FORM_strx3,
-	FORM_strx4,
-};
 
 #define MAX_FORMS 255
 #define MAX_NAME 4096
@@ -91,48 +50,48 @@ static int read_form(struct dwarf_cur *c, unsigned f, unsigned offset_size,
 	const char *str = NULL;
 
 	switch (f) {
-	case FORM_data1: v = dwarf_cur__rd(c, 1); break;
-	case FORM_data2: v = dwarf_cur__rd(c, 2); break;
-	case FORM_data4: v = dwarf_cur__rd(c, 4); break;
-	case FORM_data8: v = dwarf_cur__rd(c, 8); break;
-	case FORM_udata: v = dwarf_cur__uleb(c); break;
-	case FORM_data16:
+	case DW_FORM_data1: v = dwarf_cur__rd(c, 1); break;
+	case DW_FORM_data2: v = dwarf_cur__rd(c, 2); break;
+	case DW_FORM_data4: v = dwarf_cur__rd(c, 4); break;
+	case DW_FORM_data8: v = dwarf_cur__rd(c, 8); break;
+	case DW_FORM_udata: v = dwarf_cur__uleb(c); break;
+	case DW_FORM_data16:
 		dwarf_cur__rd(c, 8);
 		dwarf_cur__rd(c, 8);
 		if (u)
 			return -EINVAL;
 		break;
-	case FORM_sdata:
-	case FORM_strx:
+	case DW_FORM_sdata:
+	case DW_FORM_strx:
 		dwarf_cur__sleb(c);
 		if (u || s)
 			return -EINVAL;
 		break;
-	case FORM_strx1: case FORM_strx2: case FORM_strx3: case FORM_strx4:
-		dwarf_cur__rd(c, f == FORM_strx1 ? 1 : f == FORM_strx2 ? 2 : f == FORM_strx3 ? 3 : 4);
+	case DW_FORM_strx1: case DW_FORM_strx2: case DW_FORM_strx3: case DW_FORM_strx4:
+		dwarf_cur__rd(c, f == DW_FORM_strx1 ? 1 : f == DW_FORM_strx2 ? 2 : f == DW_FORM_strx3 ? 3 : 4);
 		if (u || s)
 			return -EINVAL; /* needs .debug_str_offsets: leave to libdw */
 		break;
-	case FORM_block: case FORM_block1: case FORM_block2: case FORM_block4:
-		n = f == FORM_block ? dwarf_cur__uleb(c) : dwarf_cur__rd(c, f == FORM_block1 ? 1 : f == FORM_block2 ? 2 : 4);
+	case DW_FORM_block: case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4:
+		n = f == DW_FORM_block ? dwarf_cur__uleb(c) : dwarf_cur__rd(c, f == DW_FORM_block1 ? 1 : f == DW_FORM_block2 ? 2 : 4);
 		if (n > dwarf_cur__left(c))
 			return -EINVAL;
 		c->p += n;
 		if (u || s)
 			return -EINVAL;
 		break;
-	case FORM_string:
+	case DW_FORM_string:
 		str = cstr(c->p, c->end);
 		if (!str)
 			return -EINVAL;
 		c->p += strlen(str) + 1;
 		break;
-	case FORM_strp:
-	case FORM_line_strp:
+	case DW_FORM_strp:
+	case DW_FORM_line_strp:
 		v = dwarf_cur__rd(c, offset_size);
 		if (c->bad)
 			return -EINVAL;
-		str = f == FORM_strp ? str_at(sec->str, sec->str_size, v)
+		str = f == DW_FORM_strp ? str_at(sec->str, sec->str_size, v)
 				     : str_at(sec->line_str, sec->line_str_size, v);
 		if (!str)
 			return -EINVAL;
@@ -211,9 +170,9 @@ static int read_format(struct dwarf_cur *c, struct format *fm, bool need_idx)
 		if (c->bad || form > 0xffff)
 			return -EINVAL;
 		fm->forms[i] = (uint16_t)form;
-		if (desc == LNCT_path)
+		if (desc == DW_LNCT_path)
 			fm->path = i;
-		else if (desc == LNCT_directory_index)
+		else if (desc == DW_LNCT_directory_index)
 			fm->idx = i;
 	}
 	if (c->bad || fm->n == 0 || fm->path == UINT32_MAX || (need_idx && fm->idx == UINT32_MAX))
@@ -587,7 +546,7 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 	line_base = (int8_t)dwarf_cur__rd(&c, 1);
 	line_range = (unsigned)dwarf_cur__rd(&c, 1);
 	opcode_base = (unsigned)dwarf_cur__rd(&c, 1);
-	if (c.bad || line_range == 0 || opcode_base <= LNE_set_discriminator ||
+	if (c.bad || line_range == 0 || opcode_base <= DW_LNE_set_discriminator ||
 	    dwarf_cur__left(&c) < opcode_base - 1)
 		return -EINVAL;
 	std_len = c.p - 1; /* std_len[op] for op in [1, opcode_base) */
@@ -628,26 +587,26 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				goto fail;
 			sub = *prog.p++;
 			switch (sub) {
-			case LNE_end_sequence:
+			case DW_LNE_end_sequence:
 				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, true);
 				if (ret)
 					goto fail;
 				ret = -EINVAL;
 				st = (struct state){.file = 1, .line = 1};
 				break;
-			case LNE_set_address:
+			case DW_LNE_set_address:
 				st.addr = dwarf_cur__rd(&prog, address_size);
 				if (prog.bad)
 					goto fail;
 				break;
-			case LNE_set_discriminator:
-				if (std_len[LNS_advance_line] != 1)
+			case DW_LNE_set_discriminator:
+				if (std_len[DW_LNS_advance_line] != 1)
 					goto fail; /* libdw checks this slot: so do we */
 				dwarf_cur__uleb(&prog);
 				if (prog.bad)
 					goto fail;
 				break;
-			case LNE_define_file:
+			case DW_LNE_define_file:
 			case 0x80: /* DW_LNE_NVIDIA_inlined_call */
 			case 0x81: /* DW_LNE_NVIDIA_set_function_name */
 				goto fail;
@@ -655,39 +614,39 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				prog.p += len - 1;
 				break;
 			}
-		} else if (op <= LNS_set_isa) {
+		} else if (op <= DW_LNS_set_isa) {
 			static const uint8_t want[] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
 			uint64_t v;
 
 			if (std_len[op] != want[op])
 				goto fail;
 			switch (op) {
-			case LNS_copy:
+			case DW_LNS_copy:
 				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
 				if (ret)
 					goto fail;
 				ret = -EINVAL;
 				break;
-			case LNS_advance_pc:
+			case DW_LNS_advance_pc:
 				v = dwarf_cur__uleb(&prog);
 				st.addr += (uint32_t)(min_inst * (uint32_t)v);
 				break;
-			case LNS_advance_line:
+			case DW_LNS_advance_line:
 				st.line += (int32_t)dwarf_cur__sleb(&prog);
 				break;
-			case LNS_set_file:
+			case DW_LNS_set_file:
 				st.file = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
-			case LNS_set_column:
+			case DW_LNS_set_column:
 				st.column = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
-			case LNS_const_add_pc:
+			case DW_LNS_const_add_pc:
 				st.addr += (uint32_t)(min_inst * ((255 - opcode_base) / line_range));
 				break;
-			case LNS_fixed_advance_pc:
+			case DW_LNS_fixed_advance_pc:
 				st.addr += dwarf_cur__rd(&prog, 2);
 				break;
-			case LNS_set_isa:
+			case DW_LNS_set_isa:
 				st.isa = (uint32_t)dwarf_cur__uleb(&prog);
 				break;
 			default: /* negate_stmt, basic_block, prologue_end, epilogue_begin */
