@@ -665,17 +665,8 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			descend = scope != NONE;
 			break;
 		}
-		case DW_TAG_lexical_block:
-			descend = scope != NONE;
-			break;
-		case DW_TAG_namespace:
-		case DW_TAG_class_type:
-		case DW_TAG_structure_type:
-		case DW_TAG_union_type:
-		case DW_TAG_module:
-			descend = scope == NONE;
-			break;
 		default:
+			descend = dwarf_die__enters(d.tag, scope != NONE);
 			break;
 		}
 		if (!d.children)

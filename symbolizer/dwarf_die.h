@@ -15,6 +15,8 @@
 #ifndef BPFPROF_DWARF_DIE_H
 #define BPFPROF_DWARF_DIE_H
 
+#include <dwarf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +43,26 @@ struct dwarf_die_scope {
 	int has_call_file, has_call_line;
 	uint64_t call_file, call_line;
 };
+
+/* Whether a walk enters the children of a DIE that is neither a function
+ * nor an inlined call: lexical blocks inside a function; namespaces, classes,
+ * structures, unions and modules outside one. Both walks ask this, so they
+ * visit the same DIEs. */
+static inline bool dwarf_die__enters(unsigned tag, bool in_function)
+{
+	switch (tag) {
+	case DW_TAG_lexical_block:
+		return in_function;
+	case DW_TAG_namespace:
+	case DW_TAG_class_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_module:
+		return !in_function;
+	default:
+		return false;
+	}
+}
 
 /*
  * add() is called for every function or inlined call in walk order; it

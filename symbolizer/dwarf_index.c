@@ -704,17 +704,8 @@ static int walk_dies(struct walk *w)
 			descend = scope != NONE;
 			break;
 		}
-		case DW_TAG_lexical_block:
-			descend = scope != NONE;
-			break;
-		case DW_TAG_namespace:
-		case DW_TAG_class_type:
-		case DW_TAG_structure_type:
-		case DW_TAG_union_type:
-		case DW_TAG_module:
-			descend = scope == NONE;
-			break;
 		default:
+			descend = dwarf_die__enters((unsigned)dwarf_tag(d), scope != NONE);
 			break;
 		}
 		if (descend && depth + 1 < DWARF_INDEX_MAX_DEPTH &&
