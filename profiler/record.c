@@ -231,7 +231,8 @@ static int spawn_command(struct record *r)
 static int poll_timeout_ms(const struct record *r, uint64_t now, uint64_t start,
 			   uint64_t last_drain)
 {
-	uint64_t wait = last_drain + DRAIN_INTERVAL_NS > now ? last_drain + DRAIN_INTERVAL_NS - now : 0;
+	uint64_t next_drain = last_drain + DRAIN_INTERVAL_NS;
+	uint64_t wait = next_drain > now ? next_drain - now : 0;
 
 	if (r->o.duration_ns) {
 		uint64_t end = start + r->o.duration_ns;
