@@ -67,12 +67,12 @@ timed() {
 cpu_of() { awk '{ printf "%.3f", $1 + $2 }' "$OUT/$1.time"; }
 rss_of() { awk '{ printf "%.1f", $3 / 1024 }' "$OUT/$1.time"; }
 
-# bpf_ns PROG_NAME: run_time_ns / run_cnt of the newest program of that name
-bpf_ns() {
-	bpftool prog show name "$1" 2>/dev/null | awk '/run_time_ns/ {
-		for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
-		END { if (c > 0) printf "%.0f", t / c; else print "n/a" }'
+prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
+	bpftool prog show name "$1" 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' |
+		tail -1 | awk '{ print $2, $4 }'
 }
+# bpf_ns PROG_NAME: run_time_ns / run_cnt of the newest program of that name
+bpf_ns() { prog_stats "$1" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2; else print "n/a" } END { if (!NR) print "n/a" }'; }
 
 # fold perf script output into folded stacks (the last step a user needs)
 fold_perf() {
@@ -278,10 +278,6 @@ ab_series $SEQ
 # once, attached after bcc (no target: bcc's stacks are not complete).
 WIN=3
 NWIN=2 # windows per attach
-prog_stats() { # NAME -> "run_time_ns run_cnt" of the newest program of that name
-	bpftool prog show name "$1" 2>/dev/null | grep -o 'run_time_ns [0-9]* run_cnt [0-9]*' |
-		tail -1 | awk '{ print $2, $4 }'
-}
 # windows OUR_PROG -> NWIN lines "ours_ns bcc_ns ratio", one per WIN seconds
 windows() {
 	local w o0 oc0 b0 bc0 o1 oc1 b1 bc1
@@ -326,7 +322,7 @@ profile-bpfcc -F 99 -f "$SIDE_S" > /dev/null 2>&1 &
 BCC_PID=$!
 for _ in $(seq 200); do [ -n "$(prog_stats do_perf_event)" ] && break; sleep 0.1; done
 for _ in $(seq "$ROUNDS"); do OURS_LATE fp; done > "$OUT/side_fp_a.txt"
-OURS_LATE auto > "$OUT/side_auto_a.txt"
+OURS_LATE auto > "$OUT/side_auto.txt"
 kill -TERM "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null
 # B: ours throughout, bcc attached late (fp only: the auto figure has no
 # target, and a bcc start costs seconds of compiling)
@@ -338,7 +334,6 @@ for _ in $(seq "$ROUNDS"); do BCC_LATE; done > "$OUT/side_fp_b.txt"
 kill -TERM "$OURS_PID" 2>/dev/null; wait "$OURS_PID" 2>/dev/null
 unbusy
 cat "$OUT/side_fp_a.txt" "$OUT/side_fp_b.txt" > "$OUT/side_fp.txt"
-cp "$OUT/side_auto_a.txt" "$OUT/side_auto.txt"
 SIDE_OURS=$(median_col 1 < "$OUT/side_fp.txt"); SIDE_BCC=$(median_col 2 < "$OUT/side_fp.txt")
 SIDE_A=$(median_col 3 < "$OUT/side_fp_a.txt"); SIDE_B=$(median_col 3 < "$OUT/side_fp_b.txt")
 SIDE_RATIO=$(geo "$SIDE_A" "$SIDE_B"); SIDE_RANGE=$(range_col 3 < "$OUT/side_fp.txt")

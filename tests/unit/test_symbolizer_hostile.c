@@ -8,9 +8,9 @@
  * Fixtures are generated here from tests/build/workloads/inline_loop (a real
  * ELF with DWARF): truncations at every interesting size, seeded random byte
  * flips aimed at the ELF header, the section headers and the .debug_*
- * sections, header fields set to hostile values, string offsets that
- * name functions "", and pure garbage. Also
- * the perf map parser on junk lines and the JIT lookup path.
+ * sections, header fields set to hostile values, string offsets that name
+ * functions "", and pure garbage. Also the perf map parser on junk lines and
+ * the JIT lookup path.
  */
 #include "harness.h"
 #include "perfmap.h"
