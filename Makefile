@@ -14,18 +14,19 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
-	    -I$(OUT) -Ibpf -Icommon -Iprofiler -Isymbolizer $(EXTRA_CFLAGS)
+	    -I$(OUT) -I. -Iprofiler $(EXTRA_CFLAGS)
 LDLIBS   := -lbpf -ldw -lelf -lz -lpthread -liberty $(EXTRA_LDLIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	    -Wno-unused-parameter \
 	    -I$(OUT) -Ibpf -MMD -MP
 
-PROFILER_SRCS   := $(wildcard profiler/*.c)
+# profiler/ is one folder per layer: sample/ unwind/ format/ agent/ cmd/
+PROFILER_SRCS   := $(wildcard profiler/*/*.c)
 SYMBOLIZER_SRCS := $(wildcard symbolizer/*.c)
 COMMON_SRCS     := $(wildcard common/*.c)
-LIB_SRCS        := $(filter-out profiler/main.c,$(PROFILER_SRCS)) $(SYMBOLIZER_SRCS) $(COMMON_SRCS)
+LIB_SRCS        := $(filter-out profiler/cmd/main.c,$(PROFILER_SRCS)) $(SYMBOLIZER_SRCS) $(COMMON_SRCS)
 LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
-MAIN_OBJ        := $(OUT)/profiler/main.o
+MAIN_OBJ        := $(OUT)/profiler/cmd/main.o
 SKEL            := $(OUT)/profile.skel.h
 
 .PHONY: all deps run test clean format lint bench bench-symbolize bench-unwind
@@ -55,7 +56,7 @@ $(OUT)/web_assets.c: $(WEB_FILES) tools/embed.sh
 	./tools/embed.sh $@ $(WEB_FILES)
 
 $(OUT)/web_assets.o: $(OUT)/web_assets.c
-	$(CC) $(CFLAGS) -Iprofiler -c $< -o $@
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libbpfprof.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -97,11 +98,12 @@ clean:
 	@$(MAKE) --no-print-directory -C tests clean
 
 format:
-	clang-format -i bpf/*.[ch] common/*.[ch] profiler/*.[ch] symbolizer/*.[ch] tests/*.[ch]
+	clang-format -i bpf/*.[ch] common/*.[ch] profiler/*/*.[ch] symbolizer/*.[ch] tests/*.[ch] \
+		tests/unit/*.c tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -I bpf -I common -I profiler -I symbolizer \
+		--suppress=missingIncludeSystem -I . -I profiler \
 		common profiler symbolizer
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)

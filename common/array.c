@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "array.h"
+#include "common/array.h"
 
 #include <errno.h>
 #include <stdint.h>

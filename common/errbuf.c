@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "errbuf.h"
+#include "common/errbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

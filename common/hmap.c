@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hmap.c - open addressing, linear probing, keys in a chunked arena. */
-#include "hmap.h"
+#include "common/hmap.h"
 
 #include <errno.h>
 #include <stdlib.h>

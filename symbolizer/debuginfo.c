@@ -2,7 +2,7 @@
 /*
  * debuginfo.c - locate separate debug files (debuglink, build-id, debuginfod).
  */
-#include "debuginfo.h"
+#include "symbolizer/debuginfo.h"
 
 #include <ctype.h>
 #include <dlfcn.h>

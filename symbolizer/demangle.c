@@ -3,7 +3,7 @@
  * demangle.c - wrapper around libiberty's cplus_demangle. Kept in its own
  * file: libiberty's headers declare names (basename) that clash with glibc's.
  */
-#include "demangle.h"
+#include "symbolizer/demangle.h"
 
 #include <libiberty/demangle.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * .debug_info and .debug_abbrev without libdw. Every read is checked against
  * its section; the walk is linear over the unit's bytes, so it ends.
  */
-#include "dwarf_die.h"
-#include "dwarf_cur.h"
+#include "symbolizer/dwarf_die.h"
+#include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
 #include <errno.h>

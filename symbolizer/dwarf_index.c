@@ -6,12 +6,12 @@
  * their address ranges; a unit's DIEs and line program are read on the first
  * lookup that lands in it. Every count read from the file is bounded.
  */
-#include "array.h"
-#include "errbuf.h"
-#include "dwarf_index.h"
-#include "dwarf_die.h"
-#include "dwarf_line.h"
-#include "hmap.h"
+#include "common/array.h"
+#include "common/errbuf.h"
+#include "symbolizer/dwarf_index.h"
+#include "symbolizer/dwarf_die.h"
+#include "symbolizer/dwarf_line.h"
+#include "common/hmap.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>

@@ -10,8 +10,8 @@
  * order after, and the last row always ends a sequence. Whatever libdw would
  * reject, or that we do not handle, gives -EINVAL and the caller uses libdw.
  */
-#include "dwarf_line.h"
-#include "dwarf_cur.h"
+#include "symbolizer/dwarf_line.h"
+#include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
 #include <errno.h>

@@ -5,8 +5,8 @@
  * Every size read from the file is checked against the file before use: the
  * files come from arbitrary processes and may be truncated or hostile.
  */
-#include "errbuf.h"
-#include "elf_symtab.h"
+#include "common/errbuf.h"
+#include "symbolizer/elf_symtab.h"
 
 #include <errno.h>
 #include <gelf.h>

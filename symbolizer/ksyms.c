@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "ksyms.h"
+#include "symbolizer/ksyms.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 /*
  * perfmap.c - parse perf map files: sorted once, binary-searched.
  */
-#include "perfmap.h"
+#include "symbolizer/perfmap.h"
 
 #include <errno.h>
 #include <stdio.h>

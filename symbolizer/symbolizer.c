@@ -8,13 +8,13 @@
  * build-id. An image is freed with the last entry that uses it; the bounds
  * (files and bytes) apply to entries, evicting from the LRU tail.
  */
-#include "symbolizer.h"
-#include "debuginfo.h"
-#include "demangle.h"
-#include "dwarf_index.h"
-#include "elf_symtab.h"
-#include "ksyms.h"
-#include "perfmap.h"
+#include "symbolizer/symbolizer.h"
+#include "symbolizer/debuginfo.h"
+#include "symbolizer/demangle.h"
+#include "symbolizer/dwarf_index.h"
+#include "symbolizer/elf_symtab.h"
+#include "symbolizer/ksyms.h"
+#include "symbolizer/perfmap.h"
 
 #include <errno.h>
 #include <fcntl.h>

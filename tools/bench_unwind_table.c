@@ -10,7 +10,7 @@
  * (dwarf_cfi_addrframe) and says how far the answer holds, so its table is
  * built by hopping from one answer's end to the next, the same rows.
  */
-#include "unwind_table.h"
+#include "unwind/unwind_table.h"
 
 #include <elfutils/libdw.h>
 #include <fcntl.h>

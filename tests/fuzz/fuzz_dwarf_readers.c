@@ -6,8 +6,8 @@
  *
  *   make -C tests fuzz && tests/build/fuzz/fuzz_dwarf_readers -max_total_time=60
  */
-#include "dwarf_die.h"
-#include "dwarf_line.h"
+#include "symbolizer/dwarf_die.h"
+#include "symbolizer/dwarf_line.h"
 
 #include <stdint.h>
 #include <stdlib.h>

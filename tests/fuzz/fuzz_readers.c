@@ -5,11 +5,11 @@
  * (folded__read). Beyond "no crash, no leak, no hang", a profile that reads
  * must survive our own writers and read back with the same total.
  */
-#include "folded.h"
-#include "folded_read.h"
-#include "pb.h"
-#include "pprof.h"
-#include "profile.h"
+#include "format/folded.h"
+#include "format/folded_read.h"
+#include "format/pb.h"
+#include "format/pprof.h"
+#include "format/profile.h"
 
 #include <stdint.h>
 #include <stdio.h>

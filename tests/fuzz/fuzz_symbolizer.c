@@ -7,8 +7,8 @@
  *   make -C tests fuzz && tests/build/fuzz/fuzz_symbolizer -max_total_time=60 \
  *       tests/build/fuzz/corpus-sym
  */
-#include "perfmap.h"
-#include "symbolizer.h"
+#include "symbolizer/perfmap.h"
+#include "symbolizer/symbolizer.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * the renderer and its own files from ui/ (relative, so a proxy prefix
  * works) and nothing from the network; agent.js and agent.css are there. */
 #include "harness.h"
-#include "web_assets.h"
+#include "format/web_assets.h"
 
 #include <string.h>
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_core.c - hmap, cli parsing, profile interning and the folded writer. */
-#include "cli.h"
-#include "folded.h"
+#include "cmd/cli.h"
+#include "format/folded.h"
 #include "harness.h"
-#include "hmap.h"
-#include "profile.h"
+#include "common/hmap.h"
+#include "format/profile.h"
 
 #include <errno.h>
 #include <stdlib.h>

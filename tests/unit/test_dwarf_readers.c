@@ -5,8 +5,8 @@
  * truncated and mutated sections (exact-size copies, so ASan sees any read
  * past the end): an error or bounded output, never a crash or a hang.
  */
-#include "dwarf_die.h"
-#include "dwarf_line.h"
+#include "symbolizer/dwarf_die.h"
+#include "symbolizer/dwarf_line.h"
 #include "harness.h"
 
 #include <dwarf.h>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_folded_read.c - the folded reader: kinds, lines, merging, round trips
  * through the writer, and a clear line-numbered error for each bad line. */
-#include "folded.h"
-#include "folded_read.h"
+#include "format/folded.h"
+#include "format/folded_read.h"
 #include "harness.h"
-#include "profile.h"
+#include "format/profile.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* test_json_profile.c - the flame-graph JSON: tables, merged frames, sorted
  * stacks, differential counts, and escaping that is safe inside HTML. */
-#include "folded_read.h"
+#include "format/folded_read.h"
 #include "harness.h"
-#include "html.h"
-#include "json_profile.h"
-#include "profile.h"
+#include "format/html.h"
+#include "format/json_profile.h"
+#include "format/profile.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,12 +2,12 @@
 /* test_pprof.c - the pprof writer's structure (the conventions pprof tools
  * expect), writer -> reader round trips, and the reader on truncated,
  * mutated and garbage input (run under ASan/UBSan: no crash allowed). */
-#include "folded.h"
-#include "folded_read.h"
+#include "format/folded.h"
+#include "format/folded_read.h"
 #include "harness.h"
-#include "pb.h"
-#include "pprof.h"
-#include "profile.h"
+#include "format/pb.h"
+#include "format/pprof.h"
+#include "format/profile.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * is always_inline in work(); its hot line is 18, the call is on line 24.
  */
 #include "harness.h"
-#include "symbolizer.h"
+#include "symbolizer/symbolizer.h"
 
 #include <errno.h>
 #include <fcntl.h>

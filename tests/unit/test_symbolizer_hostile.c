@@ -13,8 +13,8 @@
  * the JIT lookup path.
  */
 #include "harness.h"
-#include "perfmap.h"
-#include "symbolizer.h"
+#include "symbolizer/perfmap.h"
+#include "symbolizer/symbolizer.h"
 
 #include <elf.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_symbols.c - ELF symbols of a real binary, kallsyms parsing, proc capture. */
-#include "elf_symtab.h"
+#include "symbolizer/elf_symtab.h"
 #include "harness.h"
-#include "ksyms.h"
-#include "proc.h"
-#include "symbolizer.h"
+#include "symbolizer/ksyms.h"
+#include "sample/proc.h"
+#include "symbolizer/symbolizer.h"
 
 #include <errno.h>
 #include <fcntl.h>

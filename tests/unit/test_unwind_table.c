@@ -4,7 +4,7 @@
  * own CFI interpreter on real files, plus hand-made and broken input.
  */
 #include "harness.h"
-#include "unwind_table.h"
+#include "unwind/unwind_table.h"
 
 #include <elfutils/libdw.h>
 #include <dwarf.h>

@@ -5,9 +5,9 @@
  * eviction inside a fixed row budget. Needs root (creates BPF maps).
  */
 #include "harness.h"
-#include "proc.h"
-#include "unwind.h"
-#include "unwind_table.h"
+#include "sample/proc.h"
+#include "unwind/unwind.h"
+#include "unwind/unwind_table.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: MIT
+/*
+ * agent_api.c - the agent's HTTP endpoints. Runs on HTTP threads: touches
+ * only the store (thread-safe) and what the sampling loop publishes in
+ * struct agent under its lock.
+ */
+#include "agent/agent.h"
+#include "cmd/cli.h"
+#include "common/hmap.h"
+#include "format/output.h"
+#include "format/folded.h"
+#include "format/web_assets.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BPFPROF_VERSION
+#define BPFPROF_VERSION "0.1.0"
+#endif
+
+#define MAX_TIMELINE_POINTS 5000
+#define MAX_PPROF_SECONDS 3600
+
+/* Parse "now", "-15m" (relative to now) or Unix milliseconds. */
+static int parse_time(const char *s, uint64_t now, uint64_t *out)
+{
+	uint64_t v;
+
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	if (s[0] == '-') {
+		if (cli__parse_duration(s + 1, &v))
+			return -EINVAL;
+		v /= 1000000;
+		*out = v > now ? 0 : now - v;
+		return 0;
+	}
+	return cli__parse_u64(s, 0, UINT64_MAX / 2, out);
+}
+
+/* from/to of a request; defaults to the last 15 minutes. 0 or -EINVAL with
+ * the 400 response already set. */
+static int get_range(const struct http_request *req, struct http_response *resp, uint64_t *from,
+		     uint64_t *to)
+{
+	char v[64];
+	uint64_t now = agent__now_ms();
+	int r;
+
+	*to = now;
+	r = http__query_get(req->query, "to", v, sizeof(v));
+	if (r < 0 || (r > 0 && parse_time(v, now, to))) {
+		http__text(resp, 400, "bad 'to': want Unix milliseconds, -15m or now\n");
+		return -EINVAL;
+	}
+	*from = *to > 15 * 60 * 1000 ? *to - 15 * 60 * 1000 : 0;
+	r = http__query_get(req->query, "from", v, sizeof(v));
+	if (r < 0 || (r > 0 && parse_time(v, now, from))) {
+		http__text(resp, 400, "bad 'from': want Unix milliseconds, -15m or now\n");
+		return -EINVAL;
+	}
+	if (*from >= *to) {
+		http__text(resp, 400, "empty range: 'from' must be before 'to'\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* pid=, comm=, cgroup= into f, strings into the caller's buffers. */
+static int get_filter(const struct http_request *req, struct http_response *resp,
+		      struct window_filter *f, char *comm, size_t clen, char *cg, size_t cglen)
+{
+	char v[32];
+	uint64_t pid;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = http__query_get(req->query, "pid", v, sizeof(v));
+	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, UINT32_MAX, &pid))) {
+		http__text(resp, 400, "bad 'pid': want a process id\n");
+		return -EINVAL;
+	}
+	if (r > 0)
+		f->pid = (uint32_t)pid;
+	r = http__query_get(req->query, "comm", comm, clen);
+	if (r < 0) {
+		http__text(resp, 400, "bad 'comm'\n");
+		return -EINVAL;
+	}
+	if (r > 0)
+		f->comm = comm;
+	r = http__query_get(req->query, "cgroup", cg, cglen);
+	if (r < 0) {
+		http__text(resp, 400, "bad 'cgroup'\n");
+		return -EINVAL;
+	}
+	if (r > 0)
+		f->cgroup = cg;
+	return 0;
+}
+
+/* Take the memstream's buffer as the response body. */
+static void set_body(struct http_response *resp, int status, const char *ctype, char *buf,
+		     size_t len)
+{
+	if (resp->free_body)
+		free(resp->body);
+	resp->status = status;
+	resp->content_type = ctype;
+	resp->body = buf;
+	resp->len = len;
+	resp->free_body = 1;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void handle_profile(struct agent *a, const struct http_request *req,
+			   struct http_response *resp)
+{
+	struct output_opts oo = {0};
+	struct window_filter flt;
+	struct profile *p = NULL;
+	char fmt[16] = "json", comm[64], cg[1024];
+	uint64_t from, to;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (get_range(req, resp, &from, &to) ||
+	    get_filter(req, resp, &flt, comm, sizeof(comm), cg, sizeof(cg)))
+		return;
+	if (http__query_get(req->query, "format", fmt, sizeof(fmt)) < 0 ||
+	    output__parse_format(fmt, &oo.format)) {
+		http__text(resp, 400, "bad 'format': want json, folded, pprof or html\n");
+		return;
+	}
+	p = profile__new();
+	if (!p) {
+		http__text(resp, 500, "out of memory\n");
+		return;
+	}
+	ret = store__query(a->store, from, to, false, &flt, p);
+	if (ret < 0) {
+		http__text(resp, 500, "read history: %s\n", strerror(-ret));
+		goto out;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		http__text(resp, 500, "out of memory\n");
+		goto out;
+	}
+	ret = output__write_file(p, &oo, f);
+	fclose(f);
+	if (ret == -ENOTSUP) {
+		free(buf);
+		http__text(resp, 501, "format '%s' is not built into this binary\n", fmt);
+		goto out;
+	}
+	if (ret) {
+		free(buf);
+		http__text(resp, 500, "write profile: %s\n", strerror(-ret));
+		goto out;
+	}
+	if (!strcmp(fmt, "pprof")) {
+		set_body(resp, 200, "application/octet-stream", buf, len);
+		resp->extra_headers = "Content-Disposition: attachment; filename=\"profile.pb.gz\"\r\n";
+	} else if (!strcmp(fmt, "folded")) {
+		set_body(resp, 200, "text/plain; charset=utf-8", buf, len);
+	} else if (!strcmp(fmt, "html")) {
+		set_body(resp, 200, "text/html; charset=utf-8", buf, len);
+	} else {
+		set_body(resp, 200, "application/json", buf, len);
+	}
+out:
+	profile__free(p);
+}
+
+static void handle_timeline(struct agent *a, const struct http_request *req,
+			    struct http_response *resp)
+{
+	uint64_t from, to, step = 0, *counts = NULL;
+	char v[32], *buf = NULL;
+	size_t n, len = 0;
+	FILE *f;
+	int r;
+
+	if (get_range(req, resp, &from, &to))
+		return;
+	r = http__query_get(req->query, "step", v, sizeof(v));
+	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, UINT64_MAX / 2, &step))) {
+		http__text(resp, 400, "bad 'step': want milliseconds\n");
+		return;
+	}
+	if (!step) /* about 200 points, never finer than a second */
+		step = (to - from) / 200 > 1000 ? (to - from) / 200 : 1000;
+	n = (size_t)((to - from + step - 1) / step);
+	if (n > MAX_TIMELINE_POINTS) {
+		http__text(resp, 400, "too many points: %zu (at most %d; raise 'step')\n", n,
+			   MAX_TIMELINE_POINTS);
+		return;
+	}
+	counts = calloc(n ? n : 1, sizeof(*counts));
+	f = counts ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		free(counts);
+		http__text(resp, 500, "out of memory\n");
+		return;
+	}
+	store__timeline(a->store, from, step, n, counts);
+	fprintf(f, "{\"from\":%" PRIu64 ",\"to\":%" PRIu64 ",\"step\":%" PRIu64 ",\"points\":[",
+		from, to, step);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", from + i * step, counts[i]);
+	fprintf(f, "]}\n");
+	fclose(f);
+	free(counts);
+	set_body(resp, 200, "application/json", buf, len);
+}
+
+struct proc_row {
+	uint32_t pid;
+	const char *comm;
+	uint64_t samples;
+};
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct proc_row *a = x, *b = y;
+
+	if (a->samples != b->samples)
+		return (a->samples < b->samples) - (a->samples > b->samples);
+	return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+static void handle_processes(struct agent *a, const struct http_request *req,
+			     struct http_response *resp)
+{
+	struct profile *p = profile__new();
+	struct hmap *idx = hmap__new();
+	struct proc_row *rows = NULL;
+	uint64_t from, to, limit = 50, total = 0;
+	size_t nrows = 0, len = 0;
+	char v[32], *buf = NULL;
+	FILE *f;
+	int r;
+
+	if (!p || !idx) {
+		http__text(resp, 500, "out of memory\n");
+		goto out;
+	}
+	if (get_range(req, resp, &from, &to))
+		goto out;
+	r = http__query_get(req->query, "limit", v, sizeof(v));
+	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, 100000, &limit))) {
+		http__text(resp, 400, "bad 'limit'\n");
+		goto out;
+	}
+	if (store__query(a->store, from, to, false, NULL, p) < 0) {
+		http__text(resp, 500, "read history failed\n");
+		goto out;
+	}
+	rows = calloc(profile__sample_count(p) + 1, sizeof(*rows));
+	if (!rows) {
+		http__text(resp, 500, "out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < profile__sample_count(p); i++) {
+		const struct profile_sample *s = profile__sample(p, i);
+		uint64_t key[2] = {s->pid, (uint64_t)(uintptr_t)s->comm}, at;
+
+		total += s->count;
+		if (hmap__get(idx, key, sizeof(key), &at)) {
+			rows[at].samples += s->count;
+			continue;
+		}
+		if (hmap__put(idx, key, sizeof(key), nrows, NULL, NULL) < 0)
+			break;
+		rows[nrows++] = (struct proc_row){s->pid, s->comm, s->count};
+	}
+	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		http__text(resp, 500, "out of memory\n");
+		goto out;
+	}
+	fprintf(f, "{\"total\":%" PRIu64 ",\"processes\":[", total);
+	for (size_t i = 0; i < nrows && i < limit; i++) {
+		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", rows[i].pid);
+		json_str(f, rows[i].comm);
+		fprintf(f, ",\"samples\":%" PRIu64 "}", rows[i].samples);
+	}
+	fprintf(f, "]}\n");
+	fclose(f);
+	set_body(resp, 200, "application/json", buf, len);
+out:
+	free(rows);
+	hmap__free(idx);
+	profile__free(p);
+}
+
+static void handle_info(struct agent *a, struct http_response *resp)
+{
+	struct store_stats st;
+	char host[256] = "", *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		http__text(resp, 500, "out of memory\n");
+		return;
+	}
+	gethostname(host, sizeof(host) - 1);
+	store__stats(a->store, &st);
+	fprintf(f, "{\"version\":\"%s\",\"hostname\":", BPFPROF_VERSION);
+	json_str(f, host);
+	fprintf(f,
+		",\"freq\":%" PRIu64 ",\"window_ms\":%" PRIu64 ",\"oldest\":%" PRIu64
+		",\"newest\":%" PRIu64 ",\"windows\":%zu}\n",
+		a->freq, a->window_ns / 1000000, st.oldest_ms, st.newest_ms, st.windows);
+	fclose(f);
+	set_body(resp, 200, "application/json", buf, len);
+}
+
+/* Go's net/http/pprof: profile for N seconds from now, answer gzip pprof. */
+static void handle_pprof(struct agent *a, const struct http_request *req,
+			 struct http_response *resp)
+{
+	struct output_opts oo = {.format = OUTPUT_PPROF};
+	uint64_t seconds = 30, t0, t1;
+	struct profile *p = NULL;
+	char v[32], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = http__query_get(req->query, "seconds", v, sizeof(v));
+
+	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, MAX_PPROF_SECONDS, &seconds))) {
+		http__text(resp, 400, "bad 'seconds': want 1 to %d\n", MAX_PPROF_SECONDS);
+		return;
+	}
+	t0 = agent__flush(a);
+	for (uint64_t waited = 0; t0 && waited < seconds * 10; waited++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		bool stopping;
+
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&a->lock);
+		stopping = a->stopping;
+		pthread_mutex_unlock(&a->lock);
+		if (stopping)
+			break;
+	}
+	t1 = t0 ? agent__flush(a) : 0;
+	if (!t0 || !t1) {
+		http__text(resp, 503, "the agent is stopping\n");
+		return;
+	}
+	p = profile__new();
+	if (!p || store__query(a->store, t0, t1, true, NULL, p) < 0 ||
+	    !(f = open_memstream(&buf, &len))) {
+		http__text(resp, 500, "collect profile failed\n");
+		goto out;
+	}
+	profile__meta(p)->time_ns = t0 * 1000000ULL;
+	profile__meta(p)->duration_ns = (t1 - t0) * 1000000ULL;
+	profile__meta(p)->period_ns = 1000000000ULL / a->freq;
+	r = output__write_file(p, &oo, f);
+	fclose(f);
+	if (r) {
+		free(buf);
+		http__text(resp, r == -ENOTSUP ? 501 : 500, "write pprof: %s\n", strerror(-r));
+		goto out;
+	}
+	set_body(resp, 200, "application/octet-stream", buf, len);
+	resp->extra_headers = "Content-Disposition: attachment; filename=\"profile\"\r\n";
+out:
+	profile__free(p);
+}
+
+static uint64_t rss_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void handle_metrics(struct agent *a, struct http_response *resp)
+{
+	static const struct {
+		int idx;
+		const char *stack, *reason;
+	} lost[] = {
+		{METRIC_KSTACK_COLLISION, "kernel", "collision"},
+		{METRIC_KSTACK_FAULT, "kernel", "unreadable"},
+		{METRIC_KSTACK_NOMEM, "kernel", "map_full"},
+		{METRIC_USTACK_COLLISION, "user", "collision"},
+		{METRIC_USTACK_FAULT, "user", "unreadable"},
+		{METRIC_USTACK_NOMEM, "user", "map_full"},
+		{METRIC_STACK_OTHER, "any", "other"},
+	};
+	struct sampler_stats s;
+	struct store_stats st;
+	struct rusage ru;
+	uint64_t windows, write_errors;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		http__text(resp, 500, "out of memory\n");
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	s = a->stats;
+	windows = a->windows_closed;
+	write_errors = a->window_write_errors;
+	pthread_mutex_unlock(&a->lock);
+	store__stats(a->store, &st);
+	getrusage(RUSAGE_SELF, &ru);
+
+	metric(f, "bpfprof_samples_total", "counter", "Samples counted by the BPF program.");
+	fprintf(f, "bpfprof_samples_total %" PRIu64 "\n", s.metrics[METRIC_SAMPLES]);
+	metric(f, "bpfprof_samples_dropped_total", "counter",
+	       "Samples that could not be counted, by reason.");
+	fprintf(f, "bpfprof_samples_dropped_total{reason=\"counts_map_full\"} %" PRIu64 "\n",
+		s.metrics[METRIC_COUNTS_FULL]);
+	metric(f, "bpfprof_stacks_lost_total", "counter",
+	       "Samples kept without their kernel or user stack, by reason.");
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
+		fprintf(f, "bpfprof_stacks_lost_total{stack=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
+			lost[i].stack, lost[i].reason, s.metrics[lost[i].idx]);
+	metric(f, "bpfprof_user_stacks_truncated_total", "counter",
+	       "Samples whose user stack hit the 127-frame limit.");
+	fprintf(f, "bpfprof_user_stacks_truncated_total %" PRIu64 "\n", s.resolver.truncated_user);
+	metric(f, "bpfprof_idle_samples_skipped_total", "counter", "Samples of idle CPUs left out.");
+	fprintf(f, "bpfprof_idle_samples_skipped_total %" PRIu64 "\n", s.metrics[METRIC_IDLE]);
+	metric(f, "bpfprof_process_events_lost_total", "counter",
+	       "Process start/exec/exit events lost (ring buffer full).");
+	fprintf(f, "bpfprof_process_events_lost_total %" PRIu64 "\n", s.metrics[METRIC_EVENTS_LOST]);
+	metric(f, "bpfprof_user_unwinds_total", "counter",
+	       "User stacks unwound from unwind tables in BPF, by why the walk stopped.");
+	{
+		static const struct { int idx; const char *why; } stops[] = {
+			{METRIC_UNWIND_END, "complete"}, {METRIC_UNWIND_NO_TABLE, "no_table"},
+			{METRIC_UNWIND_UNSUPPORTED, "unsupported_rule"},
+			{METRIC_UNWIND_BAD_READ, "bad_read"}, {METRIC_UNWIND_DEPTH, "too_deep"},
+		};
+
+		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+			fprintf(f, "bpfprof_user_unwinds_total{stop=\"%s\"} %" PRIu64 "\n",
+				stops[i].why, s.metrics[stops[i].idx]);
+	}
+	metric(f, "bpfprof_user_stacks_frame_pointer_total", "counter",
+	       "User stacks walked by frame pointer: the process had no tables yet.");
+	fprintf(f, "bpfprof_user_stacks_frame_pointer_total %" PRIu64 "\n",
+		s.metrics[METRIC_UNWIND_FP_FALLBACK]);
+	metric(f, "bpfprof_unwind_table_bytes", "gauge", "Unwind table rows loaded in BPF maps.");
+	fprintf(f, "bpfprof_unwind_table_bytes %" PRIu64 "\n",
+		s.unwind.rows_used * (uint64_t)sizeof(struct unwind_row));
+	metric(f, "bpfprof_unwind_tables", "gauge", "Files with an unwind table loaded.");
+	fprintf(f, "bpfprof_unwind_tables %zu\n", s.unwind.files);
+	metric(f, "bpfprof_unwind_table_evictions_total", "counter",
+	       "Unwind tables evicted (least recently used) to make room.");
+	fprintf(f, "bpfprof_unwind_table_evictions_total %" PRIu64 "\n", s.unwind.evictions);
+	metric(f, "bpfprof_map_fill_ratio", "gauge",
+	       "Entries used at the last drain over the map size, per map.");
+	fprintf(f, "bpfprof_map_fill_ratio{map=\"counts\"} %.6f\n",
+		s.count_entries ? (double)s.last_drain_keys / s.count_entries : 0.0);
+	fprintf(f, "bpfprof_map_fill_ratio{map=\"stacks\"} %.6f\n",
+		s.stack_entries ? (double)s.last_drain_stacks / s.stack_entries : 0.0);
+	metric(f, "bpfprof_symbolizer_cache_hits_total", "counter", "Parsed-file cache hits.");
+	fprintf(f, "bpfprof_symbolizer_cache_hits_total %" PRIu64 "\n", s.symbolizer.cache_hits);
+	metric(f, "bpfprof_symbolizer_cache_misses_total", "counter", "Parsed-file cache misses.");
+	fprintf(f, "bpfprof_symbolizer_cache_misses_total %" PRIu64 "\n", s.symbolizer.cache_misses);
+	metric(f, "bpfprof_symbolizer_cache_evictions_total", "counter", "Parsed files evicted.");
+	fprintf(f, "bpfprof_symbolizer_cache_evictions_total %" PRIu64 "\n", s.symbolizer.evictions);
+	metric(f, "bpfprof_symbolizer_files_cached", "gauge", "Parsed files held in memory.");
+	fprintf(f, "bpfprof_symbolizer_files_cached %zu\n", s.symbolizer.files_cached);
+	metric(f, "bpfprof_frames_unresolved_total", "counter", "Frames left without a function name.");
+	fprintf(f, "bpfprof_frames_unresolved_total %" PRIu64 "\n", s.resolver.unresolved_frames);
+	metric(f, "bpfprof_processes_tracked", "gauge", "Processes whose mappings are held.");
+	fprintf(f, "bpfprof_processes_tracked %zu\n", s.procs.procs);
+	metric(f, "bpfprof_processes_exited_pending", "gauge",
+	       "Of the tracked processes, those exited and kept until their samples are stored.");
+	fprintf(f, "bpfprof_processes_exited_pending %zu\n", s.procs.exited);
+	metric(f, "bpfprof_windows_written_total", "counter", "History windows closed.");
+	fprintf(f, "bpfprof_windows_written_total %" PRIu64 "\n", windows);
+	metric(f, "bpfprof_window_write_errors_total", "counter", "Windows that could not be stored.");
+	fprintf(f, "bpfprof_window_write_errors_total %" PRIu64 "\n", write_errors);
+	metric(f, "bpfprof_store_bytes", "gauge", "Bytes of history on disk.");
+	fprintf(f, "bpfprof_store_bytes %" PRIu64 "\n", st.bytes);
+	metric(f, "bpfprof_store_windows", "gauge", "History windows on disk.");
+	fprintf(f, "bpfprof_store_windows %zu\n", st.windows);
+	metric(f, "bpfprof_store_windows_removed_total", "counter",
+	       "Windows removed by retention or the disk budget.");
+	fprintf(f, "bpfprof_store_windows_removed_total %" PRIu64 "\n", st.removed);
+	metric(f, "bpfprof_bpf_run_seconds_total", "counter",
+	       "Time spent in the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_run_seconds_total %.9f\n", s.bpf_run_ns / 1e9);
+	metric(f, "bpfprof_bpf_runs_total", "counter",
+	       "Runs of the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
+	fprintf(f, "bpfprof_bpf_runs_total %" PRIu64 "\n", s.bpf_runs);
+	metric(f, "process_cpu_seconds_total", "counter", "User and system CPU time of the agent.");
+	fprintf(f, "process_cpu_seconds_total %.3f\n",
+		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+			ru.ru_stime.tv_usec / 1e6);
+	metric(f, "process_resident_memory_bytes", "gauge", "Resident memory of the agent.");
+	fprintf(f, "process_resident_memory_bytes %" PRIu64 "\n", rss_bytes());
+	fclose(f);
+	set_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+}
+
+static const char fallback_page[] =
+	"<!doctype html><meta charset=utf-8><title>bpfprof</title>"
+	"<h1>bpfprof agent</h1><ul>"
+	"<li><a href=\"/api/profile?format=folded\">/api/profile?format=folded</a> (last 15 min)"
+	"<li><a href=\"/api/timeline\">/api/timeline</a>"
+	"<li><a href=\"/api/processes\">/api/processes</a>"
+	"<li><a href=\"/metrics\">/metrics</a>"
+	"<li>/debug/pprof/profile?seconds=30</ul>\n";
+
+static const char *content_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && !strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	if (dot && !strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (dot && !strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	return "application/octet-stream";
+}
+
+/* An embedded web/ file, served from the binary's own memory. */
+static int serve_asset(const char *name, struct http_response *resp)
+{
+	const struct web_asset *a = web_assets__find(name);
+
+	if (!a)
+		return -ENOENT;
+	resp->status = 200;
+	resp->content_type = content_type(name);
+	resp->body = (char *)a->data;
+	resp->len = a->len;
+	resp->free_body = 0;
+	return 0;
+}
+
+void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct agent *a = ctx;
+	const char *path = req->path;
+
+	if (!strcmp(path, "/healthz")) {
+		http__text(resp, 200, "ok\n");
+	} else if (!strcmp(path, "/metrics")) {
+		handle_metrics(a, resp);
+	} else if (!strcmp(path, "/api/profile")) {
+		handle_profile(a, req, resp);
+	} else if (!strcmp(path, "/api/timeline")) {
+		handle_timeline(a, req, resp);
+	} else if (!strcmp(path, "/api/processes")) {
+		handle_processes(a, req, resp);
+	} else if (!strcmp(path, "/api/info")) {
+		handle_info(a, resp);
+	} else if (!strcmp(path, "/debug/pprof/profile")) {
+		handle_pprof(a, req, resp);
+	} else if (!strcmp(path, "/")) {
+		if (serve_asset("agent.html", resp)) { /* a build without the UI page */
+			resp->status = 200;
+			resp->content_type = "text/html; charset=utf-8";
+			resp->body = (char *)fallback_page;
+			resp->len = sizeof(fallback_page) - 1;
+		}
+	} else if (!strncmp(path, "/ui/", 4) && !strchr(path + 4, '/')) {
+		if (serve_asset(path + 4, resp))
+			http__text(resp, 404, "not found: %s\n", path);
+	} else {
+		http__text(resp, 404, "not found: %s\n", path);
+	}
+}

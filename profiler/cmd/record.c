@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: MIT
+/*
+ * record.c - `bpfprof record`: sample, symbolize while processes are alive,
+ * write one output at the end.
+ */
+#include "cmd/record.h"
+#include "sample/caps.h"
+#include "cmd/cli.h"
+#include "format/output.h"
+#include "format/profile.h"
+#include "sample/sampler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define DRAIN_INTERVAL_NS 1000000000ULL
+
+static const char usage[] =
+	"Usage: bpfprof record [OPTIONS] [-- COMMAND [ARGS...]]\n"
+	"\n"
+	"Sample kernel and user stacks of every CPU and write a profile.\n"
+	"\n"
+	"Options:\n"
+	"  -F, --freq HZ          samples per second per CPU (default 99)\n"
+	"  -d, --duration TIME    stop after TIME (10, 2.5, 30s, 5m); default: until\n"
+	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
+	"  -p, --pid PID[,PID..]  profile only these processes\n"
+	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
+	"                         name: .pb.gz/.pprof pprof, .html flame graph,\n"
+	"                         anything else folded stacks\n"
+	"  -f, --format FMT       folded, pprof, html or json (default: from the name)\n"
+	"      --lines            frames as \"func (file.c:42)\" where known\n"
+	"      --idle             keep samples of idle CPUs\n"
+	"      --unwind MODE      user stacks: auto (unwind tables from .eh_frame where\n"
+	"                         loaded, frame pointers elsewhere; default), dwarf\n"
+	"                         (tables only), fp (frame pointers only)\n"
+	"      --count-entries N  in-kernel sample map size per buffer\n"
+	"      --stack-entries N  in-kernel stack map size per buffer\n"
+	"  -q, --quiet            no progress and no summary\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"With -- COMMAND, bpfprof runs COMMAND, profiles it and its children until it\n"
+	"exits, and exits with its exit code.\n"
+	"\n"
+	"Examples:\n"
+	"  bpfprof record -d 10 -o profile.folded     # whole machine, 10 seconds\n"
+	"  bpfprof record -p 1234 -F 999 -d 5 > p.txt  # one process at 999 Hz\n"
+	"  bpfprof record -o make.folded -- make -j2   # a command and its children\n"
+	"  bpfprof record -d 10 -o profile.pb.gz      # for go tool pprof, Parca...\n"
+	"  bpfprof record -d 10 -o profile.html       # interactive flame graph\n"
+	"  flamegraph.pl profile.folded > profile.svg  # draw it\n";
+
+struct record_opts {
+	uint64_t freq;
+	uint64_t duration_ns; /* 0 = until stopped */
+	uint32_t *pids;
+	size_t npids;
+	const char *output;
+	struct output_opts out;
+	bool format_given;
+	bool idle, quiet;
+	int unwind_mode;
+	uint64_t count_entries, stack_entries;
+	char **command;
+};
+
+struct record {
+	struct record_opts o;
+	struct sampler *sampler;
+	struct profile *profile;
+	pid_t child;
+	uint32_t child_pid;
+	int child_status;
+	bool child_done;
+	int go_pipe; /* write end: releases the child to exec */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "bpfprof record: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see bpfprof record --help)\n");
+	return EXIT_USAGE;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES, OPT_UNWIND };
+	static const struct option longopts[] = {
+		{"freq", required_argument, NULL, 'F'},
+		{"duration", required_argument, NULL, 'd'},
+		{"pid", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"lines", no_argument, NULL, OPT_LINES},
+		{"idle", no_argument, NULL, OPT_IDLE},
+		{"unwind", required_argument, NULL, OPT_UNWIND},
+		{"count-entries", required_argument, NULL, OPT_COUNT_ENTRIES},
+		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	o->freq = 99;
+	o->unwind_mode = UNWIND_AUTO;
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, which starts COMMAND */
+	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (cli__parse_u64(optarg, 1, 100000, &o->freq))
+				return usage_error("invalid frequency '%s' (1-100000 Hz)", optarg);
+			break;
+		case 'd':
+			if (cli__parse_duration(optarg, &o->duration_ns) || !o->duration_ns)
+				return usage_error("invalid duration '%s'", optarg);
+			break;
+		case 'p':
+			if (cli__parse_pids(optarg, &o->pids, &o->npids))
+				return usage_error("invalid pid list '%s'", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'f':
+			if (output__parse_format(optarg, &o->out.format))
+				return usage_error("unknown format '%s'", optarg);
+			o->format_given = true;
+			break;
+		case OPT_LINES:
+			o->out.lines = true;
+			break;
+		case OPT_IDLE:
+			o->idle = true;
+			break;
+		case OPT_UNWIND:
+			if (cli__parse_unwind(optarg, &o->unwind_mode))
+				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
+			break;
+		case OPT_COUNT_ENTRIES:
+			if (cli__parse_u64(optarg, 64, 1u << 24, &o->count_entries))
+				return usage_error("invalid --count-entries '%s' (64-16777216)", optarg);
+			break;
+		case OPT_STACK_ENTRIES:
+			if (cli__parse_u64(optarg, 64, 1u << 22, &o->stack_entries))
+				return usage_error("invalid --stack-entries '%s' (64-4194304)", optarg);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	if (o->command && o->npids)
+		return usage_error("%s", "-p and COMMAND exclude each other");
+	if (!o->format_given)
+		o->out.format = output__format_for_path(o->output);
+	return -1;
+}
+
+/* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
+static int spawn_command(struct record *r)
+{
+	int go[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(go[0]);
+		close(go[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		/* EOF without a byte: the profiler failed to start; do not run */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(r->o.command[0], r->o.command);
+		fprintf(stderr, "bpfprof: cannot run %s: %s\n", r->o.command[0], strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	r->child = pid;
+	r->go_pipe = go[1];
+	return 0;
+}
+
+/*
+ * How long the loop may wait for process events. A command or -p processes
+ * are checked for exit every 100 ms; otherwise nothing needs the loop before
+ * the next drain or the end (a signal interrupts the wait): an idle wake-up
+ * costs a context switch, and ten a second were a third of record's steady
+ * CPU time.
+ */
+static int poll_timeout_ms(const struct record *r, uint64_t now, uint64_t start,
+			   uint64_t last_drain)
+{
+	uint64_t next_drain = last_drain + DRAIN_INTERVAL_NS;
+	uint64_t wait = next_drain > now ? next_drain - now : 0;
+
+	if (r->o.duration_ns) {
+		uint64_t end = start + r->o.duration_ns;
+
+		if (end <= now)
+			return 0;
+		if (end - now < wait)
+			wait = end - now;
+	}
+	if ((r->child || r->o.npids) && wait > 100000000ULL)
+		wait = 100000000ULL;
+	return (int)((wait + 999999) / 1000000);
+}
+
+static bool pids_all_gone(const struct record *r)
+{
+	for (size_t i = 0; i < r->o.npids; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%u/stat", r->o.pids[i]);
+		if (access(path, F_OK) == 0) {
+			/* a zombie still has /proc; treat state Z as gone */
+			FILE *f = fopen(path, "re");
+			char buf[512], *rp;
+			bool zombie = false;
+
+			if (f) {
+				if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
+					zombie = rp[1] == ' ' && rp[2] == 'Z';
+				fclose(f);
+			}
+			if (!zombie)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void progress(const struct record *r, uint64_t elapsed, uint64_t samples)
+{
+	char n[32];
+
+	if (r->o.duration_ns)
+		fprintf(stderr, "\r\033[Kbpfprof: %.0fs / %.0fs, %s samples", elapsed / 1e9,
+			r->o.duration_ns / 1e9, cli__thousands(samples, n, sizeof(n)));
+	else
+		fprintf(stderr, "\r\033[Kbpfprof: %.0fs, %s samples (Ctrl-C to stop)",
+			elapsed / 1e9, cli__thousands(samples, n, sizeof(n)));
+	fflush(stderr);
+}
+
+/* Fail before profiling, not after the whole run. Prints why. */
+static int output_dir_unwritable(const char *path)
+{
+	char *dir, *slash;
+	const char *d = ".";
+	struct stat st;
+	int ret;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) { /* /dev/null, a FIFO: written in place */
+		ret = access(path, W_OK) ? -errno : 0;
+		if (ret)
+			fprintf(stderr, "bpfprof: cannot write %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		d = "/";
+	else if (slash) {
+		*slash = '\0';
+		d = dir;
+	}
+	ret = access(d, W_OK) ? -errno : 0;
+	if (ret)
+		fprintf(stderr, "bpfprof: cannot write %s: %s: %s\n", path, d, strerror(-ret));
+	free(dir);
+	return ret;
+}
+
+static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
+{
+	struct sampler_stats st;
+	const uint64_t *m = st.metrics;
+	const struct resolver_stats *rs = &st.resolver;
+	char a[32], b[32], c[32], d[32];
+	uint64_t stack_errors = 0;
+
+	sampler__stats(r->sampler, &st);
+	for (int i = METRIC_KSTACK_COLLISION; i <= METRIC_STACK_OTHER; i++)
+		stack_errors += m[i];
+	fprintf(stderr,
+		"bpfprof: %s samples in %.1f s from %d CPUs at %llu Hz, %s with truncated user "
+		"stacks, %s stacks lost (%llu collisions, %llu unreadable, %llu map full), "
+		"%s dropped (map full)",
+		cli__thousands(m[METRIC_SAMPLES], a, sizeof(a)), elapsed / 1e9,
+		st.ncpus, (unsigned long long)r->o.freq,
+		cli__thousands(rs->truncated_user, b, sizeof(b)),
+		cli__thousands(stack_errors, c, sizeof(c)),
+		(unsigned long long)(m[METRIC_KSTACK_COLLISION] + m[METRIC_USTACK_COLLISION]),
+		(unsigned long long)(m[METRIC_KSTACK_FAULT] + m[METRIC_USTACK_FAULT]),
+		(unsigned long long)(m[METRIC_KSTACK_NOMEM] + m[METRIC_USTACK_NOMEM]),
+		cli__thousands(m[METRIC_COUNTS_FULL], d, sizeof(d)));
+	if (m[METRIC_EVENTS_LOST])
+		fprintf(stderr, ", %llu process events lost",
+			(unsigned long long)m[METRIC_EVENTS_LOST]);
+	if (rs->samples != m[METRIC_SAMPLES])
+		fprintf(stderr, ", %llu samples not drained",
+			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
+	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
+		fprintf(stderr, ", BPF %.0f ns per sample",
+			(double)st.bpf_run_ns / (double)st.bpf_runs);
+	if (st.unwind_mode != UNWIND_FP) {
+		const struct unwinder_stats *us = &st.unwind;
+		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
+				   m[METRIC_UNWIND_UNSUPPORTED] + m[METRIC_UNWIND_BAD_READ] +
+				   m[METRIC_UNWIND_DEPTH];
+
+		fprintf(stderr,
+			"\nbpfprof: %llu user stacks unwound from tables (%llu complete, %llu no "
+			"table, %llu unsupported rule, %llu bad read, %llu too deep), %llu with "
+			"frame pointers (no table yet); %zu tables, %.1f MiB of rows",
+			(unsigned long long)unwound, (unsigned long long)m[METRIC_UNWIND_END],
+			(unsigned long long)m[METRIC_UNWIND_NO_TABLE],
+			(unsigned long long)m[METRIC_UNWIND_UNSUPPORTED],
+			(unsigned long long)m[METRIC_UNWIND_BAD_READ],
+			(unsigned long long)m[METRIC_UNWIND_DEPTH],
+			(unsigned long long)m[METRIC_UNWIND_FP_FALLBACK], us->files,
+			us->rows_used * sizeof(struct unwind_row) / 1048576.0);
+		if (us->evictions)
+			fprintf(stderr, ", %llu evicted", (unsigned long long)us->evictions);
+		if (st.unwind_preloaded)
+			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
+				st.unwind_preloaded, st.unwind_preload_ns / 1e6);
+		if (unwound)
+			fprintf(stderr, "; %.0f ns and %.1f frames per stack, %.0f %% of rows cached",
+				(double)m[METRIC_UNWIND_NS] / (double)unwound,
+				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound,
+				m[METRIC_UNWIND_FRAMES]
+					? 100.0 * (double)m[METRIC_UNWIND_CACHE_HITS] /
+						  (double)m[METRIC_UNWIND_FRAMES]
+					: 0.0);
+	}
+	fprintf(stderr, "\nbpfprof: wrote %zu unique stacks to %s\n", nstacks,
+		r->o.output ? r->o.output : "stdout");
+}
+
+static int run(struct record *r, volatile sig_atomic_t *stop)
+{
+	struct sampler_opts so = {0};
+	uint64_t start, last_drain, last_progress, now, elapsed;
+	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
+	char err[256] = "", missing[64];
+	int ret;
+
+	if (caps__check_profiling(missing, sizeof(missing))) {
+		fprintf(stderr,
+			"bpfprof: profiling needs root, or the capabilities CAP_BPF and "
+			"CAP_PERFMON; missing: %s\n",
+			missing);
+		return EXIT_USAGE;
+	}
+	if (r->o.output && strcmp(r->o.output, "-") && output_dir_unwritable(r->o.output))
+		return 1;
+	so.freq = r->o.freq;
+	so.idle = r->o.idle;
+	so.unwind_mode = r->o.unwind_mode;
+	so.preload_unwind = !r->o.command; /* a command's tables load at its exec */
+	so.drain_interval_ns = DRAIN_INTERVAL_NS;
+	so.count_entries = r->o.count_entries;
+	so.stack_entries = r->o.stack_entries;
+	if (r->o.npids) {
+		for (size_t i = 0; i < r->o.npids; i++) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "/proc/%u", r->o.pids[i]);
+			if (access(path, F_OK)) {
+				fprintf(stderr, "bpfprof: no process with pid %u\n", r->o.pids[i]);
+				return EXIT_USAGE;
+			}
+		}
+		so.pids = r->o.pids;
+		so.npids = r->o.npids;
+	}
+	if (r->o.command) {
+		ret = spawn_command(r);
+		if (ret) {
+			fprintf(stderr, "bpfprof: fork: %s\n", strerror(-ret));
+			return 1;
+		}
+		r->child_pid = (uint32_t)r->child;
+		so.pids = &r->child_pid;
+		so.npids = 1;
+		so.follow_children = true;
+	}
+
+	r->profile = profile__new();
+	if (!r->profile) {
+		fprintf(stderr, "bpfprof: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	ret = sampler__new(&so, r->profile, &r->sampler, err, sizeof(err));
+	if (!ret)
+		ret = sampler__start(r->sampler, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		if (ret == -EPERM || ret == -EACCES)
+			fprintf(stderr, "bpfprof: check kernel.perf_event_paranoid, "
+					"kernel.unprivileged_bpf_disabled and lockdown\n");
+		return 1;
+	}
+
+	profile__meta(r->profile)->period_ns = 1000000000ULL / r->o.freq;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		profile__meta(r->profile)->time_ns =
+			(uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	if (r->child) { /* attached: let the command run */
+		if (write(r->go_pipe, "g", 1) != 1) {
+			fprintf(stderr, "bpfprof: start command: %s\n", strerror(errno));
+			return 1;
+		}
+		close(r->go_pipe);
+		r->go_pipe = -1;
+	}
+
+	start = last_drain = last_progress = now_ns();
+	while (!*stop) {
+		sampler__poll(r->sampler, poll_timeout_ms(r, now_ns(), start, last_drain));
+		now = now_ns();
+		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
+			r->child_done = true;
+			break;
+		}
+		if (r->o.npids && pids_all_gone(r))
+			break;
+		if (r->o.duration_ns && now - start >= r->o.duration_ns)
+			break;
+		if (now - last_drain >= DRAIN_INTERVAL_NS) {
+			ret = sampler__drain(r->sampler);
+			if (ret) {
+				fprintf(stderr, "\nbpfprof: drain samples: %s\n", strerror(-ret));
+				return 1;
+			}
+			last_drain = now;
+		}
+		if (tty && now - last_progress >= 1000000000ULL &&
+		    (!r->o.duration_ns || r->o.duration_ns > 2000000000ULL)) {
+			struct sampler_stats st;
+
+			sampler__stats(r->sampler, &st);
+			progress(r, now - start, st.metrics[METRIC_SAMPLES]);
+			last_progress = now;
+		}
+	}
+	elapsed = now_ns() - start;
+	if (tty && last_progress != start)
+		fprintf(stderr, "\r\033[K");
+
+	/* stop sampling, take the last process events, drain both buffers */
+	sampler__stop(r->sampler);
+	sampler__poll(r->sampler, 0);
+	if ((ret = sampler__drain(r->sampler)) || (ret = sampler__drain(r->sampler))) {
+		fprintf(stderr, "bpfprof: drain samples: %s\n", strerror(-ret));
+		return 1;
+	}
+	profile__meta(r->profile)->duration_ns = elapsed;
+
+	ret = output__write(r->profile, &r->o.out, r->o.output, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		return 1;
+	}
+	if (!r->o.quiet)
+		summary(r, elapsed, profile__sample_count(r->profile));
+
+	if (r->child) {
+		if (!r->child_done) {
+			/* stopped early: pass a SIGTERM on (Ctrl-C reached the whole
+			 * process group already), then wait as a shell would */
+			if (*stop)
+				kill(r->child, SIGTERM);
+			waitpid(r->child, &r->child_status, 0);
+		}
+		if (WIFEXITED(r->child_status))
+			return WEXITSTATUS(r->child_status);
+		if (WIFSIGNALED(r->child_status))
+			return 128 + WTERMSIG(r->child_status);
+	}
+	return 0;
+}
+
+int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+	struct record r = {.go_pipe = -1};
+	int ret = parse_args(argc, argv, &r.o);
+
+	if (ret >= 0)
+		goto cleanup;
+	ret = run(&r, stop);
+cleanup:
+	if (r.go_pipe >= 0)
+		close(r.go_pipe); /* the child sees EOF and exits without running */
+	sampler__free(r.sampler);
+	profile__free(r.profile);
+	free(r.o.pids);
+	return ret;
+}

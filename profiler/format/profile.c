@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+#include "common/array.h"
+#include "format/profile.h"
+#include "common/hmap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct profile {
+	struct profile_meta meta;
+	struct hmap *strings; /* string -> 0; the stored key is the interned copy */
+	struct hmap *frame_ids; /* struct frame (interned pointers) -> id */
+	struct frame *frames;
+	size_t nframes, frames_cap;
+	struct hmap *sample_ids; /* sample key bytes -> index */
+	struct profile_sample *samples;
+	size_t nsamples, samples_cap;
+	struct hmap *build_ids; /* interned module pointer -> interned build-id */
+	uint64_t total;
+};
+
+struct profile *profile__new(void)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->strings = hmap__new();
+	p->frame_ids = hmap__new();
+	p->sample_ids = hmap__new();
+	p->build_ids = hmap__new();
+	if (!p->strings || !p->frame_ids || !p->sample_ids || !p->build_ids) {
+		profile__free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	hmap__free(p->strings);
+	hmap__free(p->frame_ids);
+	hmap__free(p->sample_ids);
+	hmap__free(p->build_ids);
+	free(p->frames);
+	free(p->samples);
+	free(p);
+}
+
+struct profile_meta *profile__meta(struct profile *p)
+{
+	return &p->meta;
+}
+
+const struct profile_meta *profile__meta_const(const struct profile *p)
+{
+	return &p->meta;
+}
+
+const char *profile__intern(struct profile *p, const char *s)
+{
+	const void *stored;
+
+	if (!s)
+		return NULL;
+	if (hmap__put(p->strings, s, strlen(s) + 1, 0, NULL, &stored) < 0)
+		return NULL;
+	return stored;
+}
+
+int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id)
+{
+	struct frame key = {0};
+	uint64_t existing;
+	int ret;
+
+	memset(&key, 0, sizeof(key)); /* padding is part of the hashed key */
+	key.name = profile__intern(p, f->name ? f->name : "[unknown]");
+	key.module = profile__intern(p, f->module);
+	key.file = profile__intern(p, f->file);
+	key.line = f->line;
+	key.kind = f->kind;
+	key.addr = f->addr;
+	if (!key.name || (f->module && !key.module) || (f->file && !key.file))
+		return -ENOMEM;
+	ret = hmap__put(p->frame_ids, &key, sizeof(key), p->nframes, &existing, NULL);
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		*id = (uint32_t)existing;
+		return 0;
+	}
+	if (array__grow((void **)&p->frames, &p->frames_cap, p->nframes + 1, sizeof(*p->frames)))
+		return -ENOMEM;
+	p->frames[p->nframes] = key;
+	*id = (uint32_t)p->nframes++;
+	return 0;
+}
+
+int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			uint32_t pid, uint32_t tid, const char *comm, uint64_t count)
+{
+	return profile__add_sample_cg(p, frames, nframes, pid, tid, comm, NULL, count);
+}
+
+int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
+			   uint64_t count)
+{
+	/* key: pid, tid, interned comm and cgroup pointers, frame ids */
+	size_t len = 4 * sizeof(uint64_t) + (size_t)nframes * sizeof(uint32_t);
+	uint64_t stack[64], *key = stack, existing;
+	const void *stored;
+	const char *icomm = profile__intern(p, comm ? comm : "");
+	const char *icg = profile__intern(p, cgroup);
+	int ret;
+
+	if (!icomm || (cgroup && !icg))
+		return -ENOMEM;
+	if (len > sizeof(stack)) {
+		key = malloc(len);
+		if (!key)
+			return -ENOMEM;
+	}
+	key[0] = pid;
+	key[1] = tid;
+	key[2] = (uint64_t)(uintptr_t)icomm;
+	key[3] = (uint64_t)(uintptr_t)icg;
+	if (nframes)
+		memcpy(&key[4], frames, (size_t)nframes * sizeof(uint32_t));
+	ret = hmap__put(p->sample_ids, key, len, p->nsamples, &existing, &stored);
+	if (key != stack)
+		free(key);
+	if (ret < 0)
+		return ret;
+	p->total += count;
+	if (ret == 0) {
+		p->samples[existing].count += count;
+		return 0;
+	}
+	if (array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
+		return -ENOMEM;
+	p->samples[p->nsamples] = (struct profile_sample){
+		.frames = (const uint32_t *)((const uint64_t *)stored + 4),
+		.nframes = nframes,
+		.pid = pid,
+		.tid = tid,
+		.comm = icomm,
+		.cgroup = icg,
+		.count = count,
+	};
+	p->nsamples++;
+	return 0;
+}
+
+int profile__set_build_id(struct profile *p, const char *module, const char *build_id)
+{
+	const char *m = profile__intern(p, module), *b = profile__intern(p, build_id);
+	uintptr_t key;
+
+	if (!m || !b)
+		return -ENOMEM;
+	key = (uintptr_t)m;
+	if (hmap__put(p->build_ids, &key, sizeof(key), (uintptr_t)b, NULL, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+const char *profile__build_id(const struct profile *p, const char *module)
+{
+	uint64_t v;
+	const void *stored;
+	uintptr_t key;
+
+	if (!module || !hmap__get_key(p->strings, module, strlen(module) + 1, NULL, &stored))
+		return NULL;
+	key = (uintptr_t)stored;
+	if (!hmap__get(p->build_ids, &key, sizeof(key), &v))
+		return NULL;
+	return (const char *)(uintptr_t)v;
+}
+
+size_t profile__frame_count(const struct profile *p)
+{
+	return p->nframes;
+}
+
+const struct frame *profile__frame(const struct profile *p, uint32_t id)
+{
+	return id < p->nframes ? &p->frames[id] : NULL;
+}
+
+size_t profile__sample_count(const struct profile *p)
+{
+	return p->nsamples;
+}
+
+const struct profile_sample *profile__sample(const struct profile *p, size_t i)
+{
+	return i < p->nsamples ? &p->samples[i] : NULL;
+}
+
+uint64_t profile__total(const struct profile *p)
+{
+	return p->total;
+}

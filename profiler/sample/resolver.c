@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * resolver.c - symbolize raw stacks into profile frames.
+ *
+ * The same address of the same process recurs in almost every drain, so
+ * resolved frames are cached per (tgid, address) as a run of frame ids.
+ */
+#include "sample/resolver.h"
+#include "common/hmap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One address can expand to several frames (inlining). */
+#define MAX_FRAMES_PER_ADDR SYM_MAX_FRAMES
+#define MAX_FRAMES (2 * MAX_STACK_DEPTH * 4)
+
+struct resolver {
+	struct profile *profile;
+	struct proc_table *procs;
+	struct symbolizer *sym;
+	struct hmap *cache; /* {tgid, addr} -> index << 8 | count into ids */
+	uint32_t *ids;
+	size_t nids, ids_cap;
+	uint64_t generation;
+	struct resolver_stats stats;
+};
+
+int resolver__new(struct profile *profile, struct proc_table *procs, struct symbolizer *sym,
+		  struct resolver **out)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->profile = profile;
+	r->procs = procs;
+	r->sym = sym;
+	r->generation = 1;
+	r->cache = hmap__new();
+	if (!r->cache) {
+		free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void resolver__free(struct resolver *r)
+{
+	if (!r)
+		return;
+	hmap__free(r->cache);
+	free(r->ids);
+	free(r);
+}
+
+void resolver__next_generation(struct resolver *r)
+{
+	r->generation++;
+}
+
+uint64_t resolver__generation(const struct resolver *r)
+{
+	return r->generation;
+}
+
+int resolver__set_profile(struct resolver *r, struct profile *profile)
+{
+	struct hmap *fresh = hmap__new();
+
+	if (!fresh)
+		return -ENOMEM;
+	hmap__free(r->cache);
+	r->cache = fresh;
+	r->nids = 0;
+	r->profile = profile;
+	return 0;
+}
+
+void resolver__stats(const struct resolver *r, struct resolver_stats *st)
+{
+	*st = r->stats;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static int add_frame(struct resolver *r, const struct frame *f, uint32_t *out, int *n)
+{
+	int ret = profile__add_frame(r->profile, f, &out[*n]);
+
+	if (!ret)
+		(*n)++;
+	return ret;
+}
+
+const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struct symbolizer *sym,
+						 struct proc *p, uint64_t addr, uint64_t generation,
+						 struct sym_result *res, int *jit)
+{
+	const struct proc_mapping *m = p ? proc_table__find(procs, p, addr, generation) : NULL;
+	char root[64];
+
+	*jit = 0;
+	memset(res, 0, sizeof(*res));
+	res->vaddr = addr;
+	if (p)
+		snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+	if (m && m->file) {
+		struct sym_file sf = {
+			.fd = m->file->fd, .path = m->path, .root = root,
+			.dev = m->file->dev, .ino = m->file->ino, .mtime = m->file->mtime,
+		};
+
+		symbolizer__user(sym, &sf, addr - m->start + m->pgoff, res);
+	} else if (m && !strcmp(m->path, "[vdso]")) {
+		symbolizer__vdso(sym, addr - m->start, res);
+	} else if (p) {
+		/* anonymous executable memory, or no mapping at all: JIT code */
+		symbolizer__jit(sym, p->pid, root, addr, res);
+		*jit = res->nframes > 0;
+		if (m && !*jit)
+			res->vaddr = addr - m->start;
+	}
+	return m;
+}
+
+/* Frames for one user address, innermost first, into out; returns count. */
+static int user_frames(struct resolver *r, struct proc *p, uint64_t addr, uint32_t *out)
+{
+	struct sym_result res;
+	const struct proc_mapping *m;
+	struct frame f = {.kind = FRAME_USER};
+	char name[320];
+	int n = 0, jit;
+
+	m = resolver__lookup_user(r->procs, r->sym, p, addr, r->generation, &res, &jit);
+	if (jit) {
+		f.name = res.frames[0].name;
+		f.module = "[jit]";
+		f.kind = FRAME_JIT;
+		f.addr = addr;
+		return add_frame(r, &f, out, &n) ? -ENOMEM : n;
+	}
+	if (!m) {
+		f.name = "[unknown]";
+		f.addr = addr;
+		r->stats.unresolved_frames++;
+		return add_frame(r, &f, out, &n) ? -ENOMEM : n;
+	}
+	f.module = m->path;
+	if (res.build_id)
+		profile__set_build_id(r->profile, m->path, res.build_id);
+	f.addr = res.vaddr;
+	for (int i = 0; i < res.nframes && n < MAX_FRAMES_PER_ADDR; i++) {
+		f.name = res.frames[i].name;
+		f.file = res.frames[i].file;
+		f.line = res.frames[i].line;
+		f.kind = res.frames[i].inlined ? FRAME_INLINE : FRAME_USER;
+		if (add_frame(r, &f, out, &n))
+			return -ENOMEM;
+	}
+	if (n == 0) { /* never a bare number: name the file and the offset */
+		snprintf(name, sizeof(name), "%s+0x%llx", base_name(m->path),
+			 (unsigned long long)res.vaddr);
+		f.name = name;
+		f.file = NULL;
+		f.line = 0;
+		r->stats.unresolved_frames++;
+		if (add_frame(r, &f, out, &n))
+			return -ENOMEM;
+	}
+	return n;
+}
+
+static int kernel_frame(struct resolver *r, uint64_t addr, uint32_t *out)
+{
+	struct sym_result res;
+	struct frame f = {.kind = FRAME_KERNEL, .addr = addr, .module = "[kernel.kallsyms]"};
+	const char *module = NULL;
+	char name[320];
+	int n = 0;
+
+	symbolizer__kernel(r->sym, addr, &res, &module);
+	if (res.nframes) {
+		if (module) {
+			snprintf(name, sizeof(name), "%s [%s]", res.frames[0].name, module);
+			f.name = name;
+			f.module = module;
+		} else {
+			f.name = res.frames[0].name;
+		}
+	} else {
+		f.name = "[unknown]";
+		r->stats.unresolved_frames++;
+	}
+	return add_frame(r, &f, out, &n) ? -ENOMEM : n;
+}
+
+/* Resolve (tgid, addr) through the cache; appends innermost-first frames. */
+static int resolve_addr(struct resolver *r, struct proc *p, uint32_t tgid, uint64_t addr,
+			int kernel, uint32_t *out)
+{
+	uint64_t key[2] = {((uint64_t)kernel << 32) | (kernel ? 0 : tgid), addr}, v;
+	int n;
+
+	if (hmap__get(r->cache, key, sizeof(key), &v)) {
+		n = (int)(v & 0xff);
+		memcpy(out, &r->ids[v >> 8], (size_t)n * sizeof(*out));
+		return n;
+	}
+	n = kernel ? kernel_frame(r, addr, out) : user_frames(r, p, addr, out);
+	if (n <= 0)
+		return n;
+	if (r->nids + (size_t)n > r->ids_cap) {
+		size_t ncap = r->ids_cap ? r->ids_cap * 2 : 4096;
+		uint32_t *ni = realloc(r->ids, ncap * sizeof(*ni));
+
+		if (!ni)
+			return n; /* uncached is still correct */
+		r->ids = ni;
+		r->ids_cap = ncap;
+	}
+	memcpy(&r->ids[r->nids], out, (size_t)n * sizeof(*out));
+	if (hmap__put(r->cache, key, sizeof(key), (uint64_t)r->nids << 8 | (uint64_t)n, NULL,
+		      NULL) > 0)
+		r->nids += (size_t)n;
+	return n;
+}
+
+static const char *lost_reason(int32_t id)
+{
+	switch (-id) {
+	case EEXIST: return "collision";
+	case EFAULT: return "unreadable";
+	case ENOMEM: return "map full";
+	case -STACK_ID_UNWOUND: return "unwound stack evicted";
+	default: return "error";
+	}
+}
+
+static int add_lost(struct resolver *r, const char *what, int32_t id, uint32_t *out, int *n)
+{
+	char name[96];
+	struct frame f = {.kind = FRAME_LOST, .name = name};
+
+	snprintf(name, sizeof(name), "[%s stack lost: %s]", what, lost_reason(id));
+	return add_frame(r, &f, out, n);
+}
+
+int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
+		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth)
+{
+	struct resolver *r = resolver;
+	uint32_t frames[MAX_FRAMES], tmp[MAX_FRAMES_PER_ADDR];
+	struct proc *p = NULL;
+	char comm[TASK_COMM_LEN + 1];
+	int n = 0;
+
+	memcpy(comm, key->comm, TASK_COMM_LEN);
+	comm[TASK_COMM_LEN] = '\0';
+	if (key->ustack_id >= 0 || udepth)
+		p = proc_table__get(r->procs, key->tgid);
+
+	/* user frames, root first */
+	if (key->ustack_id < 0 && key->ustack_id != STACK_ID_NONE &&
+	    !(key->ustack_id == STACK_ID_UNWOUND && udepth > 0)) {
+		r->stats.user_stack_lost += count;
+		if (add_lost(r, "user", key->ustack_id, frames, &n))
+			return -ENOMEM;
+	}
+	if (udepth >= MAX_STACK_DEPTH) {
+		struct frame f = {.kind = FRAME_LOST, .name = "[truncated]"};
+
+		r->stats.truncated_user += count;
+		if (add_frame(r, &f, frames, &n))
+			return -ENOMEM;
+	}
+	for (int i = udepth - 1; i >= 0; i--) {
+		/* return addresses point after the call: step back into it */
+		uint64_t addr = i > 0 && ustack[i] ? ustack[i] - 1 : ustack[i];
+		int k = resolve_addr(r, p, key->tgid, addr, 0, tmp);
+
+		if (k < 0)
+			return k;
+		/* tmp is innermost first; the profile wants root first */
+		for (int j = k - 1; j >= 0 && n < MAX_FRAMES; j--)
+			frames[n++] = tmp[j];
+	}
+
+	/* kernel frames, root first */
+	if (key->kstack_id < 0 && key->kstack_id != STACK_ID_NONE) {
+		r->stats.kernel_stack_lost += count;
+		if (add_lost(r, "kernel", key->kstack_id, frames, &n))
+			return -ENOMEM;
+	}
+	for (int i = kdepth - 1; i >= 0 && n < MAX_FRAMES; i--) {
+		uint64_t addr = i > 0 ? kstack[i] - 1 : kstack[i];
+		int k = resolve_addr(r, NULL, key->tgid, addr, 1, tmp);
+
+		if (k < 0)
+			return k;
+		for (int j = k - 1; j >= 0 && n < MAX_FRAMES; j--)
+			frames[n++] = tmp[j];
+	}
+	r->stats.samples += count;
+	r->stats.frames += (uint64_t)n * count;
+	if (!p) /* only for the cgroup: a kernel-only sample captures nothing */
+		p = proc_table__lookup(r->procs, key->tgid);
+	return profile__add_sample_cg(r->profile, frames, (uint32_t)n, key->tgid, key->tid, comm,
+				      p ? p->cgroup : NULL, count);
+}

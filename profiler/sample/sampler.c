@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+#include "sample/sampler.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PENDING_POLL_MS 20 /* poll at least this often while reloads wait */
+#define PRELOAD_SLICE_NS 20000000ULL /* table loading per poll while preloading */
+#define MAX_PRELOAD (1u << 22)
+
+struct sampler {
+	struct collector *coll;
+	struct proc_table *procs;
+	struct symbolizer *sym;
+	struct resolver *resolver;
+	struct unwinder *unwinder; /* NULL with --unwind fp */
+	uint32_t count_entries, stack_entries;
+	bool preload_unwind;
+	const uint32_t *pids;
+	size_t npids;
+	size_t preloaded;
+	uint64_t preload_ns;
+	uint32_t *preload; /* running processes whose tables are still to load */
+	size_t npreload, preload_pos, preload_cap;
+	uint64_t preload_start_ns;
+	uint64_t drains;
+};
+
+/* How often to look for processes whose exit event was lost. */
+#define SWEEP_EVERY_DRAINS 8
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* (Re)capture pid's mappings and publish its unwind tables. */
+static void load_unwind(struct sampler *s, uint32_t pid, bool capture)
+{
+	struct proc *p;
+
+	if (capture && proc_table__capture(s->procs, pid))
+		return;
+	if (s->unwinder && (p = proc_table__get(s->procs, pid)))
+		unwinder__load_proc(s->unwinder, p);
+}
+
+/* The processes running at start, whose tables load while sampling runs
+ * (a few each poll), so that startup is not delayed; a process sampled
+ * before its turn is loaded at its first sample anyway. */
+static void list_running(struct sampler *s)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		uint32_t *np;
+
+		if (*end || !pid || pid > UINT32_MAX || pid == (unsigned long)getpid())
+			continue;
+		if (s->npreload == s->preload_cap) {
+			size_t ncap = s->preload_cap ? s->preload_cap * 2 : 256;
+
+			if (ncap > MAX_PRELOAD || !(np = realloc(s->preload, ncap * sizeof(*np))))
+				break;
+			s->preload = np;
+			s->preload_cap = ncap;
+		}
+		s->preload[s->npreload++] = (uint32_t)pid;
+	}
+	closedir(d);
+	s->preload_start_ns = mono_ns();
+}
+
+/* Load tables of listed processes for at most budget_ns. */
+static void preload_some(struct sampler *s, uint64_t budget_ns)
+{
+	uint64_t t0 = mono_ns();
+
+	while (s->preload_pos < s->npreload && mono_ns() - t0 < budget_ns) {
+		load_unwind(s, s->preload[s->preload_pos++], true);
+		s->preloaded++;
+	}
+	if (s->preload_pos == s->npreload && s->npreload) {
+		s->preload_ns = mono_ns() - s->preload_start_ns;
+		free(s->preload);
+		s->preload = NULL;
+		s->npreload = s->preload_pos = s->preload_cap = 0;
+	}
+}
+
+static void reload_pending(struct sampler *s)
+{
+	uint32_t pids[256];
+	size_t n = unwinder__take_pending(s->unwinder, pids, 256);
+
+	for (size_t i = 0; i < n; i++)
+		load_unwind(s, pids[i], true);
+}
+
+static uint64_t next_pow2(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static void on_event(void *ctx, const struct pid_event *e)
+{
+	struct sampler *s = ctx;
+
+	switch (e->type) {
+	case PID_EVENT_NEW:
+	case PID_EVENT_EXEC:
+		/* now, while the process is alive: it may be gone by the drain;
+		 * tables too, so that its next samples are unwound */
+		if (!proc_table__capture(s->procs, e->tgid))
+			load_unwind(s, e->tgid, false);
+		break;
+	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */
+		if (s->unwinder && unwinder__on_miss(s->unwinder, e->tgid))
+			load_unwind(s, e->tgid, true);
+		break;
+	case PID_EVENT_EXIT:
+		proc_table__mark_exited(s->procs, e->tgid, resolver__generation(s->resolver));
+		if (s->unwinder)
+			unwinder__forget(s->unwinder, e->tgid);
+		break;
+	}
+}
+
+int sampler__new(const struct sampler_opts *o, struct profile *profile, struct sampler **out,
+		 char *err, size_t errlen)
+{
+	struct collector_opts co = {0};
+	struct sampler *s = calloc(1, sizeof(*s));
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t per_interval;
+	int ret;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	if (ncpus < 1)
+		ncpus = 1;
+	per_interval = o->freq * (uint64_t)ncpus * (o->drain_interval_ns / 1000000) / 1000;
+	/* counts: every sample of an interval could be a distinct key; 4x slack
+	 * for a late drain */
+	s->count_entries = (uint32_t)(o->count_entries ? o->count_entries
+				      : next_pow2(per_interval * 4 > 4096 ? per_interval * 4 : 4096));
+	/* A STACK_TRACE map is a hash without chaining: keep it sparse so two
+	 * stacks rarely share a bucket (a collision loses the stack). */
+	s->stack_entries = (uint32_t)(o->stack_entries ? o->stack_entries
+				      : next_pow2(per_interval * 32 > 16384 ? per_interval * 32 : 16384));
+	if (s->stack_entries > (1u << 20))
+		s->stack_entries = 1u << 20;
+	if (s->count_entries > (1u << 24))
+		s->count_entries = 1u << 24;
+
+	struct symbolizer_opts sym_opts = {.max_bytes = (size_t)o->symbol_cache_bytes,
+					   .no_lines = o->no_lines};
+
+	if ((ret = proc_table__new(NULL, &s->procs)) || (ret = symbolizer__new(&sym_opts, &s->sym)) ||
+	    (ret = resolver__new(profile, s->procs, s->sym, &s->resolver))) {
+		snprintf(err, errlen, "set up symbolization: %s", strerror(-ret));
+		goto fail;
+	}
+	co.freq = (int)o->freq;
+	co.idle = o->idle;
+	co.pids = o->pids;
+	co.npids = o->npids;
+	co.follow_children = o->follow_children;
+	co.count_entries = s->count_entries;
+	co.stack_entries = s->stack_entries;
+	co.on_event = on_event;
+	co.ctx = s;
+	co.unwind_mode = o->unwind_mode;
+	/* a few processes need fewer rows than the whole machine: 16 MiB */
+	co.unwind_rows = o->npids ? 2u << 20 : 0;
+	s->preload_unwind = o->preload_unwind;
+	s->pids = o->pids;
+	s->npids = o->npids;
+	ret = collector__new(&co, &s->coll, err, errlen);
+	if (ret)
+		goto fail;
+	{
+		struct collector_unwind_maps um;
+
+		if (!collector__unwind_maps(s->coll, &um) &&
+		    (ret = unwinder__new(&um, &s->unwinder))) {
+			snprintf(err, errlen, "set up the unwinder: %s", strerror(-ret));
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	sampler__free(s);
+	return ret;
+}
+
+void sampler__free(struct sampler *s)
+{
+	if (!s)
+		return;
+	unwinder__free(s->unwinder);
+	free(s->preload);
+	collector__free(s->coll);
+	resolver__free(s->resolver);
+	symbolizer__free(s->sym);
+	proc_table__free(s->procs);
+	free(s);
+}
+
+int sampler__start(struct sampler *s, char *err, size_t errlen)
+{
+	int ret;
+
+	/* warm the table cache with our own libraries (libc, ld.so, the
+	 * vDSO): a command started now maps the same ones, and then only its
+	 * own binary's table is left to build when it execs */
+	if (s->unwinder) {
+		load_unwind(s, (uint32_t)getpid(), true);
+		unwinder__forget(s->unwinder, (uint32_t)getpid());
+	}
+	/* a few chosen processes: before sampling, so even their first
+	 * samples are unwound */
+	if (s->unwinder && s->preload_unwind && s->npids) {
+		uint64_t t0 = mono_ns();
+
+		for (size_t i = 0; i < s->npids; i++, s->preloaded++)
+			load_unwind(s, s->pids[i], true);
+		s->preload_ns = mono_ns() - t0;
+	}
+	ret = collector__start(s->coll, err, errlen);
+	if (!ret && s->unwinder && s->preload_unwind && !s->npids)
+		list_running(s);
+	return ret;
+}
+
+void sampler__stop(struct sampler *s)
+{
+	collector__stop(s->coll);
+}
+
+int sampler__poll(struct sampler *s, int timeout_ms)
+{
+	int ret;
+
+	if (s->unwinder && unwinder__has_pending(s->unwinder) && timeout_ms > PENDING_POLL_MS)
+		timeout_ms = PENDING_POLL_MS;
+	if (s->npreload)
+		timeout_ms = 0;
+	ret = collector__poll(s->coll, timeout_ms);
+	if (s->unwinder) {
+		reload_pending(s);
+		if (s->npreload)
+			preload_some(s, PRELOAD_SLICE_NS);
+	}
+	return ret;
+}
+
+int sampler__drain(struct sampler *s)
+{
+	int ret = collector__drain(s->coll, resolver__add, s->resolver);
+	/* processes that exited before the previous drain have no samples left
+	 * in either buffer */
+	proc_table__reap(s->procs, resolver__generation(s->resolver));
+	if (++s->drains % SWEEP_EVERY_DRAINS == 0)
+		proc_table__sweep(s->procs, resolver__generation(s->resolver));
+	resolver__next_generation(s->resolver);
+	return ret < 0 ? ret : 0;
+}
+
+int sampler__set_profile(struct sampler *s, struct profile *profile)
+{
+	return resolver__set_profile(s->resolver, profile);
+}
+
+void sampler__preload_kernel_symbols(struct sampler *s)
+{
+	struct sym_result res;
+	const char *module;
+
+	symbolizer__kernel(s->sym, 0, &res, &module);
+}
+
+int sampler__add_pid(struct sampler *s, uint32_t pid)
+{
+	return collector__add_pid(s->coll, pid);
+}
+
+void sampler__stats(struct sampler *s, struct sampler_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	collector__metrics(s->coll, st->metrics);
+	resolver__stats(s->resolver, &st->resolver);
+	symbolizer__stats(s->sym, &st->symbolizer);
+	proc_table__stats(s->procs, &st->procs);
+	st->count_entries = s->count_entries;
+	st->stack_entries = s->stack_entries;
+	collector__last_drain(s->coll, &st->last_drain_keys, &st->last_drain_stacks);
+	st->ncpus = collector__ncpus(s->coll);
+	st->unwind_mode = collector__unwind_mode(s->coll);
+	if (s->unwinder)
+		unwinder__stats(s->unwinder, &st->unwind);
+	st->unwind_preloaded = s->preloaded;
+	st->unwind_preload_ns = s->preload_ns;
+	collector__bpf_stats(s->coll, &st->bpf_run_ns, &st->bpf_runs);
+}
