@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * agent_api.c - the agent's HTTP endpoints. Runs on HTTP threads: touches
- * only the store (thread-safe) and what the sampling loop publishes in
- * struct agent under its lock.
+ * only the store (thread-safe) and what the main loop publishes (agent.h).
  */
 #include "agent/agent.h"
-#include "cmd/cli.h"
+#include "agent/agent_api.h"
+#include "agent/metrics.h"
+#include "common/clock.h"
+#include "common/parse.h"
 #include "common/hmap.h"
 #include "format/output.h"
 #include "format/folded.h"
@@ -16,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,13 +38,13 @@ static int parse_time(const char *s, uint64_t now, uint64_t *out)
 		return 0;
 	}
 	if (s[0] == '-') {
-		if (cli__parse_duration(s + 1, &v))
+		if (parse__duration(s + 1, &v))
 			return -EINVAL;
 		v /= 1000000;
 		*out = v > now ? 0 : now - v;
 		return 0;
 	}
-	return cli__parse_u64(s, 0, UINT64_MAX / 2, out);
+	return parse__u64(s, 0, UINT64_MAX / 2, out);
 }
 
 /* from/to of a request; defaults to the last 15 minutes. 0 or -EINVAL with
@@ -52,7 +53,7 @@ static int get_range(const struct http_request *req, struct http_response *resp,
 		     uint64_t *to)
 {
 	char v[64];
-	uint64_t now = agent__now_ms();
+	uint64_t now = clock__real_ms();
 	int r;
 
 	*to = now;
@@ -84,7 +85,7 @@ static int get_filter(const struct http_request *req, struct http_response *resp
 
 	memset(f, 0, sizeof(*f));
 	r = http__query_get(req->query, "pid", v, sizeof(v));
-	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, UINT32_MAX, &pid))) {
+	if (r < 0 || (r > 0 && parse__u64(v, 1, UINT32_MAX, &pid))) {
 		http__text(resp, 400, "bad 'pid': want a process id\n");
 		return -EINVAL;
 	}
@@ -162,7 +163,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 		http__text(resp, 500, "out of memory\n");
 		return;
 	}
-	ret = store__query(a->store, from, to, false, &flt, p);
+	ret = store__query(agent__store(a), from, to, false, &flt, p);
 	if (ret < 0) {
 		http__text(resp, 500, "read history: %s\n", strerror(-ret));
 		goto out;
@@ -210,7 +211,7 @@ static void handle_timeline(struct agent *a, const struct http_request *req,
 	if (get_range(req, resp, &from, &to))
 		return;
 	r = http__query_get(req->query, "step", v, sizeof(v));
-	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, UINT64_MAX / 2, &step))) {
+	if (r < 0 || (r > 0 && parse__u64(v, 1, UINT64_MAX / 2, &step))) {
 		http__text(resp, 400, "bad 'step': want milliseconds\n");
 		return;
 	}
@@ -229,7 +230,7 @@ static void handle_timeline(struct agent *a, const struct http_request *req,
 		http__text(resp, 500, "out of memory\n");
 		return;
 	}
-	store__timeline(a->store, from, step, n, counts);
+	store__timeline(agent__store(a), from, step, n, counts);
 	fprintf(f, "{\"from\":%" PRIu64 ",\"to\":%" PRIu64 ",\"step\":%" PRIu64 ",\"points\":[",
 		from, to, step);
 	for (size_t i = 0; i < n; i++)
@@ -274,11 +275,11 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 	if (get_range(req, resp, &from, &to))
 		goto out;
 	r = http__query_get(req->query, "limit", v, sizeof(v));
-	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, 100000, &limit))) {
+	if (r < 0 || (r > 0 && parse__u64(v, 1, 100000, &limit))) {
 		http__text(resp, 400, "bad 'limit'\n");
 		goto out;
 	}
-	if (store__query(a->store, from, to, false, NULL, p) < 0) {
+	if (store__query(agent__store(a), from, to, false, NULL, p) < 0) {
 		http__text(resp, 500, "read history failed\n");
 		goto out;
 	}
@@ -333,13 +334,13 @@ static void handle_info(struct agent *a, struct http_response *resp)
 		return;
 	}
 	gethostname(host, sizeof(host) - 1);
-	store__stats(a->store, &st);
+	store__stats(agent__store(a), &st);
 	fprintf(f, "{\"version\":\"%s\",\"hostname\":", BPFPROF_VERSION);
 	json_str(f, host);
 	fprintf(f,
 		",\"freq\":%" PRIu64 ",\"window_ms\":%" PRIu64 ",\"oldest\":%" PRIu64
 		",\"newest\":%" PRIu64 ",\"windows\":%zu}\n",
-		a->freq, a->window_ns / 1000000, st.oldest_ms, st.newest_ms, st.windows);
+		agent__opts(a)->freq, agent__opts(a)->window_ns / 1000000, st.oldest_ms, st.newest_ms, st.windows);
 	fclose(f);
 	set_body(resp, 200, "application/json", buf, len);
 }
@@ -356,20 +357,16 @@ static void handle_pprof(struct agent *a, const struct http_request *req,
 	FILE *f;
 	int r = http__query_get(req->query, "seconds", v, sizeof(v));
 
-	if (r < 0 || (r > 0 && cli__parse_u64(v, 1, MAX_PPROF_SECONDS, &seconds))) {
+	if (r < 0 || (r > 0 && parse__u64(v, 1, MAX_PPROF_SECONDS, &seconds))) {
 		http__text(resp, 400, "bad 'seconds': want 1 to %d\n", MAX_PPROF_SECONDS);
 		return;
 	}
 	t0 = agent__flush(a);
 	for (uint64_t waited = 0; t0 && waited < seconds * 10; waited++) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
-		bool stopping;
 
 		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&a->lock);
-		stopping = a->stopping;
-		pthread_mutex_unlock(&a->lock);
-		if (stopping)
+		if (agent__stopping(a))
 			break;
 	}
 	t1 = t0 ? agent__flush(a) : 0;
@@ -378,14 +375,14 @@ static void handle_pprof(struct agent *a, const struct http_request *req,
 		return;
 	}
 	p = profile__new();
-	if (!p || store__query(a->store, t0, t1, true, NULL, p) < 0 ||
+	if (!p || store__query(agent__store(a), t0, t1, true, NULL, p) < 0 ||
 	    !(f = open_memstream(&buf, &len))) {
 		http__text(resp, 500, "collect profile failed\n");
 		goto out;
 	}
 	profile__meta(p)->time_ns = t0 * 1000000ULL;
 	profile__meta(p)->duration_ns = (t1 - t0) * 1000000ULL;
-	profile__meta(p)->period_ns = 1000000000ULL / a->freq;
+	profile__meta(p)->period_ns = 1000000000ULL / agent__opts(a)->freq;
 	r = output__write_file(p, &oo, f);
 	fclose(f);
 	if (r) {
@@ -399,147 +396,25 @@ out:
 	profile__free(p);
 }
 
-static uint64_t rss_bytes(void)
-{
-	unsigned long size = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "re");
-
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static void metric(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 static void handle_metrics(struct agent *a, struct http_response *resp)
 {
-	static const struct {
-		int idx;
-		const char *stack, *reason;
-	} lost[] = {
-		{METRIC_KSTACK_COLLISION, "kernel", "collision"},
-		{METRIC_KSTACK_FAULT, "kernel", "unreadable"},
-		{METRIC_KSTACK_NOMEM, "kernel", "map_full"},
-		{METRIC_USTACK_COLLISION, "user", "collision"},
-		{METRIC_USTACK_FAULT, "user", "unreadable"},
-		{METRIC_USTACK_NOMEM, "user", "map_full"},
-		{METRIC_STACK_OTHER, "any", "other"},
-	};
-	struct sampler_stats s;
-	struct store_stats st;
-	struct rusage ru;
-	uint64_t windows, write_errors;
+	struct agent_snapshot s;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	int r;
 
 	if (!f) {
 		http__text(resp, 500, "out of memory\n");
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	s = a->stats;
-	windows = a->windows_closed;
-	write_errors = a->window_write_errors;
-	pthread_mutex_unlock(&a->lock);
-	store__stats(a->store, &st);
-	getrusage(RUSAGE_SELF, &ru);
-
-	metric(f, "bpfprof_samples_total", "counter", "Samples counted by the BPF program.");
-	fprintf(f, "bpfprof_samples_total %" PRIu64 "\n", s.metrics[METRIC_SAMPLES]);
-	metric(f, "bpfprof_samples_dropped_total", "counter",
-	       "Samples that could not be counted, by reason.");
-	fprintf(f, "bpfprof_samples_dropped_total{reason=\"counts_map_full\"} %" PRIu64 "\n",
-		s.metrics[METRIC_COUNTS_FULL]);
-	metric(f, "bpfprof_stacks_lost_total", "counter",
-	       "Samples kept without their kernel or user stack, by reason.");
-	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
-		fprintf(f, "bpfprof_stacks_lost_total{stack=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
-			lost[i].stack, lost[i].reason, s.metrics[lost[i].idx]);
-	metric(f, "bpfprof_user_stacks_truncated_total", "counter",
-	       "Samples whose user stack hit the 127-frame limit.");
-	fprintf(f, "bpfprof_user_stacks_truncated_total %" PRIu64 "\n", s.resolver.truncated_user);
-	metric(f, "bpfprof_idle_samples_skipped_total", "counter", "Samples of idle CPUs left out.");
-	fprintf(f, "bpfprof_idle_samples_skipped_total %" PRIu64 "\n", s.metrics[METRIC_IDLE]);
-	metric(f, "bpfprof_process_events_lost_total", "counter",
-	       "Process start/exec/exit events lost (ring buffer full).");
-	fprintf(f, "bpfprof_process_events_lost_total %" PRIu64 "\n", s.metrics[METRIC_EVENTS_LOST]);
-	metric(f, "bpfprof_user_unwinds_total", "counter",
-	       "User stacks unwound from unwind tables in BPF, by why the walk stopped.");
-	{
-		static const struct { int idx; const char *why; } stops[] = {
-			{METRIC_UNWIND_END, "complete"}, {METRIC_UNWIND_NO_TABLE, "no_table"},
-			{METRIC_UNWIND_UNSUPPORTED, "unsupported_rule"},
-			{METRIC_UNWIND_BAD_READ, "bad_read"}, {METRIC_UNWIND_DEPTH, "too_deep"},
-		};
-
-		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
-			fprintf(f, "bpfprof_user_unwinds_total{stop=\"%s\"} %" PRIu64 "\n",
-				stops[i].why, s.metrics[stops[i].idx]);
+	agent__snapshot(a, &s);
+	r = metrics__write(f, &s);
+	if (fclose(f) || r) {
+		free(buf);
+		http__text(resp, 500, "write metrics failed\n");
+		return;
 	}
-	metric(f, "bpfprof_user_stacks_frame_pointer_total", "counter",
-	       "User stacks walked by frame pointer: the process had no tables yet.");
-	fprintf(f, "bpfprof_user_stacks_frame_pointer_total %" PRIu64 "\n",
-		s.metrics[METRIC_UNWIND_FP_FALLBACK]);
-	metric(f, "bpfprof_unwind_table_bytes", "gauge", "Unwind table rows loaded in BPF maps.");
-	fprintf(f, "bpfprof_unwind_table_bytes %" PRIu64 "\n",
-		s.unwind.rows_used * (uint64_t)sizeof(struct unwind_row));
-	metric(f, "bpfprof_unwind_tables", "gauge", "Files with an unwind table loaded.");
-	fprintf(f, "bpfprof_unwind_tables %zu\n", s.unwind.files);
-	metric(f, "bpfprof_unwind_table_evictions_total", "counter",
-	       "Unwind tables evicted (least recently used) to make room.");
-	fprintf(f, "bpfprof_unwind_table_evictions_total %" PRIu64 "\n", s.unwind.evictions);
-	metric(f, "bpfprof_map_fill_ratio", "gauge",
-	       "Entries used at the last drain over the map size, per map.");
-	fprintf(f, "bpfprof_map_fill_ratio{map=\"counts\"} %.6f\n",
-		s.count_entries ? (double)s.last_drain_keys / s.count_entries : 0.0);
-	fprintf(f, "bpfprof_map_fill_ratio{map=\"stacks\"} %.6f\n",
-		s.stack_entries ? (double)s.last_drain_stacks / s.stack_entries : 0.0);
-	metric(f, "bpfprof_symbolizer_cache_hits_total", "counter", "Parsed-file cache hits.");
-	fprintf(f, "bpfprof_symbolizer_cache_hits_total %" PRIu64 "\n", s.symbolizer.cache_hits);
-	metric(f, "bpfprof_symbolizer_cache_misses_total", "counter", "Parsed-file cache misses.");
-	fprintf(f, "bpfprof_symbolizer_cache_misses_total %" PRIu64 "\n", s.symbolizer.cache_misses);
-	metric(f, "bpfprof_symbolizer_cache_evictions_total", "counter", "Parsed files evicted.");
-	fprintf(f, "bpfprof_symbolizer_cache_evictions_total %" PRIu64 "\n", s.symbolizer.evictions);
-	metric(f, "bpfprof_symbolizer_files_cached", "gauge", "Parsed files held in memory.");
-	fprintf(f, "bpfprof_symbolizer_files_cached %zu\n", s.symbolizer.files_cached);
-	metric(f, "bpfprof_frames_unresolved_total", "counter", "Frames left without a function name.");
-	fprintf(f, "bpfprof_frames_unresolved_total %" PRIu64 "\n", s.resolver.unresolved_frames);
-	metric(f, "bpfprof_processes_tracked", "gauge", "Processes whose mappings are held.");
-	fprintf(f, "bpfprof_processes_tracked %zu\n", s.procs.procs);
-	metric(f, "bpfprof_processes_exited_pending", "gauge",
-	       "Of the tracked processes, those exited and kept until their samples are stored.");
-	fprintf(f, "bpfprof_processes_exited_pending %zu\n", s.procs.exited);
-	metric(f, "bpfprof_windows_written_total", "counter", "History windows closed.");
-	fprintf(f, "bpfprof_windows_written_total %" PRIu64 "\n", windows);
-	metric(f, "bpfprof_window_write_errors_total", "counter", "Windows that could not be stored.");
-	fprintf(f, "bpfprof_window_write_errors_total %" PRIu64 "\n", write_errors);
-	metric(f, "bpfprof_store_bytes", "gauge", "Bytes of history on disk.");
-	fprintf(f, "bpfprof_store_bytes %" PRIu64 "\n", st.bytes);
-	metric(f, "bpfprof_store_windows", "gauge", "History windows on disk.");
-	fprintf(f, "bpfprof_store_windows %zu\n", st.windows);
-	metric(f, "bpfprof_store_windows_removed_total", "counter",
-	       "Windows removed by retention or the disk budget.");
-	fprintf(f, "bpfprof_store_windows_removed_total %" PRIu64 "\n", st.removed);
-	metric(f, "bpfprof_bpf_run_seconds_total", "counter",
-	       "Time spent in the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
-	fprintf(f, "bpfprof_bpf_run_seconds_total %.9f\n", s.bpf_run_ns / 1e9);
-	metric(f, "bpfprof_bpf_runs_total", "counter",
-	       "Runs of the sampling BPF program (counted while kernel.bpf_stats_enabled=1).");
-	fprintf(f, "bpfprof_bpf_runs_total %" PRIu64 "\n", s.bpf_runs);
-	metric(f, "process_cpu_seconds_total", "counter", "User and system CPU time of the agent.");
-	fprintf(f, "process_cpu_seconds_total %.3f\n",
-		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-			ru.ru_stime.tv_usec / 1e6);
-	metric(f, "process_resident_memory_bytes", "gauge", "Resident memory of the agent.");
-	fprintf(f, "process_resident_memory_bytes %" PRIu64 "\n", rss_bytes());
-	fclose(f);
 	set_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }
 
@@ -580,7 +455,7 @@ static int serve_asset(const char *name, struct http_response *resp)
 	return 0;
 }
 
-void agent__handle(void *ctx, const struct http_request *req, struct http_response *resp)
+void agent_api__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
 	const char *path = req->path;

@@ -1,84 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "cmd/cli.h"
+#include "common/parse.h"
+#include "sample/caps.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int cli__parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int cli__parse_duration(const char *s, uint64_t *ns)
-{
-	double v, mult = 1e9;
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mult = 1e6;
-	else if (!*end || !strcmp(end, "s"))
-		mult = 1e9;
-	else if (!strcmp(end, "m"))
-		mult = 60e9;
-	else if (!strcmp(end, "h"))
-		mult = 3600e9;
-	else if (!strcmp(end, "d"))
-		mult = 86400e9;
-	else
-		return -EINVAL;
-	if (v * mult > 1e18) /* about 31 years: plenty, and no overflow */
-		return -EINVAL;
-	*ns = (uint64_t)(v * mult);
-	return 0;
-}
-
-int cli__parse_size(const char *s, uint64_t *bytes)
-{
-	unsigned long long v;
-	uint64_t mult = 1;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': mult = 1ULL << 10; end++; break;
-	case 'M': mult = 1ULL << 20; end++; break;
-	case 'G': mult = 1ULL << 30; end++; break;
-	case 'T': mult = 1ULL << 40; end++; break;
-	default: return -EINVAL;
-	}
-	if ((*end == 'B' || *end == 'b') && mult > 1)
-		end++;
-	if (*end || v > UINT64_MAX / mult)
-		return -EINVAL;
-	*bytes = v * mult;
-	return 0;
-}
 
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 {
@@ -91,7 +21,7 @@ int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 		uint64_t pid;
 		uint32_t *n;
 
-		if (cli__parse_u64(tok, 1, 0x3fffffff, &pid)) {
+		if (parse__u64(tok, 1, 0x3fffffff, &pid)) {
 			ret = -EINVAL;
 			break;
 		}
@@ -135,4 +65,29 @@ int cli__parse_unwind(const char *s, int *mode)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bpfprof %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see bpfprof %s --help)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli__check_profiling_caps(void)
+{
+	char missing[64];
+
+	if (!caps__check_profiling(missing, sizeof(missing)))
+		return 0;
+	fprintf(stderr,
+		"bpfprof: profiling needs root, or the capabilities CAP_BPF and CAP_PERFMON; "
+		"missing: %s\n",
+		missing);
+	return -EPERM;
 }

@@ -4,8 +4,9 @@
  * write one output at the end.
  */
 #include "cmd/record.h"
-#include "sample/caps.h"
+#include "common/clock.h"
 #include "cmd/cli.h"
+#include "common/parse.h"
 #include "format/output.h"
 #include "format/profile.h"
 #include "sample/sampler.h"
@@ -22,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
 #define DRAIN_INTERVAL_NS 1000000000ULL
 
 static const char usage[] =
@@ -85,22 +85,6 @@ struct record {
 	int go_pipe; /* write end: releases the child to exec */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "bpfprof record: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see bpfprof record --help)\n");
-	return EXIT_USAGE;
-}
-
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
@@ -130,23 +114,23 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			if (cli__parse_u64(optarg, 1, 100000, &o->freq))
-				return usage_error("invalid frequency '%s' (1-100000 Hz)", optarg);
+			if (parse__u64(optarg, 1, 100000, &o->freq))
+				return cli__usage_error("record", "invalid frequency '%s' (1-100000 Hz)", optarg);
 			break;
 		case 'd':
-			if (cli__parse_duration(optarg, &o->duration_ns) || !o->duration_ns)
-				return usage_error("invalid duration '%s'", optarg);
+			if (parse__duration(optarg, &o->duration_ns) || !o->duration_ns)
+				return cli__usage_error("record", "invalid duration '%s'", optarg);
 			break;
 		case 'p':
 			if (cli__parse_pids(optarg, &o->pids, &o->npids))
-				return usage_error("invalid pid list '%s'", optarg);
+				return cli__usage_error("record", "invalid pid list '%s'", optarg);
 			break;
 		case 'o':
 			o->output = optarg;
 			break;
 		case 'f':
 			if (output__parse_format(optarg, &o->out.format))
-				return usage_error("unknown format '%s'", optarg);
+				return cli__usage_error("record", "unknown format '%s'", optarg);
 			o->format_given = true;
 			break;
 		case OPT_LINES:
@@ -157,15 +141,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_UNWIND:
 			if (cli__parse_unwind(optarg, &o->unwind_mode))
-				return usage_error("unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
+				return cli__usage_error("record", "unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
 		case OPT_COUNT_ENTRIES:
-			if (cli__parse_u64(optarg, 64, 1u << 24, &o->count_entries))
-				return usage_error("invalid --count-entries '%s' (64-16777216)", optarg);
+			if (parse__u64(optarg, 64, 1u << 24, &o->count_entries))
+				return cli__usage_error("record", "invalid --count-entries '%s' (64-16777216)", optarg);
 			break;
 		case OPT_STACK_ENTRIES:
-			if (cli__parse_u64(optarg, 64, 1u << 22, &o->stack_entries))
-				return usage_error("invalid --stack-entries '%s' (64-4194304)", optarg);
+			if (parse__u64(optarg, 64, 1u << 22, &o->stack_entries))
+				return cli__usage_error("record", "invalid --stack-entries '%s' (64-4194304)", optarg);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -174,15 +158,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			fputs(usage, stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cli__usage_error("record", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli__usage_error("record", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		o->command = &argv[optind];
 	if (o->command && o->npids)
-		return usage_error("%s", "-p and COMMAND exclude each other");
+		return cli__usage_error("record", "%s", "-p and COMMAND exclude each other");
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
 	return -1;
@@ -341,6 +325,12 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (m[METRIC_EVENTS_LOST])
 		fprintf(stderr, ", %llu process events lost",
 			(unsigned long long)m[METRIC_EVENTS_LOST]);
+	if (m[METRIC_PIDS_FULL])
+		fprintf(stderr, ", %llu processes untracked (pid map full)",
+			(unsigned long long)m[METRIC_PIDS_FULL]);
+	if (m[METRIC_IDLE] || m[METRIC_FILTERED])
+		fprintf(stderr, "; left out: %llu idle, %llu of other processes",
+			(unsigned long long)m[METRIC_IDLE], (unsigned long long)m[METRIC_FILTERED]);
 	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
 			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
@@ -366,13 +356,19 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 			us->rows_used * sizeof(struct unwind_row) / 1048576.0);
 		if (us->evictions)
 			fprintf(stderr, ", %llu evicted", (unsigned long long)us->evictions);
+		if (m[METRIC_USTACKS_FULL])
+			fprintf(stderr, ", %llu not stored (map full: frame pointers kept)",
+				(unsigned long long)m[METRIC_USTACKS_FULL]);
 		if (st.unwind_preloaded)
 			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
 				st.unwind_preloaded, st.unwind_preload_ns / 1e6);
 		if (unwound)
-			fprintf(stderr, "; %.0f ns and %.1f frames per stack, %.0f %% of rows cached",
+			fprintf(stderr,
+				"; %.0f ns and %.1f frames per stack (%.1f by frame pointer), %.0f %% "
+				"of rows cached",
 				(double)m[METRIC_UNWIND_NS] / (double)unwound,
 				(double)m[METRIC_UNWIND_FRAMES] / (double)unwound,
+				(double)m[METRIC_UNWIND_FP_FRAMES] / (double)unwound,
 				m[METRIC_UNWIND_FRAMES]
 					? 100.0 * (double)m[METRIC_UNWIND_CACHE_HITS] /
 						  (double)m[METRIC_UNWIND_FRAMES]
@@ -382,21 +378,16 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 		r->o.output ? r->o.output : "stdout");
 }
 
-static int run(struct record *r, volatile sig_atomic_t *stop)
+/* Check, start the sampler (and COMMAND), let the command run. Returns -1
+ * to go on, else an exit code. Prints why it stops. */
+static int start(struct record *r)
 {
 	struct sampler_opts so = {0};
-	uint64_t start, last_drain, last_progress, now, elapsed;
-	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
-	char err[256] = "", missing[64];
+	char err[256] = "";
 	int ret;
 
-	if (caps__check_profiling(missing, sizeof(missing))) {
-		fprintf(stderr,
-			"bpfprof: profiling needs root, or the capabilities CAP_BPF and "
-			"CAP_PERFMON; missing: %s\n",
-			missing);
+	if (cli__check_profiling_caps())
 		return EXIT_USAGE;
-	}
 	if (r->o.output && strcmp(r->o.output, "-") && output_dir_unwritable(r->o.output))
 		return 1;
 	so.freq = r->o.freq;
@@ -446,15 +437,8 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 					"kernel.unprivileged_bpf_disabled and lockdown\n");
 		return 1;
 	}
-
 	profile__meta(r->profile)->period_ns = 1000000000ULL / r->o.freq;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		profile__meta(r->profile)->time_ns =
-			(uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	}
+	profile__meta(r->profile)->time_ns = clock__real_ns();
 	if (r->child) { /* attached: let the command run */
 		if (write(r->go_pipe, "g", 1) != 1) {
 			fprintf(stderr, "bpfprof: start command: %s\n", strerror(errno));
@@ -463,11 +447,22 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 		close(r->go_pipe);
 		r->go_pipe = -1;
 	}
+	return -1;
+}
 
-	start = last_drain = last_progress = now_ns();
+/* Sample until the duration, the command or every -p process ends, or a
+ * signal; drain every DRAIN_INTERVAL_NS. Returns -1 to go on, else an exit
+ * code; *elapsed is the time sampled. */
+static int sample(struct record *r, volatile sig_atomic_t *stop, uint64_t *elapsed)
+{
+	bool tty = !r->o.quiet && isatty(STDERR_FILENO);
+	uint64_t start, last_drain, last_progress, now;
+	int ret;
+
+	start = last_drain = last_progress = clock__mono_ns();
 	while (!*stop) {
-		sampler__poll(r->sampler, poll_timeout_ms(r, now_ns(), start, last_drain));
-		now = now_ns();
+		sampler__poll(r->sampler, poll_timeout_ms(r, clock__mono_ns(), start, last_drain));
+		now = clock__mono_ns();
 		if (r->child && !r->child_done && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 			r->child_done = true;
 			break;
@@ -493,9 +488,18 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 			last_progress = now;
 		}
 	}
-	elapsed = now_ns() - start;
+	*elapsed = clock__mono_ns() - start;
 	if (tty && last_progress != start)
 		fprintf(stderr, "\r\033[K");
+	return -1;
+}
+
+/* Take the last samples, write the output, say what was lost, and end as
+ * the command ended. Returns the exit code. */
+static int finish(struct record *r, volatile sig_atomic_t *stop, uint64_t elapsed)
+{
+	char err[256] = "";
+	int ret;
 
 	/* stop sampling, take the last process events, drain both buffers */
 	sampler__stop(r->sampler);
@@ -533,12 +537,15 @@ static int run(struct record *r, volatile sig_atomic_t *stop)
 int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
 {
 	struct record r = {.go_pipe = -1};
+	uint64_t elapsed = 0;
 	int ret = parse_args(argc, argv, &r.o);
 
-	if (ret >= 0)
-		goto cleanup;
-	ret = run(&r, stop);
-cleanup:
+	if (ret < 0)
+		ret = start(&r);
+	if (ret < 0)
+		ret = sample(&r, stop, &elapsed);
+	if (ret < 0)
+		ret = finish(&r, stop, elapsed);
 	if (r.go_pipe >= 0)
 		close(r.go_pipe); /* the child sees EOF and exits without running */
 	sampler__free(r.sampler);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sample/sampler.h"
+#include "common/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,14 +34,6 @@ struct sampler {
 
 /* How often to look for processes whose exit event was lost. */
 #define SWEEP_EVERY_DRAINS 8
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* (Re)capture pid's mappings and publish its unwind tables. */
 static void load_unwind(struct sampler *s, uint32_t pid, bool capture)
@@ -81,20 +74,20 @@ static void list_running(struct sampler *s)
 		s->preload[s->npreload++] = (uint32_t)pid;
 	}
 	closedir(d);
-	s->preload_start_ns = mono_ns();
+	s->preload_start_ns = clock__mono_ns();
 }
 
 /* Load tables of listed processes for at most budget_ns. */
 static void preload_some(struct sampler *s, uint64_t budget_ns)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock__mono_ns();
 
-	while (s->preload_pos < s->npreload && mono_ns() - t0 < budget_ns) {
+	while (s->preload_pos < s->npreload && clock__mono_ns() - t0 < budget_ns) {
 		load_unwind(s, s->preload[s->preload_pos++], true);
 		s->preloaded++;
 	}
 	if (s->preload_pos == s->npreload && s->npreload) {
-		s->preload_ns = mono_ns() - s->preload_start_ns;
+		s->preload_ns = clock__mono_ns() - s->preload_start_ns;
 		free(s->preload);
 		s->preload = NULL;
 		s->npreload = s->preload_pos = s->preload_cap = 0;
@@ -240,11 +233,11 @@ int sampler__start(struct sampler *s, char *err, size_t errlen)
 	/* a few chosen processes: before sampling, so even their first
 	 * samples are unwound */
 	if (s->unwinder && s->preload_unwind && s->npids) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = clock__mono_ns();
 
 		for (size_t i = 0; i < s->npids; i++, s->preloaded++)
 			load_unwind(s, s->pids[i], true);
-		s->preload_ns = mono_ns() - t0;
+		s->preload_ns = clock__mono_ns() - t0;
 	}
 	ret = collector__start(s->coll, err, errlen);
 	if (!ret && s->unwinder && s->preload_unwind && !s->npids)

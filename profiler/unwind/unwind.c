@@ -3,6 +3,7 @@
  * unwind.c - tables per file into BPF maps, ranges per process.
  */
 #include "unwind/unwind.h"
+#include "common/clock.h"
 #include "unwind/unwind_table.h"
 
 #include <bpf/bpf.h>
@@ -53,14 +54,6 @@ struct unwinder {
 	uint32_t next_table_id;
 	struct unwinder_stats stats;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int unwinder__new(const struct collector_unwind_maps *maps, struct unwinder **out)
 {
@@ -213,7 +206,7 @@ static int upload(struct unwinder *u, struct ufile *f, const struct unwind_table
 {
 	uint32_t *keys = NULL, off = 0, n = (uint32_t)t->nrows;
 	struct unwind_table_ref ref;
-	uint64_t start = now_ns();
+	uint64_t start = clock__mono_ns();
 	int ret;
 
 	if (t->nrows > u->maps.rows_capacity)
@@ -260,7 +253,7 @@ publish:
 	u->stats.rows_used += n;
 	u->stats.files++;
 out:
-	u->stats.upload_ns += now_ns() - start;
+	u->stats.upload_ns += clock__mono_ns() - start;
 	free(keys);
 	return ret;
 }
@@ -337,9 +330,9 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m)
 			return f;
 		}
 	}
-	start = now_ns();
+	start = clock__mono_ns();
 	ret = vdso ? build_vdso(&t) : unwind_table__build_fd(m->file->fd, &t, NULL, 0);
-	u->stats.build_ns += now_ns() - start;
+	u->stats.build_ns += clock__mono_ns() - start;
 	if (ret) {
 		f->failed = 1;
 		u->stats.files_failed++;
@@ -405,7 +398,7 @@ int unwinder__load_proc(struct unwinder *u, const struct proc *p)
 	if (up) {
 		if (!up->last_load_ns && !ret && pu->nranges)
 			u->stats.procs++;
-		up->last_load_ns = now_ns();
+		up->last_load_ns = clock__mono_ns();
 		up->pending = false;
 		up->loads++;
 	}
@@ -419,7 +412,7 @@ bool unwinder__on_miss(struct unwinder *u, uint32_t pid)
 
 	if (!up)
 		return false;
-	if (up->loads < RELOADS_AT_ONCE || now_ns() - up->last_load_ns >= RELOAD_GAP_NS)
+	if (up->loads < RELOADS_AT_ONCE || clock__mono_ns() - up->last_load_ns >= RELOAD_GAP_NS)
 		return true;
 	up->pending = true;
 	return false;
@@ -435,7 +428,7 @@ bool unwinder__has_pending(const struct unwinder *u)
 
 size_t unwinder__take_pending(struct unwinder *u, uint32_t *pids, size_t max)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock__mono_ns();
 	size_t n = 0;
 
 	for (size_t i = 0; i < u->nprocs && n < max; i++) {

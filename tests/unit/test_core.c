@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_core.c - hmap, cli parsing, profile interning and the folded writer. */
 #include "cmd/cli.h"
+#include "common/parse.h"
 #include "format/folded.h"
 #include "harness.h"
 #include "common/hmap.h"
@@ -40,30 +41,30 @@ static void test_cli_numbers(struct test_state *t)
 {
 	uint64_t v = 0;
 
-	ASSERT_EQ(t, cli__parse_u64("99", 1, 100, &v), 0);
+	ASSERT_EQ(t, parse__u64("99", 1, 100, &v), 0);
 	ASSERT_EQ(t, v, 99);
-	ASSERT_EQ(t, cli__parse_u64("0", 1, 100, &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_u64("101", 1, 100, &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_u64("-1", 0, 100, &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_u64("12abc", 0, 100, &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_duration("10", &v), 0);
+	ASSERT_EQ(t, parse__u64("0", 1, 100, &v), -EINVAL);
+	ASSERT_EQ(t, parse__u64("101", 1, 100, &v), -EINVAL);
+	ASSERT_EQ(t, parse__u64("-1", 0, 100, &v), -EINVAL);
+	ASSERT_EQ(t, parse__u64("12abc", 0, 100, &v), -EINVAL);
+	ASSERT_EQ(t, parse__u64("99999999999999999999999", 0, UINT64_MAX, &v), -EINVAL);
+	ASSERT_EQ(t, parse__duration("10", &v), 0);
 	ASSERT_EQ(t, v, 10000000000ULL);
-	ASSERT_EQ(t, cli__parse_duration("1.5s", &v), 0);
+	ASSERT_EQ(t, parse__duration("1.5s", &v), 0);
 	ASSERT_EQ(t, v, 1500000000ULL);
-	ASSERT_EQ(t, cli__parse_duration("250ms", &v), 0);
+	ASSERT_EQ(t, parse__duration("250ms", &v), 0);
 	ASSERT_EQ(t, v, 250000000ULL);
-	ASSERT_EQ(t, cli__parse_duration("24h", &v), 0);
+	ASSERT_EQ(t, parse__duration("24h", &v), 0);
 	ASSERT_EQ(t, v, 86400000000000ULL);
-	ASSERT_EQ(t, cli__parse_duration("1x", &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_duration("nan", &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_duration("1e300", &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_size("1G", &v), 0);
+	ASSERT_EQ(t, parse__duration("1x", &v), -EINVAL);
+	ASSERT_EQ(t, parse__duration("nan", &v), -EINVAL);
+	ASSERT_EQ(t, parse__duration("1e300", &v), -EINVAL);
+	ASSERT_EQ(t, parse__size("1G", &v), 0);
 	ASSERT_EQ(t, v, 1ULL << 30);
-	ASSERT_EQ(t, cli__parse_size("64KB", &v), 0);
+	ASSERT_EQ(t, parse__size("64KB", &v), 0);
 	ASSERT_EQ(t, v, 65536);
-	ASSERT_EQ(t, cli__parse_size("1Q", &v), -EINVAL);
-	ASSERT_EQ(t, cli__parse_size("99999999999999999T", &v), -EINVAL);
+	ASSERT_EQ(t, parse__size("1Q", &v), -EINVAL);
+	ASSERT_EQ(t, parse__size("99999999999999999T", &v), -EINVAL);
 cleanup:;
 }
 

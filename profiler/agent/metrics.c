@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * metrics.c - /metrics as one table: each row is a metric (or one labelled
+ * series of it) and the snapshot field it reads. A metric's rows are
+ * consecutive; HELP and TYPE are written before its first row.
+ */
+#include "agent/metrics.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+enum value_kind { U64, SIZE, F64 };
+
+struct metric_row {
+	const char *name, *type, *help;
+	const char *labels; /* "" or 'key="value",...' */
+	size_t off;	    /* of the value in struct agent_snapshot */
+	enum value_kind kind;
+};
+
+#define FIELD(f, kind) offsetof(struct agent_snapshot, f), kind
+#define BPF(idx) FIELD(sampler.metrics[idx], U64)
+#define C "counter"
+#define G "gauge"
+
+static const struct metric_row rows[] = {
+    {"bpfprof_samples_total", C, "Samples counted by the BPF program.", "", BPF(METRIC_SAMPLES)},
+    {"bpfprof_samples_dropped_total", C, "Samples that could not be counted, by reason.",
+     "reason=\"counts_map_full\"", BPF(METRIC_COUNTS_FULL)},
+    {"bpfprof_samples_filtered_total", C,
+     "Samples of processes outside the pid filter, not counted.", "", BPF(METRIC_FILTERED)},
+    {"bpfprof_stacks_lost_total", C, "Samples kept without their kernel or user stack, by reason.",
+     "stack=\"kernel\",reason=\"collision\"", BPF(METRIC_KSTACK_COLLISION)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"kernel\",reason=\"unreadable\"",
+     BPF(METRIC_KSTACK_FAULT)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"kernel\",reason=\"map_full\"",
+     BPF(METRIC_KSTACK_NOMEM)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"user\",reason=\"collision\"",
+     BPF(METRIC_USTACK_COLLISION)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"user\",reason=\"unreadable\"",
+     BPF(METRIC_USTACK_FAULT)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"user\",reason=\"map_full\"",
+     BPF(METRIC_USTACK_NOMEM)},
+    {"bpfprof_stacks_lost_total", C, NULL, "stack=\"any\",reason=\"other\"",
+     BPF(METRIC_STACK_OTHER)},
+    {"bpfprof_user_stacks_truncated_total", C, "Samples whose user stack hit the 127-frame limit.",
+     "", FIELD(sampler.resolver.truncated_user, U64)},
+    {"bpfprof_idle_samples_skipped_total", C, "Samples of idle CPUs left out.", "",
+     BPF(METRIC_IDLE)},
+    {"bpfprof_process_events_lost_total", C,
+     "Process start/exec/exit events lost (ring buffer full).", "", BPF(METRIC_EVENTS_LOST)},
+    {"bpfprof_processes_untracked_total", C,
+     "New processes the BPF side could not remember (seen-pid map full): their "
+     "mappings may be missed.",
+     "", BPF(METRIC_PIDS_FULL)},
+    {"bpfprof_user_unwinds_total", C,
+     "User stacks unwound from unwind tables in BPF, by why the walk stopped.", "stop=\"complete\"",
+     BPF(METRIC_UNWIND_END)},
+    {"bpfprof_user_unwinds_total", C, NULL, "stop=\"no_table\"", BPF(METRIC_UNWIND_NO_TABLE)},
+    {"bpfprof_user_unwinds_total", C, NULL, "stop=\"unsupported_rule\"",
+     BPF(METRIC_UNWIND_UNSUPPORTED)},
+    {"bpfprof_user_unwinds_total", C, NULL, "stop=\"bad_read\"", BPF(METRIC_UNWIND_BAD_READ)},
+    {"bpfprof_user_unwinds_total", C, NULL, "stop=\"too_deep\"", BPF(METRIC_UNWIND_DEPTH)},
+    {"bpfprof_user_stacks_frame_pointer_total", C,
+     "User stacks walked by frame pointer: the process had no tables yet.", "",
+     BPF(METRIC_UNWIND_FP_FALLBACK)},
+    {"bpfprof_unwound_stacks_not_stored_total", C,
+     "User stacks unwound from tables but not stored (unwound-stack map full); the "
+     "frame-pointer stack was kept instead.",
+     "", BPF(METRIC_USTACKS_FULL)},
+    {"bpfprof_unwind_frames_total", C, "Frames of the user stacks unwound in BPF.", "",
+     BPF(METRIC_UNWIND_FRAMES)},
+    {"bpfprof_unwind_frame_pointer_steps_total", C,
+     "Of those, frames found by a frame-pointer step (code outside every table, auto "
+     "mode).",
+     "", BPF(METRIC_UNWIND_FP_FRAMES)},
+    {"bpfprof_unwind_row_cache_hits_total", C,
+     "Frames whose unwind row came from the BPF row cache.", "", BPF(METRIC_UNWIND_CACHE_HITS)},
+    {"bpfprof_unwind_seconds_total", C,
+     "Time the BPF side spent unwinding and storing "
+     "user stacks from tables.",
+     "", FIELD(unwind_seconds, F64)},
+    {"bpfprof_unwind_table_bytes", G, "Unwind table rows loaded in BPF maps.", "",
+     FIELD(unwind_table_bytes, U64)},
+    {"bpfprof_unwind_tables", G, "Files with an unwind table loaded.", "",
+     FIELD(sampler.unwind.files, SIZE)},
+    {"bpfprof_unwind_table_evictions_total", C,
+     "Unwind tables evicted (least recently used) to make room.", "",
+     FIELD(sampler.unwind.evictions, U64)},
+    {"bpfprof_map_fill_ratio", G, "Entries used at the last drain over the map size, per map.",
+     "map=\"counts\"", FIELD(counts_fill, F64)},
+    {"bpfprof_map_fill_ratio", G, NULL, "map=\"stacks\"", FIELD(stacks_fill, F64)},
+    {"bpfprof_symbolizer_cache_hits_total", C, "Parsed-file cache hits.", "",
+     FIELD(sampler.symbolizer.cache_hits, U64)},
+    {"bpfprof_symbolizer_cache_misses_total", C, "Parsed-file cache misses.", "",
+     FIELD(sampler.symbolizer.cache_misses, U64)},
+    {"bpfprof_symbolizer_cache_evictions_total", C, "Parsed files evicted.", "",
+     FIELD(sampler.symbolizer.evictions, U64)},
+    {"bpfprof_symbolizer_files_cached", G, "Parsed files held in memory.", "",
+     FIELD(sampler.symbolizer.files_cached, SIZE)},
+    {"bpfprof_frames_unresolved_total", C, "Frames left without a function name.", "",
+     FIELD(sampler.resolver.unresolved_frames, U64)},
+    {"bpfprof_processes_tracked", G, "Processes whose mappings are held.", "",
+     FIELD(sampler.procs.procs, SIZE)},
+    {"bpfprof_processes_exited_pending", G,
+     "Of the tracked processes, those exited and kept until their samples are stored.", "",
+     FIELD(sampler.procs.exited, SIZE)},
+    {"bpfprof_windows_written_total", C, "History windows closed.", "", FIELD(windows_closed, U64)},
+    {"bpfprof_window_write_errors_total", C, "Windows that could not be stored.", "",
+     FIELD(window_write_errors, U64)},
+    {"bpfprof_drain_errors_total", C, "Drains of the BPF maps that failed.", "",
+     FIELD(drain_errors, U64)},
+    {"bpfprof_store_bytes", G, "Bytes of history on disk.", "", FIELD(store.bytes, U64)},
+    {"bpfprof_store_windows", G, "History windows on disk.", "", FIELD(store.windows, SIZE)},
+    {"bpfprof_store_windows_removed_total", C, "Windows removed by retention or the disk budget.",
+     "", FIELD(store.removed, U64)},
+    {"bpfprof_bpf_run_seconds_total", C,
+     "Time spent in the sampling BPF program (counted while kernel.bpf_stats_enabled=1).", "",
+     FIELD(bpf_run_seconds, F64)},
+    {"bpfprof_bpf_runs_total", C,
+     "Runs of the sampling BPF program (counted while kernel.bpf_stats_enabled=1).", "",
+     FIELD(sampler.bpf_runs, U64)},
+    {"process_cpu_seconds_total", C, "User and system CPU time of the agent.", "",
+     FIELD(cpu_seconds, F64)},
+    {"process_resident_memory_bytes", G, "Resident memory of the agent.", "",
+     FIELD(rss_bytes, U64)},
+};
+
+static void write_value(FILE *f, const struct metric_row *m, const struct agent_snapshot *s)
+{
+	const char *p = (const char *)s + m->off;
+
+	switch (m->kind) {
+	case U64: fprintf(f, "%" PRIu64 "\n", *(const uint64_t *)p); break;
+	case SIZE: fprintf(f, "%zu\n", *(const size_t *)p); break;
+	case F64: fprintf(f, "%.9g\n", *(const double *)p); break;
+	}
+}
+
+int metrics__write(FILE *f, const struct agent_snapshot *s)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct metric_row *m = &rows[i];
+
+		if (!i || strcmp(m->name, rows[i - 1].name))
+			fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+				m->type);
+		if (*m->labels)
+			fprintf(f, "%s{%s} ", m->name, m->labels);
+		else
+			fprintf(f, "%s ", m->name);
+		write_value(f, m, s);
+	}
+	return ferror(f) ? -EIO : 0;
+}
