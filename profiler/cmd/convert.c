@@ -5,6 +5,7 @@
  * output format from OUT's name or --format.
  */
 #include "cmd/convert.h"
+#include "cmd/cli.h"
 #include "format/input.h"
 #include "format/output.h"
 #include "format/profile.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
 	"Usage: bpfprof convert IN [-o OUT] [OPTIONS]\n"
@@ -35,13 +35,6 @@ static const char usage[] =
 	"  bpfprof convert profile.folded -o profile.pb.gz\n"
 	"  bpfprof convert profile.pb.gz -o profile.html\n"
 	"  bpfprof convert cpu.pprof > cpu.folded\n";
-
-static int usage_error(const char *cmd, const char *what, const char *arg)
-{
-	fprintf(stderr, "bpfprof %s: %s%s%s (see bpfprof %s --help)\n", cmd, what,
-		arg ? " " : "", arg ? arg : "", cmd);
-	return EXIT_USAGE;
-}
 
 /* Shared by convert and diff: -o, -f, --lines, --title. -1 to go on. */
 static int parse_common(const char *cmd, const char *help, int argc, char **argv,
@@ -70,7 +63,7 @@ static int parse_common(const char *cmd, const char *help, int argc, char **argv
 			break;
 		case 'f':
 			if (output__parse_format(optarg, &out->format))
-				return usage_error(cmd, "unknown format", optarg);
+				return cli__usage_error(cmd, "unknown format %s", optarg);
 			format_given = true;
 			break;
 		case OPT_LINES:
@@ -83,19 +76,19 @@ static int parse_common(const char *cmd, const char *help, int argc, char **argv
 			fputs(help, stdout);
 			return 0;
 		case ':':
-			return usage_error(cmd, "option needs a value:", argv[optind - 1]);
+			return cli__usage_error(cmd, "option needs a value: %s", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option", argv[optind - 1]);
+			return cli__usage_error(cmd, "unknown option %s", argv[optind - 1]);
 		}
 	}
 	for (; optind < argc; optind++) {
 		if (n == ninputs)
-			return usage_error(cmd, "too many arguments:", argv[optind]);
+			return cli__usage_error(cmd, "too many arguments: %s", argv[optind]);
 		inputs[n++] = argv[optind];
 	}
 	if (n < ninputs)
-		return usage_error(cmd, ninputs == 1 ? "needs an input file" : "needs two input files",
-				   NULL);
+		return cli__usage_error(cmd, "%s",
+					ninputs == 1 ? "needs an input file" : "needs two input files");
 	if (!format_given)
 		out->format = output__format_for_path(*output);
 	return -1;
@@ -171,7 +164,7 @@ int diff__main(int argc, char **argv)
 			o.format = OUTPUT_HTML;
 	}
 	if (o.format != OUTPUT_HTML && o.format != OUTPUT_JSON)
-		return usage_error("diff", "writes html or json, not", output);
+		return cli__usage_error("diff", "writes html or json, not %s", output);
 	before = profile__new();
 	after = profile__new();
 	if (!before || !after) {

@@ -4,12 +4,15 @@
  * own symbolizer, printed like `addr2line -f -i -C`.
  */
 #include "cmd/symbolize.h"
+#include "cmd/cli.h"
+#include "common/parse.h"
 #include "sample/proc.h"
 #include "sample/resolver.h"
 #include "symbolizer/symbolizer.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
 	"Usage: bpfprof symbolize (-e FILE | -p PID) [OPTIONS] [ADDR...]\n"
@@ -478,7 +480,18 @@ static int batch__run(struct target *t, struct batch *b, FILE *out)
 	return 0;
 }
 
-int symbolize__main(int argc, char **argv)
+struct symbolize_opts {
+	const char *exe; /* -e, or */
+	long pid;        /* -p; -1 = none */
+	int threads;     /* 0 = one per CPU */
+	bool print_addr, stats;
+	struct symbolizer_opts so;
+	char **addrs; /* addresses on the command line; none: read stdin */
+	int naddrs;
+};
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, struct symbolize_opts *o)
 {
 	enum { OPT_DEBUG_ROOT = 256, OPT_NO_DEMANGLE, OPT_NO_DWARF };
 	static const struct option long_opts[] = {
@@ -493,50 +506,37 @@ int symbolize__main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct symbolizer_opts so = {0};
-	struct target t = {.file = {.fd = -1}};
-	const char *exe = NULL;
-	char *line = NULL, *end;
-	long pid = -1, threads = 0;
-	int c, r = 0, ret = 1, stats = 0;
-	static char obuf[1 << 18];
-	struct batch batch = {0};
-	struct line_reader *reader = NULL;
+	uint64_t v;
+	int c;
 
-	/* A short batch run: keep freed work arrays in the heap for the next
-	 * unit instead of unmapping them (page faults, and TLB shootdowns once
-	 * threads run). main() lowered the threshold for the long-lived agent. */
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	o->pid = -1;
 	while ((c = getopt_long(argc, argv, "e:p:asj:h", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'e': exe = optarg; break;
+		case 'e': o->exe = optarg; break;
 		case 'p':
-			errno = 0;
-			pid = strtol(optarg, &end, 10);
-			if (errno || *end || pid <= 0 || pid > 0x3fffffff) {
+			if (parse__u64(optarg, 1, 0x3fffffff, &v)) {
 				fprintf(stderr, "bpfprof symbolize: bad pid '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			o->pid = (long)v;
 			break;
-		case 'a': t.print_addr = 1; break;
-		case 's': stats = 1; break;
+		case 'a': o->print_addr = true; break;
+		case 's': o->stats = true; break;
 		case 'j':
-			errno = 0;
-			threads = strtol(optarg, &end, 10);
-			if (errno || *end || threads < 1 || threads > 64) {
+			if (parse__u64(optarg, 1, 64, &v)) {
 				fprintf(stderr, "bpfprof symbolize: bad thread count '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			o->threads = (int)v;
 			break;
-		case OPT_DEBUG_ROOT: so.debug_root = optarg; break;
-		case OPT_NO_DEMANGLE: so.no_demangle = 1; break;
-		case OPT_NO_DWARF: so.no_dwarf = 1; break;
+		case OPT_DEBUG_ROOT: o->so.debug_root = optarg; break;
+		case OPT_NO_DEMANGLE: o->so.no_demangle = 1; break;
+		case OPT_NO_DWARF: o->so.no_dwarf = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (!exe == (pid < 0)) {
+	if (!o->exe == (o->pid < 0)) {
 		fprintf(stderr, "bpfprof symbolize: give one of -e FILE or -p PID\n");
 		return EXIT_USAGE;
 	}
@@ -548,53 +548,70 @@ int symbolize__main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!threads) {
-		threads = sysconf(_SC_NPROCESSORS_ONLN);
-		if (threads < 1)
-			threads = 1;
+	o->addrs = argv + optind;
+	o->naddrs = argc - optind;
+	if (!o->threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->threads = n < 1 ? 1 : n > 64 ? 64 : (int)n;
 	}
-	so.threads = t.threads = (int)threads;
-	if ((ret = symbolizer__new(&so, &t.sym))) {
-		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-ret));
+	o->so.threads = o->threads;
+	return -1;
+}
+
+/* The symbolizer and the file (-e) or process (-p) it reads. 0, or 1 after
+ * saying why. */
+static int open_target(const struct symbolize_opts *o, struct target *t)
+{
+	int r;
+
+	t->print_addr = o->print_addr;
+	t->threads = o->threads;
+	if ((r = symbolizer__new(&o->so, &t->sym))) {
+		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-r));
 		return 1;
 	}
-	ret = 1;
-	if (exe) {
+	if (o->exe) {
 		struct stat st;
 
-		t.file.fd = open(exe, O_RDONLY | O_CLOEXEC);
-		if (t.file.fd < 0 || fstat(t.file.fd, &st)) {
-			fprintf(stderr, "bpfprof symbolize: open %s: %s\n", exe, strerror(errno));
-			goto cleanup;
+		t->file.fd = open(o->exe, O_RDONLY | O_CLOEXEC);
+		if (t->file.fd < 0 || fstat(t->file.fd, &st)) {
+			fprintf(stderr, "bpfprof symbolize: open %s: %s\n", o->exe, strerror(errno));
+			return 1;
 		}
-		t.file.path = exe;
-		t.file.dev = st.st_dev;
-		t.file.ino = st.st_ino;
-		t.file.mtime = st.st_mtime;
-	} else {
-		int r = proc_table__new(NULL, &t.procs);
-
-		if (!r)
-			r = proc_table__capture(t.procs, (uint32_t)pid);
-		if (r) {
-			fprintf(stderr, "bpfprof symbolize: process %ld: %s\n", pid, strerror(-r));
-			goto cleanup;
-		}
-		t.proc = proc_table__get(t.procs, (uint32_t)pid);
+		t->file.path = o->exe;
+		t->file.dev = st.st_dev;
+		t->file.ino = st.st_ino;
+		t->file.mtime = st.st_mtime;
+		return 0;
 	}
-	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	if ((r = batch__init(&batch))) {
-		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-r));
-		goto cleanup;
+	r = proc_table__new(NULL, &t->procs);
+	if (!r)
+		r = proc_table__capture(t->procs, (uint32_t)o->pid);
+	if (r) {
+		fprintf(stderr, "bpfprof symbolize: process %ld: %s\n", o->pid, strerror(-r));
+		return 1;
 	}
-	if (optind < argc) {
-		for (int i = optind; i < argc && !r; i++) {
-			struct pending *q = &batch.p[batch.n];
+	t->proc = proc_table__get(t->procs, (uint32_t)o->pid);
+	return 0;
+}
 
-			*q = (struct pending){.idx = (uint32_t)batch.n};
-			parse_addr(argv[i], &q->addr);
-			if (++batch.n == BATCH)
-				r = batch__run(&t, &batch, stdout);
+/* Symbolize the addresses of the command line, or of stdin line by line,
+ * in batches, to stdout. 0 or -errno. */
+static int run(struct target *t, const struct symbolize_opts *o, struct batch *batch)
+{
+	struct line_reader *reader = NULL;
+	char *line = NULL;
+	int r = 0;
+
+	if (o->naddrs) {
+		for (int i = 0; i < o->naddrs && !r; i++) {
+			struct pending *q = &batch->p[batch->n];
+
+			*q = (struct pending){.idx = (uint32_t)batch->n};
+			parse_addr(o->addrs[i], &q->addr);
+			if (++batch->n == BATCH)
+				r = batch__run(t, batch, stdout);
 		}
 	} else {
 		reader = malloc(sizeof(*reader));
@@ -603,22 +620,45 @@ int symbolize__main(int argc, char **argv)
 		else
 			*reader = (struct line_reader){.fd = STDIN_FILENO};
 		while (!r && (r = line_reader__next(reader, &line)) > 0) {
-			struct pending *q = &batch.p[batch.n];
+			struct pending *q = &batch->p[batch->n];
 
 			r = 0;
-			*q = (struct pending){.idx = (uint32_t)batch.n};
+			*q = (struct pending){.idx = (uint32_t)batch->n};
 			if (parse_addr(line, &q->addr)) {
 				if (line[strspn(line, " \t\r\n")] == '\0')
 					continue; /* blank line */
 				q->bad = 1;
 			}
-			if (++batch.n == BATCH)
-				r = batch__run(&t, &batch, stdout);
+			if (++batch->n == BATCH)
+				r = batch__run(t, batch, stdout);
 		}
 	}
-	if (!r && batch.n)
-		r = batch__run(&t, &batch, stdout);
-	if (r) {
+	if (!r && batch->n)
+		r = batch__run(t, batch, stdout);
+	free(reader);
+	return r;
+}
+
+int symbolize__main(int argc, char **argv)
+{
+	static char obuf[1 << 18];
+	struct symbolize_opts o = {0};
+	struct target t = {.file = {.fd = -1}};
+	struct batch batch = {0};
+	int r, ret = parse_args(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret;
+	/* A short batch run: keep freed work arrays in the heap for the next
+	 * unit instead of unmapping them (page faults, and TLB shootdowns once
+	 * threads run). main() lowered the threshold for the long-lived agent. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	ret = 1;
+	if (open_target(&o, &t))
+		goto cleanup;
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if ((r = batch__init(&batch)) || (r = run(&t, &o, &batch))) {
 		fprintf(stderr, "bpfprof symbolize: %s\n", strerror(-r));
 		goto cleanup;
 	}
@@ -626,7 +666,7 @@ int symbolize__main(int argc, char **argv)
 		fprintf(stderr, "bpfprof symbolize: write: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	if (stats) {
+	if (o.stats) {
 		struct symbolizer_stats st;
 
 		symbolizer__stats(t.sym, &st);
@@ -639,7 +679,6 @@ int symbolize__main(int argc, char **argv)
 	}
 	ret = 0;
 cleanup:
-	free(reader);
 	batch__release(&batch);
 	if (t.file.fd >= 0)
 		close(t.file.fd);
