@@ -38,7 +38,7 @@ struct collector_opts {
 	void *ctx;
 };
 
-/* The maps user space fills for the BPF unwinder (see unwind.h). */
+/* The maps user space fills for the BPF unwinder (see unwinder.h). */
 struct collector_unwind_maps {
 	int rows_fd, tables_fd, procs_fd;
 	uint32_t rows_capacity;

@@ -16,7 +16,7 @@
 #include "format/profile.h"
 #include "sample/resolver.h"
 #include "symbolizer/symbolizer.h"
-#include "unwind/unwind.h"
+#include "sample/unwinder.h"
 
 struct sampler_opts {
 	uint64_t freq;

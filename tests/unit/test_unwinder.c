@@ -6,7 +6,7 @@
  */
 #include "harness.h"
 #include "sample/proc.h"
-#include "unwind/unwind.h"
+#include "sample/unwinder.h"
 #include "unwind/unwind_table.h"
 
 #include <bpf/bpf.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * unwind.h - feed the BPF unwinder: build unwind tables per file (cached by
+ * unwinder.h - feed the BPF unwinder: build unwind tables per file (cached by
  * device + inode, shared by every process mapping the file), place their
  * rows in the shared rows map, and publish each process's ranges.
  *
@@ -8,8 +8,8 @@
  * least recently used tables are evicted (their processes then fall back to
  * frame pointers for those frames, and are reloaded on the next miss).
  */
-#ifndef BPFPROF_UNWIND_H
-#define BPFPROF_UNWIND_H
+#ifndef BPFPROF_UNWINDER_H
+#define BPFPROF_UNWINDER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * unwind.c - tables per file into BPF maps, ranges per process.
+ * unwinder.c - tables per file into BPF maps, ranges per process.
  */
-#include "unwind/unwind.h"
+#include "sample/unwinder.h"
 #include "common/clock.h"
 #include "unwind/unwind_table.h"
 
