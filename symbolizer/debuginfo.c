@@ -2,6 +2,7 @@
 /*
  * debuginfo.c - locate separate debug files (debuglink, build-id, debuginfod).
  */
+#include "common/root_open.h"
 #include "symbolizer/debuginfo.h"
 
 #include <ctype.h>
@@ -11,12 +12,10 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -39,25 +38,6 @@ int debuginfo__crc32(int fd, uint32_t *crc)
 		return -errno;
 	*crc = (uint32_t)c;
 	return 0;
-}
-
-/* Open path inside root (NULL: the host's root), never leaving it. */
-static int open_in(const char *root, const char *path)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int dfd, fd;
-
-	if (!root)
-		return open(path, O_RDONLY | O_CLOEXEC);
-	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -1;
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	close(dfd);
-	return fd;
 }
 
 static int has_dwarf(Elf *elf)
@@ -125,7 +105,7 @@ static int try_link(const char *root, const char *path, const struct stat *self,
 {
 	struct stat st;
 	uint32_t c;
-	int fd = open_in(root, path);
+	int fd = root_open__file(root, path, NULL); /* NULL root: the host's */
 
 	if (fd < 0)
 		return -1;

@@ -8,6 +8,7 @@
  * build-id. An image is freed with the last entry that uses it; the bounds
  * (files and bytes) apply to entries, evicting from the LRU tail.
  */
+#include "common/root_open.h"
 #include "symbolizer/symbolizer.h"
 #include "symbolizer/debuginfo.h"
 #include "symbolizer/demangle.h"
@@ -18,13 +19,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_FILES 256
@@ -251,25 +250,11 @@ static void account(struct symbolizer *s, struct image *img)
 	enforce_bounds(s);
 }
 
-/* Open path (inside root) when the caller has no descriptor. */
+/* Open path (inside root; NULL root: the host's) when the caller has no
+ * descriptor. A descriptor or -errno (-EINVAL: no path). */
 static int open_file(const struct sym_file *f)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int dfd, fd;
-
-	if (!f->path)
-		return -1;
-	if (!f->root)
-		return open(f->path, O_RDONLY | O_CLOEXEC);
-	dfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -1;
-	fd = (int)syscall(SYS_openat2, dfd, f->path, &how, sizeof(how));
-	close(dfd);
-	return fd;
+	return root_open__file(f->root, f->path, NULL);
 }
 
 /* Parse the DWARF side of a fresh image: find the debug file and index it. */

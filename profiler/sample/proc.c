@@ -5,17 +5,16 @@
  * /proc is racy by nature: a process may exit between any two reads. Every
  * failure here leaves the table consistent and is reported as -errno.
  */
+#include "common/root_open.h"
 #include "sample/proc.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -102,21 +101,9 @@ void proc_table__free(struct proc_table *t)
 static int open_in_root(struct proc_table *t, uint32_t pid, const char *path)
 {
 	char root[96];
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int dfd, fd;
 
 	snprintf(root, sizeof(root), "%s/%u/root", t->procfs, pid);
-	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	if (fd < 0)
-		fd = -errno;
-	close(dfd);
-	return fd;
+	return root_open__file(root, path, NULL);
 }
 
 static struct proc_file *file_get(struct proc_table *t, uint32_t pid, uint64_t start,

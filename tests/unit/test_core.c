@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* test_core.c - hmap, cli parsing, profile interning and the folded writer. */
+/* test_core.c - hmap, root_open, cli parsing, profile interning and the folded writer. */
 #include "cmd/cli.h"
 #include "common/parse.h"
 #include "format/folded.h"
 #include "harness.h"
 #include "common/hmap.h"
+#include "common/root_open.h"
 #include "format/profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static struct test_state T = {.suite = "core"};
 
@@ -35,6 +39,68 @@ static void test_hmap_put_get_grow(struct test_state *t)
 	ASSERT_EQ(t, hmap__set(m, "nope", 4, 5), -ENOENT);
 cleanup:
 	hmap__free(m);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* The first bytes of fd as a string ("" on error); closes fd. */
+static const char *read_fd(int fd, char *buf, size_t len)
+{
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* "..", absolute paths and absolute symlinks all stay inside the root. */
+static void test_root_open_stays_inside(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-root-XXXXXX", root[64], p[128], buf[32];
+	int fd;
+
+	ASSERT_TRUE(t, mkdtemp(dir) != NULL);
+	snprintf(root, sizeof(root), "%s/root", dir);
+	ASSERT_EQ(t, mkdir(root, 0700), 0);
+	snprintf(p, sizeof(p), "%s/secret", dir);
+	ASSERT_EQ(t, write_file(p, "outer"), 0);
+	snprintf(p, sizeof(p), "%s/secret", root);
+	ASSERT_EQ(t, write_file(p, "inner"), 0);
+	snprintf(p, sizeof(p), "%s/up", root);
+	ASSERT_EQ(t, symlink("../secret", p), 0);
+	snprintf(p, sizeof(p), "%s/abs", root);
+	ASSERT_EQ(t, symlink("/secret", p), 0);
+
+	fd = root_open__file(root, "/secret", NULL);
+	if (fd == -ENOSYS)
+		SKIP(t, "no openat2 on this kernel");
+	ASSERT_STREQ(t, read_fd(fd, buf, sizeof(buf)), "inner");
+	ASSERT_STREQ(t, read_fd(root_open__file(root, "../secret", NULL), buf, sizeof(buf)), "inner");
+	ASSERT_STREQ(t, read_fd(root_open__file(root, "/up", NULL), buf, sizeof(buf)), "inner");
+	ASSERT_STREQ(t, read_fd(root_open__file(root, "abs", &(struct root_open_opts){0}), buf,
+				sizeof(buf)),
+		     "inner");
+	ASSERT_EQ(t, root_open__file(root, "/nope", NULL), -ENOENT);
+	/* NULL root: the host's filesystem, as given */
+	snprintf(p, sizeof(p), "%s/secret", dir);
+	ASSERT_STREQ(t, read_fd(root_open__file(NULL, p, NULL), buf, sizeof(buf)), "outer");
+	ASSERT_EQ(t, root_open__file(root, NULL, NULL), -EINVAL);
+	ASSERT_EQ(t, root_open__file(root, "/secret", &(struct root_open_opts){.flags = 1}), -EINVAL);
+cleanup:
+	for (const char *n = "root/up\0root/abs\0root/secret\0secret\0root\0"; *n; n += strlen(n) + 1) {
+		snprintf(p, sizeof(p), "%s/%s", dir, n);
+		remove(p);
+	}
+	rmdir(dir);
 }
 
 static void test_cli_numbers(struct test_state *t)
@@ -159,6 +225,7 @@ cleanup:
 int main(void)
 {
 	RUN_TEST(&T, test_hmap_put_get_grow);
+	RUN_TEST(&T, test_root_open_stays_inside);
 	RUN_TEST(&T, test_cli_numbers);
 	RUN_TEST(&T, test_cli_pids_and_thousands);
 	RUN_TEST(&T, test_profile_merges_and_interns);
