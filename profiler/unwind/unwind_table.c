@@ -9,6 +9,7 @@
  * undefined (the outermost frame). Everything else becomes CFA_UNSUP.
  */
 #include "common/errbuf.h"
+#include "symbolizer/dwarf_cur.h"
 #include "unwind/unwind_table.h"
 
 #include <errno.h>
@@ -37,11 +38,6 @@ struct cfa_state {
 	int64_t cfa_off;
 	uint8_t rbp_rule, ra_rule; /* enum reg_rule */
 	int64_t rbp_off, ra_off;
-};
-
-struct cursor {
-	const uint8_t *p, *end;
-	bool bad;
 };
 
 struct cie {
@@ -85,61 +81,8 @@ static bool covered_by_eh(const struct builder *b, uint64_t pc)
 	return lo && b->rows[lo - 1].cfa_rule != CFA_NONE;
 }
 
-static uint64_t rd_u(struct cursor *c, size_t n)
-{
-	uint64_t v = 0;
-
-	if (c->bad || (size_t)(c->end - c->p) < n) {
-		c->bad = true;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)c->p[i] << (8 * i); /* x86-64 ELF: little endian */
-	c->p += n;
-	return v;
-}
-
-static uint64_t rd_uleb(struct cursor *c)
-{
-	uint64_t v = 0;
-
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (c->p >= c->end) {
-			c->bad = true;
-			return 0;
-		}
-		uint8_t b = *c->p++;
-
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-	}
-	c->bad = true;
-	return 0;
-}
-
-static int64_t rd_sleb(struct cursor *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-	uint8_t b;
-
-	do {
-		if (c->p >= c->end || shift >= 64) {
-			c->bad = true;
-			return 0;
-		}
-		b = *c->p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while (b & 0x80);
-	if (shift < 64 && (b & 0x40))
-		v |= ~0ULL << shift;
-	return (int64_t)v;
-}
-
 /* A DW_EH_PE-encoded pointer; sec gives the address for pc-relative ones. */
-static uint64_t rd_encoded(struct cursor *c, uint8_t enc, const struct section *sec)
+static uint64_t rd_encoded(struct dwarf_cur *c, uint8_t enc, const struct section *sec)
 {
 	uint64_t base = 0, v;
 
@@ -148,18 +91,18 @@ static uint64_t rd_encoded(struct cursor *c, uint8_t enc, const struct section *
 	if ((enc & 0x70) == 0x10) /* pcrel */
 		base = sec->addr + (uint64_t)(c->p - sec->data);
 	else if ((enc & 0x70) != 0) /* textrel, datarel, funcrel, aligned: not in FDEs here */
-		c->bad = true;
+		return dwarf_cur__fail(c);
 	switch (enc & 0x0f) {
-	case 0x00: v = rd_u(c, 8); break;
-	case 0x01: v = rd_uleb(c); break;
-	case 0x02: v = rd_u(c, 2); break;
-	case 0x03: v = rd_u(c, 4); break;
-	case 0x04: v = rd_u(c, 8); break;
-	case 0x09: v = (uint64_t)rd_sleb(c); break;
-	case 0x0a: v = (uint64_t)(int64_t)(int16_t)rd_u(c, 2); break;
-	case 0x0b: v = (uint64_t)(int64_t)(int32_t)rd_u(c, 4); break;
-	case 0x0c: v = rd_u(c, 8); break;
-	default: c->bad = true; return 0;
+	case 0x00: v = dwarf_cur__rd(c, 8); break;
+	case 0x01: v = dwarf_cur__uleb(c); break;
+	case 0x02: v = dwarf_cur__rd(c, 2); break;
+	case 0x03: v = dwarf_cur__rd(c, 4); break;
+	case 0x04: v = dwarf_cur__rd(c, 8); break;
+	case 0x09: v = (uint64_t)dwarf_cur__sleb(c); break;
+	case 0x0a: v = (uint64_t)(int64_t)(int16_t)dwarf_cur__rd(c, 2); break;
+	case 0x0b: v = (uint64_t)(int64_t)(int32_t)dwarf_cur__rd(c, 4); break;
+	case 0x0c: v = dwarf_cur__rd(c, 8); break;
+	default: return dwarf_cur__fail(c);
 	}
 	return base + v;
 }
@@ -167,7 +110,7 @@ static uint64_t rd_encoded(struct cursor *c, uint8_t enc, const struct section *
 /* Parse the CIE at off. 0 or -EINVAL. */
 static int parse_cie(const struct section *sec, uint64_t off, struct cie *cie)
 {
-	struct cursor c = {sec->data + off, sec->data + sec->size, false};
+	struct dwarf_cur c = {sec->data + off, sec->data + sec->size, false};
 	uint64_t len, id;
 	uint8_t version;
 	char aug[MAX_AUG_LEN + 1];
@@ -179,18 +122,18 @@ static int parse_cie(const struct section *sec, uint64_t off, struct cie *cie)
 	memset(cie, 0, sizeof(*cie));
 	cie->addr_size = 8;
 	cie->fde_enc = 0; /* absptr */
-	len = rd_u(&c, 4);
+	len = dwarf_cur__rd(&c, 4);
 	if (len == 0xffffffffu) {
-		len = rd_u(&c, 8);
+		len = dwarf_cur__rd(&c, 8);
 		dwarf64 = true;
 	}
-	if (c.bad || len > (uint64_t)(c.end - c.p))
+	if (c.bad || len > dwarf_cur__left(&c))
 		return -EINVAL;
 	c.end = c.p + len;
-	id = rd_u(&c, dwarf64 ? 8 : 4);
+	id = dwarf_cur__rd(&c, dwarf64 ? 8 : 4);
 	if (sec->eh ? id != 0 : id != (dwarf64 ? ~0ULL : 0xffffffffULL))
 		return -EINVAL;
-	version = (uint8_t)rd_u(&c, 1);
+	version = (uint8_t)dwarf_cur__rd(&c, 1);
 	if (version != 1 && version != 3 && version != 4)
 		return -EINVAL;
 	while (c.p < c.end && *c.p && alen < MAX_AUG_LEN)
@@ -200,21 +143,21 @@ static int parse_cie(const struct section *sec, uint64_t off, struct cie *cie)
 		return -EINVAL;
 	c.p++;
 	if (version == 4) {
-		cie->addr_size = (uint8_t)rd_u(&c, 1);
-		rd_u(&c, 1); /* segment selector size */
+		cie->addr_size = (uint8_t)dwarf_cur__rd(&c, 1);
+		dwarf_cur__rd(&c, 1); /* segment selector size */
 		if (cie->addr_size != 8 && cie->addr_size != 4)
 			return -EINVAL;
 	}
 	if (strstr(aug, "eh")) /* ancient GCC: an eh_ptr we do not need */
-		rd_u(&c, 8);
-	cie->code_align = rd_uleb(&c);
-	cie->data_align = rd_sleb(&c);
-	cie->ra_reg = version == 1 ? rd_u(&c, 1) : rd_uleb(&c);
+		dwarf_cur__rd(&c, 8);
+	cie->code_align = dwarf_cur__uleb(&c);
+	cie->data_align = dwarf_cur__sleb(&c);
+	cie->ra_reg = version == 1 ? dwarf_cur__rd(&c, 1) : dwarf_cur__uleb(&c);
 	if (aug[0] == 'z') {
-		uint64_t alen2 = rd_uleb(&c);
-		struct cursor a;
+		uint64_t alen2 = dwarf_cur__uleb(&c);
+		struct dwarf_cur a;
 
-		if (c.bad || alen2 > (uint64_t)(c.end - c.p))
+		if (c.bad || alen2 > dwarf_cur__left(&c))
 			return -EINVAL;
 		a.p = c.p;
 		a.end = c.p + alen2;
@@ -223,13 +166,13 @@ static int parse_cie(const struct section *sec, uint64_t off, struct cie *cie)
 		for (size_t i = 1; aug[i] && !a.bad; i++) {
 			switch (aug[i]) {
 			case 'R':
-				cie->fde_enc = (uint8_t)rd_u(&a, 1);
+				cie->fde_enc = (uint8_t)dwarf_cur__rd(&a, 1);
 				break;
 			case 'L':
-				rd_u(&a, 1);
+				dwarf_cur__rd(&a, 1);
 				break;
 			case 'P': {
-				uint8_t penc = (uint8_t)rd_u(&a, 1);
+				uint8_t penc = (uint8_t)dwarf_cur__rd(&a, 1);
 
 				/* the personality pointer: skip it, whatever its base */
 				rd_encoded(&a, penc & 0x0f, sec);
@@ -340,7 +283,7 @@ static void set_reg(struct cfa_state *s, uint64_t reg, uint8_t rule, int64_t off
  * each location change in [*loc, end_pc). init is the state after the CIE's
  * instructions (for DW_CFA_restore).
  */
-static int run_insns(struct cursor *c, const struct cie *cie, const struct section *sec,
+static int run_insns(struct dwarf_cur *c, const struct cie *cie, const struct section *sec,
 		     struct cfa_state *s, const struct cfa_state *init, uint64_t *loc,
 		     uint64_t end_pc, struct builder *b)
 {
@@ -359,7 +302,7 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 			advance = true;
 			break;
 		case 2: /* DW_CFA_offset */
-			off = (int64_t)rd_uleb(c) * cie->data_align;
+			off = (int64_t)dwarf_cur__uleb(c) * cie->data_align;
 			set_reg(s, low, RULE_OFFSET, off);
 			continue;
 		case 3: /* DW_CFA_restore */
@@ -386,16 +329,16 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 			adv = (newloc - *loc) / (cie->code_align ? cie->code_align : 1);
 			advance = true;
 			break;
-		case 0x02: adv = rd_u(c, 1); advance = true; break;
-		case 0x03: adv = rd_u(c, 2); advance = true; break;
-		case 0x04: adv = rd_u(c, 4); advance = true; break;
+		case 0x02: adv = dwarf_cur__rd(c, 1); advance = true; break;
+		case 0x03: adv = dwarf_cur__rd(c, 2); advance = true; break;
+		case 0x04: adv = dwarf_cur__rd(c, 4); advance = true; break;
 		case 0x05: /* offset_extended */
-			reg = rd_uleb(c);
-			off = (int64_t)rd_uleb(c) * cie->data_align;
+			reg = dwarf_cur__uleb(c);
+			off = (int64_t)dwarf_cur__uleb(c) * cie->data_align;
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		case 0x06: /* restore_extended */
-			reg = rd_uleb(c);
+			reg = dwarf_cur__uleb(c);
 			if (init && reg == REG_RBP) {
 				s->rbp_rule = init->rbp_rule;
 				s->rbp_off = init->rbp_off;
@@ -405,14 +348,14 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 			}
 			continue;
 		case 0x07: /* undefined */
-			set_reg(s, rd_uleb(c), RULE_UNDEF, 0);
+			set_reg(s, dwarf_cur__uleb(c), RULE_UNDEF, 0);
 			continue;
 		case 0x08: /* same_value */
-			set_reg(s, rd_uleb(c), RULE_SAME, 0);
+			set_reg(s, dwarf_cur__uleb(c), RULE_SAME, 0);
 			continue;
 		case 0x09: /* register */
-			reg = rd_uleb(c);
-			rd_uleb(c);
+			reg = dwarf_cur__uleb(c);
+			dwarf_cur__uleb(c);
 			set_reg(s, reg, RULE_OTHER, 0);
 			continue;
 		case 0x0a: /* remember_state */
@@ -431,27 +374,27 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 			}
 			continue;
 		case 0x0c: /* def_cfa */
-			reg = rd_uleb(c);
-			s->cfa_off = (int64_t)rd_uleb(c);
+			reg = dwarf_cur__uleb(c);
+			s->cfa_off = (int64_t)dwarf_cur__uleb(c);
 			s->cfa = reg == REG_RSP ? CFA_SP : reg == REG_RBP ? CFA_FP : CFA_UNSUP;
 			continue;
 		case 0x0d: /* def_cfa_register */
-			reg = rd_uleb(c);
+			reg = dwarf_cur__uleb(c);
 			if (s->cfa != CFA_PLT)
 				s->cfa = reg == REG_RSP ? CFA_SP : reg == REG_RBP ? CFA_FP : CFA_UNSUP;
 			else
 				s->cfa = CFA_UNSUP;
 			continue;
 		case 0x0e: /* def_cfa_offset */
-			s->cfa_off = (int64_t)rd_uleb(c);
+			s->cfa_off = (int64_t)dwarf_cur__uleb(c);
 			if (s->cfa == CFA_PLT)
 				s->cfa = CFA_UNSUP;
 			continue;
 		case 0x0f: { /* def_cfa_expression */
-			uint64_t len = rd_uleb(c);
+			uint64_t len = dwarf_cur__uleb(c);
 			int thr;
 
-			if (c->bad || len > (uint64_t)(c->end - c->p))
+			if (c->bad || len > dwarf_cur__left(c))
 				return -EINVAL;
 			thr = plt_expression(c->p, len);
 			s->cfa = thr ? CFA_PLT : CFA_UNSUP;
@@ -463,45 +406,45 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 		case 0x16: { /* val_expression */
 			uint64_t len;
 
-			reg = rd_uleb(c);
-			len = rd_uleb(c);
-			if (c->bad || len > (uint64_t)(c->end - c->p))
+			reg = dwarf_cur__uleb(c);
+			len = dwarf_cur__uleb(c);
+			if (c->bad || len > dwarf_cur__left(c))
 				return -EINVAL;
 			c->p += len;
 			set_reg(s, reg, RULE_OTHER, 0);
 			continue;
 		}
 		case 0x11: /* offset_extended_sf */
-			reg = rd_uleb(c);
-			off = rd_sleb(c) * cie->data_align;
+			reg = dwarf_cur__uleb(c);
+			off = dwarf_cur__sleb(c) * cie->data_align;
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		case 0x12: /* def_cfa_sf */
-			reg = rd_uleb(c);
-			s->cfa_off = rd_sleb(c) * cie->data_align;
+			reg = dwarf_cur__uleb(c);
+			s->cfa_off = dwarf_cur__sleb(c) * cie->data_align;
 			s->cfa = reg == REG_RSP ? CFA_SP : reg == REG_RBP ? CFA_FP : CFA_UNSUP;
 			continue;
 		case 0x13: /* def_cfa_offset_sf */
-			s->cfa_off = rd_sleb(c) * cie->data_align;
+			s->cfa_off = dwarf_cur__sleb(c) * cie->data_align;
 			if (s->cfa == CFA_PLT)
 				s->cfa = CFA_UNSUP;
 			continue;
 		case 0x14: /* val_offset */
-			reg = rd_uleb(c);
-			rd_uleb(c);
+			reg = dwarf_cur__uleb(c);
+			dwarf_cur__uleb(c);
 			set_reg(s, reg, RULE_OTHER, 0);
 			continue;
 		case 0x15: /* val_offset_sf */
-			reg = rd_uleb(c);
-			rd_sleb(c);
+			reg = dwarf_cur__uleb(c);
+			dwarf_cur__sleb(c);
 			set_reg(s, reg, RULE_OTHER, 0);
 			continue;
 		case 0x2e: /* GNU_args_size */
-			rd_uleb(c);
+			dwarf_cur__uleb(c);
 			continue;
 		case 0x2f: /* GNU_negative_offset_extended */
-			reg = rd_uleb(c);
-			off = -(int64_t)rd_uleb(c) * cie->data_align;
+			reg = dwarf_cur__uleb(c);
+			off = -(int64_t)dwarf_cur__uleb(c) * cie->data_align;
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		default:
@@ -523,12 +466,12 @@ static int run_insns(struct cursor *c, const struct cie *cie, const struct secti
 	return c->bad ? -EINVAL : 0;
 }
 
-static int do_fde(const struct section *sec, struct cursor *c, uint64_t cie_off,
+static int do_fde(const struct section *sec, struct dwarf_cur *c, uint64_t cie_off,
 		  struct builder *b)
 {
 	struct cie cie;
 	struct cfa_state init = {0}, s;
-	struct cursor ci;
+	struct dwarf_cur ci;
 	uint64_t pc, range, loc;
 	int ret;
 
@@ -539,13 +482,13 @@ static int do_fde(const struct section *sec, struct cursor *c, uint64_t cie_off,
 		pc = rd_encoded(c, cie.fde_enc, sec);
 		range = rd_encoded(c, cie.fde_enc & 0x0f, sec);
 	} else {
-		pc = rd_u(c, cie.addr_size);
-		range = rd_u(c, cie.addr_size);
+		pc = dwarf_cur__rd(c, cie.addr_size);
+		range = dwarf_cur__rd(c, cie.addr_size);
 	}
 	if (cie.has_z) {
-		uint64_t alen = rd_uleb(c);
+		uint64_t alen = dwarf_cur__uleb(c);
 
-		if (c->bad || alen > (uint64_t)(c->end - c->p))
+		if (c->bad || alen > dwarf_cur__left(c))
 			return -EINVAL;
 		c->p += alen;
 	}
@@ -587,11 +530,11 @@ static int walk_section(const struct section *sec, struct builder *b)
 
 	/* each entry is at least 4 bytes: bounded by the section size */
 	while (off + 4 <= sec->size) {
-		struct cursor c = {sec->data + off, sec->data + sec->size, false};
+		struct dwarf_cur c = {sec->data + off, sec->data + sec->size, false};
 		uint64_t len, id, start;
 		bool dwarf64 = false;
 
-		len = rd_u(&c, 4);
+		len = dwarf_cur__rd(&c, 4);
 		if (len == 0) { /* terminator in .eh_frame */
 			if (sec->eh)
 				break;
@@ -599,14 +542,14 @@ static int walk_section(const struct section *sec, struct builder *b)
 			continue;
 		}
 		if (len == 0xffffffffu) {
-			len = rd_u(&c, 8);
+			len = dwarf_cur__rd(&c, 8);
 			dwarf64 = true;
 		}
-		if (c.bad || len > (uint64_t)(c.end - c.p) || len < 4)
+		if (c.bad || len > dwarf_cur__left(&c) || len < 4)
 			return -EINVAL;
 		start = (uint64_t)(c.p - sec->data);
 		c.end = c.p + len;
-		id = rd_u(&c, dwarf64 ? 8 : 4);
+		id = dwarf_cur__rd(&c, dwarf64 ? 8 : 4);
 		if (++entries > sec->size)
 			return -EINVAL;
 		if (sec->eh ? id != 0 : id != (dwarf64 ? ~0ULL : 0xffffffffULL)) {

@@ -3,8 +3,10 @@
  * test_dwarf_readers.c - our own .debug_line reader (dwarf_line.c) and DIE
  * walk (dwarf_die.c) against libdw on real DWARF 5 and DWARF 4 files, and on
  * truncated and mutated sections (exact-size copies, so ASan sees any read
- * past the end): an error or bounded output, never a crash or a hang.
+ * past the end): an error or bounded output, never a crash or a hang. And
+ * the cursor both they and unwind_table.c read with (dwarf_cur.h).
  */
+#include "symbolizer/dwarf_cur.h"
 #include "symbolizer/dwarf_die.h"
 #include "symbolizer/dwarf_line.h"
 #include "harness.h"
@@ -524,6 +526,75 @@ static void test_die_hostile(struct test_state *t)
 	die_hostile(t, FIX4);
 }
 
+/* One LEB128 number from exactly len bytes (a heap copy: ASan sees any read
+ * past them); *used is how many were consumed, *bad the cursor's flag. */
+static int64_t leb_of(const uint8_t *bytes, size_t len, bool sleb, size_t *used, bool *bad)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct dwarf_cur c;
+	int64_t v;
+
+	if (!copy)
+		abort();
+	memcpy(copy, bytes, len);
+	c = (struct dwarf_cur){copy, copy + len, false};
+	v = sleb ? dwarf_cur__sleb(&c) : (int64_t)dwarf_cur__uleb(&c);
+	*used = (size_t)(c.p - copy);
+	*bad = c.bad;
+	free(copy);
+	return v;
+}
+
+/* LEB128 edges: sign extension, 64-bit extremes, 10 bytes at most, no read
+ * past the end, bad is sticky (under UBSan: no shift of 64 or more). */
+static void test_cur_leb(struct test_state *t)
+{
+	static const uint8_t m1[] = {0x7f}, m129[] = {0xff, 0x7e}, big[] = {0xe5, 0x8e, 0x26};
+	static const uint8_t max_u[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	static const uint8_t min_s[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f};
+	static const uint8_t max_s[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00};
+	static const uint8_t s63[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40};
+	static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+					 0x80, 0x80, 0x80, 0x80, 0x00};
+	static const uint8_t cut[] = {0x80, 0x80};
+	static const uint8_t two[] = {0x01, 0x02, 0x03};
+	struct dwarf_cur c = {two, two + sizeof(two), false};
+	size_t used;
+	bool bad;
+
+	ASSERT_EQ(t, leb_of(m1, sizeof(m1), true, &used, &bad), -1);
+	ASSERT_TRUE(t, used == 1 && !bad);
+	ASSERT_EQ(t, leb_of(m1, sizeof(m1), false, &used, &bad), 127);
+	ASSERT_EQ(t, leb_of(m129, sizeof(m129), true, &used, &bad), -129);
+	ASSERT_EQ(t, leb_of(big, sizeof(big), false, &used, &bad), 624485);
+	ASSERT_TRUE(t, (uint64_t)leb_of(max_u, sizeof(max_u), false, &used, &bad) == UINT64_MAX);
+	ASSERT_TRUE(t, used == 10 && !bad);
+	ASSERT_TRUE(t, leb_of(min_s, sizeof(min_s), true, &used, &bad) == INT64_MIN);
+	ASSERT_TRUE(t, used == 10 && !bad);
+	ASSERT_TRUE(t, leb_of(max_s, sizeof(max_s), true, &used, &bad) == INT64_MAX);
+	ASSERT_TRUE(t, leb_of(s63, sizeof(s63), true, &used, &bad) == -(INT64_C(1) << 62));
+	ASSERT_TRUE(t, used == 9 && !bad);
+	/* over 10 bytes: bad, even when it would end */
+	ASSERT_EQ(t, leb_of(eleven, sizeof(eleven), false, &used, &bad), 0);
+	ASSERT_TRUE(t, bad && used == sizeof(eleven));
+	ASSERT_EQ(t, leb_of(eleven, sizeof(eleven), true, &used, &bad), 0);
+	ASSERT_TRUE(t, bad);
+	/* runs off the end */
+	ASSERT_EQ(t, leb_of(cut, sizeof(cut), true, &used, &bad), 0);
+	ASSERT_TRUE(t, bad && used == sizeof(cut));
+	ASSERT_EQ(t, leb_of(cut, 0, false, &used, &bad), 0);
+	ASSERT_TRUE(t, bad && used == 0);
+	/* fixed sizes; an overrun is bad, at the end, and stays bad */
+	ASSERT_EQ(t, dwarf_cur__rd(&c, 2), 0x0201);
+	ASSERT_EQ(t, dwarf_cur__rd(&c, 2), 0);
+	ASSERT_TRUE(t, c.bad && c.p == c.end);
+	c.p = two;
+	ASSERT_EQ(t, dwarf_cur__rd(&c, 1), 0);
+	ASSERT_EQ(t, dwarf_cur__uleb(&c), 0);
+	ASSERT_TRUE(t, c.bad && c.p == c.end);
+cleanup:;
+}
+
 int main(void)
 {
 	RUN_TEST(&T, test_line_matches_libdw_v5);
@@ -532,5 +603,6 @@ int main(void)
 	RUN_TEST(&T, test_die_matches_libdw_v4);
 	RUN_TEST(&T, test_line_hostile);
 	RUN_TEST(&T, test_die_hostile);
+	RUN_TEST(&T, test_cur_leb);
 	return test__finish(&T);
 }
