@@ -267,6 +267,13 @@ static int plt_expression(const uint8_t *e, uint64_t len)
 	return e[sizeof(head)] - 0x30;
 }
 
+/* A factored offset, v * data_align, modulo 2^64: hostile operands wrap
+ * (into rules emit() then judges) instead of overflowing a signed multiply. */
+static int64_t factored(uint64_t v, const struct cie *cie)
+{
+	return (int64_t)(v * (uint64_t)cie->data_align);
+}
+
 static void set_reg(struct cfa_state *s, uint64_t reg, uint8_t rule, int64_t off)
 {
 	if (reg == REG_RBP) {
@@ -302,7 +309,7 @@ static int run_insns(struct dwarf_cur *c, const struct cie *cie, const struct se
 			advance = true;
 			break;
 		case 2: /* DW_CFA_offset */
-			off = (int64_t)dwarf_cur__uleb(c) * cie->data_align;
+			off = factored(dwarf_cur__uleb(c), cie);
 			set_reg(s, low, RULE_OFFSET, off);
 			continue;
 		case 3: /* DW_CFA_restore */
@@ -334,7 +341,7 @@ static int run_insns(struct dwarf_cur *c, const struct cie *cie, const struct se
 		case 0x04: adv = dwarf_cur__rd(c, 4); advance = true; break;
 		case 0x05: /* offset_extended */
 			reg = dwarf_cur__uleb(c);
-			off = (int64_t)dwarf_cur__uleb(c) * cie->data_align;
+			off = factored(dwarf_cur__uleb(c), cie);
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		case 0x06: /* restore_extended */
@@ -416,16 +423,16 @@ static int run_insns(struct dwarf_cur *c, const struct cie *cie, const struct se
 		}
 		case 0x11: /* offset_extended_sf */
 			reg = dwarf_cur__uleb(c);
-			off = dwarf_cur__sleb(c) * cie->data_align;
+			off = factored((uint64_t)dwarf_cur__sleb(c), cie);
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		case 0x12: /* def_cfa_sf */
 			reg = dwarf_cur__uleb(c);
-			s->cfa_off = dwarf_cur__sleb(c) * cie->data_align;
+			s->cfa_off = factored((uint64_t)dwarf_cur__sleb(c), cie);
 			s->cfa = reg == REG_RSP ? CFA_SP : reg == REG_RBP ? CFA_FP : CFA_UNSUP;
 			continue;
 		case 0x13: /* def_cfa_offset_sf */
-			s->cfa_off = dwarf_cur__sleb(c) * cie->data_align;
+			s->cfa_off = factored((uint64_t)dwarf_cur__sleb(c), cie);
 			if (s->cfa == CFA_PLT)
 				s->cfa = CFA_UNSUP;
 			continue;
@@ -444,7 +451,7 @@ static int run_insns(struct dwarf_cur *c, const struct cie *cie, const struct se
 			continue;
 		case 0x2f: /* GNU_negative_offset_extended */
 			reg = dwarf_cur__uleb(c);
-			off = -(int64_t)dwarf_cur__uleb(c) * cie->data_align;
+			off = factored(0 - dwarf_cur__uleb(c), cie);
 			set_reg(s, reg, RULE_OFFSET, off);
 			continue;
 		default:

@@ -302,6 +302,36 @@ cleanup:
 	unwind_table__free(t);
 }
 
+/* Factored offsets that overflow 64 bits (hostile LEB128 operands times the
+ * data alignment, -8) wrap instead of being undefined (UBSan aborts here). */
+static void test_handmade_offset_overflow(struct test_state *s)
+{
+	static const uint8_t insns[] = {
+		0x86, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, /* offset r6 2^63-1 */
+		0x41,
+		0x11, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f, /* _sf INT64_MIN */
+		0x41,
+		0x2f, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, /* neg 2^63 */
+		0x41,
+		0x13, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, /* _sf 2^63-2 */
+	};
+	struct mini_elf m;
+	struct unwind_table *t = NULL;
+	const struct unwind_row *r;
+	char err[128] = "";
+	size_t size = mini_build(&m, insns, sizeof(insns));
+
+	ASSERT_EQ(s, unwind_table__build_mem(&m, size, &t, err, sizeof(err)), 0);
+	r = unwind_table__find(t, 0x1100); /* (2^63 - 1) * -8 wraps to 8 */
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->rbp_rule == RBP_AT_CFA && r->rbp_off == 1);
+	r = unwind_table__find(t, 0x1101); /* INT64_MIN * -8 wraps to 0 */
+	ASSERT_TRUE(s, r && r->rbp_rule == RBP_AT_CFA && r->rbp_off == 0);
+	r = unwind_table__find(t, 0x1103); /* def_cfa_offset_sf (2^63 - 2) * -8: 16 */
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 16);
+cleanup:
+	unwind_table__free(t);
+}
+
 /* Truncated, bit-flipped and random input never crashes or hangs. */
 static void test_garbage(struct test_state *s)
 {
@@ -350,6 +380,7 @@ int main(void)
 	RUN_TEST(&s, test_bias);
 	RUN_TEST(&s, test_handmade_push_rbp);
 	RUN_TEST(&s, test_handmade_plt_and_undefined);
+	RUN_TEST(&s, test_handmade_offset_overflow);
 	RUN_TEST(&s, test_garbage);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
