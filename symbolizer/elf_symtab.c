@@ -6,6 +6,7 @@
  * files come from arbitrary processes and may be truncated or hostile.
  */
 #include "common/errbuf.h"
+#include "symbolizer/elf_note.h"
 #include "symbolizer/elf_symtab.h"
 
 #include <errno.h>
@@ -47,33 +48,15 @@ static int sym_cmp(const void *a, const void *b)
 	return (x->rank < y->rank) - (x->rank > y->rank); /* best alias first */
 }
 
+/* The build-id from the note sections (a separate debug file has them too)
+ * as hex; none: "". */
 static void read_build_id(Elf *elf, struct elf_symtab *t)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
+	uint8_t id[(sizeof(t->build_id) - 1) / 2];
+	int n = elf_note__build_id(elf, ELF_NOTE_SECTIONS, id, sizeof(id));
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data;
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)data->d_buf + name_off, "GNU", 4) ||
-			    nh.n_descsz == 0 || nh.n_descsz > 64)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(t->build_id + 2 * i, 3, "%02x", desc[i]);
-			return;
-		}
-	}
+	for (int i = 0; i < n; i++)
+		snprintf(t->build_id + 2 * i, 3, "%02x", id[i]);
 }
 
 static void read_segments(Elf *elf, struct elf_symtab *t)

@@ -10,6 +10,7 @@
  */
 #include "common/errbuf.h"
 #include "symbolizer/dwarf_cur.h"
+#include "symbolizer/elf_note.h"
 #include "unwind/unwind_table.h"
 
 #include <errno.h>
@@ -807,44 +808,18 @@ size_t unwind_table__bpf_bytes(const struct unwind_table *t)
 	return t->nrows * sizeof(struct unwind_row);
 }
 
+/* From the PT_NOTE segments: what the loader maps, there even when the
+ * section headers are stripped. */
 int unwind_table__build_id(int fd, uint8_t *out, size_t max)
 {
 	Elf *elf;
-	size_t nph;
-	int ret = -ENOENT;
+	int ret;
 
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return -EINVAL;
-	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	for (size_t i = 0; i < nph && i < 256 && ret == -ENOENT; i++) {
-		GElf_Phdr ph;
-		Elf_Data *d;
-		size_t off = 0, name_off, desc_off;
-		GElf_Nhdr nh;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
-			continue;
-		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-		if (!d)
-			continue;
-		/* gelf_getnote advances and bounds-checks within d */
-		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((const char *)d->d_buf + name_off, "GNU", 4)) {
-				if (nh.n_descsz == 0 || nh.n_descsz > max)
-					break;
-				memcpy(out, (const char *)d->d_buf + desc_off, nh.n_descsz);
-				ret = (int)nh.n_descsz;
-				break;
-			}
-		}
-	}
-out:
+	ret = elf_note__build_id(elf, ELF_NOTE_SEGMENTS, out, max);
 	elf_end(elf);
 	return ret;
 }
