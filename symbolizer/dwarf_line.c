@@ -11,6 +11,7 @@
  * reject, or that we do not handle, gives -EINVAL and the caller uses libdw.
  */
 #include "symbolizer/dwarf_line.h"
+#include "common/array.h"
 #include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
@@ -139,16 +140,9 @@ static int add_file(struct dwarf_line_prog *p, size_t *cap, char *name)
 {
 	if (!name)
 		return -ENOMEM;
-	if (p->nfiles == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		char **f = realloc(p->files, ncap * sizeof(*f));
-
-		if (!f) {
-			free(name);
-			return -ENOMEM;
-		}
-		p->files = f;
-		*cap = ncap;
+	if (array__grow((void **)&p->files, cap, p->nfiles + 1, sizeof(*p->files))) {
+		free(name);
+		return -ENOMEM;
 	}
 	p->files[p->nfiles++] = name;
 	return 0;
@@ -350,15 +344,8 @@ static int seq_cmp(const void *a, const void *b)
 static int add_seq(struct seq **seqs, size_t *n, size_t *cap, size_t first, size_t len,
 		   const struct dwarf_line_row *rows)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct seq *p = realloc(*seqs, ncap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		*seqs = p;
-		*cap = ncap;
-	}
+	if (array__grow((void **)seqs, cap, *n + 1, sizeof(**seqs)))
+		return -ENOMEM;
 	(*seqs)[(*n)++] = (struct seq){first, len, rows};
 	return 0;
 }
@@ -462,18 +449,6 @@ struct state {
 	uint64_t column, isa;
 };
 
-static int grow_rows(struct dwarf_line_row **rows, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 1024;
-	struct dwarf_line_row *r = realloc(*rows, ncap * sizeof(*r));
-
-	if (!r)
-		return -ENOMEM;
-	*rows = r;
-	*cap = ncap;
-	return 0;
-}
-
 static inline int push_row(struct dwarf_line_row **rows, size_t *n, size_t *cap, size_t max,
 			   const struct state *st, bool end)
 {
@@ -484,7 +459,7 @@ static inline int push_row(struct dwarf_line_row **rows, size_t *n, size_t *cap,
 		return -EINVAL;
 	if (*n >= max)
 		return -E2BIG;
-	if (*n == *cap && grow_rows(rows, cap))
+	if (*n == *cap && array__grow((void **)rows, cap, *n + 1, sizeof(**rows)))
 		return -ENOMEM;
 	(*rows)[*n] = (struct dwarf_line_row){
 		st->addr, end ? DWARF_LINE_END : st->file,
@@ -661,7 +636,7 @@ int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned
 				goto fail;
 		}
 	}
-	if (!rows && grow_rows(&rows, &rcap)) {
+	if (!rows && array__grow((void **)&rows, &rcap, 1, sizeof(*rows))) {
 		ret = -ENOMEM;
 		goto fail;
 	}
