@@ -5,6 +5,7 @@
  * its section; the walk is linear over the unit's bytes, so it ends.
  */
 #include "symbolizer/dwarf_die.h"
+#include "common/array.h"
 #include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
@@ -46,9 +47,9 @@ struct unit {
 	const struct dwarf_die_unit *u;
 	const uint8_t *start, *end; /* the unit's bytes in .debug_info */
 	struct abbrev *abbrevs;
-	size_t nabbrevs;
+	size_t nabbrevs; /* slots, used or not: the table is indexed by code */
 	struct spec *specs;
-	size_t nspecs;
+	size_t nspecs, scap;
 	uint64_t (*ranges)[2];
 	size_t nranges, rcap;
 };
@@ -82,11 +83,70 @@ static int form_size(uint32_t form, const struct dwarf_die_unit *u)
 	}
 }
 
+/* The slot of abbrev code (< MAX_ABBREV_CODE), the table grown to hold it. */
+static int abbrev_slot(struct unit *w, uint64_t code, struct abbrev **a)
+{
+	size_t old = w->nabbrevs;
+
+	if (array__grow((void **)&w->abbrevs, &w->nabbrevs, code + 1, sizeof(*w->abbrevs)))
+		return -ENOMEM;
+	if (w->nabbrevs > old)
+		memset(w->abbrevs + old, 0, (w->nabbrevs - old) * sizeof(*w->abbrevs));
+	*a = &w->abbrevs[code];
+	if ((*a)->used)
+		return -EINVAL; /* libdw keeps the first: do not guess */
+	return 0;
+}
+
+/* An abbrev's (attribute, form) pairs up to its (0, 0), appended to specs. */
+static int read_specs(struct unit *w, struct dwarf_cur *c, struct abbrev *a)
+{
+	a->first = (uint32_t)w->nspecs;
+	for (;;) {
+		uint64_t at = dwarf_cur__uleb(c), form = dwarf_cur__uleb(c);
+		int64_t imp = 0;
+
+		if (c->bad)
+			return -EINVAL;
+		if (at == 0 && form == 0)
+			break;
+		if (form == DW_FORM_implicit_const)
+			imp = dwarf_cur__sleb(c);
+		if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
+			return -EINVAL;
+		if (array__grow((void **)&w->specs, &w->scap, w->nspecs + 1, sizeof(*w->specs)))
+			return -ENOMEM;
+		w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp, -1};
+	}
+	a->n = (uint32_t)(w->nspecs - a->first);
+	return 0;
+}
+
+/* Each spec's fixed size, the abbrev's (when all are fixed) and where a
+ * DW_AT_sibling ref4 sits inside its DIEs. */
+static void measure_abbrev(struct unit *w, struct abbrev *a)
+{
+	a->fixed = 0;
+	a->sibling = -1;
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct spec *sp = &w->specs[a->first + i];
+		int sz = form_size(sp->form, w->u);
+
+		sp->size = sz;
+		if (sp->at == DW_AT_sibling && sp->form == DW_FORM_ref4 && a->fixed >= 0)
+			a->sibling = a->fixed; /* its byte offset inside the DIE */
+		if (sz < 0 || a->fixed < 0)
+			a->fixed = -1;
+		else
+			a->fixed += sz;
+	}
+}
+
+/* The unit's abbrev table, by code, until the code 0 that ends it. */
 static int read_abbrevs(struct unit *w)
 {
 	const struct dwarf_die_sections *s = w->s;
 	struct dwarf_cur c;
-	size_t scap = 0;
 
 	if (!s->abbrev || w->u->abbrev_off >= s->abbrev_size)
 		return -EINVAL;
@@ -94,6 +154,7 @@ static int read_abbrevs(struct unit *w)
 	for (;;) {
 		uint64_t code = dwarf_cur__uleb(&c), tag;
 		struct abbrev *a;
+		int ret;
 
 		if (c.bad)
 			return -EINVAL;
@@ -101,65 +162,19 @@ static int read_abbrevs(struct unit *w)
 			return 0;
 		if (code >= MAX_ABBREV_CODE)
 			return -EINVAL;
-		if (code >= w->nabbrevs) {
-			size_t n = w->nabbrevs ? w->nabbrevs : 64;
-			struct abbrev *p;
-
-			while (n <= code)
-				n *= 2;
-			p = realloc(w->abbrevs, n * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			memset(p + w->nabbrevs, 0, (n - w->nabbrevs) * sizeof(*p));
-			w->abbrevs = p;
-			w->nabbrevs = n;
-		}
-		a = &w->abbrevs[code];
-		if (a->used)
-			return -EINVAL; /* libdw keeps the first: do not guess */
+		ret = abbrev_slot(w, code, &a);
+		if (ret)
+			return ret;
 		tag = dwarf_cur__uleb(&c);
 		a->used = 1;
 		a->tag = (uint32_t)tag;
 		a->children = (uint8_t)dwarf_cur__rd(&c, 1);
-		a->first = (uint32_t)w->nspecs;
-		for (;;) {
-			uint64_t at = dwarf_cur__uleb(&c), form = dwarf_cur__uleb(&c);
-			int64_t imp = 0;
-
-			if (c.bad || tag > UINT32_MAX)
-				return -EINVAL;
-			if (at == 0 && form == 0)
-				break;
-			if (form == DW_FORM_implicit_const)
-				imp = dwarf_cur__sleb(&c);
-			if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
-				return -EINVAL;
-			if (w->nspecs == scap) {
-				size_t n = scap ? scap * 2 : 256;
-				struct spec *p = realloc(w->specs, n * sizeof(*p));
-
-				if (!p)
-					return -ENOMEM;
-				w->specs = p;
-				scap = n;
-			}
-			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp, -1};
-		}
-		a->n = (uint32_t)(w->nspecs - a->first);
-		a->fixed = 0;
-		a->sibling = -1;
-		for (uint32_t i = 0; i < a->n; i++) {
-			struct spec *sp = &w->specs[a->first + i];
-			int sz = form_size(sp->form, w->u);
-
-			sp->size = sz;
-			if (sp->at == DW_AT_sibling && sp->form == DW_FORM_ref4 && a->fixed >= 0)
-				a->sibling = a->fixed; /* its byte offset inside the DIE */
-			if (sz < 0 || a->fixed < 0)
-				a->fixed = -1;
-			else
-				a->fixed += sz;
-		}
+		if (c.bad || tag > UINT32_MAX)
+			return -EINVAL;
+		ret = read_specs(w, &c, a);
+		if (ret)
+			return ret;
+		measure_abbrev(w, a);
 	}
 }
 
@@ -448,15 +463,8 @@ static int push_range(struct unit *w, uint64_t lo, uint64_t hi)
 {
 	if (w->nranges >= MAX_RANGES)
 		return -EINVAL;
-	if (w->nranges == w->rcap) {
-		size_t n = w->rcap ? w->rcap * 2 : 64;
-		uint64_t(*p)[2] = realloc(w->ranges, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		w->ranges = p;
-		w->rcap = n;
-	}
+	if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
+		return -ENOMEM;
 	w->ranges[w->nranges][0] = lo;
 	w->ranges[w->nranges][1] = hi;
 	w->nranges++;
