@@ -5,6 +5,7 @@
  * Every size read from the file is checked against the file before use: the
  * files come from arbitrary processes and may be truncated or hostile.
  */
+#include "common/array.h"
 #include "common/errbuf.h"
 #include "symbolizer/elf_symtab.h"
 
@@ -121,27 +122,9 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_
 			len = (size_t)((const char *)memchr(name, '@', len) - name);
 		if (t->nsyms >= ELF_SYMTAB_MAX_SYMBOLS || t->names_len + len + 1 > UINT32_MAX)
 			return -E2BIG;
-		if (t->nsyms == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 1024;
-			struct sym *n = realloc(t->syms, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			t->syms = n;
-			*cap = ncap;
-		}
-		if (t->names_len + len + 1 > *names_cap) {
-			size_t ncap = *names_cap ? *names_cap * 2 : 16384;
-			char *n;
-
-			while (ncap < t->names_len + len + 1)
-				ncap *= 2;
-			n = realloc(t->names, ncap);
-			if (!n)
-				return -ENOMEM;
-			t->names = n;
-			*names_cap = ncap;
-		}
+		if (array__grow((void **)&t->syms, cap, t->nsyms + 1, sizeof(*t->syms)) ||
+		    array__grow((void **)&t->names, names_cap, t->names_len + len + 1, 1))
+			return -ENOMEM;
 		memcpy(t->names + t->names_len, name, len);
 		t->names[t->names_len + len] = '\0';
 		t->syms[t->nsyms++] = (struct sym){

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "symbolizer/ksyms.h"
+#include "common/array.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -122,16 +123,9 @@ int ksyms__load(const char *path, struct ksyms **out)
 		/* text symbols only; data symbols would shadow functions */
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		if (k->n == k->cap) {
-			size_t ncap = k->cap ? k->cap * 2 : 65536;
-			struct ksym *ns = realloc(k->syms, ncap * sizeof(*ns));
-
-			if (!ns) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			k->syms = ns;
-			k->cap = ncap;
+		if (array__grow((void **)&k->syms, &k->cap, k->n + 1, sizeof(*k->syms))) {
+			ret = -ENOMEM;
+			goto cleanup;
 		}
 		struct ksym *s = &k->syms[k->n];
 

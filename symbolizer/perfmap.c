@@ -3,6 +3,7 @@
  * perfmap.c - parse perf map files: sorted once, binary-searched.
  */
 #include "symbolizer/perfmap.h"
+#include "common/array.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,16 +102,9 @@ int perfmap__load(int fd, struct perfmap **out)
 			continue;
 		if (nl > PERFMAP_MAX_LINE)
 			nl = PERFMAP_MAX_LINE;
-		if (m->n == cap) {
-			size_t c = cap ? cap * 2 : 256;
-			struct entry *e = realloc(m->e, c * sizeof(*e));
-
-			if (!e) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			m->e = e;
-			cap = c;
+		if (array__grow((void **)&m->e, &cap, m->n + 1, sizeof(*m->e))) {
+			ret = -ENOMEM;
+			goto cleanup;
 		}
 		if (m->names_len + nl + 1 > ncap) {
 			size_t c = ncap ? ncap * 2 : 4096;
