@@ -8,6 +8,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
+#include "symbolizer/addr_sorted.h"
 #include "symbolizer/dwarf_index.h"
 #include "symbolizer/dwarf_die.h"
 #include "symbolizer/dwarf_line.h"
@@ -916,16 +917,9 @@ static void recycle(struct dwarf_index *x)
 
 static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
 {
-	size_t lo = 0, hi = x->nranges;
+	size_t lo = addr_sorted__upper(x->ranges, x->nranges, sizeof(*x->ranges),
+				       offsetof(struct cu_range, lo), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x->ranges[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* ranges of different units should not overlap; look back a little if they do */
 	for (size_t i = lo, k = 0; i > 0 && k < 4; i--, k++)
 		if (addr < x->ranges[i - 1].hi)

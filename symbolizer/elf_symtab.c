@@ -7,6 +7,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
+#include "symbolizer/addr_sorted.h"
 #include "symbolizer/elf_symtab.h"
 
 #include <errno.h>
@@ -255,19 +256,11 @@ int elf_symtab__offset_to_vaddr(const struct elf_symtab *t, uint64_t offset, uin
 
 const char *elf_symtab__lookup(const struct elf_symtab *t, uint64_t vaddr, uint64_t *offset)
 {
-	size_t lo = 0, hi = t->nsyms;
+	size_t lo = addr_sorted__upper(t->syms, t->nsyms, sizeof(*t->syms),
+				       offsetof(struct sym, start), vaddr);
 	const struct sym *s;
 
-	/* largest start <= vaddr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->syms[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (lo == 0) /* no symbol starts at or below vaddr */
 		return NULL;
 	s = &t->syms[lo - 1];
 	/* A sized symbol that ends before vaddr does not contain it (PLT,

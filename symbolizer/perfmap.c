@@ -4,6 +4,7 @@
  */
 #include "symbolizer/perfmap.h"
 #include "common/array.h"
+#include "symbolizer/addr_sorted.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -153,17 +154,10 @@ void perfmap__free(struct perfmap *m)
 
 const char *perfmap__lookup(const struct perfmap *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t lo = addr_sorted__upper(m->e, m->n, sizeof(*m->e), offsetof(struct entry, start),
+				       addr);
 	const struct entry *best = NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->e[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo, k = 0; i > 0 && k < OVERLAP_SCAN; i--, k++) {
 		const struct entry *e = &m->e[i - 1];
 
