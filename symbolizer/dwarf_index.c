@@ -158,6 +158,19 @@ static void find_sections(struct dwarf_index *x)
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 	const char *ident = elf_getident(x->elf, NULL);
+	const struct {
+		const char *name;
+		const uint8_t **where;
+		size_t *size;
+	} wanted[] = {
+		{".debug_line", &x->sec.line, &x->sec.line_size},
+		{".debug_line_str", &x->sec.line_str, &x->sec.line_str_size},
+		{".debug_str", &x->sec.str, &x->sec.str_size},
+		{".debug_info", &x->dsec.info, &x->dsec.info_size},
+		{".debug_abbrev", &x->dsec.abbrev, &x->dsec.abbrev_size},
+		{".debug_ranges", &x->dsec.ranges, &x->dsec.ranges_size},
+		{".debug_rnglists", &x->dsec.rnglists, &x->dsec.rnglists_size},
+	};
 
 	if (!ident || ident[EI_DATA] != ELFDATA2LSB || elf_getshdrstrndx(x->elf, &shstrndx))
 		return;
@@ -174,30 +187,13 @@ static void find_sections(struct dwarf_index *x)
 		name = elf_strptr(x->elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
-		if (!strcmp(name, ".debug_line")) {
-			where = &x->sec.line;
-			size = &x->sec.line_size;
-		} else if (!strcmp(name, ".debug_line_str")) {
-			where = &x->sec.line_str;
-			size = &x->sec.line_str_size;
-		} else if (!strcmp(name, ".debug_str")) {
-			where = &x->sec.str;
-			size = &x->sec.str_size;
-		} else if (!strcmp(name, ".debug_info")) {
-			where = &x->dsec.info;
-			size = &x->dsec.info_size;
-		} else if (!strcmp(name, ".debug_abbrev")) {
-			where = &x->dsec.abbrev;
-			size = &x->dsec.abbrev_size;
-		} else if (!strcmp(name, ".debug_ranges")) {
-			where = &x->dsec.ranges;
-			size = &x->dsec.ranges_size;
-		} else if (!strcmp(name, ".debug_rnglists")) {
-			where = &x->dsec.rnglists;
-			size = &x->dsec.rnglists_size;
-		} else {
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]) && !where; i++)
+			if (!strcmp(name, wanted[i].name)) {
+				where = wanted[i].where;
+				size = wanted[i].size;
+			}
+		if (!where)
 			continue;
-		}
 		d = elf_getdata(scn, NULL);
 		if (d && d->d_buf && d->d_size) {
 			*where = d->d_buf;
