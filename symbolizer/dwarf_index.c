@@ -118,7 +118,6 @@ struct range {
 	uint32_t scope, depth;
 };
 
-/* Grow *arr (of *cap elements of size sz) to hold n + 1. 0 or -ENOMEM. */
 static int cu_range_cmp(const void *a, const void *b)
 {
 	const struct cu_range *x = a, *y = b;
@@ -575,6 +574,38 @@ struct walk {
 	size_t nranges, rcap, scap;
 };
 
+/* A code range of the scope about to be added; empty or discarded ones are dropped. */
+static int push_range(struct walk *w, uint64_t lo, uint64_t hi, uint32_t depth)
+{
+	if (lo == 0 || hi <= lo)
+		return 0; /* code the linker discarded */
+	if (w->nranges >= DWARF_INDEX_MAX_ROWS)
+		return -E2BIG;
+	if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
+		return -ENOMEM;
+	w->ranges[w->nranges++] = (struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
+	return 0;
+}
+
+/* The scope whose ranges were just pushed, named and parented; *idx its index. */
+static int push_scope(struct walk *w, const char *name, uint32_t parent, uint32_t *idx,
+		      struct scope **out)
+{
+	struct scope *s;
+
+	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
+		return -ENOMEM;
+	s = &w->c->scopes[w->c->nscopes];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
+		return -ENOMEM;
+	s->parent = parent;
+	*idx = (uint32_t)w->c->nscopes++;
+	*out = s;
+	return 0;
+}
+
 /* Add a scope for a function or inlined call with code; NONE when it has none. */
 static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t depth,
 		     uint32_t *idx)
@@ -583,28 +614,19 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 	ptrdiff_t off = 0;
 	size_t first = w->nranges, n = 0;
 	struct scope *s;
+	int ret;
 
 	*idx = NONE;
 	while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0 && n++ < DWARF_INDEX_MAX_ROWS) {
-		if (lo == 0 || hi <= lo)
-			continue;
-		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
-			return -E2BIG;
-		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
-			return -ENOMEM;
-		w->ranges[w->nranges++] =
-			(struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
+		ret = push_range(w, lo, hi, depth);
+		if (ret)
+			return ret;
 	}
 	if (w->nranges == first)
 		return 0;
-	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
-		return -ENOMEM;
-	s = &w->c->scopes[w->c->nscopes];
-	memset(s, 0, sizeof(*s));
-	s->name = die_name(d);
-	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
-		return -ENOMEM;
-	s->parent = parent;
+	ret = push_scope(w, die_name(d), parent, idx, &s);
+	if (ret)
+		return ret;
 	if (parent != NONE) {
 		Dwarf_Attribute a;
 		Dwarf_Word v;
@@ -616,7 +638,6 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 		    v <= UINT32_MAX)
 			s->call_line = (uint32_t)v;
 	}
-	*idx = (uint32_t)w->c->nscopes++;
 	return 0;
 }
 
@@ -626,37 +647,25 @@ static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *
 	struct walk *w = ctx;
 	size_t first = w->nranges;
 	struct scope *s;
+	int ret;
 
 	*idx = NONE;
 	for (size_t i = 0; i < sc->nranges && i < DWARF_INDEX_MAX_ROWS; i++) {
-		uint64_t lo = sc->ranges[i][0], hi = sc->ranges[i][1];
-
-		if (lo == 0 || hi <= lo)
-			continue;
-		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
-			return -E2BIG;
-		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
-			return -ENOMEM;
-		w->ranges[w->nranges++] =
-			(struct range){lo, hi, (uint32_t)w->c->nscopes, sc->depth};
+		ret = push_range(w, sc->ranges[i][0], sc->ranges[i][1], sc->depth);
+		if (ret)
+			return ret;
 	}
 	if (w->nranges == first)
 		return 0;
-	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
-		return -ENOMEM;
-	s = &w->c->scopes[w->c->nscopes];
-	memset(s, 0, sizeof(*s));
-	s->name = sc->name;
-	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
-		return -ENOMEM;
-	s->parent = sc->parent;
+	ret = push_scope(w, sc->name, sc->parent, idx, &s);
+	if (ret)
+		return ret;
 	if (sc->parent != NONE) {
 		if (sc->has_call_file && w->c->paths && sc->call_file < w->c->nfiles)
 			s->call_file = w->c->paths[sc->call_file];
 		if (sc->has_call_line && sc->call_line <= UINT32_MAX)
 			s->call_line = (uint32_t)sc->call_line;
 	}
-	*idx = (uint32_t)w->c->nscopes++;
 	return 0;
 }
 
