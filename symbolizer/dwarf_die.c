@@ -5,6 +5,7 @@
  * its section; the walk is linear over the unit's bytes, so it ends.
  */
 #include "symbolizer/dwarf_die.h"
+#include "common/array.h"
 #include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
@@ -46,9 +47,9 @@ struct unit {
 	const struct dwarf_die_unit *u;
 	const uint8_t *start, *end; /* the unit's bytes in .debug_info */
 	struct abbrev *abbrevs;
-	size_t nabbrevs;
+	size_t nabbrevs; /* slots, used or not: the table is indexed by code */
 	struct spec *specs;
-	size_t nspecs;
+	size_t nspecs, scap;
 	uint64_t (*ranges)[2];
 	size_t nranges, rcap;
 };
@@ -82,11 +83,70 @@ static int form_size(uint32_t form, const struct dwarf_die_unit *u)
 	}
 }
 
+/* The slot of abbrev code (< MAX_ABBREV_CODE), the table grown to hold it. */
+static int abbrev_slot(struct unit *w, uint64_t code, struct abbrev **a)
+{
+	size_t old = w->nabbrevs;
+
+	if (array__grow((void **)&w->abbrevs, &w->nabbrevs, code + 1, sizeof(*w->abbrevs)))
+		return -ENOMEM;
+	if (w->nabbrevs > old)
+		memset(w->abbrevs + old, 0, (w->nabbrevs - old) * sizeof(*w->abbrevs));
+	*a = &w->abbrevs[code];
+	if ((*a)->used)
+		return -EINVAL; /* libdw keeps the first: do not guess */
+	return 0;
+}
+
+/* An abbrev's (attribute, form) pairs up to its (0, 0), appended to specs. */
+static int read_specs(struct unit *w, struct dwarf_cur *c, struct abbrev *a)
+{
+	a->first = (uint32_t)w->nspecs;
+	for (;;) {
+		uint64_t at = dwarf_cur__uleb(c), form = dwarf_cur__uleb(c);
+		int64_t imp = 0;
+
+		if (c->bad)
+			return -EINVAL;
+		if (at == 0 && form == 0)
+			break;
+		if (form == DW_FORM_implicit_const)
+			imp = dwarf_cur__sleb(c);
+		if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
+			return -EINVAL;
+		if (array__grow((void **)&w->specs, &w->scap, w->nspecs + 1, sizeof(*w->specs)))
+			return -ENOMEM;
+		w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp, -1};
+	}
+	a->n = (uint32_t)(w->nspecs - a->first);
+	return 0;
+}
+
+/* Each spec's fixed size, the abbrev's (when all are fixed) and where a
+ * DW_AT_sibling ref4 sits inside its DIEs. */
+static void measure_abbrev(struct unit *w, struct abbrev *a)
+{
+	a->fixed = 0;
+	a->sibling = -1;
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct spec *sp = &w->specs[a->first + i];
+		int sz = form_size(sp->form, w->u);
+
+		sp->size = sz;
+		if (sp->at == DW_AT_sibling && sp->form == DW_FORM_ref4 && a->fixed >= 0)
+			a->sibling = a->fixed; /* its byte offset inside the DIE */
+		if (sz < 0 || a->fixed < 0)
+			a->fixed = -1;
+		else
+			a->fixed += sz;
+	}
+}
+
+/* The unit's abbrev table, by code, until the code 0 that ends it. */
 static int read_abbrevs(struct unit *w)
 {
 	const struct dwarf_die_sections *s = w->s;
 	struct dwarf_cur c;
-	size_t scap = 0;
 
 	if (!s->abbrev || w->u->abbrev_off >= s->abbrev_size)
 		return -EINVAL;
@@ -94,6 +154,7 @@ static int read_abbrevs(struct unit *w)
 	for (;;) {
 		uint64_t code = dwarf_cur__uleb(&c), tag;
 		struct abbrev *a;
+		int ret;
 
 		if (c.bad)
 			return -EINVAL;
@@ -101,65 +162,19 @@ static int read_abbrevs(struct unit *w)
 			return 0;
 		if (code >= MAX_ABBREV_CODE)
 			return -EINVAL;
-		if (code >= w->nabbrevs) {
-			size_t n = w->nabbrevs ? w->nabbrevs : 64;
-			struct abbrev *p;
-
-			while (n <= code)
-				n *= 2;
-			p = realloc(w->abbrevs, n * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			memset(p + w->nabbrevs, 0, (n - w->nabbrevs) * sizeof(*p));
-			w->abbrevs = p;
-			w->nabbrevs = n;
-		}
-		a = &w->abbrevs[code];
-		if (a->used)
-			return -EINVAL; /* libdw keeps the first: do not guess */
+		ret = abbrev_slot(w, code, &a);
+		if (ret)
+			return ret;
 		tag = dwarf_cur__uleb(&c);
 		a->used = 1;
 		a->tag = (uint32_t)tag;
 		a->children = (uint8_t)dwarf_cur__rd(&c, 1);
-		a->first = (uint32_t)w->nspecs;
-		for (;;) {
-			uint64_t at = dwarf_cur__uleb(&c), form = dwarf_cur__uleb(&c);
-			int64_t imp = 0;
-
-			if (c.bad || tag > UINT32_MAX)
-				return -EINVAL;
-			if (at == 0 && form == 0)
-				break;
-			if (form == DW_FORM_implicit_const)
-				imp = dwarf_cur__sleb(&c);
-			if (at > UINT32_MAX || form > UINT32_MAX || w->nspecs >= MAX_SPECS)
-				return -EINVAL;
-			if (w->nspecs == scap) {
-				size_t n = scap ? scap * 2 : 256;
-				struct spec *p = realloc(w->specs, n * sizeof(*p));
-
-				if (!p)
-					return -ENOMEM;
-				w->specs = p;
-				scap = n;
-			}
-			w->specs[w->nspecs++] = (struct spec){(uint32_t)at, (uint32_t)form, imp, -1};
-		}
-		a->n = (uint32_t)(w->nspecs - a->first);
-		a->fixed = 0;
-		a->sibling = -1;
-		for (uint32_t i = 0; i < a->n; i++) {
-			struct spec *sp = &w->specs[a->first + i];
-			int sz = form_size(sp->form, w->u);
-
-			sp->size = sz;
-			if (sp->at == DW_AT_sibling && sp->form == DW_FORM_ref4 && a->fixed >= 0)
-				a->sibling = a->fixed; /* its byte offset inside the DIE */
-			if (sz < 0 || a->fixed < 0)
-				a->fixed = -1;
-			else
-				a->fixed += sz;
-		}
+		if (c.bad || tag > UINT32_MAX)
+			return -EINVAL;
+		ret = read_specs(w, &c, a);
+		if (ret)
+			return ret;
+		measure_abbrev(w, a);
 	}
 }
 
@@ -249,6 +264,149 @@ static int read_value(struct unit *w, struct dwarf_cur *c, uint32_t form, int64_
 	return c->bad ? -EINVAL : 0;
 }
 
+/* The abbrev of the DIE whose code is at c: NULL for a code 0. */
+static inline int die_abbrev(const struct unit *w, struct dwarf_cur *c, const struct abbrev **a)
+{
+	uint64_t code = dwarf_cur__uleb(c);
+
+	*a = NULL;
+	if (c->bad)
+		return -EINVAL;
+	if (code == 0)
+		return 0;
+	if (code >= w->nabbrevs || !w->abbrevs[code].used)
+		return -EINVAL;
+	*a = &w->abbrevs[code];
+	return 0;
+}
+
+/* DW_AT_sibling of a DIE whose attributes start at p, read at its fixed
+ * place, as a .debug_info offset; UINT64_MAX when the abbrev has none. */
+static inline uint64_t die_sibling(const struct unit *w, const struct abbrev *a,
+				   const struct dwarf_cur *c)
+{
+	const uint8_t *q;
+
+	if (a->sibling < 0 || (size_t)(c->end - c->p) < (size_t)a->sibling + 4)
+		return UINT64_MAX;
+	q = c->p + a->sibling;
+	return (uint64_t)(w->start - w->s->info) +
+	       ((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24);
+}
+
+/* Step c over a DIE's attribute values: fixed sizes at once. */
+static inline int skip_attrs(struct unit *w, const struct abbrev *a, struct dwarf_cur *c)
+{
+	if (a->fixed >= 0) { /* nothing to read */
+		if ((size_t)(c->end - c->p) < (size_t)a->fixed)
+			return -EINVAL;
+		c->p += a->fixed;
+		return 0;
+	}
+	for (uint32_t i = 0; i < a->n; i++) {
+		const struct spec *sp = &w->specs[a->first + i];
+		uint64_t v;
+		const char *str;
+		int cls, ret;
+
+		if (sp->size >= 0) {
+			if ((size_t)(c->end - c->p) < (size_t)sp->size)
+				return -EINVAL;
+			c->p += sp->size;
+			continue;
+		}
+		ret = read_value(w, c, sp->form, sp->implicit, &v, &str, &cls);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Keep one attribute's value (v, s of class cls, as read_value gives
+ * them) in d if it is one we use. */
+static inline int keep_attr(const struct unit *w, const struct spec *sp, uint64_t v,
+			    const char *s, int cls, struct die *d)
+{
+	switch (sp->at) {
+	case DW_AT_name:
+	case DW_AT_linkage_name:
+	case DW_AT_MIPS_linkage_name:
+		if (cls != 3)
+			return -EINVAL; /* a name libdw may read and we cannot */
+		if (sp->at == DW_AT_name)
+			d->name = s, d->has_name = true;
+		else if (sp->at == DW_AT_linkage_name)
+			d->linkage = s, d->has_linkage = true;
+		else
+			d->mips = s, d->has_mips = true;
+		break;
+	case DW_AT_abstract_origin:
+	case DW_AT_specification:
+		if (cls != 4 && cls != 7)
+			return -EINVAL;
+		if (cls == 4)
+			v += (uint64_t)(w->start - w->s->info);
+		if (v < (uint64_t)(w->start - w->s->info) || v >= (uint64_t)(w->end - w->s->info))
+			return -EINVAL; /* another unit: leave it to libdw */
+		if (sp->at == DW_AT_abstract_origin)
+			d->origin = v;
+		else
+			d->spec = v;
+		break;
+	case DW_AT_low_pc:
+		if (cls != 2)
+			return -EINVAL;
+		d->has_low = true;
+		d->low = v;
+		break;
+	case DW_AT_high_pc:
+		if (cls != 2 && cls != 1)
+			return -EINVAL;
+		d->has_high = true;
+		d->high_is_addr = cls == 2;
+		d->high = v;
+		break;
+	case DW_AT_ranges:
+		if (cls != 5 && !(cls == 1 && w->u->version < 4 &&
+				  (sp->form == DW_FORM_data4 || sp->form == DW_FORM_data8)))
+			return -EINVAL;
+		d->has_ranges = true;
+		d->ranges = v;
+		break;
+	case DW_AT_call_file:
+	case DW_AT_call_line:
+		if (cls != 1 && cls != 6)
+			return -EINVAL;
+		if (sp->at == DW_AT_call_file)
+			d->has_call_file = true, d->call_file = v;
+		else
+			d->has_call_line = true, d->call_line = v;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Read a DIE's attribute values into d (its other fields already set). */
+static inline int read_attrs(struct unit *w, const struct abbrev *a, struct dwarf_cur *c,
+			     struct die *d)
+{
+	for (uint32_t i = 0; i < a->n; i++) {
+		const struct spec *sp = &w->specs[a->first + i];
+		uint64_t v;
+		const char *s;
+		int cls, ret = read_value(w, c, sp->form, sp->implicit, &v, &s, &cls);
+
+		if (ret)
+			return ret;
+		ret = keep_attr(w, sp, v, s, cls, d);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Parse the DIE at p (abbrev code first) into d (when want, else only skip
  * its attributes); *next is the byte after it. A code 0 gives tag 0.
@@ -257,133 +415,29 @@ static int parse_die(struct unit *w, const uint8_t *p, struct die *d, bool want,
 		     const uint8_t **next)
 {
 	struct dwarf_cur c = {p, w->end, false};
-	uint64_t code = dwarf_cur__uleb(&c);
 	const struct abbrev *a;
+	uint64_t sibling;
+	int ret = die_abbrev(w, &c, &a);
 
-	if (c.bad)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	d->tag = 0;
 	d->children = 0;
-	if (code == 0) {
+	if (!a) {
 		*next = c.p;
 		return 0;
 	}
-	if (code >= w->nabbrevs || !w->abbrevs[code].used)
-		return -EINVAL;
-	a = &w->abbrevs[code];
-	d->tag = a->tag;
-	d->children = a->children;
-	d->sibling = UINT64_MAX;
-	if (a->sibling >= 0 && (size_t)(c.end - c.p) >= (size_t)a->sibling + 4) {
-		const uint8_t *q = c.p + a->sibling;
-
-		d->sibling = (uint64_t)(w->start - w->s->info) +
-			     ((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-			      (uint32_t)q[3] << 24);
-	}
-	if (!want && a->fixed >= 0) { /* nothing to read: step over it */
-		if ((size_t)(c.end - c.p) < (size_t)a->fixed)
-			return -EINVAL;
-		*next = c.p + a->fixed;
-		return 0;
-	}
+	sibling = die_sibling(w, a, &c);
 	if (want) {
-		uint64_t sib = d->sibling;
-
 		memset(d, 0, sizeof(*d));
 		d->origin = d->spec = UINT64_MAX;
-		d->tag = a->tag;
-		d->children = a->children;
-		d->sibling = sib;
 	}
-	if (!want) { /* step over the values: fixed sizes at once */
-		for (uint32_t i = 0; i < a->n; i++) {
-			const struct spec *sp = &w->specs[a->first + i];
-			uint64_t v;
-			const char *str;
-			int cls, ret;
-
-			if (sp->size >= 0) {
-				if ((size_t)(c.end - c.p) < (size_t)sp->size)
-					return -EINVAL;
-				c.p += sp->size;
-				continue;
-			}
-			ret = read_value(w, &c, sp->form, sp->implicit, &v, &str, &cls);
-			if (ret)
-				return ret;
-		}
-		*next = c.p;
-		return 0;
-	}
-	for (uint32_t i = 0; i < a->n; i++) {
-		const struct spec *sp = &w->specs[a->first + i];
-		uint64_t v;
-		const char *s;
-		int cls, ret = read_value(w, &c, sp->form, sp->implicit, &v, &s, &cls);
-
-		if (ret)
-			return ret;
-		switch (sp->at) {
-		case DW_AT_name:
-		case DW_AT_linkage_name:
-		case DW_AT_MIPS_linkage_name:
-			if (cls != 3)
-				return -EINVAL; /* a name libdw may read and we cannot */
-			if (sp->at == DW_AT_name)
-				d->name = s, d->has_name = true;
-			else if (sp->at == DW_AT_linkage_name)
-				d->linkage = s, d->has_linkage = true;
-			else
-				d->mips = s, d->has_mips = true;
-			break;
-		case DW_AT_abstract_origin:
-		case DW_AT_specification:
-			if (cls != 4 && cls != 7)
-				return -EINVAL;
-			if (cls == 4)
-				v += (uint64_t)(w->start - w->s->info);
-			if (v < (uint64_t)(w->start - w->s->info) ||
-			    v >= (uint64_t)(w->end - w->s->info))
-				return -EINVAL; /* another unit: leave it to libdw */
-			if (sp->at == DW_AT_abstract_origin)
-				d->origin = v;
-			else
-				d->spec = v;
-			break;
-		case DW_AT_low_pc:
-			if (cls != 2)
-				return -EINVAL;
-			d->has_low = true;
-			d->low = v;
-			break;
-		case DW_AT_high_pc:
-			if (cls != 2 && cls != 1)
-				return -EINVAL;
-			d->has_high = true;
-			d->high_is_addr = cls == 2;
-			d->high = v;
-			break;
-		case DW_AT_ranges:
-			if (cls != 5 && !(cls == 1 && w->u->version < 4 &&
-					  (sp->form == DW_FORM_data4 || sp->form == DW_FORM_data8)))
-				return -EINVAL;
-			d->has_ranges = true;
-			d->ranges = v;
-			break;
-		case DW_AT_call_file:
-		case DW_AT_call_line:
-			if (cls != 1 && cls != 6)
-				return -EINVAL;
-			if (sp->at == DW_AT_call_file)
-				d->has_call_file = true, d->call_file = v;
-			else
-				d->has_call_line = true, d->call_line = v;
-			break;
-		default:
-			break;
-		}
-	}
+	d->tag = a->tag;
+	d->children = a->children;
+	d->sibling = sibling;
+	ret = want ? read_attrs(w, a, &c, d) : skip_attrs(w, a, &c);
+	if (ret)
+		return ret;
 	*next = c.p;
 	return 0;
 }
@@ -448,15 +502,8 @@ static int push_range(struct unit *w, uint64_t lo, uint64_t hi)
 {
 	if (w->nranges >= MAX_RANGES)
 		return -EINVAL;
-	if (w->nranges == w->rcap) {
-		size_t n = w->rcap ? w->rcap * 2 : 64;
-		uint64_t(*p)[2] = realloc(w->ranges, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		w->ranges = p;
-		w->rcap = n;
-	}
+	if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
+		return -ENOMEM;
 	w->ranges[w->nranges][0] = lo;
 	w->ranges[w->nranges][1] = hi;
 	w->nranges++;
@@ -538,6 +585,127 @@ static int die_ranges(struct unit *w, const struct die *d)
 	}
 }
 
+/* The unit's bytes in .debug_info, from its header before u->die_off. */
+static int find_unit(struct unit *w)
+{
+	const struct dwarf_die_sections *s = w->s;
+	const struct dwarf_die_unit *u = w->u;
+	struct dwarf_cur c;
+	size_t hdr;
+	uint64_t len;
+
+	if (!s->info || (u->offset_size != 4 && u->offset_size != 8) ||
+	    (u->address_size != 4 && u->address_size != 8) || u->version < 2 || u->version > 5)
+		return -EINVAL;
+	hdr = (u->offset_size == 8 ? 12 : 4) + 2 + u->offset_size + 1 + (u->version >= 5);
+	if (u->die_off < hdr || u->die_off >= s->info_size)
+		return -EINVAL;
+	c = (struct dwarf_cur){s->info + u->die_off - hdr, s->info + s->info_size, false};
+	len = dwarf_cur__rd(&c, 4);
+	if ((len == 0xffffffff) != (u->offset_size == 8))
+		return -EINVAL;
+	if (len == 0xffffffff)
+		len = dwarf_cur__rd(&c, 8);
+	if (c.bad || len > (size_t)(c.end - c.p) || dwarf_cur__rd(&c, 2) != u->version)
+		return -EINVAL;
+	w->start = s->info + u->die_off - hdr;
+	w->end = c.p - 2 + len;
+	if (w->end < s->info + u->die_off)
+		return -EINVAL;
+	return 0;
+}
+
+/* Whether the DIE at p is a function or an inlined call (whose attributes
+ * the walk reads; it only steps over the others'). */
+static inline int is_scope_die(const struct unit *w, const uint8_t *p, bool *yes)
+{
+	struct dwarf_cur c = {p, w->end, false};
+	const struct abbrev *a;
+
+	if (die_abbrev(w, &c, &a) || !a)
+		return -EINVAL; /* a code 0 spelt in more than one byte included */
+	*yes = a->tag == DW_TAG_subprogram || a->tag == DW_TAG_inlined_subroutine;
+	return 0;
+}
+
+/* Step *p over the children of the DIE just read, to the 0 that ends them. */
+static int skip_children(struct unit *w, const uint8_t **p)
+{
+	struct die d;
+
+	for (size_t open = 1; open;) {
+		int ret;
+
+		if (*p >= w->end)
+			return -EINVAL; /* the unit ends inside its tree: let libdw decide */
+		ret = parse_die(w, *p, &d, false, p);
+		if (ret)
+			return ret;
+		if (d.tag == 0)
+			open--;
+		else if (d.children)
+			open++;
+	}
+	return 0;
+}
+
+/* Hand a function or inlined call to add(); *scope gets its index. */
+static int add_scope(struct unit *w, const struct die *d, unsigned depth, uint32_t parent,
+		     int (*add)(void *ctx, const struct dwarf_die_scope *sc, uint32_t *idx),
+		     void *ctx, uint32_t *scope)
+{
+	struct dwarf_die_scope sc = {0};
+	int ret = die_ranges(w, d);
+
+	if (ret)
+		return ret;
+	sc.ranges = (const uint64_t(*)[2])w->ranges;
+	sc.nranges = w->nranges;
+	if (w->nranges) {
+		ret = die_name(w, d, &sc.name);
+		if (ret)
+			return ret;
+	}
+	sc.depth = depth;
+	sc.parent = parent;
+	sc.inlined = d->tag == DW_TAG_inlined_subroutine;
+	sc.has_call_file = d->has_call_file;
+	sc.has_call_line = d->has_call_line;
+	sc.call_file = d->call_file;
+	sc.call_line = d->call_line;
+	return add(ctx, &sc, scope);
+}
+
+/*
+ * One DIE of the walk, inside the given scope: a function or an inlined call
+ * goes to add() and *scope becomes its own; *descend says whether the walk
+ * enters its children.
+ */
+static int visit_die(struct unit *w, const struct die *d, unsigned depth,
+		     int (*add)(void *ctx, const struct dwarf_die_scope *sc, uint32_t *idx),
+		     void *ctx, uint32_t *scope, bool *descend)
+{
+	uint32_t parent;
+	int ret;
+
+	*descend = false;
+	switch (d->tag) {
+	case DW_TAG_subprogram:
+	case DW_TAG_inlined_subroutine:
+		parent = d->tag == DW_TAG_subprogram ? NONE : *scope;
+		if (d->tag == DW_TAG_inlined_subroutine && *scope == NONE)
+			return 0; /* a call outside any function */
+		ret = add_scope(w, d, depth, parent, add, ctx, scope);
+		if (ret)
+			return ret;
+		*descend = *scope != NONE;
+		return 0;
+	default:
+		*descend = dwarf_die__enters(d->tag, *scope != NONE);
+		return 0;
+	}
+}
+
 int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_unit *u,
 		    size_t max_dies, unsigned max_depth,
 		    int (*add)(void *ctx, const struct dwarf_die_scope *sc, uint32_t *idx),
@@ -547,33 +715,15 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 	uint32_t *scope_at = NULL; /* enclosing scope per depth */
 	const uint8_t *p;
 	struct die d;
-	size_t hdr, visited = 0, skip = 0;
-	uint64_t len;
+	size_t visited = 0;
 	unsigned depth = 0;
 	int ret = -EINVAL;
 
-	if (!s->info || (u->offset_size != 4 && u->offset_size != 8) ||
-	    (u->address_size != 4 && u->address_size != 8) || u->version < 2 || u->version > 5 ||
-	    max_depth == 0)
+	if (max_depth == 0)
 		return -EINVAL;
-	hdr = (u->offset_size == 8 ? 12 : 4) + 2 + u->offset_size + 1 + (u->version >= 5);
-	if (u->die_off < hdr || u->die_off >= s->info_size)
-		return -EINVAL;
-	{
-		struct dwarf_cur c = {s->info + u->die_off - hdr, s->info + s->info_size, false};
-
-		len = dwarf_cur__rd(&c, 4);
-		if ((len == 0xffffffff) != (u->offset_size == 8))
-			return -EINVAL;
-		if (len == 0xffffffff)
-			len = dwarf_cur__rd(&c, 8);
-		if (c.bad || len > (size_t)(c.end - c.p) || dwarf_cur__rd(&c, 2) != u->version)
-			return -EINVAL;
-		w.start = s->info + u->die_off - hdr;
-		w.end = c.p - 2 + len;
-		if (w.end < s->info + u->die_off)
-			return -EINVAL;
-	}
+	ret = find_unit(&w);
+	if (ret)
+		return ret;
 	for (int i = 0; i < NAME_CACHE; i++)
 		w.names[i].key = UINT64_MAX;
 	ret = read_abbrevs(&w);
@@ -592,22 +742,12 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 	}
 	scope_at[0] = NONE;
 	for (;;) {
-		uint32_t scope, parent;
-		bool descend = false, interesting;
+		uint32_t scope;
+		bool descend, want;
 
+		ret = -EINVAL;
 		if (p >= w.end)
 			goto cleanup; /* the unit ends inside its tree: let libdw decide */
-		if (skip) {
-			ret = parse_die(&w, p, &d, false, &p);
-			if (ret)
-				goto cleanup;
-			if (d.tag == 0)
-				skip--;
-			else if (d.children)
-				skip++;
-			ret = -EINVAL;
-			continue;
-		}
 		if (*p == 0) { /* end of this level's children */
 			p++;
 			if (depth == 0)
@@ -615,60 +755,20 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			depth--;
 			continue;
 		}
-		{
-			struct dwarf_cur c = {p, w.end, false};
-			uint64_t code = dwarf_cur__uleb(&c);
-
-			if (c.bad || code >= w.nabbrevs || !w.abbrevs[code].used)
-				goto cleanup;
-			interesting = w.abbrevs[code].tag == DW_TAG_subprogram ||
-				      w.abbrevs[code].tag == DW_TAG_inlined_subroutine;
-		}
-		ret = parse_die(&w, p, &d, interesting, &p);
+		ret = is_scope_die(&w, p, &want);
 		if (ret)
 			goto cleanup;
-		ret = -EINVAL;
+		ret = parse_die(&w, p, &d, want, &p);
+		if (ret)
+			goto cleanup;
 		if (++visited > max_dies) {
 			ret = -E2BIG;
 			goto cleanup;
 		}
 		scope = scope_at[depth];
-		switch (d.tag) {
-		case DW_TAG_subprogram:
-		case DW_TAG_inlined_subroutine: {
-			struct dwarf_die_scope sc = {0};
-
-			parent = d.tag == DW_TAG_subprogram ? NONE : scope;
-			if (d.tag == DW_TAG_inlined_subroutine && scope == NONE)
-				break;
-			ret = die_ranges(&w, &d);
-			if (ret)
-				goto cleanup;
-			sc.ranges = (const uint64_t(*)[2])w.ranges;
-			sc.nranges = w.nranges;
-			if (w.nranges) {
-				ret = die_name(&w, &d, &sc.name);
-				if (ret)
-					goto cleanup;
-			}
-			sc.depth = depth;
-			sc.parent = parent;
-			sc.inlined = d.tag == DW_TAG_inlined_subroutine;
-			sc.has_call_file = d.has_call_file;
-			sc.has_call_line = d.has_call_line;
-			sc.call_file = d.call_file;
-			sc.call_line = d.call_line;
-			ret = add(ctx, &sc, &scope);
-			if (ret)
-				goto cleanup;
-			ret = -EINVAL;
-			descend = scope != NONE;
-			break;
-		}
-		default:
-			descend = dwarf_die__enters(d.tag, scope != NONE);
-			break;
-		}
+		ret = visit_die(&w, &d, depth, add, ctx, &scope, &descend);
+		if (ret)
+			goto cleanup;
 		if (!d.children)
 			continue;
 		if (descend && depth + 1 < max_depth) {
@@ -677,7 +777,9 @@ int dwarf_die__walk(const struct dwarf_die_sections *s, const struct dwarf_die_u
 			   s->info + d.sibling <= w.end) {
 			p = s->info + d.sibling; /* over the children, forward only */
 		} else {
-			skip = 1;
+			ret = skip_children(&w, &p);
+			if (ret)
+				goto cleanup;
 		}
 	}
 	ret = 0;

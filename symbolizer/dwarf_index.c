@@ -8,6 +8,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
+#include "symbolizer/addr_sorted.h"
 #include "symbolizer/dwarf_index.h"
 #include "symbolizer/dwarf_die.h"
 #include "symbolizer/dwarf_line.h"
@@ -117,7 +118,6 @@ struct range {
 	uint32_t scope, depth;
 };
 
-/* Grow *arr (of *cap elements of size sz) to hold n + 1. 0 or -ENOMEM. */
 static int cu_range_cmp(const void *a, const void *b)
 {
 	const struct cu_range *x = a, *y = b;
@@ -157,6 +157,19 @@ static void find_sections(struct dwarf_index *x)
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 	const char *ident = elf_getident(x->elf, NULL);
+	const struct {
+		const char *name;
+		const uint8_t **where;
+		size_t *size;
+	} wanted[] = {
+		{".debug_line", &x->sec.line, &x->sec.line_size},
+		{".debug_line_str", &x->sec.line_str, &x->sec.line_str_size},
+		{".debug_str", &x->sec.str, &x->sec.str_size},
+		{".debug_info", &x->dsec.info, &x->dsec.info_size},
+		{".debug_abbrev", &x->dsec.abbrev, &x->dsec.abbrev_size},
+		{".debug_ranges", &x->dsec.ranges, &x->dsec.ranges_size},
+		{".debug_rnglists", &x->dsec.rnglists, &x->dsec.rnglists_size},
+	};
 
 	if (!ident || ident[EI_DATA] != ELFDATA2LSB || elf_getshdrstrndx(x->elf, &shstrndx))
 		return;
@@ -173,30 +186,13 @@ static void find_sections(struct dwarf_index *x)
 		name = elf_strptr(x->elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
-		if (!strcmp(name, ".debug_line")) {
-			where = &x->sec.line;
-			size = &x->sec.line_size;
-		} else if (!strcmp(name, ".debug_line_str")) {
-			where = &x->sec.line_str;
-			size = &x->sec.line_str_size;
-		} else if (!strcmp(name, ".debug_str")) {
-			where = &x->sec.str;
-			size = &x->sec.str_size;
-		} else if (!strcmp(name, ".debug_info")) {
-			where = &x->dsec.info;
-			size = &x->dsec.info_size;
-		} else if (!strcmp(name, ".debug_abbrev")) {
-			where = &x->dsec.abbrev;
-			size = &x->dsec.abbrev_size;
-		} else if (!strcmp(name, ".debug_ranges")) {
-			where = &x->dsec.ranges;
-			size = &x->dsec.ranges_size;
-		} else if (!strcmp(name, ".debug_rnglists")) {
-			where = &x->dsec.rnglists;
-			size = &x->dsec.rnglists_size;
-		} else {
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]) && !where; i++)
+			if (!strcmp(name, wanted[i].name)) {
+				where = wanted[i].where;
+				size = wanted[i].size;
+			}
+		if (!where)
 			continue;
-		}
 		d = elf_getdata(scn, NULL);
 		if (d && d->d_buf && d->d_size) {
 			*where = d->d_buf;
@@ -578,6 +574,38 @@ struct walk {
 	size_t nranges, rcap, scap;
 };
 
+/* A code range of the scope about to be added; empty or discarded ones are dropped. */
+static int push_range(struct walk *w, uint64_t lo, uint64_t hi, uint32_t depth)
+{
+	if (lo == 0 || hi <= lo)
+		return 0; /* code the linker discarded */
+	if (w->nranges >= DWARF_INDEX_MAX_ROWS)
+		return -E2BIG;
+	if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
+		return -ENOMEM;
+	w->ranges[w->nranges++] = (struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
+	return 0;
+}
+
+/* The scope whose ranges were just pushed, named and parented; *idx its index. */
+static int push_scope(struct walk *w, const char *name, uint32_t parent, uint32_t *idx,
+		      struct scope **out)
+{
+	struct scope *s;
+
+	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
+		return -ENOMEM;
+	s = &w->c->scopes[w->c->nscopes];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
+		return -ENOMEM;
+	s->parent = parent;
+	*idx = (uint32_t)w->c->nscopes++;
+	*out = s;
+	return 0;
+}
+
 /* Add a scope for a function or inlined call with code; NONE when it has none. */
 static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t depth,
 		     uint32_t *idx)
@@ -586,28 +614,19 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 	ptrdiff_t off = 0;
 	size_t first = w->nranges, n = 0;
 	struct scope *s;
+	int ret;
 
 	*idx = NONE;
 	while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0 && n++ < DWARF_INDEX_MAX_ROWS) {
-		if (lo == 0 || hi <= lo)
-			continue;
-		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
-			return -E2BIG;
-		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
-			return -ENOMEM;
-		w->ranges[w->nranges++] =
-			(struct range){lo, hi, (uint32_t)w->c->nscopes, depth};
+		ret = push_range(w, lo, hi, depth);
+		if (ret)
+			return ret;
 	}
 	if (w->nranges == first)
 		return 0;
-	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
-		return -ENOMEM;
-	s = &w->c->scopes[w->c->nscopes];
-	memset(s, 0, sizeof(*s));
-	s->name = die_name(d);
-	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
-		return -ENOMEM;
-	s->parent = parent;
+	ret = push_scope(w, die_name(d), parent, idx, &s);
+	if (ret)
+		return ret;
 	if (parent != NONE) {
 		Dwarf_Attribute a;
 		Dwarf_Word v;
@@ -619,7 +638,6 @@ static int add_scope(struct walk *w, Dwarf_Die *d, uint32_t parent, uint32_t dep
 		    v <= UINT32_MAX)
 			s->call_line = (uint32_t)v;
 	}
-	*idx = (uint32_t)w->c->nscopes++;
 	return 0;
 }
 
@@ -629,37 +647,25 @@ static int add_scope_own(void *ctx, const struct dwarf_die_scope *sc, uint32_t *
 	struct walk *w = ctx;
 	size_t first = w->nranges;
 	struct scope *s;
+	int ret;
 
 	*idx = NONE;
 	for (size_t i = 0; i < sc->nranges && i < DWARF_INDEX_MAX_ROWS; i++) {
-		uint64_t lo = sc->ranges[i][0], hi = sc->ranges[i][1];
-
-		if (lo == 0 || hi <= lo)
-			continue;
-		if (w->nranges >= DWARF_INDEX_MAX_ROWS)
-			return -E2BIG;
-		if (array__grow((void **)&w->ranges, &w->rcap, w->nranges + 1, sizeof(*w->ranges)))
-			return -ENOMEM;
-		w->ranges[w->nranges++] =
-			(struct range){lo, hi, (uint32_t)w->c->nscopes, sc->depth};
+		ret = push_range(w, sc->ranges[i][0], sc->ranges[i][1], sc->depth);
+		if (ret)
+			return ret;
 	}
 	if (w->nranges == first)
 		return 0;
-	if (array__grow((void **)&w->c->scopes, &w->scap, w->c->nscopes + 1, sizeof(*w->c->scopes)))
-		return -ENOMEM;
-	s = &w->c->scopes[w->c->nscopes];
-	memset(s, 0, sizeof(*s));
-	s->name = sc->name;
-	if (s->name && !(s->name = intern(w->strings, s->name, w->memory)))
-		return -ENOMEM;
-	s->parent = sc->parent;
+	ret = push_scope(w, sc->name, sc->parent, idx, &s);
+	if (ret)
+		return ret;
 	if (sc->parent != NONE) {
 		if (sc->has_call_file && w->c->paths && sc->call_file < w->c->nfiles)
 			s->call_file = w->c->paths[sc->call_file];
 		if (sc->has_call_line && sc->call_line <= UINT32_MAX)
 			s->call_line = (uint32_t)sc->call_line;
 	}
-	*idx = (uint32_t)w->c->nscopes++;
 	return 0;
 }
 
@@ -916,16 +922,9 @@ static void recycle(struct dwarf_index *x)
 
 static struct cu *find_cu(const struct dwarf_index *x, uint64_t addr)
 {
-	size_t lo = 0, hi = x->nranges;
+	size_t lo = addr_sorted__upper(x->ranges, x->nranges, sizeof(*x->ranges),
+				       offsetof(struct cu_range, lo), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x->ranges[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* ranges of different units should not overlap; look back a little if they do */
 	for (size_t i = lo, k = 0; i > 0 && k < 4; i--, k++)
 		if (addr < x->ranges[i - 1].hi)

@@ -11,6 +11,7 @@
  * reject, or that we do not handle, gives -EINVAL and the caller uses libdw.
  */
 #include "symbolizer/dwarf_line.h"
+#include "common/array.h"
 #include "symbolizer/dwarf_cur.h"
 
 #include <dwarf.h> /* constants only: no libdw needed */
@@ -139,16 +140,9 @@ static int add_file(struct dwarf_line_prog *p, size_t *cap, char *name)
 {
 	if (!name)
 		return -ENOMEM;
-	if (p->nfiles == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		char **f = realloc(p->files, ncap * sizeof(*f));
-
-		if (!f) {
-			free(name);
-			return -ENOMEM;
-		}
-		p->files = f;
-		*cap = ncap;
+	if (array__grow((void **)&p->files, cap, p->nfiles + 1, sizeof(*p->files))) {
+		free(name);
+		return -ENOMEM;
 	}
 	p->files[p->nfiles++] = name;
 	return 0;
@@ -350,15 +344,8 @@ static int seq_cmp(const void *a, const void *b)
 static int add_seq(struct seq **seqs, size_t *n, size_t *cap, size_t first, size_t len,
 		   const struct dwarf_line_row *rows)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct seq *p = realloc(*seqs, ncap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		*seqs = p;
-		*cap = ncap;
-	}
+	if (array__grow((void **)seqs, cap, *n + 1, sizeof(**seqs)))
+		return -ENOMEM;
 	(*seqs)[(*n)++] = (struct seq){first, len, rows};
 	return 0;
 }
@@ -455,6 +442,81 @@ cleanup:
 	return ret;
 }
 
+/* The fixed fields of a program's header, and where its parts are. */
+struct header {
+	unsigned version, offset_size, address_size, min_inst, line_range, opcode_base;
+	int line_base;
+	const uint8_t *std_len; /* std_len[op] for op in [1, opcode_base) */
+	struct dwarf_cur tables; /* the directory and file tables */
+	struct dwarf_cur prog; /* the opcodes */
+};
+
+/* The header fields of the program at off, up to its directory table. */
+static int read_fields(const struct dwarf_line_sections *s, uint64_t off,
+		       unsigned address_size, struct header *h)
+{
+	struct dwarf_cur c;
+	uint64_t unit_len, hdr_len;
+
+	if (!s->line || off >= s->line_size || (address_size != 4 && address_size != 8))
+		return -EINVAL;
+	c = (struct dwarf_cur){s->line + off, s->line + s->line_size, false};
+	h->address_size = address_size;
+	h->offset_size = 4;
+	unit_len = dwarf_cur__rd(&c, 4);
+	if (unit_len == 0xffffffff) {
+		unit_len = dwarf_cur__rd(&c, 8);
+		h->offset_size = 8;
+	}
+	if (c.bad || unit_len > dwarf_cur__left(&c))
+		return -EINVAL;
+	c.end = c.p + unit_len;
+	h->version = (unsigned)dwarf_cur__rd(&c, 2);
+	if (c.bad || h->version < 2 || h->version > 5)
+		return -EINVAL;
+	if (h->version >= 5) {
+		unsigned as = (unsigned)dwarf_cur__rd(&c, 1), seg = (unsigned)dwarf_cur__rd(&c, 1);
+
+		if (as != address_size || seg != 0)
+			return -EINVAL;
+	}
+	hdr_len = dwarf_cur__rd(&c, h->offset_size);
+	if (c.bad || hdr_len > dwarf_cur__left(&c))
+		return -EINVAL;
+	h->prog = (struct dwarf_cur){c.p + hdr_len, c.end, false};
+	c.end = c.p + hdr_len;
+	h->min_inst = (unsigned)dwarf_cur__rd(&c, 1);
+	if (h->version >= 4 && dwarf_cur__rd(&c, 1) != 1)
+		return -EINVAL; /* VLIW op_index: not handled */
+	dwarf_cur__rd(&c, 1); /* default_is_stmt: no use here */
+	h->line_base = (int8_t)dwarf_cur__rd(&c, 1);
+	h->line_range = (unsigned)dwarf_cur__rd(&c, 1);
+	h->opcode_base = (unsigned)dwarf_cur__rd(&c, 1);
+	if (c.bad || h->line_range == 0 || h->opcode_base <= DW_LNE_set_discriminator ||
+	    dwarf_cur__left(&c) < h->opcode_base - 1)
+		return -EINVAL;
+	h->std_len = c.p - 1;
+	c.p += h->opcode_base - 1;
+	h->tables = c;
+	return 0;
+}
+
+/* The whole header: its fields into h, its file names into p->files. */
+static int read_header(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
+		       const char *comp_dir, struct header *h, struct dwarf_line_prog *p)
+{
+	int ret = read_fields(s, off, address_size, h);
+
+	if (ret)
+		return ret;
+	ret = read_files(&h->tables, h->version, h->offset_size, comp_dir, s, p);
+	if (ret)
+		return ret;
+	if (h->tables.p != h->tables.end)
+		return -EINVAL; /* libdw checks the header ends where it says */
+	return 0;
+}
+
 struct state {
 	uint64_t addr;
 	uint32_t file;
@@ -462,226 +524,203 @@ struct state {
 	uint64_t column, isa;
 };
 
-static int grow_rows(struct dwarf_line_row **rows, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 1024;
-	struct dwarf_line_row *r = realloc(*rows, ncap * sizeof(*r));
+/* The rows a program appends to: at most max, in a buffer of cap. */
+struct row_buf {
+	struct dwarf_line_row *rows;
+	size_t n, cap, max;
+};
 
-	if (!r)
-		return -ENOMEM;
-	*rows = r;
-	*cap = ncap;
-	return 0;
-}
-
-static inline int push_row(struct dwarf_line_row **rows, size_t *n, size_t *cap, size_t max,
-			   const struct state *st, bool end)
+static inline int push_row(struct row_buf *b, const struct state *st, bool end)
 {
 	/* libdw stores line as int, column and isa in small fields: call it invalid */
 	if (st->line < INT32_MIN || st->line > INT32_MAX || st->column > 0xffff || st->isa > 0xff)
 		return -EINVAL;
 	if (!end && st->file == DWARF_LINE_END)
 		return -EINVAL;
-	if (*n >= max)
+	if (b->n >= b->max)
 		return -E2BIG;
-	if (*n == *cap && grow_rows(rows, cap))
+	if (b->n == b->cap && array__grow((void **)&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)))
 		return -ENOMEM;
-	(*rows)[*n] = (struct dwarf_line_row){
+	b->rows[b->n] = (struct dwarf_line_row){
 		st->addr, end ? DWARF_LINE_END : st->file,
 		(int32_t)st->line > 0 ? (uint32_t)(int32_t)st->line : 0};
-	(*n)++;
+	b->n++;
 	return 0;
 }
 
-int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
-		     const char *comp_dir, size_t max_rows, struct dwarf_line_prog *out)
+/* One extended opcode (after its 0) at c. */
+static inline int run_extended(const struct header *h, struct dwarf_cur *c, struct state *st,
+			       struct row_buf *b)
 {
-	struct dwarf_cur c, prog;
-	uint64_t unit_len, hdr_len;
-	unsigned version, offset_size = 4, min_inst, line_range, opcode_base;
-	int line_base;
+	unsigned len, sub;
+	int ret;
+
+	if (dwarf_cur__left(c) < 2)
+		return -EINVAL;
+	len = *c->p++;
+	if (dwarf_cur__left(c) < len || len == 0)
+		return -EINVAL;
+	sub = *c->p++;
+	switch (sub) {
+	case DW_LNE_end_sequence:
+		ret = push_row(b, st, true);
+		if (ret)
+			return ret;
+		*st = (struct state){.file = 1, .line = 1};
+		break;
+	case DW_LNE_set_address:
+		st->addr = dwarf_cur__rd(c, h->address_size);
+		break;
+	case DW_LNE_set_discriminator:
+		if (h->std_len[DW_LNS_advance_line] != 1)
+			return -EINVAL; /* libdw checks this slot: so do we */
+		dwarf_cur__uleb(c);
+		break;
+	case DW_LNE_define_file:
+	case 0x80: /* DW_LNE_NVIDIA_inlined_call */
+	case 0x81: /* DW_LNE_NVIDIA_set_function_name */
+		return -EINVAL;
+	default:
+		c->p += len - 1;
+		break;
+	}
+	return c->bad ? -EINVAL : 0;
+}
+
+/* One standard opcode (1 to DW_LNS_set_isa) at c. */
+static inline int run_standard(const struct header *h, unsigned op, struct dwarf_cur *c,
+			       struct state *st, struct row_buf *b)
+{
+	static const uint8_t want[] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
+	uint64_t v;
+	int ret;
+
+	if (h->std_len[op] != want[op])
+		return -EINVAL;
+	switch (op) {
+	case DW_LNS_copy:
+		ret = push_row(b, st, false);
+		if (ret)
+			return ret;
+		break;
+	case DW_LNS_advance_pc:
+		v = dwarf_cur__uleb(c);
+		st->addr += (uint32_t)(h->min_inst * (uint32_t)v);
+		break;
+	case DW_LNS_advance_line:
+		st->line += (int32_t)dwarf_cur__sleb(c);
+		break;
+	case DW_LNS_set_file:
+		st->file = (uint32_t)dwarf_cur__uleb(c);
+		break;
+	case DW_LNS_set_column:
+		st->column = (uint32_t)dwarf_cur__uleb(c);
+		break;
+	case DW_LNS_const_add_pc:
+		st->addr += (uint32_t)(h->min_inst * ((255 - h->opcode_base) / h->line_range));
+		break;
+	case DW_LNS_fixed_advance_pc:
+		st->addr += dwarf_cur__rd(c, 2);
+		break;
+	case DW_LNS_set_isa:
+		st->isa = (uint32_t)dwarf_cur__uleb(c);
+		break;
+	default: /* negate_stmt, basic_block, prologue_end, epilogue_begin */
+		break;
+	}
+	return c->bad ? -EINVAL : 0;
+}
+
+/* Run the line-number state machine over the opcodes, rows into *rb. */
+static int run_program(const struct header *h, struct row_buf *rb)
+{
+	struct dwarf_cur prog = h->prog;
+	struct row_buf b = *rb; /* a local copy: row stores cannot alias its counts */
 	struct {
 		int line;
 		uint32_t addr;
 	} special[256];
-	const uint8_t *std_len;
-	struct dwarf_line_row *rows = NULL, *sorted;
-	size_t nrows = 0, rcap = 0;
-	struct state st;
-	int ret = -EINVAL;
-
-	rows = out->rows; /* a buffer to reuse, if the caller has one: it stays in *out */
-	rcap = rows ? out->rows_cap : 0;
-	out->files = NULL;
-	out->nfiles = out->nrows = 0;
-	if (!s->line || off >= s->line_size || (address_size != 4 && address_size != 8))
-		return -EINVAL;
-	c = (struct dwarf_cur){s->line + off, s->line + s->line_size, false};
-	unit_len = dwarf_cur__rd(&c, 4);
-	if (unit_len == 0xffffffff) {
-		unit_len = dwarf_cur__rd(&c, 8);
-		offset_size = 8;
-	}
-	if (c.bad || unit_len > dwarf_cur__left(&c))
-		return -EINVAL;
-	c.end = c.p + unit_len;
-	version = (unsigned)dwarf_cur__rd(&c, 2);
-	if (c.bad || version < 2 || version > 5)
-		return -EINVAL;
-	if (version >= 5) {
-		unsigned as = (unsigned)dwarf_cur__rd(&c, 1), seg = (unsigned)dwarf_cur__rd(&c, 1);
-
-		if (as != address_size || seg != 0)
-			return -EINVAL;
-	}
-	hdr_len = dwarf_cur__rd(&c, offset_size);
-	if (c.bad || hdr_len > dwarf_cur__left(&c))
-		return -EINVAL;
-	prog = (struct dwarf_cur){c.p + hdr_len, c.end, false};
-	c.end = c.p + hdr_len;
-	min_inst = (unsigned)dwarf_cur__rd(&c, 1);
-	if (version >= 4 && dwarf_cur__rd(&c, 1) != 1)
-		return -EINVAL; /* VLIW op_index: not handled */
-	dwarf_cur__rd(&c, 1); /* default_is_stmt: no use here */
-	line_base = (int8_t)dwarf_cur__rd(&c, 1);
-	line_range = (unsigned)dwarf_cur__rd(&c, 1);
-	opcode_base = (unsigned)dwarf_cur__rd(&c, 1);
-	if (c.bad || line_range == 0 || opcode_base <= DW_LNE_set_discriminator ||
-	    dwarf_cur__left(&c) < opcode_base - 1)
-		return -EINVAL;
-	std_len = c.p - 1; /* std_len[op] for op in [1, opcode_base) */
-	c.p += opcode_base - 1;
-	ret = read_files(&c, version, offset_size, comp_dir, s, out);
-	if (ret)
-		goto fail;
-	ret = -EINVAL;
-	if (c.p != c.end)
-		goto fail; /* libdw checks the header ends where it says */
+	struct state st = {.file = 1, .line = 1};
+	unsigned opcode_base = h->opcode_base; /* a local: row stores cannot alias it */
+	int ret = 0;
 
 	/* what each special opcode adds, worked out once: a division per row
 	 * was the reader's single largest cost */
 	for (unsigned op = opcode_base; op < 256; op++) {
 		unsigned adj = op - opcode_base;
 
-		special[op].line = line_base + (int)(adj % line_range);
-		special[op].addr = (uint32_t)(min_inst * (adj / line_range));
+		special[op].line = h->line_base + (int)(adj % h->line_range);
+		special[op].addr = (uint32_t)(h->min_inst * (adj / h->line_range));
 	}
-	st = (struct state){.file = 1, .line = 1};
 	while (prog.p < prog.end) {
 		unsigned op = *prog.p++;
 
 		if (op >= opcode_base) {
 			st.line += special[op].line;
 			st.addr += special[op].addr;
-			ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
-			if (ret)
-				goto fail;
-			ret = -EINVAL;
+			ret = push_row(&b, &st, false);
 		} else if (op == 0) {
-			unsigned len, sub;
-
-			if (dwarf_cur__left(&prog) < 2)
-				goto fail;
-			len = *prog.p++;
-			if (dwarf_cur__left(&prog) < len || len == 0)
-				goto fail;
-			sub = *prog.p++;
-			switch (sub) {
-			case DW_LNE_end_sequence:
-				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, true);
-				if (ret)
-					goto fail;
-				ret = -EINVAL;
-				st = (struct state){.file = 1, .line = 1};
-				break;
-			case DW_LNE_set_address:
-				st.addr = dwarf_cur__rd(&prog, address_size);
-				if (prog.bad)
-					goto fail;
-				break;
-			case DW_LNE_set_discriminator:
-				if (std_len[DW_LNS_advance_line] != 1)
-					goto fail; /* libdw checks this slot: so do we */
-				dwarf_cur__uleb(&prog);
-				if (prog.bad)
-					goto fail;
-				break;
-			case DW_LNE_define_file:
-			case 0x80: /* DW_LNE_NVIDIA_inlined_call */
-			case 0x81: /* DW_LNE_NVIDIA_set_function_name */
-				goto fail;
-			default:
-				prog.p += len - 1;
-				break;
-			}
+			ret = run_extended(h, &prog, &st, &b);
 		} else if (op <= DW_LNS_set_isa) {
-			static const uint8_t want[] = {0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
-			uint64_t v;
-
-			if (std_len[op] != want[op])
-				goto fail;
-			switch (op) {
-			case DW_LNS_copy:
-				ret = push_row(&rows, &nrows, &rcap, max_rows, &st, false);
-				if (ret)
-					goto fail;
-				ret = -EINVAL;
-				break;
-			case DW_LNS_advance_pc:
-				v = dwarf_cur__uleb(&prog);
-				st.addr += (uint32_t)(min_inst * (uint32_t)v);
-				break;
-			case DW_LNS_advance_line:
-				st.line += (int32_t)dwarf_cur__sleb(&prog);
-				break;
-			case DW_LNS_set_file:
-				st.file = (uint32_t)dwarf_cur__uleb(&prog);
-				break;
-			case DW_LNS_set_column:
-				st.column = (uint32_t)dwarf_cur__uleb(&prog);
-				break;
-			case DW_LNS_const_add_pc:
-				st.addr += (uint32_t)(min_inst * ((255 - opcode_base) / line_range));
-				break;
-			case DW_LNS_fixed_advance_pc:
-				st.addr += dwarf_cur__rd(&prog, 2);
-				break;
-			case DW_LNS_set_isa:
-				st.isa = (uint32_t)dwarf_cur__uleb(&prog);
-				break;
-			default: /* negate_stmt, basic_block, prologue_end, epilogue_begin */
-				break;
-			}
-			if (prog.bad)
-				goto fail;
+			ret = run_standard(h, op, &prog, &st, &b);
 		} else {
-			for (unsigned n = std_len[op]; n > 0; n--)
+			for (unsigned n = h->std_len[op]; n > 0; n--)
 				dwarf_cur__uleb(&prog);
-			if (prog.bad)
-				goto fail;
+			ret = prog.bad ? -EINVAL : 0;
 		}
+		if (ret)
+			break;
 	}
-	if (!rows && grow_rows(&rows, &rcap)) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	ret = sort_rows(rows, nrows, &sorted);
+	*rb = b;
+	return ret;
+}
+
+/* Sort the rows into libdw's order and hand them to *out. */
+static int store_rows(struct row_buf *b, struct dwarf_line_prog *out)
+{
+	struct dwarf_line_row *sorted;
+	int ret;
+
+	if (!b->rows && array__grow((void **)&b->rows, &b->cap, 1, sizeof(*b->rows)))
+		return -ENOMEM;
+	ret = sort_rows(b->rows, b->n, &sorted);
 	if (ret)
-		goto fail;
-	if (sorted != rows) {
-		free(rows);
-		rcap = nrows;
+		return ret;
+	if (sorted != b->rows) {
+		free(b->rows);
+		b->cap = b->n;
 	}
 	out->rows = sorted;
-	out->rows_cap = rcap;
-	if (nrows) /* libdw marks the last row an end of sequence */
-		out->rows[nrows - 1].file = DWARF_LINE_END;
-	out->nrows = nrows;
+	out->rows_cap = b->cap;
+	if (b->n) /* libdw marks the last row an end of sequence */
+		out->rows[b->n - 1].file = DWARF_LINE_END;
+	out->nrows = b->n;
 	return 0;
-fail:
-	dwarf_line_prog__reset(out);
-	out->rows = rows; /* still the caller's to reuse or free */
-	out->rows_cap = rcap;
+}
+
+int dwarf_line__read(const struct dwarf_line_sections *s, uint64_t off, unsigned address_size,
+		     const char *comp_dir, size_t max_rows, struct dwarf_line_prog *out)
+{
+	/* a buffer to reuse, if the caller has one: it stays in *out */
+	struct row_buf b = {out->rows, 0, out->rows ? out->rows_cap : 0, max_rows};
+	struct header h;
+	int ret;
+
+	out->files = NULL;
+	out->nfiles = out->nrows = 0;
+	ret = read_header(s, off, address_size, comp_dir, &h, out);
+	if (ret)
+		goto cleanup;
+	ret = run_program(&h, &b);
+	if (ret)
+		goto cleanup;
+	ret = store_rows(&b, out);
+cleanup:
+	if (ret) {
+		dwarf_line_prog__reset(out);
+		out->rows = b.rows; /* still the caller's to reuse or free */
+		out->rows_cap = b.cap;
+	}
 	return ret;
 }
 

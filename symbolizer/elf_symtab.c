@@ -5,7 +5,9 @@
  * Every size read from the file is checked against the file before use: the
  * files come from arbitrary processes and may be truncated or hostile.
  */
+#include "common/array.h"
 #include "common/errbuf.h"
+#include "symbolizer/addr_sorted.h"
 #include "symbolizer/elf_note.h"
 #include "symbolizer/elf_symtab.h"
 
@@ -104,27 +106,9 @@ static int read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_
 			len = (size_t)((const char *)memchr(name, '@', len) - name);
 		if (t->nsyms >= ELF_SYMTAB_MAX_SYMBOLS || t->names_len + len + 1 > UINT32_MAX)
 			return -E2BIG;
-		if (t->nsyms == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 1024;
-			struct sym *n = realloc(t->syms, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			t->syms = n;
-			*cap = ncap;
-		}
-		if (t->names_len + len + 1 > *names_cap) {
-			size_t ncap = *names_cap ? *names_cap * 2 : 16384;
-			char *n;
-
-			while (ncap < t->names_len + len + 1)
-				ncap *= 2;
-			n = realloc(t->names, ncap);
-			if (!n)
-				return -ENOMEM;
-			t->names = n;
-			*names_cap = ncap;
-		}
+		if (array__grow((void **)&t->syms, cap, t->nsyms + 1, sizeof(*t->syms)) ||
+		    array__grow((void **)&t->names, names_cap, t->names_len + len + 1, 1))
+			return -ENOMEM;
 		memcpy(t->names + t->names_len, name, len);
 		t->names[t->names_len + len] = '\0';
 		t->syms[t->nsyms++] = (struct sym){
@@ -255,19 +239,11 @@ int elf_symtab__offset_to_vaddr(const struct elf_symtab *t, uint64_t offset, uin
 
 const char *elf_symtab__lookup(const struct elf_symtab *t, uint64_t vaddr, uint64_t *offset)
 {
-	size_t lo = 0, hi = t->nsyms;
+	size_t lo = addr_sorted__upper(t->syms, t->nsyms, sizeof(*t->syms),
+				       offsetof(struct sym, start), vaddr);
 	const struct sym *s;
 
-	/* largest start <= vaddr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->syms[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (lo == 0) /* no symbol starts at or below vaddr */
 		return NULL;
 	s = &t->syms[lo - 1];
 	/* A sized symbol that ends before vaddr does not contain it (PLT,

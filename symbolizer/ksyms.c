@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "symbolizer/ksyms.h"
+#include "common/array.h"
+#include "symbolizer/addr_sorted.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -122,16 +124,9 @@ int ksyms__load(const char *path, struct ksyms **out)
 		/* text symbols only; data symbols would shadow functions */
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		if (k->n == k->cap) {
-			size_t ncap = k->cap ? k->cap * 2 : 65536;
-			struct ksym *ns = realloc(k->syms, ncap * sizeof(*ns));
-
-			if (!ns) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			k->syms = ns;
-			k->cap = ncap;
+		if (array__grow((void **)&k->syms, &k->cap, k->n + 1, sizeof(*k->syms))) {
+			ret = -ENOMEM;
+			goto cleanup;
 		}
 		struct ksym *s = &k->syms[k->n];
 
@@ -177,17 +172,10 @@ void ksyms__free(struct ksyms *k)
 const char *ksyms__lookup(const struct ksyms *k, uint64_t addr, const char **module,
 			  uint64_t *offset)
 {
-	size_t lo = 0, hi = k->n;
+	size_t lo = addr_sorted__upper(k->syms, k->n, sizeof(*k->syms),
+				       offsetof(struct ksym, addr), addr);
 	const struct ksym *s;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo == 0)
 		return NULL;
 	s = &k->syms[lo - 1];

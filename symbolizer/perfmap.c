@@ -3,6 +3,8 @@
  * perfmap.c - parse perf map files: sorted once, binary-searched.
  */
 #include "symbolizer/perfmap.h"
+#include "common/array.h"
+#include "symbolizer/addr_sorted.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,16 +103,9 @@ int perfmap__load(int fd, struct perfmap **out)
 			continue;
 		if (nl > PERFMAP_MAX_LINE)
 			nl = PERFMAP_MAX_LINE;
-		if (m->n == cap) {
-			size_t c = cap ? cap * 2 : 256;
-			struct entry *e = realloc(m->e, c * sizeof(*e));
-
-			if (!e) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			m->e = e;
-			cap = c;
+		if (array__grow((void **)&m->e, &cap, m->n + 1, sizeof(*m->e))) {
+			ret = -ENOMEM;
+			goto cleanup;
 		}
 		if (m->names_len + nl + 1 > ncap) {
 			size_t c = ncap ? ncap * 2 : 4096;
@@ -159,17 +154,10 @@ void perfmap__free(struct perfmap *m)
 
 const char *perfmap__lookup(const struct perfmap *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t lo = addr_sorted__upper(m->e, m->n, sizeof(*m->e), offsetof(struct entry, start),
+				       addr);
 	const struct entry *best = NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->e[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo, k = 0; i > 0 && k < OVERLAP_SCAN; i--, k++) {
 		const struct entry *e = &m->e[i - 1];
 
