@@ -187,25 +187,25 @@ static int location(struct writer *w, const uint32_t *frames, uint32_t n, uint64
 	return 0;
 }
 
-static void value_type(struct pb_buf *b, struct pb_buf *sub, uint32_t field, uint64_t type,
+static void value_type(struct bytebuf *b, struct bytebuf *sub, uint32_t field, uint64_t type,
 		       uint64_t unit)
 {
-	pb_buf__reset(sub);
+	bytebuf__reset(sub);
 	pb__uint(sub, 1, type);
 	pb__uint(sub, 2, unit);
 	pb__msg(b, field, sub);
 }
 
-static void num_label(struct pb_buf *b, struct pb_buf *sub, uint64_t key, uint64_t num)
+static void num_label(struct bytebuf *b, struct bytebuf *sub, uint64_t key, uint64_t num)
 {
-	pb_buf__reset(sub);
+	bytebuf__reset(sub);
 	pb__uint(sub, 1, key);
 	pb__uint(sub, 3, num);
 	pb__msg(b, 3, sub);
 }
 
 /* A string label (comm, cgroup) on a sample; nothing when value is empty. */
-static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uint64_t key,
+static int str_label(struct writer *w, struct bytebuf *s, struct bytebuf *sub, uint64_t key,
 		     const char *value)
 {
 	uint64_t v;
@@ -214,7 +214,7 @@ static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uin
 		return 0;
 	if (str(w, value, &v))
 		return -ENOMEM;
-	pb_buf__reset(sub);
+	bytebuf__reset(sub);
 	pb__uint(sub, 1, key);
 	pb__uint(sub, 2, v);
 	pb__msg(s, 3, sub);
@@ -222,9 +222,9 @@ static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uin
 }
 
 /* Samples: leaf location first, values {count, count * period}, labels. */
-static int encode_samples(struct writer *w, struct pb_buf *out)
+static int encode_samples(struct writer *w, struct bytebuf *out)
 {
-	struct pb_buf s = {0}, packed = {0}, sub = {0};
+	struct bytebuf s = {0}, packed = {0}, sub = {0};
 	uint64_t k_pid, k_tid, k_comm, k_cgroup, period = profile__meta_const(w->p)->period_ns;
 	uint64_t *ids = NULL;
 	size_t idcap = 0;
@@ -264,13 +264,13 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 		}
 		if (nids && w->locs[ids[nids - 1] - 1].mapping)
 			w->maps[w->locs[ids[nids - 1] - 1].mapping - 1].self += ps->count;
-		pb_buf__reset(&s);
-		pb_buf__reset(&packed);
+		bytebuf__reset(&s);
+		bytebuf__reset(&packed);
 		for (size_t k = nids; k-- > 0;)
 			pb__varint(&packed, ids[k]);
 		if (nids)
 			pb__msg(&s, 1, &packed);
-		pb_buf__reset(&packed);
+		bytebuf__reset(&packed);
 		pb__varint(&packed, ps->count);
 		if (period)
 			pb__varint(&packed, ps->count * period);
@@ -287,9 +287,9 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 	ret = out->err;
 cleanup:
 	free(ids);
-	pb_buf__release(&s);
-	pb_buf__release(&packed);
-	pb_buf__release(&sub);
+	bytebuf__release(&s);
+	bytebuf__release(&packed);
+	bytebuf__release(&sub);
 	return ret;
 }
 
@@ -309,9 +309,9 @@ static int map_rank_cmp(const void *pa, const void *pb, void *ctx)
 	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
 }
 
-static int encode_tables(struct writer *w, struct pb_buf *out)
+static int encode_tables(struct writer *w, struct bytebuf *out)
 {
-	struct pb_buf m = {0}, line = {0};
+	struct bytebuf m = {0}, line = {0};
 	size_t *order = calloc(w->nmaps + 1, sizeof(*order));
 	int ret = -ENOMEM;
 
@@ -326,7 +326,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 	for (size_t i = 0; i < w->nmaps; i++) {
 		const struct mapping *mp = &w->maps[order[i]];
 
-		pb_buf__reset(&m);
+		bytebuf__reset(&m);
 		pb__uint(&m, 1, i + 1);
 		if (mp->lo <= mp->hi) {
 			pb__uint(&m, 2, mp->lo & ~0xfffULL);
@@ -344,7 +344,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 	for (size_t i = 0; i < w->nlocs; i++) {
 		const struct location *l = &w->locs[i];
 
-		pb_buf__reset(&m);
+		bytebuf__reset(&m);
 		pb__uint(&m, 1, i + 1);
 		pb__uint(&m, 2, l->mapping ? w->map_order[l->mapping - 1] : 0);
 		pb__uint(&m, 3, l->addr);
@@ -355,7 +355,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 
 			if ((ret = function(w, f, &fid)))
 				goto cleanup;
-			pb_buf__reset(&line);
+			bytebuf__reset(&line);
 			pb__uint(&line, 1, fid);
 			pb__uint(&line, 2, f->line);
 			pb__msg(&m, 4, &line);
@@ -363,7 +363,7 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 		pb__msg(out, P_LOCATION, &m);
 	}
 	for (size_t i = 0; i < w->nfuncs; i++) {
-		pb_buf__reset(&m);
+		bytebuf__reset(&m);
 		pb__uint(&m, 1, i + 1);
 		pb__uint(&m, 2, w->funcs[i][0]);
 		pb__uint(&m, 3, w->funcs[i][0]);
@@ -375,16 +375,16 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 	ret = out->err ? out->err : m.err ? m.err : line.err;
 cleanup:
 	free(order);
-	pb_buf__release(&m);
-	pb_buf__release(&line);
+	bytebuf__release(&m);
+	bytebuf__release(&line);
 	return ret;
 }
 
-int pprof__encode(const struct profile *p, struct pb_buf *out)
+int pprof__encode(const struct profile *p, struct bytebuf *out)
 {
 	const struct profile_meta *meta = profile__meta_const(p);
 	struct writer w = {.p = p};
-	struct pb_buf sub = {0};
+	struct bytebuf sub = {0};
 	uint64_t samples, count, cpu, ns;
 	int ret = -ENOMEM;
 
@@ -415,7 +415,7 @@ int pprof__encode(const struct profile *p, struct pb_buf *out)
 	}
 	ret = out->err ? out->err : sub.err;
 cleanup:
-	pb_buf__release(&sub);
+	bytebuf__release(&sub);
 	hmap__free(w.strings);
 	hmap__free(w.functions);
 	hmap__free(w.mappings);
@@ -431,7 +431,7 @@ cleanup:
 
 int pprof__write(const struct profile *p, FILE *out)
 {
-	struct pb_buf raw = {0};
+	struct bytebuf raw = {0};
 	unsigned char chunk[65536];
 	z_stream zs;
 	int ret, zret;
@@ -450,7 +450,7 @@ int pprof__write(const struct profile *p, FILE *out)
 		ret = -ENOMEM;
 		goto cleanup;
 	}
-	zs.next_in = raw.data;
+	zs.next_in = (Bytef *)raw.data;
 	zs.avail_in = (uInt)raw.len; /* profiles stay far below 4 GiB */
 	do {
 		zs.next_out = chunk;
@@ -470,6 +470,6 @@ int pprof__write(const struct profile *p, FILE *out)
 	if (!ret && fflush(out))
 		ret = -errno;
 cleanup:
-	pb_buf__release(&raw);
+	bytebuf__release(&raw);
 	return ret;
 }
