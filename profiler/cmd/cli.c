@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/array.h"
 #include "cmd/cli.h"
 
 #include <ctype.h>
@@ -83,25 +84,23 @@ int cli__parse_size(const char *s, uint64_t *bytes)
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 {
 	char *copy = strdup(s ? s : ""), *tok, *save = NULL;
+	size_t cap = *npids; /* what *pids holds at least */
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t pid;
-		uint32_t *n;
 
 		if (cli__parse_u64(tok, 1, 0x3fffffff, &pid)) {
 			ret = -EINVAL;
 			break;
 		}
-		n = realloc(*pids, (*npids + 1) * sizeof(*n));
-		if (!n) {
+		if (array__grow((void **)pids, &cap, *npids + 1, sizeof(**pids))) {
 			ret = -ENOMEM;
 			break;
 		}
-		n[(*npids)++] = (uint32_t)pid;
-		*pids = n;
+		(*pids)[(*npids)++] = (uint32_t)pid;
 	}
 	if (!ret && *npids == 0)
 		ret = -EINVAL;

@@ -4,6 +4,7 @@
  * index and length comes from an untrusted file: all are checked, all loops
  * are bounded by the input size, and decompression stops at PPROF_MAX_BYTES.
  */
+#include "common/array.h"
 #include "format/pprof.h"
 #include "common/hmap.h"
 
@@ -166,15 +167,9 @@ static int parse_lines(struct reader *r, const uint8_t *data, size_t len, struct
 			}
 			if (ret < 0)
 				return ret;
-			if (r->nlines == r->linecap) {
-				size_t ncap = r->linecap ? r->linecap * 2 : 1024;
-				struct pline *nl = realloc(r->lines, ncap * sizeof(*nl));
-
-				if (!nl)
-					return -ENOMEM;
-				r->lines = nl;
-				r->linecap = ncap;
-			}
+			if (array__grow((void **)&r->lines, &r->linecap, r->nlines + 1,
+					sizeof(*r->lines)))
+				return -ENOMEM;
 			r->lines[r->nlines++] = line;
 			l->n++;
 		}
