@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * pprof.c - write a profile as profile.proto (see pprof.h), by hand: one
- * fixed schema does not need a protobuf library. Field numbers follow
- * github.com/google/pprof/proto/profile.proto.
+ * fixed schema does not need a protobuf library. Field numbers:
+ * pprof_proto.h.
  */
 #include "common/array.h"
 #include "format/pprof.h"
+#include "format/pprof_proto.h"
 #include "common/hmap.h"
 
 #include <errno.h>
@@ -16,13 +17,6 @@
 
 #define KERNEL_MAPPING "[kernel.kallsyms]"
 #define JIT_MAPPING "[jit]"
-
-/* Profile */
-enum {
-	P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_MAPPING = 3, P_LOCATION = 4, P_FUNCTION = 5,
-	P_STRING_TABLE = 6, P_TIME_NANOS = 9, P_DURATION_NANOS = 10, P_PERIOD_TYPE = 11,
-	P_PERIOD = 12,
-};
 
 struct mapping {
 	uint64_t name, build_id; /* string indexes */
@@ -191,17 +185,17 @@ static void value_type(struct bytebuf *b, struct bytebuf *sub, uint32_t field, u
 		       uint64_t unit)
 {
 	bytebuf__reset(sub);
-	pb__uint(sub, 1, type);
-	pb__uint(sub, 2, unit);
+	pb__uint(sub, PPROF_VALUE_TYPE_TYPE, type);
+	pb__uint(sub, PPROF_VALUE_TYPE_UNIT, unit);
 	pb__msg(b, field, sub);
 }
 
 static void num_label(struct bytebuf *b, struct bytebuf *sub, uint64_t key, uint64_t num)
 {
 	bytebuf__reset(sub);
-	pb__uint(sub, 1, key);
-	pb__uint(sub, 3, num);
-	pb__msg(b, 3, sub);
+	pb__uint(sub, PPROF_LABEL_KEY, key);
+	pb__uint(sub, PPROF_LABEL_NUM, num);
+	pb__msg(b, PPROF_SAMPLE_LABEL, sub);
 }
 
 /* A string label (comm, cgroup) on a sample; nothing when value is empty. */
@@ -215,9 +209,9 @@ static int str_label(struct writer *w, struct bytebuf *s, struct bytebuf *sub, u
 	if (str(w, value, &v))
 		return -ENOMEM;
 	bytebuf__reset(sub);
-	pb__uint(sub, 1, key);
-	pb__uint(sub, 2, v);
-	pb__msg(s, 3, sub);
+	pb__uint(sub, PPROF_LABEL_KEY, key);
+	pb__uint(sub, PPROF_LABEL_STR, v);
+	pb__msg(s, PPROF_SAMPLE_LABEL, sub);
 	return 0;
 }
 
@@ -269,12 +263,12 @@ static int encode_samples(struct writer *w, struct bytebuf *out)
 		for (size_t k = nids; k-- > 0;)
 			pb__varint(&packed, ids[k]);
 		if (nids)
-			pb__msg(&s, 1, &packed);
+			pb__msg(&s, PPROF_SAMPLE_LOCATION_ID, &packed);
 		bytebuf__reset(&packed);
 		pb__varint(&packed, ps->count);
 		if (period)
 			pb__varint(&packed, ps->count * period);
-		pb__msg(&s, 2, &packed);
+		pb__msg(&s, PPROF_SAMPLE_VALUE, &packed);
 		if (ps->pid)
 			num_label(&s, &sub, k_pid, ps->pid);
 		if (ps->tid)
@@ -282,7 +276,7 @@ static int encode_samples(struct writer *w, struct bytebuf *out)
 		if ((ret = str_label(w, &s, &sub, k_comm, ps->comm)) ||
 		    (ret = str_label(w, &s, &sub, k_cgroup, ps->cgroup)))
 			goto cleanup;
-		pb__msg(out, P_SAMPLE, &s);
+		pb__msg(out, PPROF_PROFILE_SAMPLE, &s);
 	}
 	ret = out->err;
 cleanup:
@@ -327,27 +321,28 @@ static int encode_tables(struct writer *w, struct bytebuf *out)
 		const struct mapping *mp = &w->maps[order[i]];
 
 		bytebuf__reset(&m);
-		pb__uint(&m, 1, i + 1);
+		pb__uint(&m, PPROF_MAPPING_ID, i + 1);
 		if (mp->lo <= mp->hi) {
-			pb__uint(&m, 2, mp->lo & ~0xfffULL);
-			pb__uint(&m, 3, mp->hi + 1);
-			pb__uint(&m, 4, mp->lo & ~0xfffULL);
+			pb__uint(&m, PPROF_MAPPING_MEMORY_START, mp->lo & ~0xfffULL);
+			pb__uint(&m, PPROF_MAPPING_MEMORY_LIMIT, mp->hi + 1);
+			pb__uint(&m, PPROF_MAPPING_FILE_OFFSET, mp->lo & ~0xfffULL);
 		}
-		pb__uint(&m, 5, mp->name);
-		pb__uint(&m, 6, mp->build_id);
-		pb__uint(&m, 7, 1);
-		pb__uint(&m, 8, mp->files);
-		pb__uint(&m, 9, mp->lines);
-		pb__uint(&m, 10, mp->inlines);
-		pb__msg(out, P_MAPPING, &m);
+		pb__uint(&m, PPROF_MAPPING_FILENAME, mp->name);
+		pb__uint(&m, PPROF_MAPPING_BUILD_ID, mp->build_id);
+		pb__uint(&m, PPROF_MAPPING_HAS_FUNCTIONS, 1);
+		pb__uint(&m, PPROF_MAPPING_HAS_FILENAMES, mp->files);
+		pb__uint(&m, PPROF_MAPPING_HAS_LINE_NUMBERS, mp->lines);
+		pb__uint(&m, PPROF_MAPPING_HAS_INLINE_FRAMES, mp->inlines);
+		pb__msg(out, PPROF_PROFILE_MAPPING, &m);
 	}
 	for (size_t i = 0; i < w->nlocs; i++) {
 		const struct location *l = &w->locs[i];
 
 		bytebuf__reset(&m);
-		pb__uint(&m, 1, i + 1);
-		pb__uint(&m, 2, l->mapping ? w->map_order[l->mapping - 1] : 0);
-		pb__uint(&m, 3, l->addr);
+		pb__uint(&m, PPROF_LOCATION_ID, i + 1);
+		pb__uint(&m, PPROF_LOCATION_MAPPING_ID,
+			 l->mapping ? w->map_order[l->mapping - 1] : 0);
+		pb__uint(&m, PPROF_LOCATION_ADDRESS, l->addr);
 		/* innermost first: the pool holds the real frame first */
 		for (uint32_t k = l->n; k-- > 0;) {
 			const struct frame *f = profile__frame(w->p, w->pool[l->first + k]);
@@ -356,22 +351,22 @@ static int encode_tables(struct writer *w, struct bytebuf *out)
 			if ((ret = function(w, f, &fid)))
 				goto cleanup;
 			bytebuf__reset(&line);
-			pb__uint(&line, 1, fid);
-			pb__uint(&line, 2, f->line);
-			pb__msg(&m, 4, &line);
+			pb__uint(&line, PPROF_LINE_FUNCTION_ID, fid);
+			pb__uint(&line, PPROF_LINE_LINE, f->line);
+			pb__msg(&m, PPROF_LOCATION_LINE, &line);
 		}
-		pb__msg(out, P_LOCATION, &m);
+		pb__msg(out, PPROF_PROFILE_LOCATION, &m);
 	}
 	for (size_t i = 0; i < w->nfuncs; i++) {
 		bytebuf__reset(&m);
-		pb__uint(&m, 1, i + 1);
-		pb__uint(&m, 2, w->funcs[i][0]);
-		pb__uint(&m, 3, w->funcs[i][0]);
-		pb__uint(&m, 4, w->funcs[i][1]);
-		pb__msg(out, P_FUNCTION, &m);
+		pb__uint(&m, PPROF_FUNCTION_ID, i + 1);
+		pb__uint(&m, PPROF_FUNCTION_NAME, w->funcs[i][0]);
+		pb__uint(&m, PPROF_FUNCTION_SYSTEM_NAME, w->funcs[i][0]);
+		pb__uint(&m, PPROF_FUNCTION_FILENAME, w->funcs[i][1]);
+		pb__msg(out, PPROF_PROFILE_FUNCTION, &m);
 	}
 	for (size_t i = 0; i < w->nstr; i++)
-		pb__string(out, P_STRING_TABLE, w->strtab[i]);
+		pb__string(out, PPROF_PROFILE_STRING_TABLE, w->strtab[i]);
 	ret = out->err ? out->err : m.err ? m.err : line.err;
 cleanup:
 	free(order);
@@ -401,17 +396,17 @@ int pprof__encode(const struct profile *p, struct bytebuf *out)
 	if (str(&w, "samples", &samples) || str(&w, "count", &count) ||
 	    str(&w, "cpu", &cpu) || str(&w, "nanoseconds", &ns))
 		goto cleanup;
-	value_type(out, &sub, P_SAMPLE_TYPE, samples, count);
+	value_type(out, &sub, PPROF_PROFILE_SAMPLE_TYPE, samples, count);
 	/* without a period (a folded input) CPU time is unknown: counts only */
 	if (meta->period_ns)
-		value_type(out, &sub, P_SAMPLE_TYPE, cpu, ns);
+		value_type(out, &sub, PPROF_PROFILE_SAMPLE_TYPE, cpu, ns);
 	if ((ret = encode_samples(&w, out)) || (ret = encode_tables(&w, out)))
 		goto cleanup;
-	pb__uint(out, P_TIME_NANOS, meta->time_ns);
-	pb__uint(out, P_DURATION_NANOS, meta->duration_ns);
+	pb__uint(out, PPROF_PROFILE_TIME_NANOS, meta->time_ns);
+	pb__uint(out, PPROF_PROFILE_DURATION_NANOS, meta->duration_ns);
 	if (meta->period_ns) {
-		value_type(out, &sub, P_PERIOD_TYPE, cpu, ns);
-		pb__uint(out, P_PERIOD, meta->period_ns);
+		value_type(out, &sub, PPROF_PROFILE_PERIOD_TYPE, cpu, ns);
+		pb__uint(out, PPROF_PROFILE_PERIOD, meta->period_ns);
 	}
 	ret = out->err ? out->err : sub.err;
 cleanup:
