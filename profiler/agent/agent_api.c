@@ -11,6 +11,7 @@
 #include "common/hmap.h"
 #include "format/output.h"
 #include "format/folded.h"
+#include "format/json_profile.h"
 #include "format/web_assets.h"
 
 #include <errno.h>
@@ -119,22 +120,6 @@ static void set_body(struct http_response *resp, int status, const char *ctype, 
 	resp->body = buf;
 	resp->len = len;
 	resp->free_body = 1;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 static void handle_profile(struct agent *a, const struct http_request *req,
@@ -310,7 +295,7 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 	fprintf(f, "{\"total\":%" PRIu64 ",\"processes\":[", total);
 	for (size_t i = 0; i < nrows && i < limit; i++) {
 		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", rows[i].pid);
-		json_str(f, rows[i].comm);
+		json_profile__string(rows[i].comm, f);
 		fprintf(f, ",\"samples\":%" PRIu64 "}", rows[i].samples);
 	}
 	fprintf(f, "]}\n");
@@ -336,7 +321,7 @@ static void handle_info(struct agent *a, struct http_response *resp)
 	gethostname(host, sizeof(host) - 1);
 	store__stats(agent__store(a), &st);
 	fprintf(f, "{\"version\":\"%s\",\"hostname\":", BPFPROF_VERSION);
-	json_str(f, host);
+	json_profile__string(host, f);
 	fprintf(f,
 		",\"freq\":%" PRIu64 ",\"window_ms\":%" PRIu64 ",\"oldest\":%" PRIu64
 		",\"newest\":%" PRIu64 ",\"windows\":%zu}\n",

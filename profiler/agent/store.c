@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/array.h"
 #include "common/errbuf.h"
 #include "agent/store.h"
 
@@ -44,15 +45,8 @@ static void window_path(const struct store *s, const struct window *w, char *buf
 
 static int push(struct store *s, const struct window *w)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256;
-		struct window *nw = realloc(s->w, ncap * sizeof(*nw));
-
-		if (!nw)
-			return -ENOMEM;
-		s->w = nw;
-		s->cap = ncap;
-	}
+	if (array__grow((void **)&s->w, &s->cap, s->n + 1, sizeof(*s->w)))
+		return -ENOMEM;
 	s->w[s->n++] = *w;
 	s->st.bytes += w->bytes;
 	return 0;

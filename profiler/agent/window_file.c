@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/array.h"
 #include "common/errbuf.h"
 #include "agent/window_file.h"
 
@@ -177,16 +178,9 @@ int window_file__read(const char *path, const struct window_filter *flt, struct 
 			f.file = *fields[3] ? fields[3] : NULL;
 			if ((ret = profile__add_frame(into, &f, &id)))
 				goto cleanup;
-			if (nids == ids_cap) {
-				size_t ncap = ids_cap ? ids_cap * 2 : 1024;
-				uint32_t *n = realloc(ids, ncap * sizeof(*n));
-
-				if (!n) {
-					ret = -ENOMEM;
-					goto cleanup;
-				}
-				ids = n;
-				ids_cap = ncap;
+			if (array__grow((void **)&ids, &ids_cap, nids + 1, sizeof(*ids))) {
+				ret = -ENOMEM;
+				goto cleanup;
 			}
 			ids[nids++] = id;
 		} else if (!strncmp(line, "s ", 2)) {

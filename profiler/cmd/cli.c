@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/array.h"
 #include "cmd/cli.h"
 #include "common/parse.h"
 #include "sample/caps.h"
@@ -13,25 +14,23 @@
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 {
 	char *copy = strdup(s ? s : ""), *tok, *save = NULL;
+	size_t cap = *npids; /* what *pids holds at least */
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t pid;
-		uint32_t *n;
 
 		if (parse__u64(tok, 1, 0x3fffffff, &pid)) {
 			ret = -EINVAL;
 			break;
 		}
-		n = realloc(*pids, (*npids + 1) * sizeof(*n));
-		if (!n) {
+		if (array__grow((void **)pids, &cap, *npids + 1, sizeof(**pids))) {
 			ret = -ENOMEM;
 			break;
 		}
-		n[(*npids)++] = (uint32_t)pid;
-		*pids = n;
+		(*pids)[(*npids)++] = (uint32_t)pid;
 	}
 	if (!ret && *npids == 0)
 		ret = -EINVAL;

@@ -5,6 +5,7 @@
  */
 #include "cmd/symbolize.h"
 #include "cmd/cli.h"
+#include "common/bytebuf.h"
 #include "common/parse.h"
 #include "sample/proc.h"
 #include "sample/resolver.h"
@@ -88,83 +89,43 @@ static int parse_addr(const char *s, uint64_t *v)
 	return 0;
 }
 
-/* Output of a batch, rendered in memory: appends cannot fail part-way. */
-struct obuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-/* Room for n more bytes; sets oom (and keeps the old buffer) on failure. */
-static void ob_grow(struct obuf *o, size_t n)
-{
-	size_t ncap = o->cap ? o->cap : 1 << 16;
-	char *p;
-
-	while (ncap < o->len + n)
-		ncap *= 2;
-	p = realloc(o->p, ncap);
-	if (!p) {
-		o->oom = 1;
-		return;
-	}
-	o->p = p;
-	o->cap = ncap;
-}
-
-static inline void ob_put(struct obuf *o, const char *s, size_t n)
-{
-	if (o->len + n > o->cap) {
-		ob_grow(o, n);
-		if (o->oom)
-			return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static inline void ob_puts(struct obuf *o, const char *s)
-{
-	ob_put(o, s, strlen(s));
-}
-
 /* "file:line\n" without printf: this runs once per frame. */
-static void print_loc(const char *file, uint32_t line, struct obuf *out)
+static void print_loc(const char *file, uint32_t line, struct bytebuf *out)
 {
 	char num[16];
 	int n = sizeof(num);
 
-	ob_puts(out, file);
+	bytebuf__puts(out, file);
 	num[--n] = '\n';
 	do {
 		num[--n] = (char)('0' + line % 10);
 		line /= 10;
 	} while (line && n > 1);
 	num[--n] = ':';
-	ob_put(out, num + n, sizeof(num) - (size_t)n);
+	bytebuf__put(out, num + n, sizeof(num) - (size_t)n);
 }
 
-static void print_result(const struct sym_result *res, struct obuf *out)
+static void print_result(const struct sym_result *res, struct bytebuf *out)
 {
 	if (res->nframes == 0) {
-		ob_puts(out, "??\n??:0\n");
+		bytebuf__puts(out, "??\n??:0\n");
 		return;
 	}
 	for (int i = 0; i < res->nframes; i++) {
 		const struct sym_frame *f = &res->frames[i];
 
-		ob_puts(out, f->name ? f->name : "??");
-		ob_put(out, "\n", 1);
+		bytebuf__puts(out, f->name ? f->name : "??");
+		bytebuf__put(out, "\n", 1);
 		if (f->file)
 			print_loc(f->file, f->line, out);
 		else
-			ob_puts(out, "??:0\n");
+			bytebuf__puts(out, "??:0\n");
 	}
 }
 
 /* One address into out; through reader r when there is one (threads). */
 static void symbolize_one(struct target *t, struct sym_reader *r, uint64_t addr,
-			  struct obuf *out, uint64_t *unresolved)
+			  struct bytebuf *out, uint64_t *unresolved)
 {
 	struct sym_result res;
 	int jit;
@@ -190,7 +151,7 @@ static void symbolize_one(struct target *t, struct sym_reader *r, uint64_t addr,
 			buf[3 + 2 * i] = hex[byte & 15];
 		}
 		buf[18] = '\n';
-		ob_put(out, buf, 19);
+		bytebuf__put(out, buf, 19);
 	}
 	print_result(&res, out);
 }
@@ -269,7 +230,7 @@ struct batch {
 	struct piece *piece; /* output of each sorted position */
 	uint32_t *pos;       /* input index -> sorted position */
 	uint64_t *addrs;     /* the batch's addresses, for symbolizer__prefetch */
-	struct obuf ob[MAX_CHUNKS];
+	struct bytebuf ob[MAX_CHUNKS];
 	size_t n;
 };
 
@@ -292,7 +253,7 @@ static void batch__release(struct batch *b)
 	free(b->pos);
 	free(b->addrs);
 	for (int i = 0; i < MAX_CHUNKS; i++)
-		free(b->ob[i].p);
+		bytebuf__release(&b->ob[i]);
 }
 
 static void *chunk__run(void *arg)
@@ -300,15 +261,15 @@ static void *chunk__run(void *arg)
 	struct chunk *c = arg;
 	/* copies on this thread's stack: the buffers' headers and the chunks
 	 * share cache lines, and every append would bounce them between CPUs */
-	struct obuf ob = c->b->ob[c->id];
+	struct bytebuf ob = c->b->ob[c->id];
 	uint64_t unresolved = 0;
 
-	ob.len = 0;
+	bytebuf__reset(&ob);
 	for (size_t k = c->lo; k < c->hi; k++) {
 		size_t start = ob.len;
 
 		if (c->p[k].bad) {
-			ob_puts(&ob, "??\n??:0\n");
+			bytebuf__puts(&ob, "??\n??:0\n");
 			unresolved++;
 		} else {
 			symbolize_one(c->t, c->reader, c->p[k].addr, &ob, &unresolved);
@@ -364,7 +325,7 @@ static int batch__symbolize(struct target *t, struct batch *b, const struct pend
 			pthread_join(ch[i].thread, NULL);
 	for (int i = 0; i < nc; i++) {
 		t->unresolved += ch[i].unresolved;
-		if (b->ob[i].oom)
+		if (b->ob[i].err)
 			ret = -ENOMEM;
 	}
 out:
@@ -467,7 +428,7 @@ static int batch__run(struct target *t, struct batch *b, FILE *out)
 
 		for (; i < n && cnt < IOV_CHUNK; i++) {
 			const struct piece *pc = &b->piece[b->pos[i]];
-			char *base = b->ob[pc->chunk].p + pc->off;
+			char *base = b->ob[pc->chunk].data + pc->off;
 
 			if (cnt && (char *)iov[cnt - 1].iov_base + iov[cnt - 1].iov_len == base)
 				iov[cnt - 1].iov_len += pc->len; /* contiguous: one piece */

@@ -1,57 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "format/folded.h"
+#include "common/bytebuf.h"
 #include "common/hmap.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static int buf_reserve(struct buf *b, size_t more)
-{
-	if (b->len + more + 1 <= b->cap)
-		return 0;
-	size_t ncap = b->cap ? b->cap * 2 : 1024;
-
-	while (ncap < b->len + more + 1)
-		ncap *= 2;
-	char *n = realloc(b->s, ncap);
-
-	if (!n)
-		return -ENOMEM;
-	b->s = n;
-	b->cap = ncap;
-	return 0;
-}
-
 /* Append s with the separator and line breaks made harmless. */
-static int buf_name(struct buf *b, const char *s)
+static int put_name(struct bytebuf *b, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (buf_reserve(b, n))
+	if (bytebuf__reserve(b, n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
-		b->s[b->len++] = c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
+		b->data[b->len++] = c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
 	}
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int buf_str(struct buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (buf_reserve(b, n))
-		return -ENOMEM;
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
 	return 0;
 }
 
@@ -62,21 +29,22 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int append_frame(struct buf *b, const struct frame *f, const struct folded_opts *o)
+static int append_frame(struct bytebuf *b, const struct frame *f, const struct folded_opts *o)
 {
 	char line[64];
 
-	if (buf_str(b, ";") || buf_name(b, f->name))
+	if (bytebuf__puts(b, ";") || put_name(b, f->name))
 		return -ENOMEM;
 	if (o && o->lines && f->file && f->line) {
 		snprintf(line, sizeof(line), ":%u)", f->line);
-		if (buf_str(b, " (") || buf_name(b, base_name(f->file)) || buf_str(b, line))
+		if (bytebuf__puts(b, " (") || put_name(b, base_name(f->file)) ||
+		    bytebuf__puts(b, line))
 			return -ENOMEM;
 	}
 	switch (f->kind) {
-	case FRAME_KERNEL: return buf_str(b, "_[k]");
-	case FRAME_INLINE: return buf_str(b, "_[i]");
-	case FRAME_JIT: return buf_str(b, "_[j]");
+	case FRAME_KERNEL: return bytebuf__puts(b, "_[k]");
+	case FRAME_INLINE: return bytebuf__puts(b, "_[i]");
+	case FRAME_JIT: return bytebuf__puts(b, "_[j]");
 	default: return 0;
 	}
 }
@@ -95,7 +63,7 @@ int folded__write(const struct profile *p, const struct folded_opts *opts, FILE 
 {
 	struct hmap *seen = hmap__new();
 	struct line *lines = NULL;
-	struct buf b = {0};
+	struct bytebuf b = {0};
 	size_t nlines = 0, n = profile__sample_count(p);
 	int ret = 0;
 
@@ -111,8 +79,8 @@ int folded__write(const struct profile *p, const struct folded_opts *opts, FILE 
 		const void *stored;
 		uint64_t idx;
 
-		b.len = 0;
-		if (buf_name(&b, s->comm && *s->comm ? s->comm : "[unknown]")) {
+		bytebuf__reset(&b);
+		if (put_name(&b, s->comm && *s->comm ? s->comm : "[unknown]")) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -122,7 +90,11 @@ int folded__write(const struct profile *p, const struct folded_opts *opts, FILE 
 				goto cleanup;
 			}
 		}
-		ret = hmap__put(seen, b.s, b.len + 1, nlines, &idx, &stored);
+		if (bytebuf__put(&b, "", 1)) { /* the NUL: the key is the line as a string */
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		ret = hmap__put(seen, b.data, b.len, nlines, &idx, &stored);
 		if (ret < 0)
 			goto cleanup;
 		if (ret == 1) {
@@ -143,7 +115,7 @@ int folded__write(const struct profile *p, const struct folded_opts *opts, FILE 
 	if (!ret && fflush(out))
 		ret = -errno;
 cleanup:
-	free(b.s);
+	bytebuf__release(&b);
 	free(lines);
 	hmap__free(seen);
 	return ret;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* folded_read.c - the folded-stack reader (see folded_read.h). */
+#include "common/array.h"
 #include "format/folded_read.h"
 
 #include <errno.h>
@@ -108,15 +109,9 @@ int folded__read(const char *data, size_t len, struct profile *p, char *err, siz
 			ret = line_error(err, errlen, lineno, "NUL byte in line");
 			break;
 		}
-		if (n + 1 > cap) {
-			char *nb = realloc(line, n + 1);
-
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			line = nb;
-			cap = n + 1;
+		if (array__grow((void **)&line, &cap, n + 1, 1)) {
+			ret = -ENOMEM;
+			break;
 		}
 		memcpy(line, start, n);
 		line[n] = '\0';

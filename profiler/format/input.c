@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* input.c - read a profile file (see input.h). */
+#include "common/array.h"
 #include "format/input.h"
 #include "format/folded_read.h"
 #include "format/pprof.h"
@@ -37,19 +38,14 @@ static int read_all(int fd, char **out, size_t *outlen)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb;
-
 			if (cap >= INPUT_MAX_BYTES) {
 				free(buf);
 				return -EFBIG;
 			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
+			if (array__grow((void **)&buf, &cap, n + 1, 1)) { /* doubles cap */
 				free(buf);
 				return -ENOMEM;
 			}
-			buf = nb;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)

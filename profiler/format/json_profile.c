@@ -124,7 +124,7 @@ int json_profile__string(const char *s, FILE *out)
 
 	if (putc('"', out) == EOF)
 		return -EIO;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
 		switch (*c) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;

@@ -20,7 +20,9 @@
 int json_profile__write(const struct profile *p, const struct profile *base, const char *title,
 			FILE *out);
 
-/* Write s as a JSON string literal (quotes included), HTML-safe. */
+/* Write s as a JSON string literal (quotes included), HTML-safe: '"', '\\',
+ * control characters, '<', '>' and '&' escaped. NULL is "". The one JSON
+ * string writer, also for the agent's API. 0 or -EIO. */
 int json_profile__string(const char *s, FILE *out);
 
 #endif

@@ -2,63 +2,25 @@
 #include "format/pb.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-void pb_buf__reset(struct pb_buf *b)
+void pb__varint(struct bytebuf *b, uint64_t v)
 {
-	b->len = 0;
-}
-
-void pb_buf__release(struct pb_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-static int reserve(struct pb_buf *b, size_t more)
-{
-	size_t ncap;
-	uint8_t *n;
-
-	if (b->err)
-		return b->err;
-	if (more <= b->cap - b->len)
-		return 0;
-	if (more > SIZE_MAX / 2 - b->len) {
-		b->err = -ENOMEM;
-		return b->err;
-	}
-	ncap = b->cap ? b->cap : 256;
-	while (ncap - b->len < more)
-		ncap *= 2;
-	n = realloc(b->data, ncap);
-	if (!n) {
-		b->err = -ENOMEM;
-		return b->err;
-	}
-	b->data = n;
-	b->cap = ncap;
-	return 0;
-}
-
-void pb__varint(struct pb_buf *b, uint64_t v)
-{
-	if (reserve(b, 10))
+	if (bytebuf__reserve(b, 10))
 		return;
 	while (v >= 0x80) {
-		b->data[b->len++] = (uint8_t)(v | 0x80);
+		b->data[b->len++] = (char)(v | 0x80);
 		v >>= 7;
 	}
-	b->data[b->len++] = (uint8_t)v;
+	b->data[b->len++] = (char)v;
 }
 
-void pb__tag(struct pb_buf *b, uint32_t field, enum pb_wire wire)
+void pb__tag(struct bytebuf *b, uint32_t field, enum pb_wire wire)
 {
 	pb__varint(b, (uint64_t)field << 3 | (uint64_t)wire);
 }
 
-void pb__uint(struct pb_buf *b, uint32_t field, uint64_t v)
+void pb__uint(struct bytebuf *b, uint32_t field, uint64_t v)
 {
 	if (!v)
 		return;
@@ -66,23 +28,19 @@ void pb__uint(struct pb_buf *b, uint32_t field, uint64_t v)
 	pb__varint(b, v);
 }
 
-void pb__bytes(struct pb_buf *b, uint32_t field, const void *data, size_t len)
+void pb__bytes(struct bytebuf *b, uint32_t field, const void *data, size_t len)
 {
 	pb__tag(b, field, PB_LEN);
 	pb__varint(b, len);
-	if (reserve(b, len))
-		return;
-	if (len)
-		memcpy(b->data + b->len, data, len);
-	b->len += len;
+	bytebuf__put(b, data, len);
 }
 
-void pb__string(struct pb_buf *b, uint32_t field, const char *s)
+void pb__string(struct bytebuf *b, uint32_t field, const char *s)
 {
 	pb__bytes(b, field, s, strlen(s));
 }
 
-void pb__msg(struct pb_buf *b, uint32_t field, const struct pb_buf *sub)
+void pb__msg(struct bytebuf *b, uint32_t field, const struct bytebuf *sub)
 {
 	if (sub->err) {
 		if (!b->err)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pb.h - the few protocol-buffer primitives pprof needs: a growable writer
- * with a sticky error, and a bounded reader over caller-owned bytes that
+ * pb.h - the few protocol-buffer primitives pprof needs: a writer into a
+ * growable buffer (common/bytebuf.h: a failed allocation sets its sticky
+ * err, later calls do nothing), and a bounded reader over caller-owned bytes that
  * never reads past the end (the shape of picohttpparser: it owns nothing).
  */
 #ifndef BPFPROF_PB_H
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bytebuf.h"
+
 enum pb_wire {
 	PB_VARINT = 0,
 	PB_I64 = 1,
@@ -17,23 +20,15 @@ enum pb_wire {
 	PB_I32 = 5,
 };
 
-/* Writer. Any failed allocation sets err (-ENOMEM) and later calls do nothing. */
-struct pb_buf {
-	uint8_t *data;
-	size_t len, cap;
-	int err;
-};
-
-void pb_buf__reset(struct pb_buf *b); /* len = 0, keep memory and error */
-void pb_buf__release(struct pb_buf *b);
-void pb__varint(struct pb_buf *b, uint64_t v);
-void pb__tag(struct pb_buf *b, uint32_t field, enum pb_wire wire);
+/* Writer: appends to b; any failed allocation sets b->err (-ENOMEM). */
+void pb__varint(struct bytebuf *b, uint64_t v);
+void pb__tag(struct bytebuf *b, uint32_t field, enum pb_wire wire);
 /* A varint field; zero values are left out as proto3 does. */
-void pb__uint(struct pb_buf *b, uint32_t field, uint64_t v);
-void pb__bytes(struct pb_buf *b, uint32_t field, const void *data, size_t len);
-void pb__string(struct pb_buf *b, uint32_t field, const char *s);
+void pb__uint(struct bytebuf *b, uint32_t field, uint64_t v);
+void pb__bytes(struct bytebuf *b, uint32_t field, const void *data, size_t len);
+void pb__string(struct bytebuf *b, uint32_t field, const char *s);
 /* Embed sub as a length-delimited field (sub keeps its contents). */
-void pb__msg(struct pb_buf *b, uint32_t field, const struct pb_buf *sub);
+void pb__msg(struct bytebuf *b, uint32_t field, const struct bytebuf *sub);
 
 /* Reader. */
 struct pb_reader {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * pprof.c - write a profile as profile.proto (see pprof.h), by hand: one
- * fixed schema does not need a protobuf library. Field numbers follow
- * github.com/google/pprof/proto/profile.proto.
+ * fixed schema does not need a protobuf library. Field numbers:
+ * pprof_proto.h.
  */
 #include "common/array.h"
 #include "format/pprof.h"
+#include "format/pprof_proto.h"
 #include "common/hmap.h"
 
 #include <errno.h>
@@ -16,13 +17,6 @@
 
 #define KERNEL_MAPPING "[kernel.kallsyms]"
 #define JIT_MAPPING "[jit]"
-
-/* Profile */
-enum {
-	P_SAMPLE_TYPE = 1, P_SAMPLE = 2, P_MAPPING = 3, P_LOCATION = 4, P_FUNCTION = 5,
-	P_STRING_TABLE = 6, P_TIME_NANOS = 9, P_DURATION_NANOS = 10, P_PERIOD_TYPE = 11,
-	P_PERIOD = 12,
-};
 
 struct mapping {
 	uint64_t name, build_id; /* string indexes */
@@ -187,25 +181,25 @@ static int location(struct writer *w, const uint32_t *frames, uint32_t n, uint64
 	return 0;
 }
 
-static void value_type(struct pb_buf *b, struct pb_buf *sub, uint32_t field, uint64_t type,
+static void value_type(struct bytebuf *b, struct bytebuf *sub, uint32_t field, uint64_t type,
 		       uint64_t unit)
 {
-	pb_buf__reset(sub);
-	pb__uint(sub, 1, type);
-	pb__uint(sub, 2, unit);
+	bytebuf__reset(sub);
+	pb__uint(sub, PPROF_VALUE_TYPE_TYPE, type);
+	pb__uint(sub, PPROF_VALUE_TYPE_UNIT, unit);
 	pb__msg(b, field, sub);
 }
 
-static void num_label(struct pb_buf *b, struct pb_buf *sub, uint64_t key, uint64_t num)
+static void num_label(struct bytebuf *b, struct bytebuf *sub, uint64_t key, uint64_t num)
 {
-	pb_buf__reset(sub);
-	pb__uint(sub, 1, key);
-	pb__uint(sub, 3, num);
-	pb__msg(b, 3, sub);
+	bytebuf__reset(sub);
+	pb__uint(sub, PPROF_LABEL_KEY, key);
+	pb__uint(sub, PPROF_LABEL_NUM, num);
+	pb__msg(b, PPROF_SAMPLE_LABEL, sub);
 }
 
 /* A string label (comm, cgroup) on a sample; nothing when value is empty. */
-static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uint64_t key,
+static int str_label(struct writer *w, struct bytebuf *s, struct bytebuf *sub, uint64_t key,
 		     const char *value)
 {
 	uint64_t v;
@@ -214,17 +208,17 @@ static int str_label(struct writer *w, struct pb_buf *s, struct pb_buf *sub, uin
 		return 0;
 	if (str(w, value, &v))
 		return -ENOMEM;
-	pb_buf__reset(sub);
-	pb__uint(sub, 1, key);
-	pb__uint(sub, 2, v);
-	pb__msg(s, 3, sub);
+	bytebuf__reset(sub);
+	pb__uint(sub, PPROF_LABEL_KEY, key);
+	pb__uint(sub, PPROF_LABEL_STR, v);
+	pb__msg(s, PPROF_SAMPLE_LABEL, sub);
 	return 0;
 }
 
 /* Samples: leaf location first, values {count, count * period}, labels. */
-static int encode_samples(struct writer *w, struct pb_buf *out)
+static int encode_samples(struct writer *w, struct bytebuf *out)
 {
-	struct pb_buf s = {0}, packed = {0}, sub = {0};
+	struct bytebuf s = {0}, packed = {0}, sub = {0};
 	uint64_t k_pid, k_tid, k_comm, k_cgroup, period = profile__meta_const(w->p)->period_ns;
 	uint64_t *ids = NULL;
 	size_t idcap = 0;
@@ -264,17 +258,17 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 		}
 		if (nids && w->locs[ids[nids - 1] - 1].mapping)
 			w->maps[w->locs[ids[nids - 1] - 1].mapping - 1].self += ps->count;
-		pb_buf__reset(&s);
-		pb_buf__reset(&packed);
+		bytebuf__reset(&s);
+		bytebuf__reset(&packed);
 		for (size_t k = nids; k-- > 0;)
 			pb__varint(&packed, ids[k]);
 		if (nids)
-			pb__msg(&s, 1, &packed);
-		pb_buf__reset(&packed);
+			pb__msg(&s, PPROF_SAMPLE_LOCATION_ID, &packed);
+		bytebuf__reset(&packed);
 		pb__varint(&packed, ps->count);
 		if (period)
 			pb__varint(&packed, ps->count * period);
-		pb__msg(&s, 2, &packed);
+		pb__msg(&s, PPROF_SAMPLE_VALUE, &packed);
 		if (ps->pid)
 			num_label(&s, &sub, k_pid, ps->pid);
 		if (ps->tid)
@@ -282,14 +276,14 @@ static int encode_samples(struct writer *w, struct pb_buf *out)
 		if ((ret = str_label(w, &s, &sub, k_comm, ps->comm)) ||
 		    (ret = str_label(w, &s, &sub, k_cgroup, ps->cgroup)))
 			goto cleanup;
-		pb__msg(out, P_SAMPLE, &s);
+		pb__msg(out, PPROF_PROFILE_SAMPLE, &s);
 	}
 	ret = out->err;
 cleanup:
 	free(ids);
-	pb_buf__release(&s);
-	pb_buf__release(&packed);
-	pb_buf__release(&sub);
+	bytebuf__release(&s);
+	bytebuf__release(&packed);
+	bytebuf__release(&sub);
 	return ret;
 }
 
@@ -309,9 +303,9 @@ static int map_rank_cmp(const void *pa, const void *pb, void *ctx)
 	return (*(const size_t *)pa > *(const size_t *)pb) - (*(const size_t *)pa < *(const size_t *)pb);
 }
 
-static int encode_tables(struct writer *w, struct pb_buf *out)
+static int encode_tables(struct writer *w, struct bytebuf *out)
 {
-	struct pb_buf m = {0}, line = {0};
+	struct bytebuf m = {0}, line = {0};
 	size_t *order = calloc(w->nmaps + 1, sizeof(*order));
 	int ret = -ENOMEM;
 
@@ -326,28 +320,29 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 	for (size_t i = 0; i < w->nmaps; i++) {
 		const struct mapping *mp = &w->maps[order[i]];
 
-		pb_buf__reset(&m);
-		pb__uint(&m, 1, i + 1);
+		bytebuf__reset(&m);
+		pb__uint(&m, PPROF_MAPPING_ID, i + 1);
 		if (mp->lo <= mp->hi) {
-			pb__uint(&m, 2, mp->lo & ~0xfffULL);
-			pb__uint(&m, 3, mp->hi + 1);
-			pb__uint(&m, 4, mp->lo & ~0xfffULL);
+			pb__uint(&m, PPROF_MAPPING_MEMORY_START, mp->lo & ~0xfffULL);
+			pb__uint(&m, PPROF_MAPPING_MEMORY_LIMIT, mp->hi + 1);
+			pb__uint(&m, PPROF_MAPPING_FILE_OFFSET, mp->lo & ~0xfffULL);
 		}
-		pb__uint(&m, 5, mp->name);
-		pb__uint(&m, 6, mp->build_id);
-		pb__uint(&m, 7, 1);
-		pb__uint(&m, 8, mp->files);
-		pb__uint(&m, 9, mp->lines);
-		pb__uint(&m, 10, mp->inlines);
-		pb__msg(out, P_MAPPING, &m);
+		pb__uint(&m, PPROF_MAPPING_FILENAME, mp->name);
+		pb__uint(&m, PPROF_MAPPING_BUILD_ID, mp->build_id);
+		pb__uint(&m, PPROF_MAPPING_HAS_FUNCTIONS, 1);
+		pb__uint(&m, PPROF_MAPPING_HAS_FILENAMES, mp->files);
+		pb__uint(&m, PPROF_MAPPING_HAS_LINE_NUMBERS, mp->lines);
+		pb__uint(&m, PPROF_MAPPING_HAS_INLINE_FRAMES, mp->inlines);
+		pb__msg(out, PPROF_PROFILE_MAPPING, &m);
 	}
 	for (size_t i = 0; i < w->nlocs; i++) {
 		const struct location *l = &w->locs[i];
 
-		pb_buf__reset(&m);
-		pb__uint(&m, 1, i + 1);
-		pb__uint(&m, 2, l->mapping ? w->map_order[l->mapping - 1] : 0);
-		pb__uint(&m, 3, l->addr);
+		bytebuf__reset(&m);
+		pb__uint(&m, PPROF_LOCATION_ID, i + 1);
+		pb__uint(&m, PPROF_LOCATION_MAPPING_ID,
+			 l->mapping ? w->map_order[l->mapping - 1] : 0);
+		pb__uint(&m, PPROF_LOCATION_ADDRESS, l->addr);
 		/* innermost first: the pool holds the real frame first */
 		for (uint32_t k = l->n; k-- > 0;) {
 			const struct frame *f = profile__frame(w->p, w->pool[l->first + k]);
@@ -355,36 +350,36 @@ static int encode_tables(struct writer *w, struct pb_buf *out)
 
 			if ((ret = function(w, f, &fid)))
 				goto cleanup;
-			pb_buf__reset(&line);
-			pb__uint(&line, 1, fid);
-			pb__uint(&line, 2, f->line);
-			pb__msg(&m, 4, &line);
+			bytebuf__reset(&line);
+			pb__uint(&line, PPROF_LINE_FUNCTION_ID, fid);
+			pb__uint(&line, PPROF_LINE_LINE, f->line);
+			pb__msg(&m, PPROF_LOCATION_LINE, &line);
 		}
-		pb__msg(out, P_LOCATION, &m);
+		pb__msg(out, PPROF_PROFILE_LOCATION, &m);
 	}
 	for (size_t i = 0; i < w->nfuncs; i++) {
-		pb_buf__reset(&m);
-		pb__uint(&m, 1, i + 1);
-		pb__uint(&m, 2, w->funcs[i][0]);
-		pb__uint(&m, 3, w->funcs[i][0]);
-		pb__uint(&m, 4, w->funcs[i][1]);
-		pb__msg(out, P_FUNCTION, &m);
+		bytebuf__reset(&m);
+		pb__uint(&m, PPROF_FUNCTION_ID, i + 1);
+		pb__uint(&m, PPROF_FUNCTION_NAME, w->funcs[i][0]);
+		pb__uint(&m, PPROF_FUNCTION_SYSTEM_NAME, w->funcs[i][0]);
+		pb__uint(&m, PPROF_FUNCTION_FILENAME, w->funcs[i][1]);
+		pb__msg(out, PPROF_PROFILE_FUNCTION, &m);
 	}
 	for (size_t i = 0; i < w->nstr; i++)
-		pb__string(out, P_STRING_TABLE, w->strtab[i]);
+		pb__string(out, PPROF_PROFILE_STRING_TABLE, w->strtab[i]);
 	ret = out->err ? out->err : m.err ? m.err : line.err;
 cleanup:
 	free(order);
-	pb_buf__release(&m);
-	pb_buf__release(&line);
+	bytebuf__release(&m);
+	bytebuf__release(&line);
 	return ret;
 }
 
-int pprof__encode(const struct profile *p, struct pb_buf *out)
+int pprof__encode(const struct profile *p, struct bytebuf *out)
 {
 	const struct profile_meta *meta = profile__meta_const(p);
 	struct writer w = {.p = p};
-	struct pb_buf sub = {0};
+	struct bytebuf sub = {0};
 	uint64_t samples, count, cpu, ns;
 	int ret = -ENOMEM;
 
@@ -401,21 +396,21 @@ int pprof__encode(const struct profile *p, struct pb_buf *out)
 	if (str(&w, "samples", &samples) || str(&w, "count", &count) ||
 	    str(&w, "cpu", &cpu) || str(&w, "nanoseconds", &ns))
 		goto cleanup;
-	value_type(out, &sub, P_SAMPLE_TYPE, samples, count);
+	value_type(out, &sub, PPROF_PROFILE_SAMPLE_TYPE, samples, count);
 	/* without a period (a folded input) CPU time is unknown: counts only */
 	if (meta->period_ns)
-		value_type(out, &sub, P_SAMPLE_TYPE, cpu, ns);
+		value_type(out, &sub, PPROF_PROFILE_SAMPLE_TYPE, cpu, ns);
 	if ((ret = encode_samples(&w, out)) || (ret = encode_tables(&w, out)))
 		goto cleanup;
-	pb__uint(out, P_TIME_NANOS, meta->time_ns);
-	pb__uint(out, P_DURATION_NANOS, meta->duration_ns);
+	pb__uint(out, PPROF_PROFILE_TIME_NANOS, meta->time_ns);
+	pb__uint(out, PPROF_PROFILE_DURATION_NANOS, meta->duration_ns);
 	if (meta->period_ns) {
-		value_type(out, &sub, P_PERIOD_TYPE, cpu, ns);
-		pb__uint(out, P_PERIOD, meta->period_ns);
+		value_type(out, &sub, PPROF_PROFILE_PERIOD_TYPE, cpu, ns);
+		pb__uint(out, PPROF_PROFILE_PERIOD, meta->period_ns);
 	}
 	ret = out->err ? out->err : sub.err;
 cleanup:
-	pb_buf__release(&sub);
+	bytebuf__release(&sub);
 	hmap__free(w.strings);
 	hmap__free(w.functions);
 	hmap__free(w.mappings);
@@ -431,7 +426,7 @@ cleanup:
 
 int pprof__write(const struct profile *p, FILE *out)
 {
-	struct pb_buf raw = {0};
+	struct bytebuf raw = {0};
 	unsigned char chunk[65536];
 	z_stream zs;
 	int ret, zret;
@@ -450,7 +445,7 @@ int pprof__write(const struct profile *p, FILE *out)
 		ret = -ENOMEM;
 		goto cleanup;
 	}
-	zs.next_in = raw.data;
+	zs.next_in = (Bytef *)raw.data;
 	zs.avail_in = (uInt)raw.len; /* profiles stay far below 4 GiB */
 	do {
 		zs.next_out = chunk;
@@ -470,6 +465,6 @@ int pprof__write(const struct profile *p, FILE *out)
 	if (!ret && fflush(out))
 		ret = -errno;
 cleanup:
-	pb_buf__release(&raw);
+	bytebuf__release(&raw);
 	return ret;
 }

@@ -20,7 +20,7 @@
 
 /* Encode p as an uncompressed profile.proto message into out (appended).
  * 0 or -ENOMEM. */
-int pprof__encode(const struct profile *p, struct pb_buf *out);
+int pprof__encode(const struct profile *p, struct bytebuf *out);
 
 /* Encode and gzip p to out. 0 or -errno. */
 int pprof__write(const struct profile *p, FILE *out);

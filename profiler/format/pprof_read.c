@@ -4,7 +4,9 @@
  * index and length comes from an untrusted file: all are checked, all loops
  * are bounded by the input size, and decompression stops at PPROF_MAX_BYTES.
  */
+#include "common/array.h"
 #include "format/pprof.h"
+#include "format/pprof_proto.h"
 #include "common/hmap.h"
 
 #include <errno.h>
@@ -139,6 +141,43 @@ static int add_id(struct hmap *m, uint64_t id, size_t idx)
 	return ret < 0 ? ret : ret == 1 ? 0 : -EEXIST;
 }
 
+/* Add id -> idx of a Mapping, Location or Function; a second entry with the
+ * same id is an error. */
+static int add_entry(struct reader *r, struct hmap *ids, const char *what, uint64_t id, size_t idx)
+{
+	int ret = add_id(ids, id, idx);
+
+	return ret == -EEXIST ? fail(r, "duplicate %s id %llu", what, (unsigned long long)id) : ret;
+}
+
+_Static_assert((int)PPROF_MAPPING_ID == (int)PPROF_LOCATION_ID &&
+		   (int)PPROF_MAPPING_ID == (int)PPROF_FUNCTION_ID,
+	       "entry_fields() reads one id field for all three");
+
+/* The varint fields of a Mapping, Location or Function message f: its id
+ * (field 1, the same in all three) and fields fa and fb (0: none) into *a and
+ * *b. 0 or -EINVAL. */
+static int entry_fields(const struct pb_field *f, uint64_t *id, uint32_t fa, uint64_t *a,
+			uint32_t fb, uint64_t *b)
+{
+	struct pb_reader sr;
+	struct pb_field sf;
+	int ret;
+
+	pb_reader__init(&sr, f->data, f->len);
+	while ((ret = pb__next(&sr, &sf)) > 0) {
+		if (sf.wire != PB_VARINT)
+			continue;
+		if (sf.field == PPROF_MAPPING_ID)
+			*id = sf.v;
+		else if (sf.field == fa)
+			*a = sf.v;
+		else if (sf.field == fb)
+			*b = sf.v;
+	}
+	return ret;
+}
+
 static int parse_lines(struct reader *r, const uint8_t *data, size_t len, struct plocation *l)
 {
 	struct pb_reader pr;
@@ -152,29 +191,23 @@ static int parse_lines(struct reader *r, const uint8_t *data, size_t len, struct
 		struct pb_field lf;
 		struct pline line = {0};
 
-		if (f.field == 2 && f.wire == PB_VARINT) {
+		if (f.field == PPROF_LOCATION_MAPPING_ID && f.wire == PB_VARINT) {
 			l->mapping_id = f.v;
-		} else if (f.field == 3 && f.wire == PB_VARINT) {
+		} else if (f.field == PPROF_LOCATION_ADDRESS && f.wire == PB_VARINT) {
 			l->addr = f.v;
-		} else if (f.field == 4 && f.wire == PB_LEN) {
+		} else if (f.field == PPROF_LOCATION_LINE && f.wire == PB_LEN) {
 			pb_reader__init(&lr, f.data, f.len);
 			while ((ret = pb__next(&lr, &lf)) > 0) {
-				if (lf.field == 1 && lf.wire == PB_VARINT)
+				if (lf.field == PPROF_LINE_FUNCTION_ID && lf.wire == PB_VARINT)
 					line.function_id = lf.v;
-				else if (lf.field == 2 && lf.wire == PB_VARINT)
+				else if (lf.field == PPROF_LINE_LINE && lf.wire == PB_VARINT)
 					line.line = lf.v;
 			}
 			if (ret < 0)
 				return ret;
-			if (r->nlines == r->linecap) {
-				size_t ncap = r->linecap ? r->linecap * 2 : 1024;
-				struct pline *nl = realloc(r->lines, ncap * sizeof(*nl));
-
-				if (!nl)
-					return -ENOMEM;
-				r->lines = nl;
-				r->linecap = ncap;
-			}
+			if (array__grow((void **)&r->lines, &r->linecap, r->nlines + 1,
+					sizeof(*r->lines)))
+				return -ENOMEM;
 			r->lines[r->nlines++] = line;
 			l->n++;
 		}
@@ -196,10 +229,13 @@ static int read_tables(struct reader *r, const uint8_t *data, size_t len)
 		if (f.wire != PB_LEN)
 			continue;
 		switch (f.field) {
-		case 3: nmap++; break;
-		case 4: nloc++; break;
-		case 5: nfn++; break;
-		case 6: nstr++; strbytes += f.len + 1; break;
+		case PPROF_PROFILE_MAPPING: nmap++; break;
+		case PPROF_PROFILE_LOCATION: nloc++; break;
+		case PPROF_PROFILE_FUNCTION: nfn++; break;
+		case PPROF_PROFILE_STRING_TABLE:
+			nstr++;
+			strbytes += f.len + 1;
+			break;
 		}
 	}
 	if (ret < 0)
@@ -219,81 +255,55 @@ static int read_tables(struct reader *r, const uint8_t *data, size_t len)
 	while ((ret = pb__next(&pr, &f)) > 0) {
 		struct pb_reader sr;
 		struct pb_field sf;
-		uint64_t id = 0;
+		uint64_t id = 0, unused;
 
-		if (f.field == 6 && f.wire == PB_LEN) {
+		if (f.field == PPROF_PROFILE_STRING_TABLE && f.wire == PB_LEN) {
 			r->strs[r->nstrs++] = a;
 			for (size_t i = 0; i < f.len; i++) /* a NUL would cut the name */
 				*a++ = f.data[i] ? (char)f.data[i] : '?';
 			*a++ = '\0';
-		} else if (f.field == 1 && f.wire == PB_LEN && r->ntypes < MAX_SAMPLE_TYPES) {
+		} else if (f.field == PPROF_PROFILE_SAMPLE_TYPE && f.wire == PB_LEN &&
+			   r->ntypes < MAX_SAMPLE_TYPES) {
 			uint64_t type = 0;
 
 			pb_reader__init(&sr, f.data, f.len);
 			while ((ret = pb__next(&sr, &sf)) > 0)
-				if (sf.field == 1 && sf.wire == PB_VARINT)
+				if (sf.field == PPROF_VALUE_TYPE_TYPE && sf.wire == PB_VARINT)
 					type = sf.v;
 			if (ret < 0)
 				break;
 			r->types[r->ntypes++] = type;
-		} else if (f.field == 3 && f.wire == PB_LEN) {
+		} else if (f.field == PPROF_PROFILE_MAPPING && f.wire == PB_LEN) {
 			struct pmapping *m = &r->maps[r->nmaps];
 
-			pb_reader__init(&sr, f.data, f.len);
-			while ((ret = pb__next(&sr, &sf)) > 0) {
-				if (sf.wire != PB_VARINT)
-					continue;
-				if (sf.field == 1)
-					id = sf.v;
-				else if (sf.field == 5)
-					m->file = sf.v;
-				else if (sf.field == 6)
-					m->build_id = sf.v;
-			}
-			if (ret < 0)
+			if ((ret = entry_fields(&f, &id, PPROF_MAPPING_FILENAME, &m->file,
+						PPROF_MAPPING_BUILD_ID, &m->build_id)) < 0)
 				break;
-			if ((ret = add_id(r->map_ids, id, r->nmaps++)))
-				return ret == -EEXIST ? fail(r, "duplicate mapping id %llu",
-							    (unsigned long long)id) : ret;
-		} else if (f.field == 4 && f.wire == PB_LEN) {
+			if ((ret = add_entry(r, r->map_ids, "mapping", id, r->nmaps++)))
+				return ret;
+		} else if (f.field == PPROF_PROFILE_LOCATION && f.wire == PB_LEN) {
 			struct plocation *l = &r->locs[r->nlocs];
 
-			pb_reader__init(&sr, f.data, f.len);
-			while ((ret = pb__next(&sr, &sf)) > 0)
-				if (sf.field == 1 && sf.wire == PB_VARINT)
-					id = sf.v;
-			if (ret < 0)
+			if ((ret = entry_fields(&f, &id, 0, &unused, 0, &unused)) < 0)
 				break;
 			if ((ret = parse_lines(r, f.data, f.len, l)))
 				break;
-			if ((ret = add_id(r->loc_ids, id, r->nlocs++)))
-				return ret == -EEXIST ? fail(r, "duplicate location id %llu",
-							    (unsigned long long)id) : ret;
-		} else if (f.field == 5 && f.wire == PB_LEN) {
+			if ((ret = add_entry(r, r->loc_ids, "location", id, r->nlocs++)))
+				return ret;
+		} else if (f.field == PPROF_PROFILE_FUNCTION && f.wire == PB_LEN) {
 			struct pfunction *fn = &r->fns[r->nfns];
 
-			pb_reader__init(&sr, f.data, f.len);
-			while ((ret = pb__next(&sr, &sf)) > 0) {
-				if (sf.wire != PB_VARINT)
-					continue;
-				if (sf.field == 1)
-					id = sf.v;
-				else if (sf.field == 2)
-					fn->name = sf.v;
-				else if (sf.field == 4)
-					fn->file = sf.v;
-			}
-			if (ret < 0)
+			if ((ret = entry_fields(&f, &id, PPROF_FUNCTION_NAME, &fn->name,
+						PPROF_FUNCTION_FILENAME, &fn->file)) < 0)
 				break;
-			if ((ret = add_id(r->fn_ids, id, r->nfns++)))
-				return ret == -EEXIST ? fail(r, "duplicate function id %llu",
-							    (unsigned long long)id) : ret;
+			if ((ret = add_entry(r, r->fn_ids, "function", id, r->nfns++)))
+				return ret;
 		} else if (f.wire == PB_VARINT) {
 			switch (f.field) {
-			case 9: r->time_ns = f.v; break;
-			case 10: r->duration_ns = f.v; break;
-			case 12: r->period = f.v; break;
-			case 14: r->default_type = f.v; break;
+			case PPROF_PROFILE_TIME_NANOS: r->time_ns = f.v; break;
+			case PPROF_PROFILE_DURATION_NANOS: r->duration_ns = f.v; break;
+			case PPROF_PROFILE_PERIOD: r->period = f.v; break;
+			case PPROF_PROFILE_DEFAULT_SAMPLE_TYPE: r->default_type = f.v; break;
 			}
 		}
 	}
@@ -427,19 +437,19 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 		bool bad = false, too_deep = false;
 
 		ret = 0;
-		if (f.field != 2 || f.wire != PB_LEN)
+		if (f.field != PPROF_PROFILE_SAMPLE || f.wire != PB_LEN)
 			continue;
 		nsample++;
 		pb_reader__init(&sr, f.data, f.len);
 		while ((ret = pb__next(&sr, &sf)) > 0) {
 			ret = 0;
-			if (sf.field == 1 && sf.wire == PB_VARINT) {
+			if (sf.field == PPROF_SAMPLE_LOCATION_ID && sf.wire == PB_VARINT) {
 				if (nlocs == MAX_SAMPLE_FRAMES) {
 					too_deep = true;
 					break;
 				}
 				locs[nlocs++] = sf.v;
-			} else if (sf.field == 1 && sf.wire == PB_LEN) {
+			} else if (sf.field == PPROF_SAMPLE_LOCATION_ID && sf.wire == PB_LEN) {
 				struct pb_reader vr;
 
 				pb_reader__init(&vr, sf.data, sf.len);
@@ -451,7 +461,8 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 				}
 				if (too_deep)
 					break;
-			} else if (sf.field == 2 && (sf.wire == PB_VARINT || sf.wire == PB_LEN)) {
+			} else if (sf.field == PPROF_SAMPLE_VALUE &&
+				   (sf.wire == PB_VARINT || sf.wire == PB_LEN)) {
 				struct pb_reader vr;
 				uint64_t v = sf.v;
 
@@ -466,18 +477,18 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 					if (!ret && nvals++ == vi)
 						value = v;
 				}
-			} else if (sf.field == 3 && sf.wire == PB_LEN) {
+			} else if (sf.field == PPROF_SAMPLE_LABEL && sf.wire == PB_LEN) {
 				uint64_t key = 0, str = 0, num = 0;
 
 				pb_reader__init(&lr, sf.data, sf.len);
 				while ((ret = pb__next(&lr, &lf)) > 0) {
 					if (lf.wire != PB_VARINT)
 						continue;
-					if (lf.field == 1)
+					if (lf.field == PPROF_LABEL_KEY)
 						key = lf.v;
-					else if (lf.field == 2)
+					else if (lf.field == PPROF_LABEL_STR)
 						str = lf.v;
-					else if (lf.field == 3)
+					else if (lf.field == PPROF_LABEL_NUM)
 						num = lf.v;
 				}
 				if (ret < 0)

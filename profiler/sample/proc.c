@@ -5,6 +5,7 @@
  * /proc is racy by nature: a process may exit between any two reads. Every
  * failure here leaves the table consistent and is reported as -errno.
  */
+#include "common/array.h"
 #include "common/root_open.h"
 #include "sample/proc.h"
 
@@ -254,16 +255,9 @@ static int read_maps(struct proc_table *t, uint32_t pid, struct proc_mapping **o
 		while (isspace((unsigned char)*p))
 			p++;
 		line[strcspn(line, "\n")] = '\0';
-		if (n == mcap) {
-			size_t ncap = mcap ? mcap * 2 : 32;
-			struct proc_mapping *nm = realloc(maps, ncap * sizeof(*nm));
-
-			if (!nm) {
-				ret = -ENOMEM;
-				break;
-			}
-			maps = nm;
-			mcap = ncap;
+		if (array__grow((void **)&maps, &mcap, n + 1, sizeof(*maps))) {
+			ret = -ENOMEM;
+			break;
 		}
 		struct proc_mapping *m = &maps[n];
 

@@ -5,6 +5,7 @@
  * The same address of the same process recurs in almost every drain, so
  * resolved frames are cached per (tgid, address) as a run of frame ids.
  */
+#include "common/array.h"
 #include "sample/resolver.h"
 #include "common/hmap.h"
 
@@ -220,15 +221,8 @@ static int resolve_addr(struct resolver *r, struct proc *p, uint32_t tgid, uint6
 	n = kernel ? kernel_frame(r, addr, out) : user_frames(r, p, addr, out);
 	if (n <= 0)
 		return n;
-	if (r->nids + (size_t)n > r->ids_cap) {
-		size_t ncap = r->ids_cap ? r->ids_cap * 2 : 4096;
-		uint32_t *ni = realloc(r->ids, ncap * sizeof(*ni));
-
-		if (!ni)
-			return n; /* uncached is still correct */
-		r->ids = ni;
-		r->ids_cap = ncap;
-	}
+	if (array__grow((void **)&r->ids, &r->ids_cap, r->nids + (size_t)n, sizeof(*r->ids)))
+		return n; /* uncached is still correct */
 	memcpy(&r->ids[r->nids], out, (size_t)n * sizeof(*out));
 	if (hmap__put(r->cache, key, sizeof(key), (uint64_t)r->nids << 8 | (uint64_t)n, NULL,
 		      NULL) > 0)

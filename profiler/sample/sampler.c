@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/array.h"
 #include "sample/sampler.h"
 #include "common/clock.h"
 
@@ -59,18 +60,12 @@ static void list_running(struct sampler *s)
 	while ((de = readdir(d))) {
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
-		uint32_t *np;
 
 		if (*end || !pid || pid > UINT32_MAX || pid == (unsigned long)getpid())
 			continue;
-		if (s->npreload == s->preload_cap) {
-			size_t ncap = s->preload_cap ? s->preload_cap * 2 : 256;
-
-			if (ncap > MAX_PRELOAD || !(np = realloc(s->preload, ncap * sizeof(*np))))
-				break;
-			s->preload = np;
-			s->preload_cap = ncap;
-		}
+		if (s->npreload >= MAX_PRELOAD || array__grow((void **)&s->preload, &s->preload_cap,
+							      s->npreload + 1, sizeof(*s->preload)))
+			break;
 		s->preload[s->npreload++] = (uint32_t)pid;
 	}
 	closedir(d);

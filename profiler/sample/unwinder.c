@@ -3,6 +3,7 @@
  * unwinder.c - tables per file into BPF maps, ranges per process.
  */
 #include "sample/unwinder.h"
+#include "common/array.h"
 #include "common/clock.h"
 #include "unwind/unwind_table.h"
 
@@ -85,15 +86,8 @@ static struct uproc *find_proc(struct unwinder *u, uint32_t pid, bool create)
 			return &u->procs[i];
 	if (!create || u->nprocs >= MAX_PROCS)
 		return NULL;
-	if (u->nprocs == u->procs_cap) {
-		size_t ncap = u->procs_cap ? u->procs_cap * 2 : 256;
-		struct uproc *np = realloc(u->procs, ncap * sizeof(*np));
-
-		if (!np)
-			return NULL;
-		u->procs = np;
-		u->procs_cap = ncap;
-	}
+	if (array__grow((void **)&u->procs, &u->procs_cap, u->nprocs + 1, sizeof(*u->procs)))
+		return NULL;
 	u->procs[u->nprocs] = (struct uproc){.pid = pid};
 	return &u->procs[u->nprocs++];
 }
@@ -293,15 +287,9 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m)
 	if (!f) {
 		if (u->nfiles >= MAX_FILES)
 			return NULL;
-		if (u->nfiles == u->files_cap) {
-			size_t ncap = u->files_cap ? u->files_cap * 2 : 64;
-			struct ufile *nf = realloc(u->files, ncap * sizeof(*nf));
-
-			if (!nf)
-				return NULL;
-			u->files = nf;
-			u->files_cap = ncap;
-		}
+		if (array__grow((void **)&u->files, &u->files_cap, u->nfiles + 1,
+				sizeof(*u->files)))
+			return NULL;
 		f = &u->files[u->nfiles++];
 		memset(f, 0, sizeof(*f));
 		f->dev = dev;

@@ -8,6 +8,7 @@
  * expression), where rbp was saved, and whether the return address is
  * undefined (the outermost frame). Everything else becomes CFA_UNSUP.
  */
+#include "common/array.h"
 #include "common/errbuf.h"
 #include "symbolizer/dwarf_cur.h"
 #include "symbolizer/elf_note.h"
@@ -238,16 +239,10 @@ static int emit(struct builder *b, uint64_t pc, const struct cfa_state *s, bool 
 		return 0;
 	}
 	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-		struct unwind_row *nr;
-
 		if (b->n >= UNWIND_TABLE_MAX_ROWS)
 			return -E2BIG;
-		nr = realloc(b->rows, ncap * sizeof(*nr));
-		if (!nr)
+		if (array__grow((void **)&b->rows, &b->cap, b->n + 1, sizeof(*b->rows)))
 			return -ENOMEM;
-		b->rows = nr;
-		b->cap = ncap;
 	}
 	b->rows[b->n++] = r;
 	return 0;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct profile *p = profile__new(), *q = profile__new();
-	struct pb_buf raw = {0};
+	struct bytebuf raw = {0};
 	char err[256];
 	int ret;
 
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			fclose(devnull);
 		}
 	}
-	pb_buf__release(&raw);
+	bytebuf__release(&raw);
 	profile__free(p);
 	profile__free(q);
 	return 0;

@@ -80,7 +80,7 @@ static int str_is(const struct decoded *d, uint64_t idx, const char *s)
 	return idx < d->nstrs && d->lens[idx] == strlen(s) && !memcmp(d->strs[idx], s, d->lens[idx]);
 }
 
-static int decode(const struct pb_buf *b, struct decoded *d)
+static int decode(const struct bytebuf *b, struct decoded *d)
 {
 	struct pb_reader r, sr;
 	struct pb_field f, sf;
@@ -151,7 +151,7 @@ static int decode(const struct pb_buf *b, struct decoded *d)
 static void test_structure(struct test_state *s)
 {
 	struct profile *p = sample_profile();
-	struct pb_buf b = {0};
+	struct bytebuf b = {0};
 	struct decoded d;
 
 	ASSERT_TRUE(s, p);
@@ -176,7 +176,7 @@ static void test_structure(struct test_state *s)
 	ASSERT_TRUE(s, d.inline_first_function < 16 &&
 			       str_is(&d, d.fn_names[d.inline_first_function], "helper"));
 cleanup:
-	pb_buf__release(&b);
+	bytebuf__release(&b);
 	profile__free(p);
 }
 
@@ -250,7 +250,7 @@ cleanup:
 static void test_truncated_and_mutated(struct test_state *s)
 {
 	struct profile *p = sample_profile(), *q = NULL;
-	struct pb_buf raw = {0};
+	struct bytebuf raw = {0};
 	char *gz = NULL, err[160];
 	size_t gzlen = 0;
 	uint8_t *m = NULL;
@@ -301,7 +301,7 @@ static void test_truncated_and_mutated(struct test_state *s)
 cleanup:
 	free(m);
 	free(gz);
-	pb_buf__release(&raw);
+	bytebuf__release(&raw);
 	profile__free(p);
 	profile__free(q);
 }
