@@ -131,11 +131,23 @@ static const struct metric_row rows[] = {
 static void write_value(FILE *f, const struct metric_row *m, const struct agent_snapshot *s)
 {
 	const char *p = (const char *)s + m->off;
+	uint64_t u;
+	size_t z;
+	double d;
 
 	switch (m->kind) {
-	case U64: fprintf(f, "%" PRIu64 "\n", *(const uint64_t *)p); break;
-	case SIZE: fprintf(f, "%zu\n", *(const size_t *)p); break;
-	case F64: fprintf(f, "%.9g\n", *(const double *)p); break;
+	case U64:
+		memcpy(&u, p, sizeof(u));
+		fprintf(f, "%" PRIu64 "\n", u);
+		break;
+	case SIZE:
+		memcpy(&z, p, sizeof(z));
+		fprintf(f, "%zu\n", z);
+		break;
+	case F64:
+		memcpy(&d, p, sizeof(d));
+		fprintf(f, "%.9g\n", d);
+		break;
 	}
 }
 
