@@ -8,7 +8,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
-#include "symbolizer/addr_sorted.h"
+#include "common/addr_sorted.h"
 #include "symbolizer/dwarf_index.h"
 #include "symbolizer/dwarf_die.h"
 #include "symbolizer/dwarf_line.h"

@@ -7,7 +7,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
-#include "symbolizer/addr_sorted.h"
+#include "common/addr_sorted.h"
 #include "symbolizer/elf_note.h"
 #include "symbolizer/elf_symtab.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "symbolizer/ksyms.h"
 #include "common/array.h"
-#include "symbolizer/addr_sorted.h"
+#include "common/addr_sorted.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  */
 #include "symbolizer/perfmap.h"
 #include "common/array.h"
-#include "symbolizer/addr_sorted.h"
+#include "common/addr_sorted.h"
 
 #include <errno.h>
 #include <stdio.h>

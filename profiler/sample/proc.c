@@ -5,12 +5,14 @@
  * /proc is racy by nature: a process may exit between any two reads. Every
  * failure here leaves the table consistent and is reported as -errno.
  */
+#include "common/addr_sorted.h"
 #include "common/array.h"
 #include "common/root_open.h"
 #include "sample/proc.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,16 +373,9 @@ struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid)
 
 static const struct proc_mapping *lookup(const struct proc *p, uint64_t addr)
 {
-	size_t lo = 0, hi = p->nmaps;
+	size_t lo = addr_sorted__upper(p->maps, p->nmaps, sizeof(*p->maps),
+				       offsetof(struct proc_mapping, start), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->maps[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo == 0 || addr >= p->maps[lo - 1].end)
 		return NULL;
 	return &p->maps[lo - 1];

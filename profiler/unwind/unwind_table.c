@@ -68,18 +68,27 @@ struct builder {
 	size_t eh_rows;
 };
 
-static bool covered_by_eh(const struct builder *b, uint64_t pc)
+/* In rows[0, n), sorted by pc: the index of the first row above pc (n when
+ * none); rows[i - 1] is the row covering pc when i > 0. */
+static size_t row_upper(const struct unwind_row *rows, size_t n, uint64_t pc)
 {
-	size_t lo = 0, hi = b->eh_rows;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (b->rows[mid].pc <= pc)
+		if (rows[mid].pc <= pc)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static bool covered_by_eh(const struct builder *b, uint64_t pc)
+{
+	size_t lo = row_upper(b->rows, b->eh_rows, pc);
+
 	return lo && b->rows[lo - 1].cfa_rule != CFA_NONE;
 }
 
@@ -769,16 +778,8 @@ void unwind_table__free(struct unwind_table *t)
 
 const struct unwind_row *unwind_table__find(const struct unwind_table *t, uint64_t vaddr)
 {
-	size_t lo = 0, hi = t->nrows;
+	size_t lo = row_upper(t->rows, t->nrows, vaddr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->rows[mid].pc <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo ? &t->rows[lo - 1] : NULL;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * addr_sorted.h - the binary search that symbol tables sorted by start
- * address share (ELF symbols, kallsyms, perf maps, DWARF unit ranges).
+ * addr_sorted.h - the binary search that tables sorted by start address
+ * share (ELF symbols, kallsyms, perf maps, DWARF unit ranges, a process's
+ * mappings).
  */
 #ifndef BPFPROF_ADDR_SORTED_H
 #define BPFPROF_ADDR_SORTED_H
