@@ -90,3 +90,43 @@ int cli__check_profiling_caps(void)
 		missing);
 	return -EPERM;
 }
+
+/* kernel.perf_event_max_sample_rate, or 0 when it cannot be read. */
+static uint64_t kernel_max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "re");
+	unsigned long long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+int cli__parse_freq(const char *cmd, const char *s, uint64_t *hz)
+{
+	uint64_t kmax = kernel_max_sample_rate(), max = CLI_MAX_FREQ;
+	uint64_t v;
+
+	if (kmax && kmax < max)
+		max = kmax;
+	if (parse__u64(s, 1, UINT64_MAX, &v))
+		return cli__usage_error(cmd, "invalid frequency '%s' (1-%llu Hz)", s,
+					(unsigned long long)max);
+	if (v > max) {
+		if (max == kmax)
+			return cli__usage_error(cmd,
+						"-F %s is above the kernel's limit, "
+						"kernel.perf_event_max_sample_rate = %llu Hz",
+						s, (unsigned long long)kmax);
+		return cli__usage_error(cmd,
+					"-F %s is more than sampling can sustain: at most %d Hz "
+					"per CPU (deep stacks cost up to ~25 us each; the kernel "
+					"allows sampling 25 %% of a CPU)",
+					s, CLI_MAX_FREQ);
+	}
+	*hz = v;
+	return 0;
+}

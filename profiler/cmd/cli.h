@@ -24,6 +24,21 @@ int cli__usage_error(const char *cmd, const char *fmt, ...) __attribute__((forma
  * else -EPERM. */
 int cli__check_profiling_caps(void);
 
+/*
+ * The highest sampling frequency bpfprof accepts, per CPU. A sample with a
+ * deep stack walked from unwind tables costs up to about 25 us of BPF time
+ * (measured on a slow 2-CPU VM), so 10 kHz keeps even that within the
+ * kernel's own budget for sampling, kernel.perf_cpu_time_max_percent (25 % of
+ * a CPU by default); typical stacks cost 4-6 us, 5 % of a CPU. Above about
+ * 50 kHz the sampler alone can take every CPU and a run never ends.
+ */
+#define CLI_MAX_FREQ 10000
+
+/* -F: a frequency from 1 Hz to the lower of CLI_MAX_FREQ and the kernel's
+ * kernel.perf_event_max_sample_rate. 0, or says why on stderr and returns
+ * EXIT_USAGE. */
+int cli__parse_freq(const char *cmd, const char *s, uint64_t *hz);
+
 /* 1,234,567 style, into buf. Returns buf. */
 const char *cli__thousands(uint64_t v, char *buf, size_t len);
 

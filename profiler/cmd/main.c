@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * main.c - `bpfprof`: the command dispatcher. The only file with global
- * state: the stop flag set by SIGINT/SIGTERM.
+ * state: the stop flag, set by SIGINT/SIGTERM (1) or by the end of
+ * `record -d` (SIGALRM, 2), and the watchdog that ends a stop that hangs.
  */
 #include "cmd/convert.h"
 #include "cmd/record.h"
@@ -16,6 +17,8 @@
 #include <string.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #ifndef BPFPROF_VERSION
 #define BPFPROF_VERSION "0.1.0"
@@ -23,10 +26,34 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/* How long a stop may take (the last drain, writing the output or the last
+ * window) before the watchdog ends the process. */
+#define STOP_GRACE_S 30
+
+static void say(const char *msg)
+{
+	ssize_t n = write(STDERR_FILENO, msg, strlen(msg));
+
+	(void)n;
+}
+
+/*
+ * A stop must win whatever the program is doing: neither handler restarts
+ * the system call it interrupts (a blocking open or read returns EINTR), and
+ * a stop that has not finished STOP_GRACE_S later, or a second signal, ends
+ * the process at once. SIGALRM is the record -d deadline, then the watchdog.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct itimerval grace = {.it_value = {.tv_sec = STOP_GRACE_S}};
+
+	if (stop_requested) {
+		say(sig == SIGALRM ? "bpfprof: stopping took too long; exiting without output\n"
+				   : "bpfprof: stopped at once by a second signal\n");
+		_exit(1);
+	}
+	stop_requested = sig == SIGALRM ? 2 : 1;
+	setitimer(ITIMER_REAL, &grace, NULL);
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -87,6 +114,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* one descriptor per mapped file is held open: raise the soft limit */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {

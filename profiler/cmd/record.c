@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ static const char usage[] =
 	"Sample kernel and user stacks of every CPU and write a profile.\n"
 	"\n"
 	"Options:\n"
-	"  -F, --freq HZ          samples per second per CPU (default 99)\n"
+	"  -F, --freq HZ          samples per second per CPU (default 99, at most 10000)\n"
 	"  -d, --duration TIME    stop after TIME (10, 2.5, 30s, 5m); default: until\n"
 	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
 	"  -p, --pid PID[,PID..]  profile only these processes\n"
@@ -114,8 +115,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			if (parse__u64(optarg, 1, 100000, &o->freq))
-				return cli__usage_error("record", "invalid frequency '%s' (1-100000 Hz)", optarg);
+			if (cli__parse_freq("record", optarg, &o->freq))
+				return EXIT_USAGE;
 			break;
 		case 'd':
 			if (parse__duration(optarg, &o->duration_ns) || !o->duration_ns)
@@ -460,6 +461,16 @@ static int sample(struct record *r, volatile sig_atomic_t *stop, uint64_t *elaps
 	int ret;
 
 	start = last_drain = last_progress = clock__mono_ns();
+	if (r->o.duration_ns) {
+		/* the deadline as a signal too, so that it interrupts whatever a
+		 * drain waits for (main.c: *stop becomes 2) */
+		struct itimerval end = {
+			.it_value = {.tv_sec = (time_t)(r->o.duration_ns / 1000000000ULL),
+				     .tv_usec = (suseconds_t)(r->o.duration_ns % 1000000000ULL / 1000)},
+		};
+
+		setitimer(ITIMER_REAL, &end, NULL);
+	}
 	while (!*stop) {
 		sampler__poll(r->sampler, poll_timeout_ms(r, clock__mono_ns(), start, last_drain));
 		now = clock__mono_ns();
@@ -517,12 +528,15 @@ static int finish(struct record *r, volatile sig_atomic_t *stop, uint64_t elapse
 	}
 	if (!r->o.quiet)
 		summary(r, elapsed, profile__sample_count(r->profile));
+	/* the output is written: no watchdog while a command finishes */
+	setitimer(ITIMER_REAL, &(struct itimerval){0}, NULL);
 
 	if (r->child) {
 		if (!r->child_done) {
-			/* stopped early: pass a SIGTERM on (Ctrl-C reached the whole
-			 * process group already), then wait as a shell would */
-			if (*stop)
+			/* stopped early by a signal: pass a SIGTERM on (Ctrl-C
+			 * reached the whole process group already), then wait as
+			 * a shell would; at the -d deadline (2) the command goes on */
+			if (*stop == 1)
 				kill(r->child, SIGTERM);
 			waitpid(r->child, &r->child_status, 0);
 		}

@@ -5,8 +5,9 @@
 
 #include <signal.h>
 
-/* Run the record command. *stop turns non-zero on SIGINT/SIGTERM.
- * Returns the process exit code. */
+/* Run the record command. *stop turns 1 on SIGINT/SIGTERM and 2 when the
+ * -d deadline record arms (ITIMER_REAL, SIGALRM) passes. Returns the process
+ * exit code. */
 int record__main(int argc, char **argv, volatile sig_atomic_t *stop);
 
 #endif

@@ -20,7 +20,7 @@ static const char usage[] =
     "Options:\n"
     "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:7070; \":7070\" for all)\n"
     "  -D, --data-dir DIR      history folder (default /var/lib/bpfprof)\n"
-    "  -F, --freq HZ           samples per second per CPU (default 19)\n"
+    "  -F, --freq HZ           samples per second per CPU (default 19, at most 10000)\n"
     "  -w, --window TIME       how often samples are drained and stored (default 10s)\n"
     "      --retention TIME    drop history older than this (default 24h; 0 = keep)\n"
     "      --max-disk SIZE     drop the oldest history beyond this size (default 1G)\n"
@@ -92,9 +92,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		case 'l': o->listen = optarg; break;
 		case 'D': o->data_dir = optarg; break;
 		case 'F':
-			if (parse__u64(optarg, 1, 10000, &o->freq))
-				return cli__usage_error(
-				    "serve", "invalid frequency '%s' (1-10000 Hz)", optarg);
+			if (cli__parse_freq("serve", optarg, &o->freq))
+				return EXIT_USAGE;
 			break;
 		case 'w':
 			if (parse__duration(optarg, &o->window_ns) || o->window_ns < 100000000ULL ||
