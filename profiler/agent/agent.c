@@ -8,8 +8,10 @@
 #include "agent/http_server.h"
 #include "common/clock.h"
 #include "common/errbuf.h"
+#include "sample/caps.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,15 +85,47 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 		goto fail;
 	/* paid at start-up, not in the middle of the first window */
 	sampler__preload_kernel_symbols(a->sampler);
-	ret = http_server__start(opts->listen, agent_api__handle, a, &a->http, err, errlen);
-	if (ret)
-		goto fail;
 	a->window_start_ms = clock__real_ms();
 	a->window_start_ns = clock__mono_ns();
 	*out = a;
 	return 0;
 fail:
 	agent__free(a);
+	return ret;
+}
+
+int agent__listen(struct agent *a, char *err, size_t errlen)
+{
+	return http_server__start(a->o.listen, agent_api__handle, a, &a->http, err, errlen);
+}
+
+/* The port of ADDR:PORT, 0 when there is none. */
+static unsigned long listen_port(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+
+	return colon ? strtoul(colon + 1, NULL, 10) : 0;
+}
+
+int agent__limit_privileges(struct agent *a, uint64_t *kept)
+{
+	uint64_t keep = AGENT_KEEP_CAPS;
+	int ret;
+
+	if (!caps__known(CAP_CHECKPOINT_RESTORE)) /* before 5.9: map_files wants this */
+		keep |= 1ULL << CAP_SYS_ADMIN;
+	if (listen_port(a->o.listen) < 1024) /* agent__listen binds after the drop */
+		keep |= 1ULL << CAP_NET_BIND_SERVICE;
+	/* kernels before 6.5 with kernel.unprivileged_bpf_disabled check
+	 * CAP_BPF on every bpf() call, map lookups included: try without */
+	ret = caps__set_effective(keep);
+	if (!ret && sampler__probe_maps(a->sampler) == -EPERM)
+		keep |= 1ULL << CAP_BPF;
+	if (!ret)
+		ret = caps__set_effective(UINT64_MAX);
+	if (!ret)
+		ret = caps__limit(keep);
+	*kept = keep;
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/capability.h>
 
 #include "agent/store.h"
 #include "sample/sampler.h"
@@ -30,10 +31,33 @@ struct agent_opts {
 
 struct agent;
 
-/* Open the store, load and start the sampler, start the HTTP server.
- * 0 or -errno with err. */
+/* Open the store, load and start the sampler. 0 or -errno with err. */
 int agent__new(const struct agent_opts *opts, struct agent **out, char *err, size_t errlen);
 void agent__free(struct agent *a);
+
+/*
+ * The capabilities the agent uses once sampling runs (bit 1 << CAP_X):
+ *   CAP_SYS_PTRACE       /proc/PID/maps and /proc/PID/root of other users'
+ *                        processes (their mappings, their files)
+ *   CAP_DAC_READ_SEARCH  read mapped files that other users cannot read
+ *   CAP_CHECKPOINT_RESTORE  /proc/PID/map_files: deleted binaries, files of
+ *                        other mount namespaces (CAP_SYS_ADMIN before 5.9)
+ *   CAP_SYSLOG           kernel symbol addresses in /proc/kallsyms
+ * plus CAP_BPF where the kernel checks it on every map operation, and
+ * CAP_NET_BIND_SERVICE for a --listen port below 1024.
+ */
+#define AGENT_KEEP_CAPS                                                                  \
+	((1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH) |                    \
+	 (1ULL << CAP_CHECKPOINT_RESTORE) | (1ULL << CAP_SYSLOG))
+
+/* Drop every capability the agent does not use from now on (see
+ * AGENT_KEEP_CAPS), for good, and set no_new_privs. Call it after
+ * agent__new and before agent__listen: capabilities are per thread, and the
+ * HTTP threads must start without them. *kept: the mask kept. 0 or -errno. */
+int agent__limit_privileges(struct agent *a, uint64_t *kept);
+
+/* Start the HTTP server (--listen). 0 or -errno with err. */
+int agent__listen(struct agent *a, char *err, size_t errlen);
 
 /* One turn of the main loop: wait (at most half a second) for process
  * events, then close the window when it is due or a request asked for it. */

@@ -7,9 +7,11 @@
 #include "agent/agent.h"
 #include "cmd/cli.h"
 #include "common/parse.h"
+#include "sample/caps.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
     "Usage: bpfprof serve [OPTIONS]\n"
@@ -134,6 +136,54 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	return -1;
 }
 
+/* What the agent loses without each capability it keeps after start-up. */
+static const struct {
+	int cap;
+	const char *name, *without;
+} agent_caps[] = {
+	{CAP_SYS_PTRACE, "CAP_SYS_PTRACE",
+	 "other users' processes are not symbolized (their /proc/PID/maps is unreadable)"},
+	{CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH",
+	 "files only their owner may read are not symbolized"},
+	{CAP_CHECKPOINT_RESTORE, "CAP_CHECKPOINT_RESTORE",
+	 "deleted binaries and files of other mount namespaces are opened by path only"},
+	{CAP_SYSLOG, "CAP_SYSLOG", "kernel frames may show as addresses (/proc/kallsyms)"},
+};
+
+/* Name each capability the agent would use but does not have, and what it
+ * costs, as record names the ones profiling needs. */
+static void warn_missing_caps(void)
+{
+	for (size_t i = 0; i < sizeof(agent_caps) / sizeof(agent_caps[0]); i++) {
+		int cap = agent_caps[i].cap;
+
+		if (cap == CAP_CHECKPOINT_RESTORE && caps__has(CAP_SYS_ADMIN))
+			continue;
+		if (!caps__has(cap))
+			fprintf(stderr, "bpfprof serve: without %s: %s\n", agent_caps[i].name,
+				agent_caps[i].without);
+	}
+}
+
+static void print_kept_caps(uint64_t kept)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} names[] = {
+		{CAP_SYS_PTRACE, "sys_ptrace"}, {CAP_DAC_READ_SEARCH, "dac_read_search"},
+		{CAP_CHECKPOINT_RESTORE, "checkpoint_restore"}, {CAP_SYSLOG, "syslog"},
+		{CAP_SYS_ADMIN, "sys_admin"}, {CAP_BPF, "bpf"},
+		{CAP_NET_BIND_SERVICE, "net_bind_service"},
+	};
+
+	fprintf(stderr, "bpfprof serve: capabilities dropped but");
+	for (size_t i = 0, n = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((kept >> names[i].cap) & 1 && caps__has(names[i].cap))
+			fprintf(stderr, "%s%s", n++ ? "," : " ", names[i].name);
+	fprintf(stderr, "; no_new_privs\n");
+}
+
 static void log_line(const char *msg)
 {
 	fprintf(stderr, "bpfprof serve: %s\n", msg);
@@ -144,6 +194,7 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	struct agent_opts o = {0};
 	struct agent *a = NULL;
 	struct store_stats st;
+	uint64_t kept = 0;
 	char err[256] = "";
 	int ret = parse_args(argc, argv, &o);
 
@@ -152,11 +203,25 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	if (cli__check_profiling_caps())
 		return EXIT_USAGE;
 	o.log = log_line;
+	warn_missing_caps();
 	ret = agent__new(&o, &a, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpfprof serve: %s\n", err);
 		return 1;
 	}
+	ret = agent__limit_privileges(a, &kept);
+	if (ret) {
+		fprintf(stderr, "bpfprof serve: cannot drop capabilities: %s\n", strerror(-ret));
+		agent__free(a);
+		return 1;
+	}
+	ret = agent__listen(a, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpfprof serve: %s\n", err);
+		agent__free(a);
+		return 1;
+	}
+	print_kept_caps(kept);
 	agent__store_stats(a, &st);
 	fprintf(stderr,
 		"bpfprof serve: sampling at %llu Hz, %llu ms windows, history in %s "

@@ -12,6 +12,25 @@
  */
 int caps__check_profiling(char *missing, size_t len);
 
+#include <stdint.h>
+
+#ifndef CAP_CHECKPOINT_RESTORE
+#define CAP_CHECKPOINT_RESTORE 40
+#endif
+
+/* Effective = eff (within what is permitted); the permitted set stays, so
+ * this can be undone. For probing what a later caps__limit may drop. */
+int caps__set_effective(uint64_t eff);
+
+/* 1 when the running kernel knows capability cap. */
+int caps__known(int cap);
+
+/* Keep only the capabilities in the keep mask (bit 1 << CAP_X), for good:
+ * bounding, permitted and effective sets, no inheritable or ambient ones,
+ * and no_new_privs. Affects the calling thread and the threads it starts
+ * afterwards: call it before starting any. 0 or -errno. */
+int caps__limit(uint64_t keep);
+
 /* 1 when the named extra capability (CAP_SYS_PTRACE, CAP_SYSLOG...) is
  * effective, else 0. */
 int caps__has(int cap);

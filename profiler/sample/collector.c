@@ -309,6 +309,15 @@ void collector__stop(struct collector *c)
 	}
 }
 
+int collector__probe_maps(struct collector *c)
+{
+	struct sample_key key;
+	int ret = bpf_map__get_next_key(c->skel->maps.counts0, NULL, &key, sizeof(key));
+
+	/* no key yet (ENOENT) still proves the syscall is allowed */
+	return ret == -ENOENT ? 0 : ret;
+}
+
 int collector__add_pid(struct collector *c, uint32_t pid)
 {
 	uint8_t one = 1;

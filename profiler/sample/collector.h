@@ -58,6 +58,10 @@ void collector__stop(struct collector *c);
 /* Add a tgid to the filter (only when started with pids). 0 or -errno. */
 int collector__add_pid(struct collector *c, uint32_t pid);
 
+/* One harmless map syscall: 0 when user space may still use the maps (after
+ * dropping capabilities), -EPERM when the kernel wants CAP_BPF for that. */
+int collector__probe_maps(struct collector *c);
+
 /* Deliver pending process events; waits up to timeout_ms. >= 0 or -errno. */
 int collector__poll(struct collector *c, int timeout_ms);
 

@@ -287,6 +287,11 @@ void sampler__preload_kernel_symbols(struct sampler *s)
 	symbolizer__kernel(s->sym, 0, &res, &module);
 }
 
+int sampler__probe_maps(struct sampler *s)
+{
+	return collector__probe_maps(s->coll);
+}
+
 int sampler__add_pid(struct sampler *s, uint32_t pid)
 {
 	return collector__add_pid(s->coll, pid);

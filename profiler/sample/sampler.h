@@ -55,6 +55,9 @@ int sampler__set_profile(struct sampler *s, struct profile *profile);
 
 int sampler__add_pid(struct sampler *s, uint32_t pid);
 
+/* See collector__probe_maps. */
+int sampler__probe_maps(struct sampler *s);
+
 /* Load kernel symbols now rather than at the first kernel frame (an agent
  * pays it at start-up, not in the middle of a window). */
 void sampler__preload_kernel_symbols(struct sampler *s);
