@@ -4,6 +4,7 @@
 #   make deps     install the Debian packages the build and tests need
 #   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
+#   make fuzz     every fuzz target for 5 minutes each (FUZZ_SECONDS=N)
 #   make CC=clang builds with clang instead of gcc
 
 OUT      := build
@@ -29,7 +30,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/cmd/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test clean format lint bench bench-symbolize bench-unwind
+.PHONY: all deps run test fuzz clean format lint bench bench-symbolize bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -82,6 +83,12 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory -C tests
+
+# Every fuzz target for FUZZ_SECONDS each (default 5 minutes; make test runs
+# them for 8 s each).
+fuzz: all
+	@$(MAKE) --no-print-directory -C tests build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh test_fuzz
 
 # Overhead next to perf and bcc (installs them); prints one table, ~5 min.
 bench: deps

@@ -1,10 +1,13 @@
 #!/bin/bash
-# test_fuzz.sh - a short libFuzzer run (10 s each) over the pprof and folded
-# readers, seeded with files bpfprof writes. A crash, leak, hang or a profile
-# that our own writer cannot round-trip fails the test; the reproducer is
-# kept in /tmp/bpfprof-fuzz-*.
+# test_fuzz.sh - a bounded libFuzzer run of every fuzz target in tests/fuzz/
+# (FUZZ_SECONDS each: 8 in make test, 300 in make fuzz), each seeded with
+# real inputs and with the crashers found before (tests/fuzz/regress/TARGET/,
+# kept as fixtures). A crash, leak, UB, hang or a profile that our own writer
+# cannot round-trip fails the test; the reproducer is kept in
+# /tmp/bpfprof-fuzz-TARGET-*.
 . "$(dirname "$0")/../lib.sh"
 
+SECONDS_EACH=${FUZZ_SECONDS:-8}
 if ! command -v clang >/dev/null 2>&1; then
 	skip fuzz "clang is not installed"
 	finish
@@ -14,19 +17,42 @@ if ! make -s -C "$ROOT/tests" fuzz >"$TMP/build.log" 2>&1; then
 	finish
 fi
 FUZZ=$ROOT/tests/build/fuzz
-mkdir -p "$TMP/pprof" "$TMP/folded"
-cat >"$TMP/folded/seed.folded" <<'EOT'
+
+# seed_TARGET DIR: real inputs for one target (none: it starts from nothing)
+seed_folded() {
+	cat >"$1/seed.folded" <<'EOT'
 app;main (app.c:3);run (app.c:10);helper (h.h:2)_[i];deep_[i];do_syscall_64_[k] 30
 app;main (app.c:3);other (app.c:20) 70
 java;Interpreter;Lfoo;.bar_[j] 3
 EOT
-"$BPFPROF" convert "$TMP/folded/seed.folded" -o "$TMP/pprof/seed.pb.gz"
-gunzip -c "$TMP/pprof/seed.pb.gz" >"$TMP/pprof/seed.pb"
+}
+seed_pprof() {
+	seed_folded "$TMP"
+	"$BPFPROF" convert "$TMP/seed.folded" -o "$1/seed.pb.gz"
+	gunzip -c "$1/seed.pb.gz" >"$1/seed.pb"
+}
+seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
+# a section with a byte in front: 0 .eh_frame, 1 .debug_frame (fuzz_unwind_table.c)
+seed_unwind_table() {
+	local f
+	for f in "$WORKLOADS/calltree_nofp" "$WORKLOADS/libcalltree_nofp.so"; do
+		objcopy --dump-section .eh_frame="$TMP/sec" "$f" "$TMP/elf" 2>/dev/null &&
+			{ printf '\0'; cat "$TMP/sec"; } >"$1/eh-$(basename "$f")"
+	done
+	objcopy --dump-section .debug_frame="$TMP/sec" "$WORKLOADS/calltree_debugframe" \
+		"$TMP/elf" 2>/dev/null && { printf '\1'; cat "$TMP/sec"; } >"$1/debug-frame"
+}
 
-for target in pprof folded; do
-	if (cd "$TMP" && "$FUZZ/fuzz_$target" -max_total_time=10 -timeout=5 -rss_limit_mb=2048 \
-		-artifact_prefix="/tmp/bpfprof-fuzz-$target-" "$TMP/$target" >"$TMP/$target.log" 2>&1); then
-		echo "# $target: $(grep -o 'Done [0-9]* runs' "$TMP/$target.log")"
+for bin in "$FUZZ"/fuzz_*; do
+	[ -x "$bin" ] || continue
+	target=${bin##*/fuzz_}
+	corpus=$TMP/corpus-$target
+	mkdir -p "$corpus"
+	if declare -F "seed_$target" >/dev/null; then "seed_$target" "$corpus"; fi
+	[ -d "$ROOT/tests/fuzz/regress/$target" ] && cp "$ROOT/tests/fuzz/regress/$target/"* "$corpus/"
+	if (cd "$TMP" && "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="/tmp/bpfprof-fuzz-$target-" "$corpus" >"$TMP/$target.log" 2>&1); then
+		echo "# $target: $(grep -o 'Done [0-9]* runs' "$TMP/$target.log") in $SECONDS_EACH s"
 		pass "fuzz-$target"
 	else
 		fail "fuzz-$target" "$(grep -m3 -E 'ERROR|SUMMARY|artifact' "$TMP/$target.log" | tr '\n' ' ')"
