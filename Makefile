@@ -4,6 +4,7 @@
 #   make deps     install the Debian packages the build and tests need
 #   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
+#   make install  the binary and shell completions (PREFIX=/usr/local, DESTDIR)
 #   make fuzz     every fuzz target for 5 minutes each (FUZZ_SECONDS=N)
 #   make CC=clang builds with clang instead of gcc
 
@@ -11,6 +12,8 @@ OUT      := build
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g
@@ -30,7 +33,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/cmd/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test fuzz clean format lint bench bench-symbolize bench-unwind
+.PHONY: all deps run test fuzz install clean format lint bench bench-symbolize bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -67,6 +70,15 @@ $(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
 
 deps:
 	@./tools/install-deps.sh
+
+# The binary and the shell completions under $(DESTDIR)$(PREFIX).
+BASH_COMPLETION_DIR := $(PREFIX)/share/bash-completion/completions
+install: all
+	install -D -m 0755 $(OUT)/bpfprof $(DESTDIR)$(PREFIX)/bin/bpfprof
+	install -D -m 0644 tools/completion/bpfprof.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/bpfprof
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	sed 's|@BASH_COMPLETION@|$(BASH_COMPLETION_DIR)/bpfprof|' tools/completion/_bpfprof \
+		>$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_bpfprof
 
 $(OUT)/bench-unwind-table: tools/bench_unwind_table.c $(OUT)/libbpfprof.a
 	$(CC) $(CFLAGS) $< $(OUT)/libbpfprof.a -o $@ $(LDFLAGS) $(LDLIBS)

@@ -8,6 +8,7 @@
 #include "agent/metrics.h"
 #include "common/clock.h"
 #include "common/parse.h"
+#include "common/version.h"
 #include "common/hmap.h"
 #include "format/output.h"
 #include "format/folded.h"
@@ -22,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef BPFPROF_VERSION
-#define BPFPROF_VERSION "0.1.0"
-#endif
 
 #define MAX_TIMELINE_POINTS 5000
 #define MAX_PPROF_SECONDS 3600

@@ -8,6 +8,7 @@
 #include "cmd/record.h"
 #include "cmd/serve.h"
 #include "cmd/symbolize.h"
+#include "common/version.h"
 
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -20,9 +21,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#ifndef BPFPROF_VERSION
-#define BPFPROF_VERSION "0.1.0"
-#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -77,6 +75,7 @@ static const char usage[] =
 	"  convert    convert a profile between folded, pprof, HTML and JSON\n"
 	"  diff       draw a differential flame graph of two profiles\n"
 	"  symbolize  addresses of a file or a process to functions and lines\n"
+	"  version    print the version\n"
 	"\n"
 	"Run 'bpfprof COMMAND --help' for a command's options.\n"
 	"\n"
@@ -100,7 +99,7 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("bpfprof %s\n", BPFPROF_VERSION);
 		return 0;
 	}

@@ -50,6 +50,9 @@ static const char usage[] =
 	"  -q, --quiet            no progress and no summary\n"
 	"  -h, --help             this help\n"
 	"\n"
+	"perf and bcc habits: -a (every CPU) and -g (stacks) are the default;\n"
+	"--call-graph fp|dwarf is --unwind fp|auto; -I is --idle.\n"
+	"\n"
 	"With -- COMMAND, bpfprof runs COMMAND, profiles it and its children until it\n"
 	"exits, and exits with its exit code.\n"
 	"\n"
@@ -89,7 +92,15 @@ struct record {
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_LINES = 256, OPT_IDLE, OPT_COUNT_ENTRIES, OPT_STACK_ENTRIES, OPT_UNWIND };
+	enum {
+		OPT_LINES = 256,
+		OPT_IDLE,
+		OPT_COUNT_ENTRIES,
+		OPT_STACK_ENTRIES,
+		OPT_UNWIND,
+		OPT_CALL_GRAPH,
+		OPT_NOT_HERE, /* a perf or bcc flag with no meaning here */
+	};
 	static const struct option longopts[] = {
 		{"freq", required_argument, NULL, 'F'},
 		{"duration", required_argument, NULL, 'd'},
@@ -103,6 +114,12 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		/* perf's and bcc's habits */
+		{"all-cpus", no_argument, NULL, 'a'},
+		{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
+		{"include-idle", no_argument, NULL, 'I'},
+		{"event", required_argument, NULL, 'e'},
+		{"count", required_argument, NULL, 'c'},
 		{0},
 	};
 	int c;
@@ -112,7 +129,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts COMMAND */
-	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qhagIe:c:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			if (cli__parse_freq("record", optarg, &o->freq))
@@ -155,6 +172,32 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'a': /* perf: every CPU, the default */
+		case 'g': /* perf: with call graphs; stacks are always on */
+			break;
+		case 'I': /* bcc: include idle */
+			o->idle = true;
+			break;
+		case OPT_CALL_GRAPH:
+			if (!strcmp(optarg, "fp"))
+				o->unwind_mode = UNWIND_FP;
+			else if (!strncmp(optarg, "dwarf", 5)) /* "dwarf" or "dwarf,SIZE" */
+				o->unwind_mode = UNWIND_AUTO;
+			else
+				return cli__usage_error("record",
+							"--call-graph %s: not here; stacks are walked "
+							"from unwind tables (--unwind auto, the default), "
+							"or --unwind fp",
+							optarg);
+			break;
+		case 'e':
+			return cli__usage_error("record",
+						"-e %s: bpfprof samples the cpu-clock event only; for "
+						"other events use perf record -e",
+						optarg);
+		case 'c':
+			return cli__usage_error("record",
+						"-c %s: bpfprof samples by frequency; use -F HZ", optarg);
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
