@@ -85,4 +85,15 @@ grep -q '\[kernel.kallsyms\]' "$TMP/inline.raw" && pass kernel-mapping \
 	|| fail kernel-mapping "no [kernel.kallsyms] mapping"
 pprof -top "$TMP/inline.pb.gz" | awk '$NF == "other" { print $2 }' | grep -qx '70.00%' \
 	&& pass counts-only-top || fail counts-only-top "other is not 70% of a period-less profile"
+# a whole-machine profile: -tagroot=comm (README) puts each process name at
+# the root, with the workload's share of all samples
+bg "$WORKLOADS/calltree" 6
+WL=$LAST_PID
+"$BPFPROF" record -d 3 -q -o "$TMP/all.pb.gz" || fail record-all "exit $?"
+"$BPFPROF" convert "$TMP/all.pb.gz" -o "$TMP/all.folded"
+pprof -top -cum -nodecount=200 -tagroot=comm "$TMP/all.pb.gz" >"$TMP/tagroot"
+got=$(awk '$NF == "calltree" { sub(/%/, "", $5); print $5 }' "$TMP/tagroot")
+want=$(share "$TMP/all.folded" '^calltree;')
+[ -n "$got" ] && within "$got" "$want" 1 && pass tagroot-comm \
+	|| fail tagroot-comm "calltree at the root: ${got:-absent} % in pprof, $want % in folded"
 finish
