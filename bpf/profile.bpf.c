@@ -27,6 +27,10 @@ const volatile bool include_idle = false;    /* keep samples of the idle task (p
 const volatile __u32 unwind_mode = UNWIND_FP; /* enum unwind_mode */
 const volatile bool filter_pids = false;     /* only tgids in pid_filter */
 const volatile __u32 nr_cpus = 1;            /* entries of cpu_state */
+/* with SAMPLE_CGROUP: the cgroup v2 id of the subtree and its depth below
+ * the root, set by user space at load; read only when the option is on */
+const volatile __u64 cgroup_id = 0;
+const volatile __u32 cgroup_level = 0;
 
 /* Sample counts, one per buffer; max_entries set by user space before load. */
 struct counts_map {
@@ -253,7 +257,16 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 		cs->metrics[METRIC_IDLE]++;
 		return 0;
 	}
-	if (cs->filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid)) {
+	if (cs->filter_pids) {
+		__u32 id = cs->options & SAMPLE_BY_TID ? tid : tgid;
+
+		if (!bpf_map_lookup_elem(&pid_filter, &id)) {
+			cs->metrics[METRIC_FILTERED]++;
+			return 0;
+		}
+	}
+	if ((cs->options & SAMPLE_CGROUP) &&
+	    bpf_get_current_ancestor_cgroup_id(cgroup_level) != cgroup_id) {
 		cs->metrics[METRIC_FILTERED]++;
 		return 0;
 	}
@@ -263,6 +276,8 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 	has_user = true;
 	if (tables)
 		has_user = task->mm != NULL;
+	if (cs->options & SAMPLE_NO_USER)
+		has_user = false;
 #if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
 	/* A sample taken in user mode has no kernel stack; kernel text lives
 	 * in the upper half of the address space on these architectures. */
@@ -304,6 +319,8 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 			metric_inc(METRIC_UNWIND_FP_FALLBACK);
 	}
 #endif
+	if (cs->options & SAMPLE_NO_KERNEL)
+		in_kernel = false; /* its registers were read above: no kernel stack now */
 	if (cs->active_buffer == 0)
 		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us,
 			     cs);

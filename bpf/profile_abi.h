@@ -153,6 +153,15 @@ enum metric {
 	NR_METRICS,
 };
 
+/* cpu_state.options: which samples and stacks to keep (record -t, --cgroup,
+ * -k, -u); each costs nothing when off. */
+enum sample_option {
+	SAMPLE_BY_TID = 1,    /* pid_filter holds thread ids, not tgids */
+	SAMPLE_CGROUP = 2,    /* only the cgroup v2 subtree cgroup_id (rodata) */
+	SAMPLE_NO_USER = 4,   /* kernel stacks only */
+	SAMPLE_NO_KERNEL = 8, /* user stacks only */
+};
+
 /*
  * State of the sampler on one CPU (entry CPU of the cpu_state array, which
  * user space maps). Its first cache line holds everything a sample reads or
@@ -168,7 +177,7 @@ struct cpu_state {
 	/* the process announced last on this CPU; cleared on every CPU when
 	 * it exits, so a reused pid is announced again */
 	__u32 last_tgid;
-	__u32 pad;
+	__u32 options; /* set by user space before attaching: enum sample_option */
 	/* the first six (samples, idle, filtered, kernel stack errors) share
 	 * the first line */
 	__u64 metrics[NR_METRICS];

@@ -91,3 +91,51 @@ int parse__size(const char *s, uint64_t *bytes)
 	*bytes = v * mult;
 	return 0;
 }
+
+int parse__cpu_list(const char *s, bool **mask, int *n)
+{
+	const char *p = s;
+	bool *m = NULL;
+	int max = -1;
+
+	*mask = NULL;
+	*n = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	m = calloc(PARSE_MAX_CPUS, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		a = b = strtol(p, &end, 10);
+		if (a >= PARSE_MAX_CPUS)
+			goto bad;
+		p = end;
+		if (*p == '-') {
+			if (!isdigit((unsigned char)p[1]))
+				goto bad;
+			b = strtol(p + 1, &end, 10);
+			if (b < a || b >= PARSE_MAX_CPUS)
+				goto bad;
+			p = end;
+		}
+		for (long i = a; i <= b; i++)
+			m[i] = true;
+		if (b > max)
+			max = (int)b;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	*mask = m;
+	*n = max + 1;
+	return 0;
+bad:
+	free(m);
+	return -EINVAL;
+}

@@ -4,6 +4,7 @@
 #ifndef BPFPROF_PARSE_H
 #define BPFPROF_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A whole decimal number within [min, max]. */
@@ -14,5 +15,11 @@ int parse__duration(const char *s, uint64_t *ns);
 
 /* A size: "512", "64K", "100M", "1G" (powers of 1024) -> bytes. */
 int parse__size(const char *s, uint64_t *bytes);
+
+/* A CPU list as the kernel writes it ("0-3,8,10-11"; as perf -C takes it):
+ * *mask gets *n entries (the highest CPU + 1), true for each CPU listed; the
+ * caller frees it. CPUs from 0 to PARSE_MAX_CPUS - 1. */
+#define PARSE_MAX_CPUS 4096
+int parse__cpu_list(const char *s, bool **mask, int *n);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 {
@@ -128,5 +129,56 @@ int cli__parse_freq(const char *cmd, const char *s, uint64_t *hz)
 					s, CLI_MAX_FREQ);
 	}
 	*hz = v;
+	return 0;
+}
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
+ * a hybrid host), from /proc/self/mountinfo. 0 or -ENOENT. */
+static int cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		char mnt[4096], *sep = strstr(line, " - ");
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE OPTIONS */
+		if (sep && !strncmp(sep + 3, "cgroup2 ", 8) &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strlen(mnt) < len) {
+			strcpy(out, mnt);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int cli__parse_cgroup(const char *path, uint64_t *id, uint32_t *level)
+{
+	char mnt[4096], full[8192];
+	const char *rel = path;
+	size_t mlen;
+	struct stat st;
+	uint32_t depth = 0;
+	int ret = cgroup2_mount(mnt, sizeof(mnt));
+
+	if (ret)
+		return ret;
+	mlen = strlen(mnt);
+	if (!strncmp(path, mnt, mlen) && (path[mlen] == '/' || !path[mlen]))
+		rel = path + mlen;
+	snprintf(full, sizeof(full), "%s/%s", mnt, rel);
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	for (const char *p = rel; *p; p++) /* components: "a/b" or "/a/b/" */
+		if (*p != '/' && (p == rel || p[-1] == '/'))
+			depth++;
+	*id = (uint64_t)st.st_ino;
+	*level = depth;
 	return 0;
 }

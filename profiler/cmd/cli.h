@@ -13,6 +13,11 @@ int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids);
 /* "auto", "dwarf" or "fp" -> enum unwind_mode (profile_abi.h). */
 int cli__parse_unwind(const char *s, int *mode);
 
+/* A cgroup v2 directory, as a path under the cgroup2 mount or as
+ * /proc/PID/cgroup writes it ("/system.slice/x.service"): its id (the
+ * directory's inode) and depth below the root. 0 or -errno. */
+int cli__parse_cgroup(const char *path, uint64_t *id, uint32_t *level);
+
 /* Exit code of every usage error: bad option, bad value, missing privilege. */
 #define EXIT_USAGE 2
 

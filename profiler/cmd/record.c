@@ -36,6 +36,12 @@ static const char usage[] =
 	"  -d, --duration TIME    stop after TIME (10, 2.5, 30s, 5m); default: until\n"
 	"                         Ctrl-C, or until COMMAND or every -p process exits\n"
 	"  -p, --pid PID[,PID..]  profile only these processes\n"
+	"  -t, --tid TID[,TID..]  profile only these threads\n"
+	"  -C, --cpu CPUS         sample only these CPUs (0,2-3)\n"
+	"      --cgroup PATH      only processes in this cgroup v2 subtree (a path under\n"
+	"                         the cgroup2 mount, or as /proc/PID/cgroup shows it)\n"
+	"  -k, --kernel-only      kernel stacks only (bcc's -K)\n"
+	"  -u, --user-only        user stacks only (bcc's -U)\n"
 	"  -o, --output FILE      write here (default: stdout); the format follows the\n"
 	"                         name: .pb.gz/.pprof pprof, .html flame graph,\n"
 	"                         anything else folded stacks\n"
@@ -76,6 +82,13 @@ struct record_opts {
 	int unwind_mode;
 	uint64_t count_entries, stack_entries;
 	char **command;
+	bool *cpus; /* -C */
+	int ncpus;
+	uint32_t *tids; /* -t; their processes go to pids */
+	size_t ntids;
+	uint64_t cgroup_id; /* --cgroup */
+	uint32_t cgroup_level;
+	bool no_user, no_kernel; /* -k, -u */
 };
 
 struct record {
@@ -99,6 +112,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		OPT_STACK_ENTRIES,
 		OPT_UNWIND,
 		OPT_CALL_GRAPH,
+		OPT_CGROUP,
 		OPT_NOT_HERE, /* a perf or bcc flag with no meaning here */
 	};
 	static const struct option longopts[] = {
@@ -114,6 +128,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		{"cpu", required_argument, NULL, 'C'},
+		{"tid", required_argument, NULL, 't'},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"kernel-only", no_argument, NULL, 'k'},
+		{"user-only", no_argument, NULL, 'u'},
 		/* perf's and bcc's habits */
 		{"all-cpus", no_argument, NULL, 'a'},
 		{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
@@ -129,7 +148,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts COMMAND */
-	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qhagIe:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:F:d:p:o:f:qhagIe:c:C:t:kuKU", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			if (cli__parse_freq("record", optarg, &o->freq))
@@ -172,6 +191,35 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'C': {
+			int ret = parse__cpu_list(optarg, &o->cpus, &o->ncpus);
+
+			if (ret == -ENOMEM)
+				return 1;
+			if (ret)
+				return cli__usage_error("record", "invalid CPU list '%s' (0,2-3)", optarg);
+			break;
+		}
+		case 't':
+			if (cli__parse_pids(optarg, &o->tids, &o->ntids))
+				return cli__usage_error("record", "invalid thread id list '%s'", optarg);
+			break;
+		case OPT_CGROUP: {
+			int ret = cli__parse_cgroup(optarg, &o->cgroup_id, &o->cgroup_level);
+
+			if (ret)
+				return cli__usage_error("record", "--cgroup %s: %s (a cgroup v2 directory)",
+							optarg, strerror(-ret));
+			break;
+		}
+		case 'k': /* bcc: -K */
+		case 'K':
+			o->no_user = true;
+			break;
+		case 'u': /* bcc: -U */
+		case 'U':
+			o->no_kernel = true;
+			break;
 		case 'a': /* perf: every CPU, the default */
 		case 'g': /* perf: with call graphs; stacks are always on */
 			break;
@@ -211,9 +259,47 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		o->command = &argv[optind];
 	if (o->command && o->npids)
 		return cli__usage_error("record", "%s", "-p and COMMAND exclude each other");
+	if (o->ntids && (o->npids || o->command))
+		return cli__usage_error("record", "%s", "-t excludes -p and COMMAND");
+	if (o->no_user && o->no_kernel)
+		return cli__usage_error("record", "%s", "-k and -u exclude each other");
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
 	return -1;
+}
+
+/* The process of thread tid (/proc/TID/status), 0 when there is none. */
+static uint32_t tgid_of(uint32_t tid)
+{
+	char path[64], line[256];
+	unsigned int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* Add pid to o->pids once. 0 or -ENOMEM. */
+static int add_pid(struct record_opts *o, uint32_t pid)
+{
+	uint32_t *n;
+
+	for (size_t i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return 0;
+	n = realloc(o->pids, (o->npids + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n[o->npids++] = pid;
+	o->pids = n;
+	return 0;
 }
 
 /* Fork COMMAND stopped before exec; it execs when go_pipe is written. */
@@ -441,6 +527,29 @@ static int start(struct record *r)
 	so.drain_interval_ns = DRAIN_INTERVAL_NS;
 	so.count_entries = r->o.count_entries;
 	so.stack_entries = r->o.stack_entries;
+	so.filter = (struct sample_filter){
+		.cpus = r->o.cpus,
+		.ncpus = r->o.ncpus,
+		.tids = r->o.tids,
+		.ntids = r->o.ntids,
+		.cgroup_id = r->o.cgroup_id,
+		.cgroup_level = r->o.cgroup_level,
+		.no_user = r->o.no_user,
+		.no_kernel = r->o.no_kernel,
+	};
+	/* threads: their processes are tracked (maps, exit) like -p's */
+	for (size_t i = 0; i < r->o.ntids; i++) {
+		uint32_t tgid = tgid_of(r->o.tids[i]);
+
+		if (!tgid) {
+			fprintf(stderr, "bpfprof: no thread with id %u\n", r->o.tids[i]);
+			return EXIT_USAGE;
+		}
+		if ((ret = add_pid(&r->o, tgid))) {
+			fprintf(stderr, "bpfprof: %s\n", strerror(-ret));
+			return 1;
+		}
+	}
 	if (r->o.npids) {
 		for (size_t i = 0; i < r->o.npids; i++) {
 			char path[32];
@@ -608,5 +717,7 @@ int record__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	sampler__free(r.sampler);
 	profile__free(r.profile);
 	free(r.o.pids);
+	free(r.o.tids);
+	free(r.o.cpus);
 	return ret;
 }

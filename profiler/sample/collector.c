@@ -4,6 +4,7 @@
  */
 #include "common/array.h"
 #include "common/errbuf.h"
+#include "common/parse.h"
 #include "sample/collector.h"
 #include "profile.skel.h"
 
@@ -35,6 +36,8 @@ struct collector {
 	collector_event_fn on_event;
 	void *ctx;
 	bool filtering;
+	const bool *want_cpus; /* NULL: every online CPU (borrowed from the options) */
+	int nwant_cpus;
 	int freq;
 	int unwind_mode;
 	uint32_t unwind_rows;
@@ -63,6 +66,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
 		   size_t errlen)
 {
+	const struct sample_filter *sf = &opts->filter;
+	uint32_t options = (sf->ntids ? SAMPLE_BY_TID : 0) | (sf->cgroup_id ? SAMPLE_CGROUP : 0) |
+			   (sf->no_user ? SAMPLE_NO_USER : 0) | (sf->no_kernel ? SAMPLE_NO_KERNEL : 0);
+	/* the filter's keys: threads (-t) or processes */
+	const uint32_t *keys = sf->ntids ? sf->tids : opts->pids;
+	size_t nkeys = sf->ntids ? sf->ntids : opts->npids;
 	struct collector *c = NULL;
 	struct profile_bpf *skel;
 	uint8_t one = 1;
@@ -73,6 +82,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	if (!c)
 		return -ENOMEM;
 	c->on_event = opts->on_event;
+	c->want_cpus = sf->cpus;
+	c->nwant_cpus = sf->ncpus;
 	c->freq = opts->freq > 0 ? opts->freq : 99;
 	c->ctx = opts->ctx;
 	c->possible_cpus = libbpf_num_possible_cpus();
@@ -88,8 +99,10 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		errbuf__set(err, errlen, "open BPF object: %s", strerror(-ret));
 		goto fail;
 	}
-	c->filtering = opts->npids > 0;
+	c->filtering = nkeys > 0;
 	skel->rodata->filter_pids = c->filtering;
+	skel->rodata->cgroup_id = sf->cgroup_id;
+	skel->rodata->cgroup_level = sf->cgroup_level;
 	skel->rodata->nr_cpus = (uint32_t)c->possible_cpus;
 	skel->rodata->follow_children = opts->follow_children;
 	skel->rodata->include_idle = opts->idle;
@@ -136,8 +149,10 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		errbuf__set(err, errlen, "map cpu_state: %s", strerror(-ret));
 		goto fail;
 	}
-	for (int cpu = 0; cpu < c->possible_cpus; cpu++)
+	for (int cpu = 0; cpu < c->possible_cpus; cpu++) {
 		c->cpus[cpu].filter_pids = c->filtering;
+		c->cpus[cpu].options = options;
+	}
 	c->stack_entries = bpf_map__max_entries(skel->maps.stacks0);
 	c->stack_live = calloc((c->stack_entries + 63) / 64, sizeof(*c->stack_live));
 	if (!c->stack_live) {
@@ -145,8 +160,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		errbuf__set(err, errlen, "allocate drain lists: %s", strerror(-ret));
 		goto fail;
 	}
-	for (size_t i = 0; i < opts->npids; i++) {
-		uint32_t pid = opts->pids[i];
+	for (size_t i = 0; i < nkeys; i++) {
+		uint32_t pid = keys[i];
 
 		if (bpf_map__update_elem(skel->maps.pid_filter, &pid, sizeof(pid), &one,
 					 sizeof(one), BPF_ANY)) {
@@ -192,52 +207,21 @@ void collector__free(struct collector *c)
 /* Parse a CPU list such as "0-3,5" into a bool array. 0 or -errno. */
 static int read_cpu_list(const char *path, bool **out, int *n)
 {
-	char buf[4096], *p = buf;
-	bool *mask = NULL;
-	int max = -1, fd_err;
+	char buf[4096];
 	FILE *f = fopen(path, "re");
+	int ret = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (!f)
 		return -errno;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fd_err = ferror(f) ? -EIO : -EINVAL;
-		fclose(f);
-		return fd_err;
-	}
+	if (!fgets(buf, sizeof(buf), f))
+		ret = ferror(f) ? -EIO : -EINVAL;
 	fclose(f);
-	mask = calloc(4096, sizeof(*mask));
-	if (!mask)
-		return -ENOMEM;
-	while (*p && *p != '\n') {
-		char *end;
-		long a = strtol(p, &end, 10), b = a;
-
-		if (end == p || a < 0 || a >= 4096)
-			goto bad;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			if (end == p + 1 || b < a || b >= 4096)
-				goto bad;
-			p = end;
-		}
-		for (long i = a; i <= b; i++)
-			mask[i] = true;
-		if (b > max)
-			max = (int)b;
-		if (*p == ',')
-			p++;
-	}
-	if (max < 0)
-		goto bad;
-	*out = mask;
-	*n = max + 1;
-	return 0;
-bad:
-	free(mask);
-	return -EINVAL;
+	if (ret)
+		return ret;
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse__cpu_list(buf, out, n);
 }
 
 int collector__start(struct collector *c, char *err, size_t errlen)
@@ -269,7 +253,7 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 	for (int cpu = 0; cpu < n; cpu++) {
 		int fd;
 
-		if (!online[cpu])
+		if (!online[cpu] || (c->want_cpus && (cpu >= c->nwant_cpus || !c->want_cpus[cpu])))
 			continue;
 		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
@@ -288,6 +272,11 @@ int collector__start(struct collector *c, char *err, size_t errlen)
 		}
 		c->nlinks++;
 		c->attached_cpus++;
+	}
+	if (!c->attached_cpus) {
+		ret = -EINVAL;
+		errbuf__set(err, errlen, "none of the CPUs to sample is online");
+		goto out;
 	}
 	ret = profile_bpf__attach(c->skel);
 	if (ret)

@@ -24,6 +24,18 @@ typedef int (*collector_sample_fn)(void *ctx, const struct sample_key *key, uint
 				   const uint64_t *kstack, int kdepth, const uint64_t *ustack,
 				   int udepth);
 
+/* Which samples and stacks to keep, beyond the pids (record -C, -t,
+ * --cgroup, -k, -u). Zero: everything. */
+struct sample_filter {
+	const bool *cpus; /* CPUs to sample (ncpus entries); NULL = every online CPU */
+	int ncpus;
+	const uint32_t *tids; /* threads to sample; replaces the pids in the filter */
+	size_t ntids;
+	uint64_t cgroup_id;    /* only this cgroup v2 subtree (its inode); 0 = any */
+	uint32_t cgroup_level; /* its depth below the cgroup v2 root */
+	bool no_user, no_kernel; /* kernel stacks only, user stacks only */
+};
+
 struct collector_opts {
 	int freq;                 /* samples per second per CPU */
 	bool idle;                /* keep idle-task samples */
@@ -34,6 +46,7 @@ struct collector_opts {
 	uint32_t stack_entries;   /* stack map size per buffer */
 	int unwind_mode;          /* enum unwind_mode (UNWIND_FP = 0) */
 	uint32_t unwind_rows;     /* capacity of the shared rows map; 0 = default */
+	struct sample_filter filter;
 	collector_event_fn on_event;
 	void *ctx;
 };

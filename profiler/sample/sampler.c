@@ -172,6 +172,7 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 	co.pids = o->pids;
 	co.npids = o->npids;
 	co.follow_children = o->follow_children;
+	co.filter = o->filter;
 	co.count_entries = s->count_entries;
 	co.stack_entries = s->stack_entries;
 	co.on_event = on_event;

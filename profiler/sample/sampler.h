@@ -30,6 +30,7 @@ struct sampler_opts {
 	bool no_lines;                         /* names only: no DWARF line/inline index */
 	int unwind_mode;      /* enum unwind_mode: UNWIND_AUTO, UNWIND_DWARF, UNWIND_FP */
 	bool preload_unwind;  /* load tables of the running processes (or pids) at start */
+	struct sample_filter filter; /* CPUs, threads, cgroup, stack kinds; zero = all */
 };
 
 struct sampler;
