@@ -15,4 +15,8 @@ int parse__duration(const char *s, uint64_t *ns);
 /* A size: "512", "64K", "100M", "1G" (powers of 1024) -> bytes. */
 int parse__size(const char *s, uint64_t *bytes);
 
+/* A number in base 10 or 16 (no sign, no "0x") starting at *p, for a field
+ * inside a line: at least one digit, no overflow; *p is advanced past it. */
+int parse__u64_prefix(const char **p, unsigned base, uint64_t *out);
+
 #endif
