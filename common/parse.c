@@ -139,3 +139,32 @@ bad:
 	free(m);
 	return -EINVAL;
 }
+
+int parse__u64_prefix(const char **p, unsigned base, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (base != 10 && base != 16)
+		return -EINVAL;
+	for (;; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	if (s == *p)
+		return -EINVAL;
+	*out = v;
+	*p = s;
+	return 0;
+}

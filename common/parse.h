@@ -22,4 +22,8 @@ int parse__size(const char *s, uint64_t *bytes);
 #define PARSE_MAX_CPUS 4096
 int parse__cpu_list(const char *s, bool **mask, int *n);
 
+/* A number in base 10 or 16 (no sign, no "0x") starting at *p, for a field
+ * inside a line: at least one digit, no overflow; *p is advanced past it. */
+int parse__u64_prefix(const char **p, unsigned base, uint64_t *out);
+
 #endif

@@ -4,6 +4,7 @@
  */
 #include "common/root_open.h"
 #include "symbolizer/debuginfo.h"
+#include "symbolizer/symbolizer.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -100,17 +101,32 @@ static int read_debuglink(Elf *elf, char *name, size_t len, uint32_t *crc)
 	return -ENOENT;
 }
 
+/* Open a candidate debug file for req's process: inside root (NULL: the
+ * host's, following symlinks) as root_open.h checks it. A descriptor or -1. */
+static int open_candidate(const struct debuginfo_req *req, const char *root, const char *path)
+{
+	struct root_open_opts o = {
+		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER | (root ? ROOT_OPEN_NOFOLLOW : 0),
+		.uid = req->uid,
+		.max_size = SYMBOLIZER_MAX_FILE_SIZE,
+		.stats = req->refused,
+	};
+	int fd = root_open__file(root, path, &o);
+
+	return fd < 0 ? -1 : fd;
+}
+
 /* Open candidate; keep it when it is not the binary itself and the CRC matches. */
-static int try_link(const char *root, const char *path, const struct stat *self, uint32_t crc)
+static int try_link(const struct debuginfo_req *req, const char *root, const char *path,
+		    const struct stat *self, uint32_t crc)
 {
 	struct stat st;
 	uint32_t c;
-	int fd = root_open__file(root, path, NULL); /* NULL root: the host's */
+	int fd = open_candidate(req, root, path);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (st.st_dev == self->st_dev && st.st_ino == self->st_ino) ||
+	if (fstat(fd, &st) || (st.st_dev == self->st_dev && st.st_ino == self->st_ino) ||
 	    debuginfo__crc32(fd, &c) || c != crc) {
 		close(fd);
 		return -1;
@@ -134,13 +150,13 @@ static int find_debuglink(const struct debuginfo_req *req, Elf *elf, const char 
 	memcpy(dir, req->path, (size_t)(slash - req->path));
 	dir[slash - req->path] = '\0';
 	snprintf(cand, sizeof(cand), "%s/%s", dir, name);
-	if ((fd = try_link(req->root, cand, &self, crc)) >= 0)
+	if ((fd = try_link(req, req->root, cand, &self, crc)) >= 0)
 		return fd;
 	snprintf(cand, sizeof(cand), "%s/.debug/%s", dir, name);
-	if ((fd = try_link(req->root, cand, &self, crc)) >= 0)
+	if ((fd = try_link(req, req->root, cand, &self, crc)) >= 0)
 		return fd;
 	snprintf(cand, sizeof(cand), "%s%s/%s", debug_root, dir, name);
-	return try_link(NULL, cand, &self, crc);
+	return try_link(req, NULL, cand, &self, crc);
 }
 
 static int find_build_id(const struct debuginfo_req *req, const char *debug_root)
@@ -155,7 +171,7 @@ static int find_build_id(const struct debuginfo_req *req, const char *debug_root
 			return -1;
 	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", debug_root, req->build_id,
 		 req->build_id + 2);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	return open_candidate(req, NULL, path);
 }
 
 /*

@@ -8,13 +8,18 @@
  * DEBUGINFOD_URLS is set, a debuginfod server through libdebuginfod.
  *
  * Paths the process sees are opened inside its root (RESOLVE_IN_ROOT), so a
- * debuglink can never lead out of a container's file system.
+ * debuglink can never lead out of a container's file system; every candidate
+ * must be a regular file of at most SYMBOLIZER_MAX_FILE_SIZE owned by the
+ * process's user or root, and one next to the binary must not be a symlink.
  */
 #ifndef BPFPROF_DEBUGINFO_H
 #define BPFPROF_DEBUGINFO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "common/root_open.h"
 
 enum debuginfo_source {
 	DEBUGINFO_NONE = 0,
@@ -28,6 +33,9 @@ struct debuginfo_req {
 	int fd;                 /* the binary, open */
 	const char *path;       /* the binary's path as the process sees it, or NULL */
 	const char *root;       /* the process's root ("/proc/PID/root"), NULL = "/" */
+	uid_t uid;              /* the process's user: debug files must be its own or
+				 * root's (any file when 0) */
+	struct root_open_stats *refused; /* where refused candidates are counted, or NULL */
 	const char *debug_root; /* NULL = "/usr/lib/debug" */
 	const char *build_id;   /* lower-case hex, or NULL */
 	int debuginfod;         /* ask a server when DEBUGINFOD_URLS is set */

@@ -5,9 +5,10 @@
 #include "symbolizer/perfmap.h"
 #include "common/array.h"
 #include "common/addr_sorted.h"
+#include "common/parse.h"
+#include "common/root_open.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,109 +35,85 @@ static int entry_cmp(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Parse one hex number (optional 0x); advances *p. 0 or -EINVAL. */
+/* One hex number, "0x" optional; advances *p. 0 or -EINVAL. */
 static int parse_hex(const char **p, uint64_t *v)
 {
-	const char *s = *p;
-	uint64_t r = 0;
-	int digits = 0;
+	if ((*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'))
+		*p += 2;
+	return parse__u64_prefix(p, 16, v);
+}
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (;; s++, digits++) {
-		int d;
+struct load {
+	struct perfmap *m;
+	size_t cap, ncap;
+	uint32_t seq;
+};
 
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			break;
-		if (digits >= 16)
-			return -EINVAL;
-		r = r << 4 | (uint64_t)d;
+/* One "START SIZE name" line; bad lines are skipped. 0, 1 (full) or -ENOMEM. */
+static int load_line(void *ctx, char *line, size_t len)
+{
+	struct load *l = ctx;
+	struct perfmap *m = l->m;
+	const char *p = line;
+	uint64_t start, size;
+	size_t nl;
+
+	(void)len;
+	if (m->n >= PERFMAP_MAX_ENTRIES)
+		return 1;
+	l->seq++;
+	if (parse_hex(&p, &start) || *p != ' ')
+		return 0;
+	p++;
+	if (parse_hex(&p, &size) || *p != ' ' || !size || start + size < start)
+		return 0;
+	p++;
+	nl = strcspn(p, "\r");
+	if (!nl)
+		return 0;
+	if (nl > PERFMAP_MAX_NAME)
+		nl = PERFMAP_MAX_NAME;
+	if (array__grow((void **)&m->e, &l->cap, m->n + 1, sizeof(*m->e)))
+		return -ENOMEM;
+	if (m->names_len + nl + 1 > l->ncap) {
+		size_t c = l->ncap ? l->ncap * 2 : 4096;
+		char *n;
+
+		while (c < m->names_len + nl + 1)
+			c *= 2;
+		if (c > UINT32_MAX)
+			return 1;
+		n = realloc(m->names, c);
+		if (!n)
+			return -ENOMEM;
+		m->names = n;
+		l->ncap = c;
 	}
-	if (!digits)
-		return -EINVAL;
-	*v = r;
-	*p = s;
+	memcpy(m->names + m->names_len, p, nl);
+	m->names[m->names_len + nl] = '\0';
+	m->e[m->n++] = (struct entry){start, size, l->seq, (uint32_t)m->names_len};
+	m->names_len += nl + 1;
 	return 0;
 }
 
 int perfmap__load(int fd, struct perfmap **out)
 {
-	struct perfmap *m = calloc(1, sizeof(*m));
-	size_t cap = 0, ncap = 0, len = 0;
-	char *line = NULL;
-	FILE *f = NULL;
-	uint32_t seq = 0;
-	int ret = 0, dfd = -1;
+	struct load l = {.m = calloc(1, sizeof(*l.m))};
+	int ret;
 
 	*out = NULL;
-	if (!m)
+	if (!l.m)
 		return -ENOMEM;
-	dfd = dup(fd);
-	if (dfd < 0 || !(f = fdopen(dfd, "r"))) {
-		ret = -errno;
-		if (dfd >= 0)
-			close(dfd);
+	ret = root_open__lines(fd, PERFMAP_MAX_BYTES, PERFMAP_MAX_LINE, load_line, &l);
+	if (ret < 0)
 		goto cleanup;
-	}
-	while (getline(&line, &len, f) > 0) {
-		const char *p = line;
-		uint64_t start, size;
-		size_t nl;
-
-		if (m->n >= PERFMAP_MAX_ENTRIES)
-			break;
-		seq++;
-		if (parse_hex(&p, &start) || *p != ' ')
-			continue;
-		p++;
-		if (parse_hex(&p, &size) || *p != ' ' || !size || start + size < start)
-			continue;
-		p++;
-		nl = strcspn(p, "\r\n");
-		if (!nl)
-			continue;
-		if (nl > PERFMAP_MAX_LINE)
-			nl = PERFMAP_MAX_LINE;
-		if (array__grow((void **)&m->e, &cap, m->n + 1, sizeof(*m->e))) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		if (m->names_len + nl + 1 > ncap) {
-			size_t c = ncap ? ncap * 2 : 4096;
-			char *n;
-
-			while (c < m->names_len + nl + 1)
-				c *= 2;
-			if (c > UINT32_MAX)
-				break;
-			n = realloc(m->names, c);
-			if (!n) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			m->names = n;
-			ncap = c;
-		}
-		memcpy(m->names + m->names_len, p, nl);
-		m->names[m->names_len + nl] = '\0';
-		m->e[m->n++] = (struct entry){start, size, seq, (uint32_t)m->names_len};
-		m->names_len += nl + 1;
-	}
-	if (m->n)
-		qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
-	*out = m;
-	m = NULL;
+	ret = 0;
+	if (l.m->n)
+		qsort(l.m->e, l.m->n, sizeof(*l.m->e), entry_cmp);
+	*out = l.m;
+	l.m = NULL;
 cleanup:
-	if (f)
-		fclose(f);
-	free(line);
-	perfmap__free(m);
+	perfmap__free(l.m);
 	return ret;
 }
 

@@ -11,11 +11,22 @@
 #include <stdint.h>
 
 #define PERFMAP_MAX_ENTRIES (4u << 20)
-#define PERFMAP_MAX_LINE 4096
+/*
+ * Bytes read of one map: 64 MiB is some 700,000 JIT-ed functions at ~90
+ * bytes a line, far more than Node or Python write for a service (a few MB),
+ * and caps what a planted map costs (parsing it: well under a second, and at
+ * most its entries and names in memory). A bigger map is refused whole.
+ */
+#define PERFMAP_MAX_BYTES (64ull << 20)
+/* A longer line is skipped without being held: 64 KiB of memory at most. */
+#define PERFMAP_MAX_LINE (64u << 10)
+/* Names are cut to this many bytes. */
+#define PERFMAP_MAX_NAME 4096
 
 struct perfmap;
 
-/* Parse the perf map open on fd. 0 or -errno (bad lines are skipped). */
+/* Parse the perf map open on fd, at most PERFMAP_MAX_BYTES of it. 0 or
+ * -errno (-EFBIG: the map has more; bad and too long lines are skipped). */
 int perfmap__load(int fd, struct perfmap **out);
 void perfmap__free(struct perfmap *m);
 

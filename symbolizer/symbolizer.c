@@ -251,10 +251,19 @@ static void account(struct symbolizer *s, struct image *img)
 }
 
 /* Open path (inside root; NULL root: the host's) when the caller has no
- * descriptor. A descriptor or -errno (-EINVAL: no path). */
-static int open_file(const struct sym_file *f)
+ * descriptor: a regular file of the process's user or root. Inside a root
+ * the path is the one /proc/PID/maps shows, free of symlinks: the last
+ * component must not be one. A descriptor or -errno (-EINVAL: no path). */
+static int open_file(struct symbolizer *s, const struct sym_file *f)
 {
-	return root_open__file(f->root, f->path, NULL);
+	struct root_open_opts o = {
+		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER | (f->root ? ROOT_OPEN_NOFOLLOW : 0),
+		.uid = f->uid,
+		.max_size = SYMBOLIZER_MAX_FILE_SIZE,
+		.stats = &s->stats.refused,
+	};
+
+	return root_open__file(f->root, f->path, &o);
 }
 
 /* Parse the DWARF side of a fresh image: find the debug file and index it. */
@@ -264,6 +273,8 @@ static void load_debug(struct symbolizer *s, struct image *img, const struct sym
 		.fd = fd,
 		.path = f->path,
 		.root = f->root,
+		.uid = f->uid,
+		.refused = &s->stats.refused,
 		.debug_root = s->debug_root,
 		.build_id = img->build_id[0] ? img->build_id : NULL,
 		.debuginfod = !s->no_debuginfod,
@@ -305,7 +316,7 @@ static struct image *new_image(struct symbolizer *s, const struct sym_file *f)
 		return NULL;
 	img->refs = 1;
 	if (fd < 0)
-		fd = open_file(f);
+		fd = open_file(s, f);
 	if (fd < 0 || elf_symtab__open_fd(fd, &symtab, NULL, 0)) {
 		s->stats.open_errors++;
 		goto done;
@@ -614,27 +625,27 @@ int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *o
 	return 0;
 }
 
-/* Open the perf map of pid: inside the process's root first, then here. */
-static int open_perfmap(struct symbolizer *s, uint32_t pid, const char *root)
+/* Open the perf map of p inside its root, named by the pid it sees. Never
+ * the host's /tmp for a process in a container: its root is where it wrote. */
+static int open_perfmap(struct symbolizer *s, const struct sym_proc *p)
 {
 	const char *dir = s->perfmap_dir ? s->perfmap_dir : "/tmp";
+	struct root_open_opts o = {
+		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_NOFOLLOW | ROOT_OPEN_OWNER_ONLY,
+		.uid = p->uid,
+		.max_size = PERFMAP_MAX_BYTES,
+		.stats = &s->stats.refused,
+	};
 	char path[4096];
-	int fd = -1;
 
-	snprintf(path, sizeof(path), "%s/perf-%u.map", dir, pid);
-	if (root) {
-		struct sym_file f = {.fd = -1, .path = path, .root = root};
-
-		fd = open_file(&f);
-	}
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd;
+	snprintf(path, sizeof(path), "%s/perf-%u.map", dir, p->ns_pid ? p->ns_pid : p->pid);
+	return root_open__file(p->root, path, &o);
 }
 
-int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64_t addr,
+int symbolizer__jit(struct symbolizer *s, const struct sym_proc *p, uint64_t addr,
 		    struct sym_result *out)
 {
+	uint32_t pid = p->pid;
 	struct jit_map *slot = NULL, *oldest = &s->jit[0];
 	const char *name;
 	struct stat st;
@@ -643,10 +654,10 @@ int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64
 	memset(out, 0, sizeof(*out));
 	name_slots__clear(&s->names);
 	out->vaddr = addr;
-	fd = open_perfmap(s, pid, root);
+	fd = open_perfmap(s, p);
 	if (fd < 0) {
 		s->stats.jit_misses++;
-		return -ENOENT;
+		return fd;
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
@@ -672,6 +683,8 @@ int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64
 			slot->map = NULL;
 		}
 		ret = perfmap__load(fd, &slot->map);
+		if (ret == -EFBIG) /* grew past the bound since it was opened */
+			s->stats.refused.too_big++;
 		if (ret)
 			goto cleanup;
 		slot->pid = pid;

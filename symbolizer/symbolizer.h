@@ -20,6 +20,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "common/root_open.h"
+
+/*
+ * Binaries and debug files read on behalf of a process are regular files of
+ * at most this size (mapped, not read, but a debuglink's CRC reads the whole
+ * candidate): the biggest debug files seen (browsers) are a few GB.
+ */
+#define SYMBOLIZER_MAX_FILE_SIZE (4ull << 30)
 
 struct symbolizer;
 
@@ -42,6 +52,8 @@ struct sym_file {
 	int fd;           /* open descriptor (not taken over), or -1 to open path */
 	const char *path; /* the path the process sees (opened when fd < 0), or NULL */
 	const char *root; /* the process's root ("/proc/PID/root"), NULL = "/" */
+	uid_t uid;        /* the process's user: path and debug files opened for it
+			   * must be its own or root's (any file when 0) */
 	uint64_t dev, ino;
 	int64_t mtime;    /* seconds; part of the cache key without a build-id */
 };
@@ -68,6 +80,7 @@ struct symbolizer_stats {
 	uint64_t open_errors;        /* files that could not be read or parsed */
 	uint64_t dwarf_files;        /* files parsed with DWARF found */
 	uint64_t jit_hits, jit_misses;
+	struct root_open_stats refused; /* files refused (perf maps, binaries, debug files) */
 	size_t files_cached, memory;
 };
 
@@ -113,11 +126,22 @@ void sym_reader__free(struct sym_reader *r);
  */
 int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *out);
 
+/* A process whose JIT code is looked up. */
+struct sym_proc {
+	uint32_t pid;     /* on the host: the key of its cached map */
+	uint32_t ns_pid;  /* the pid it sees itself as (innermost NSpid), which
+			   * names its perf map; 0 = pid */
+	const char *root; /* its root ("/proc/PID/root"), NULL = "/" */
+	uid_t uid;        /* its user: the map must be this user's own */
+};
+
 /*
- * JIT code of process pid from its perf map (opts.perfmap_dir/perf-PID.map,
- * looked up inside root first). The map is re-read when the file changes.
+ * JIT code of process p from its perf map, opts.perfmap_dir/perf-NSPID.map
+ * inside its root: a regular file of at most PERFMAP_MAX_BYTES, not a
+ * symlink, owned by p->uid (refusals are counted in stats.refused). The map
+ * is re-read when the file changes.
  */
-int symbolizer__jit(struct symbolizer *s, uint32_t pid, const char *root, uint64_t addr,
+int symbolizer__jit(struct symbolizer *s, const struct sym_proc *p, uint64_t addr,
 		    struct sym_result *out);
 
 /* Resolve a kernel address; *module is NULL for the core kernel. 0 or -errno. */

@@ -464,6 +464,17 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (rs->samples != m[METRIC_SAMPLES])
 		fprintf(stderr, ", %llu samples not drained",
 			(unsigned long long)(m[METRIC_SAMPLES] - rs->samples));
+	{
+		const struct root_open_stats *fr = &st.files_refused;
+
+		if (fr->not_regular || fr->symlink || fr->owner || fr->too_big)
+			fprintf(stderr,
+				", files of processes refused: %llu not regular, %llu symlinks, "
+				"%llu of another owner, %llu too big",
+				(unsigned long long)fr->not_regular,
+				(unsigned long long)fr->symlink, (unsigned long long)fr->owner,
+				(unsigned long long)fr->too_big);
+	}
 	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
 		fprintf(stderr, ", BPF %.0f ns per sample",
 			(double)st.bpf_run_ns / (double)st.bpf_runs);

@@ -7,13 +7,13 @@
  */
 #include "common/addr_sorted.h"
 #include "common/array.h"
+#include "common/parse.h"
 #include "common/root_open.h"
 #include "sample/proc.h"
+#include "symbolizer/symbolizer.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,12 @@
 #define FILE_BUCKETS 1024
 /* A process with more executable mappings than this is cut (and counted). */
 #define MAX_EXEC_MAPPINGS 65536
+/* /proc/PID/status: ~1.5 KB, but "Groups:" can list 65,536 groups (skipped:
+ * longer than a line); /proc/PID/cgroup: one line per hierarchy. */
+#define STATUS_MAX_BYTES (1u << 20)
+#define CGROUP_MAX_BYTES (64u << 10)
+#define PROC_MAX_LINE 4096
+#define CGROUP_MAX_LINES 64
 
 struct proc_table {
 	char procfs[64];
@@ -100,35 +106,81 @@ void proc_table__free(struct proc_table *t)
 	free(t);
 }
 
-/* Open a path inside the process's root without ever leaving it. */
-static int open_in_root(struct proc_table *t, uint32_t pid, const char *path)
+/* Open /proc/PID/name: never blocks, never through a symlink. */
+static int open_proc(struct proc_table *t, uint32_t pid, const char *name)
 {
-	char root[96];
+	struct root_open_opts o = {
+		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_NOFOLLOW,
+		.stats = &t->stats.refused,
+	};
+	char path[96];
 
-	snprintf(root, sizeof(root), "%s/%u/root", t->procfs, pid);
-	return root_open__file(root, path, NULL);
+	snprintf(path, sizeof(path), "%s/%u/%s", t->procfs, pid, name);
+	return root_open__file(NULL, path, &o);
 }
 
-static struct proc_file *file_get(struct proc_table *t, uint32_t pid, uint64_t start,
+/*
+ * Open the file mapped at [start, end) by pid, for a process of user uid: a
+ * regular file of that user or root, of a bounded size. map_files names the
+ * very file mapped, deleted or in another mount namespace (it needs
+ * CAP_SYS_ADMIN); else path, as the process sees it, inside its root. The
+ * file must still be inode ino. A descriptor (and *st) or -1.
+ */
+static int open_mapped(struct proc_table *t, uint32_t pid, uid_t uid, uint64_t start,
+		       uint64_t end, const char *path, uint64_t ino, struct stat *st)
+{
+	struct root_open_stats refused = {0};
+	struct root_open_opts o = {
+		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER,
+		.uid = uid,
+		.max_size = SYMBOLIZER_MAX_FILE_SIZE,
+		.stats = &refused,
+	};
+	char mf[128], root[96];
+	int fd;
+
+	snprintf(mf, sizeof(mf), "%s/%u/map_files/%lx-%lx", t->procfs, pid, (unsigned long)start,
+		 (unsigned long)end);
+	fd = root_open__file(NULL, mf, &o);
+	root_open__stats_add(&t->stats.refused, &refused);
+	/* refused through map_files: the path names the same file */
+	if (fd < 0 && path && path[0] == '/' && !memcmp(&refused, &(struct root_open_stats){0},
+							 sizeof(refused))) {
+		snprintf(root, sizeof(root), "%s/%u/root", t->procfs, pid);
+		o.flags |= ROOT_OPEN_NOFOLLOW; /* maps shows paths free of symlinks */
+		o.stats = &t->stats.refused;
+		fd = root_open__file(root, path, &o);
+	}
+	if (fd >= 0 && (fstat(fd, st) || st->st_ino != ino)) {
+		close(fd); /* replaced since it was mapped: not the file we want */
+		fd = -1;
+	}
+	return fd < 0 ? -1 : fd;
+}
+
+static struct proc_file *file_get(struct proc_table *t, const struct proc *p, uint64_t start,
 				  uint64_t end, uint64_t dev, uint64_t ino, const char *path)
 {
 	size_t b = file_bucket(dev, ino);
 	struct proc_file *f;
 	struct stat st;
-	char mf[128];
-	int fd;
 
 	for (f = t->files[b]; f; f = f->hnext) {
-		if (f->dev == dev && f->ino == ino) {
-			/* an earlier attempt failed: maybe this process lets us in */
-			if (f->fd < 0) {
-				snprintf(mf, sizeof(mf), "%s/%u/map_files/%lx-%lx", t->procfs,
-					 pid, (unsigned long)start, (unsigned long)end);
-				f->fd = open(mf, O_RDONLY | O_CLOEXEC);
-			}
-			f->refs++;
-			return f;
+		if (f->dev != dev || f->ino != ino)
+			continue;
+		/* an earlier attempt failed: maybe this process lets us in */
+		if (f->fd < 0 &&
+		    (f->fd = open_mapped(t, p->pid, p->uid, start, end, path, ino, &st)) >= 0) {
+			f->mtime = st.st_mtime;
+			f->owner = st.st_uid;
 		}
+		/* opened for another process: this one's user must own it too */
+		if (f->fd >= 0 && !root_open__owner_ok(f->owner, p->uid, 0)) {
+			t->stats.refused.owner++;
+			return NULL;
+		}
+		f->refs++;
+		return f;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -136,24 +188,14 @@ static struct proc_file *file_get(struct proc_table *t, uint32_t pid, uint64_t s
 	f->dev = dev;
 	f->ino = ino;
 	f->refs = 1;
-	/* map_files names the very file mapped, deleted or in another mount
-	 * namespace; it needs CAP_SYS_ADMIN. */
-	snprintf(mf, sizeof(mf), "%s/%u/map_files/%lx-%lx", t->procfs, pid, (unsigned long)start,
-		 (unsigned long)end);
-	fd = open(mf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && path[0] == '/')
-		fd = open_in_root(t, pid, path);
-	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != ino)) {
-		close(fd); /* replaced since it was mapped: not the file we want */
-		fd = -1;
-	}
-	f->fd = fd < 0 ? -1 : fd;
-	if (f->fd >= 0)
+	f->fd = open_mapped(t, p->pid, p->uid, start, end, path, ino, &st);
+	if (f->fd >= 0) {
 		f->mtime = st.st_mtime;
-	if (f->fd >= 0)
+		f->owner = st.st_uid;
 		t->stats.files_opened++;
-	else
+	} else {
 		t->stats.file_open_failures++;
+	}
 	f->hnext = t->files[b];
 	t->files[b] = f;
 	t->stats.files++;
@@ -169,22 +211,99 @@ static int mapping_cmp(const void *a, const void *b)
 
 static int read_comm(struct proc_table *t, uint32_t pid, char comm[16])
 {
-	char path[96], buf[64];
+	char buf[64];
 	ssize_t n;
-	int fd;
+	int fd = open_proc(t, pid, "comm");
 
-	snprintf(path, sizeof(path), "%s/%u/comm", t->procfs, pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return fd;
+	n = root_open__read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -ESRCH;
-	buf[n] = '\0';
+	if (n == 0)
+		return -ESRCH;
+	if (n < 0 && n != -EFBIG)
+		return (int)n;
 	buf[strcspn(buf, "\n")] = '\0';
 	buf[15] = '\0';
 	memcpy(comm, buf, strlen(buf) + 1);
+	return 0;
+}
+
+static void skip_blanks(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+}
+
+/* "Uid:" (the effective one, second) and "NSpid:" (the innermost, last). */
+static int status_line(void *ctx, char *line, size_t len)
+{
+	struct proc *p = ctx;
+	const char *s;
+	uint64_t v;
+
+	(void)len;
+	if (!strncmp(line, "Uid:", 4)) {
+		s = line + 4;
+		skip_blanks(&s);
+		if (!parse__u64_prefix(&s, 10, &v) && (skip_blanks(&s), 1) &&
+		    !parse__u64_prefix(&s, 10, &v) && v < (uid_t)-1)
+			p->uid = (uid_t)v;
+	} else if (!strncmp(line, "NSpid:", 6)) {
+		s = line + 6;
+		for (skip_blanks(&s); *s && !parse__u64_prefix(&s, 10, &v); skip_blanks(&s))
+			p->ns_pid = v <= UINT32_MAX ? (uint32_t)v : 0;
+	}
+	return 0;
+}
+
+/* The process's user and the pid it sees itself as, from /proc/PID/status. */
+static int read_status(struct proc_table *t, struct proc *p)
+{
+	int fd = open_proc(t, p->pid, "status"), ret;
+
+	if (fd < 0)
+		return fd == -ENOENT ? -ESRCH : fd;
+	p->uid = (uid_t)-1;
+	p->ns_pid = 0;
+	ret = root_open__lines(fd, STATUS_MAX_BYTES, PROC_MAX_LINE, status_line, p);
+	close(fd);
+	if (ret == -EFBIG) { /* what was read before the bound stays */
+		t->stats.refused.too_big++;
+		ret = 0;
+	}
+	return ret;
+}
+
+struct cgroup_read {
+	char best[PROC_MAX_LINE + 1];
+	int best_rank, lines;
+};
+
+/* One "ID:CONTROLLERS:PATH" line; keeps the path that says the most. */
+static int cgroup_line(void *ctx, char *line, size_t len)
+{
+	struct cgroup_read *c = ctx;
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	int rank;
+
+	(void)len;
+	if (++c->lines > CGROUP_MAX_LINES)
+		return 1;
+	if (!c2)
+		return 0;
+	if (!strcmp(c2 + 1, "/"))
+		rank = 0;
+	else if (c1[1] == ':') /* "0::/path": cgroup v2 */
+		rank = 3;
+	else if (!strncmp(c1 + 1, "name=systemd:", 13))
+		rank = 2;
+	else
+		rank = 1;
+	if (rank > c->best_rank) {
+		c->best_rank = rank;
+		snprintf(c->best, sizeof(c->best), "%s", c2 + 1);
+	}
 	return 0;
 }
 
@@ -194,114 +313,121 @@ static int read_comm(struct proc_table *t, uint32_t pid, char comm[16])
  */
 static char *read_cgroup(struct proc_table *t, uint32_t pid)
 {
-	char path[96], line[1024], best[1024] = "";
-	int best_rank = -1;
-	FILE *f;
+	struct cgroup_read c = {.best_rank = -1};
+	int fd = open_proc(t, pid, "cgroup"), ret;
 
-	snprintf(path, sizeof(path), "%s/%u/cgroup", t->procfs, pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (fd < 0)
 		return NULL;
-	for (int i = 0; i < 64 && fgets(line, sizeof(line), f); i++) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		int rank;
+	ret = root_open__lines(fd, CGROUP_MAX_BYTES, PROC_MAX_LINE, cgroup_line, &c);
+	close(fd);
+	if (ret == -EFBIG)
+		t->stats.refused.too_big++;
+	return c.best_rank >= 0 ? strdup(c.best) : NULL;
+}
 
-		if (!c2)
-			continue;
-		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
-		if (!strcmp(c2 + 1, "/"))
-			rank = 0;
-		else if (c1[1] == ':') /* "0::/path": cgroup v2 */
-			rank = 3;
-		else if (!strncmp(c1 + 1, "name=systemd:", 13))
-			rank = 2;
-		else
-			rank = 1;
-		if (rank > best_rank) {
-			best_rank = rank;
-			snprintf(best, sizeof(best), "%s", c2 + 1);
-		}
+int proc_maps__parse_line(const char *line, struct proc_maps_line *out)
+{
+	const char *p = line;
+	uint64_t major, minor;
+
+	if (parse__u64_prefix(&p, 16, &out->start) || *p++ != '-' ||
+	    parse__u64_prefix(&p, 16, &out->end) || *p++ != ' ' || out->end <= out->start)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++) {
+		if (!*p || *p == ' ')
+			return -EINVAL;
+		out->perms[i] = *p++;
 	}
-	fclose(f);
-	return best_rank >= 0 ? strdup(best) : NULL;
+	out->perms[4] = '\0';
+	if (*p++ != ' ' || parse__u64_prefix(&p, 16, &out->pgoff) || *p++ != ' ' ||
+	    parse__u64_prefix(&p, 16, &major) || *p++ != ':' ||
+	    parse__u64_prefix(&p, 16, &minor) || *p++ != ' ' ||
+	    parse__u64_prefix(&p, 10, &out->ino) || (*p && *p != ' ') || major > UINT32_MAX ||
+	    minor > UINT32_MAX)
+		return -EINVAL;
+	out->major = (uint32_t)major;
+	out->minor = (uint32_t)minor;
+	skip_blanks(&p);
+	out->path = p;
+	return 0;
+}
+
+struct maps_read {
+	struct proc_table *t;
+	const struct proc *p;
+	struct proc_mapping *maps;
+	size_t n, cap;
+};
+
+/* One maps line: an executable mapping is kept, its file opened. */
+static int maps_line(void *ctx, char *line, size_t len)
+{
+	struct maps_read *r = ctx;
+	struct proc_maps_line ml;
+	struct proc_mapping *m;
+
+	(void)len;
+	if (proc_maps__parse_line(line, &ml) || !strchr(ml.perms, 'x'))
+		return 0;
+	if (r->n >= MAX_EXEC_MAPPINGS)
+		return 1;
+	if (array__grow((void **)&r->maps, &r->cap, r->n + 1, sizeof(*r->maps)))
+		return -ENOMEM;
+	m = &r->maps[r->n];
+	m->start = ml.start;
+	m->end = ml.end;
+	m->pgoff = ml.pgoff;
+	m->file = NULL;
+	m->path = strdup(*ml.path ? ml.path : "[anon]");
+	if (!m->path)
+		return -ENOMEM;
+	r->n++;
+	if (ml.ino && *ml.path == '/') {
+		/* " (deleted)" is part of the name the process sees; the file
+		 * itself is still reachable through map_files */
+		char *clean = strdup(ml.path), *del;
+
+		if (!clean)
+			return -ENOMEM;
+		del = strstr(clean, " (deleted)");
+		if (del && del[10] == '\0')
+			*del = '\0';
+		m->file = file_get(r->t, r->p, ml.start, ml.end, makedev(ml.major, ml.minor), ml.ino,
+				   clean);
+		free(clean);
+	}
+	return 0;
 }
 
 /* Parse /proc/PID/maps into executable mappings. */
-static int read_maps(struct proc_table *t, uint32_t pid, struct proc_mapping **out, size_t *nout)
+static int read_maps(struct proc_table *t, const struct proc *p, struct proc_mapping **out,
+		     size_t *nout)
 {
-	char path[96], *line = NULL;
-	size_t cap = 0, n = 0, mcap = 0;
-	struct proc_mapping *maps = NULL;
-	FILE *f;
-	int ret = 0;
+	struct maps_read r = {.t = t, .p = p};
+	int fd, ret;
 
 	*out = NULL;
 	*nout = 0;
-	snprintf(path, sizeof(path), "%s/%u/maps", t->procfs, pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long start, end, pgoff, ino;
-		unsigned int maj, min;
-		char perms[8];
-		int pos = 0;
-		const char *p;
-
-		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n", &start, &end, perms, &pgoff, &maj,
-			   &min, &ino, &pos) < 7 || !strchr(perms, 'x'))
-			continue;
-		if (n >= MAX_EXEC_MAPPINGS)
-			break;
-		p = line + pos;
-		while (isspace((unsigned char)*p))
-			p++;
-		line[strcspn(line, "\n")] = '\0';
-		if (array__grow((void **)&maps, &mcap, n + 1, sizeof(*maps))) {
-			ret = -ENOMEM;
-			break;
-		}
-		struct proc_mapping *m = &maps[n];
-
-		m->start = start;
-		m->end = end;
-		m->pgoff = pgoff;
-		m->file = NULL;
-		m->path = strdup(*p ? p : "[anon]");
-		if (!m->path) {
-			ret = -ENOMEM;
-			break;
-		}
-		n++;
-		if (ino && *p == '/') {
-			/* " (deleted)" is part of the name the process sees; the file
-			 * itself is still reachable through map_files */
-			char *clean = strdup(p), *del;
-
-			if (!clean) {
-				ret = -ENOMEM;
-				break;
-			}
-			del = strstr(clean, " (deleted)");
-			if (del && del[10] == '\0')
-				*del = '\0';
-			m->file = file_get(t, pid, start, end, makedev(maj, min), ino, clean);
-			free(clean);
-		}
+	fd = open_proc(t, p->pid, "maps");
+	if (fd < 0)
+		return fd == -ENOENT ? -ESRCH : fd;
+	ret = root_open__lines(fd, PROC_MAPS_MAX_BYTES, PROC_MAPS_MAX_LINE, maps_line, &r);
+	close(fd);
+	if (ret == -EFBIG) { /* keep the mappings read: counted */
+		t->stats.refused.too_big++;
+		ret = 0;
 	}
-	if (ferror(f) && !ret)
-		ret = -EIO;
-	fclose(f);
-	free(line);
-	if (!ret && n == 0)
+	if (ret > 0)
+		ret = 0;
+	if (!ret && r.n == 0)
 		ret = -ESRCH; /* an empty maps file: a kernel thread or a zombie */
 	if (ret) {
-		maps_free(t, maps, n);
+		maps_free(t, r.maps, r.n);
 		return ret;
 	}
-	qsort(maps, n, sizeof(*maps), mapping_cmp);
-	*out = maps;
-	*nout = n;
+	qsort(r.maps, r.n, sizeof(*r.maps), mapping_cmp);
+	*out = r.maps;
+	*nout = r.n;
 	return 0;
 }
 
@@ -326,10 +452,14 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 		if (!p)
 			return -ENOMEM;
 		p->pid = pid;
+		p->uid = (uid_t)-1;
 		*pp = p;
 		t->stats.procs++;
 	}
-	ret = read_maps(t, pid, &maps, &n);
+	/* who the process is first: its files are opened for its user */
+	ret = read_status(t, p);
+	if (!ret)
+		ret = read_maps(t, p, &maps, &n);
 	if (ret) {
 		p->capture_errno = -ret;
 		t->stats.capture_failures++;

@@ -13,9 +13,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "common/root_open.h"
+
+/* Bytes read of /proc/PID/maps: 65,530 mappings (vm.max_map_count) of ~1 KB
+ * lines; a process past it keeps the mappings read so far (counted too_big). */
+#define PROC_MAPS_MAX_BYTES (64ull << 20)
+/* A maps line is at most a 4,096-byte path and ~100 bytes of fields. */
+#define PROC_MAPS_MAX_LINE 8192
 
 struct proc_file {
 	int fd; /* -1 when the file could not be opened */
+	uid_t owner; /* of the opened file: checked again for each process mapping it */
 	uint64_t dev, ino;
 	int64_t mtime; /* of the opened file, seconds; 0 when not opened */
 	int refs;
@@ -30,6 +40,8 @@ struct proc_mapping {
 
 struct proc {
 	uint32_t pid;
+	uint32_t ns_pid; /* as the process sees itself (innermost NSpid); 0 = unknown */
+	uid_t uid;       /* effective uid; (uid_t)-1 until known: root's files only */
 	char comm[16];
 	struct proc_mapping *maps; /* executable mappings, sorted by start */
 	size_t nmaps;
@@ -43,11 +55,23 @@ struct proc {
 
 struct proc_table_stats {
 	uint64_t captures, capture_failures, files_opened, file_open_failures;
+	struct root_open_stats refused; /* mapped files and /proc files refused */
 	size_t procs, files;
 	size_t exited; /* of procs: exited, kept until their samples are in */
 };
 
 struct proc_table;
+
+/* One line of /proc/PID/maps, parsed. */
+struct proc_maps_line {
+	uint64_t start, end, pgoff, ino;
+	uint32_t major, minor;
+	char perms[5];    /* "r-xp" */
+	const char *path; /* into the line, leading blanks skipped: "" when anonymous */
+};
+
+/* Parse one maps line (NUL-terminated, without its newline). 0 or -EINVAL. */
+int proc_maps__parse_line(const char *line, struct proc_maps_line *out);
 
 /* procfs: mount point of /proc (NULL = "/proc"). */
 int proc_table__new(const char *procfs, struct proc_table **out);

@@ -117,7 +117,7 @@ const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struc
 		snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
 	if (m && m->file) {
 		struct sym_file sf = {
-			.fd = m->file->fd, .path = m->path, .root = root,
+			.fd = m->file->fd, .path = m->path, .root = root, .uid = p->uid,
 			.dev = m->file->dev, .ino = m->file->ino, .mtime = m->file->mtime,
 		};
 
@@ -126,7 +126,9 @@ const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struc
 		symbolizer__vdso(sym, addr - m->start, res);
 	} else if (p) {
 		/* anonymous executable memory, or no mapping at all: JIT code */
-		symbolizer__jit(sym, p->pid, root, addr, res);
+		struct sym_proc sp = {.pid = p->pid, .ns_pid = p->ns_pid, .root = root, .uid = p->uid};
+
+		symbolizer__jit(sym, &sp, addr, res);
 		*jit = res->nframes > 0;
 		if (m && !*jit)
 			res->vaddr = addr - m->start;

@@ -305,6 +305,8 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	resolver__stats(s->resolver, &st->resolver);
 	symbolizer__stats(s->sym, &st->symbolizer);
 	proc_table__stats(s->procs, &st->procs);
+	root_open__stats_add(&st->files_refused, &st->symbolizer.refused);
+	root_open__stats_add(&st->files_refused, &st->procs.refused);
 	st->count_entries = s->count_entries;
 	st->stack_entries = s->stack_entries;
 	collector__last_drain(s->coll, &st->last_drain_keys, &st->last_drain_stacks);

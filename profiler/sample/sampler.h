@@ -68,6 +68,8 @@ struct sampler_stats {
 	struct resolver_stats resolver;
 	struct symbolizer_stats symbolizer;
 	struct proc_table_stats procs;
+	/* files of other processes refused (symbolizer's and process table's) */
+	struct root_open_stats files_refused;
 	uint32_t count_entries, stack_entries; /* map sizes per buffer */
 	uint64_t last_drain_keys, last_drain_stacks; /* map entries at the last drain */
 	int ncpus;

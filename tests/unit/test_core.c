@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_core.c - hmap, root_open, cli parsing, profile interning and the folded writer. */
+/* test_core.c - hmap, root_open (and its refusals), /proc/PID/maps lines, cli parsing, profile interning and the folded writer. */
 #include "cmd/cli.h"
 #include "common/parse.h"
 #include "format/folded.h"
@@ -7,10 +7,14 @@
 #include "common/hmap.h"
 #include "common/root_open.h"
 #include "format/profile.h"
+#include "sample/proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,13 +98,202 @@ static void test_root_open_stays_inside(struct test_state *t)
 	snprintf(p, sizeof(p), "%s/secret", dir);
 	ASSERT_STREQ(t, read_fd(root_open__file(NULL, p, NULL), buf, sizeof(buf)), "outer");
 	ASSERT_EQ(t, root_open__file(root, NULL, NULL), -EINVAL);
-	ASSERT_EQ(t, root_open__file(root, "/secret", &(struct root_open_opts){.flags = 1}), -EINVAL);
+	ASSERT_EQ(t, root_open__file(root, "/secret", &(struct root_open_opts){.flags = 1u << 31}),
+		  -EINVAL);
 cleanup:
 	for (const char *n = "root/up\0root/abs\0root/secret\0secret\0root\0"; *n; n += strlen(n) + 1) {
 		snprintf(p, sizeof(p), "%s/%s", dir, n);
 		remove(p);
 	}
 	rmdir(dir);
+}
+
+/* What a hostile process can plant instead of a file is refused, counted by
+ * reason, and never waited for. */
+static void test_root_open_refusals(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-refuse-XXXXXX", p[128], buf[32];
+	struct root_open_stats st = {0};
+	struct root_open_opts reg = {.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_NOFOLLOW, .stats = &st};
+	struct root_open_opts o;
+	int made = mkdtemp(dir) != NULL, fd;
+
+	ASSERT_TRUE(t, made);
+	if (geteuid() != 0)
+		SKIP(t, "needs root (files of other owners)");
+	snprintf(p, sizeof(p), "%s/plain", dir);
+	ASSERT_EQ(t, write_file(p, "plain"), 0);
+	snprintf(p, sizeof(p), "%s/nobody", dir);
+	ASSERT_EQ(t, write_file(p, "nobody's"), 0);
+	ASSERT_EQ(t, chown(p, 65534, 65534), 0);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	ASSERT_EQ(t, mkfifo(p, 0666), 0);
+	snprintf(p, sizeof(p), "%s/dir", dir);
+	ASSERT_EQ(t, mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	ASSERT_EQ(t, symlink("plain", p), 0);
+	snprintf(p, sizeof(p), "%s/big", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, ftruncate(fd, 2 << 20), 0); /* sparse: costs nothing to make */
+	close(fd);
+
+	fd = root_open__file(dir, "/plain", &reg);
+	if (fd == -ENOSYS)
+		SKIP(t, "no openat2 on this kernel");
+	ASSERT_STREQ(t, read_fd(fd, buf, sizeof(buf)), "plain");
+	/* a FIFO: refused at once, not opened (an open for reading would wait) */
+	ASSERT_EQ(t, root_open__file(dir, "/fifo", &reg), -ENXIO);
+	ASSERT_EQ(t, root_open__file(dir, "/dir", &reg), -EISDIR);
+	ASSERT_EQ(t, st.not_regular, 2);
+	/* a symlink as the last component, inside a root and on the host */
+	ASSERT_EQ(t, root_open__file(dir, "/link", &reg), -ELOOP);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	ASSERT_EQ(t, root_open__file(NULL, p, &reg), -ELOOP);
+	ASSERT_EQ(t, st.symlink, 2);
+	ASSERT_STREQ(t, read_fd(root_open__file(dir, "/link", NULL), buf, sizeof(buf)), "plain");
+	/* owners: the user's own or root's; a root process any; "only" not even root's */
+	o = (struct root_open_opts){.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER, .stats = &st};
+	o.uid = 1000;
+	ASSERT_EQ(t, root_open__file(dir, "/nobody", &o), -EPERM);
+	ASSERT_STREQ(t, read_fd(root_open__file(dir, "/plain", &o), buf, sizeof(buf)), "plain");
+	o.uid = 65534;
+	ASSERT_STREQ(t, read_fd(root_open__file(dir, "/nobody", &o), buf, sizeof(buf)), "nobody's");
+	o.uid = 0;
+	ASSERT_STREQ(t, read_fd(root_open__file(dir, "/nobody", &o), buf, sizeof(buf)), "nobody's");
+	o.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER_ONLY;
+	ASSERT_EQ(t, root_open__file(dir, "/nobody", &o), -EPERM);
+	o.uid = 1000;
+	ASSERT_EQ(t, root_open__file(dir, "/plain", &o), -EPERM);
+	o.uid = 65534;
+	ASSERT_STREQ(t, read_fd(root_open__file(dir, "/nobody", &o), buf, sizeof(buf)), "nobody's");
+	ASSERT_EQ(t, st.owner, 3);
+	/* size */
+	o = (struct root_open_opts){.flags = ROOT_OPEN_REGULAR, .max_size = 1 << 20, .stats = &st};
+	ASSERT_EQ(t, root_open__file(dir, "/big", &o), -EFBIG);
+	ASSERT_EQ(t, st.too_big, 1);
+	o.max_size = 2 << 20;
+	fd = root_open__file(dir, "/big", &o);
+	ASSERT_TRUE(t, fd >= 0);
+	close(fd);
+	ASSERT_EQ(t, st.not_regular + st.symlink + st.owner + st.too_big, 8);
+	/* procfs files are regular (of size 0): they pass */
+	ASSERT_TRUE(t, strncmp(read_fd(root_open__file(NULL, "/proc/self/status", &reg), buf,
+				       sizeof(buf)),
+			       "Name:", 5) == 0);
+cleanup:
+	for (const char *n = "plain\0nobody\0fifo\0dir\0link\0big\0"; made && *n; n += strlen(n) + 1) {
+		snprintf(p, sizeof(p), "%s/%s", dir, n);
+		remove(p);
+	}
+	if (made)
+		rmdir(dir);
+}
+
+struct lines_seen {
+	char text[256];
+	int n;
+};
+
+static int collect_line(void *ctx, char *line, size_t len)
+{
+	struct lines_seen *l = ctx;
+
+	if (strlen(line) != len)
+		return -EINVAL;
+	snprintf(l->text + strlen(l->text), sizeof(l->text) - strlen(l->text), "[%s]", line);
+	return ++l->n >= 100;
+}
+
+static int memfd_with(const char *text)
+{
+	int fd = memfd_create("lines", MFD_CLOEXEC);
+
+	if (fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) &&
+	    lseek(fd, 0, SEEK_SET) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Bounded reads: whole small files, and lines with a bound on each and on all. */
+static void test_root_open_bounded_reads(struct test_state *t)
+{
+	struct lines_seen l = {0};
+	char buf[16];
+	int fd = memfd_with("0123456789");
+
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, root_open__read(fd, buf, 8), -EFBIG);
+	ASSERT_STREQ(t, buf, "0123456");
+	lseek(fd, 0, SEEK_SET);
+	ASSERT_EQ(t, root_open__read(fd, buf, 11), 10);
+	ASSERT_STREQ(t, buf, "0123456789");
+	close(fd);
+
+	/* a line over max_line is skipped whole, the last one needs no newline */
+	fd = memfd_with("a\nbbbbbbbbbbbb\ncccc\n\nlast");
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, root_open__lines(fd, 1000, 4, collect_line, &l), 0);
+	ASSERT_STREQ(t, l.text, "[a][cccc][][last]");
+	/* the byte bound: lines before it, then -EFBIG */
+	lseek(fd, 0, SEEK_SET);
+	memset(&l, 0, sizeof(l));
+	ASSERT_EQ(t, root_open__lines(fd, 20, 4, collect_line, &l), -EFBIG);
+	ASSERT_STREQ(t, l.text, "[a][cccc]");
+	/* exactly at the bound is the whole file */
+	lseek(fd, 0, SEEK_SET);
+	memset(&l, 0, sizeof(l));
+	ASSERT_EQ(t, root_open__lines(fd, 26, 4, collect_line, &l), 0);
+	ASSERT_STREQ(t, l.text, "[a][cccc][][last]");
+cleanup:
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_proc_maps_line(struct test_state *t)
+{
+	struct proc_maps_line m;
+
+	ASSERT_EQ(t, proc_maps__parse_line("7f1234560000-7f1234570000 r-xp 00001000 fd:01 123456    "
+					   "/usr/lib/x86_64-linux-gnu/libc.so.6",
+					   &m),
+		  0);
+	ASSERT_EQ(t, m.start, 0x7f1234560000ULL);
+	ASSERT_EQ(t, m.end, 0x7f1234570000ULL);
+	ASSERT_STREQ(t, m.perms, "r-xp");
+	ASSERT_EQ(t, m.pgoff, 0x1000);
+	ASSERT_EQ(t, m.major, 0xfd);
+	ASSERT_EQ(t, m.minor, 1);
+	ASSERT_EQ(t, m.ino, 123456);
+	ASSERT_STREQ(t, m.path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	ASSERT_EQ(t, proc_maps__parse_line("7ffd1000-7ffd2000 rwxp 00000000 00:00 0 ", &m), 0);
+	ASSERT_STREQ(t, m.path, "");
+	ASSERT_EQ(t, proc_maps__parse_line("7ffd1000-7ffd2000 r-xp 00000000 00:00 0", &m), 0);
+	ASSERT_STREQ(t, m.path, "");
+	ASSERT_EQ(t, proc_maps__parse_line("1000-2000 r-xp 0 103:02 5 /tmp/a b (deleted)", &m), 0);
+	ASSERT_STREQ(t, m.path, "/tmp/a b (deleted)");
+	ASSERT_EQ(t, m.major, 0x103);
+	ASSERT_EQ(t, proc_maps__parse_line("ffffffffff600000-ffffffffff601000 --xp 0 00:00 0 "
+					   "[vsyscall]",
+					   &m),
+		  0);
+	ASSERT_STREQ(t, m.path, "[vsyscall]");
+	const char *bad[] = {
+		"", "1000-2000", "1000-2000 r-x", "1000-2000 r-xp", "zz-2000 r-xp 0 0:0 0",
+		"2000-1000 r-xp 0 0:0 0", "1000-1000 r-xp 0 0:0 0", "1000-2000 r-xp 0 0:0 12x /a",
+		"1000-2000 r-xp 0 00 0 /a", "1000-2000 r-xp 0 0:0 99999999999999999999 /a",
+		"10000000000000000-10000000000000001 r-xp 0 0:0 0", "1000 2000 r-xp 0 0:0 0",
+		"1000-2000 r- 0 0:0 0", "1000-2000 r-xp 0 100000000:0 0",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (proc_maps__parse_line(bad[i], &m) != -EINVAL) {
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+			ASSERT_TRUE(t, 0);
+		}
+	}
+cleanup:;
 }
 
 static void test_cli_numbers(struct test_state *t)
@@ -226,6 +419,9 @@ int main(void)
 {
 	RUN_TEST(&T, test_hmap_put_get_grow);
 	RUN_TEST(&T, test_root_open_stays_inside);
+	RUN_TEST(&T, test_root_open_refusals);
+	RUN_TEST(&T, test_root_open_bounded_reads);
+	RUN_TEST(&T, test_proc_maps_line);
 	RUN_TEST(&T, test_cli_numbers);
 	RUN_TEST(&T, test_cli_pids_and_thousands);
 	RUN_TEST(&T, test_profile_merges_and_interns);

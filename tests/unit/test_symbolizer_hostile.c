@@ -362,6 +362,7 @@ static void test_jit_lookup_rereads(struct test_state *t)
 {
 	char dir[] = "/tmp/bpfprof-jit.XXXXXX", path[128];
 	struct symbolizer_opts o = {.perfmap_dir = dir};
+	struct sym_proc me = {.pid = 4242, .uid = geteuid()}, other = {.pid = 4243, .uid = geteuid()};
 	struct symbolizer *s = NULL;
 	struct symbolizer_stats st;
 	struct sym_result r;
@@ -376,10 +377,10 @@ static void test_jit_lookup_rereads(struct test_state *t)
 	fclose(f);
 	f = NULL;
 	ASSERT_EQ(t, symbolizer__new(&o, &s), 0);
-	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000001010, &r), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &me, 0x7f0000001010, &r), 0);
 	ASSERT_EQ(t, r.nframes, 1);
 	ASSERT_STREQ(t, r.frames[0].name, "js_hot");
-	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000002010, &r), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &me, 0x7f0000002010, &r), 0);
 	ASSERT_EQ(t, r.nframes, 0);
 	/* the JIT appends a blob: the map is read again */
 	f = fopen(path, "a");
@@ -387,10 +388,10 @@ static void test_jit_lookup_rereads(struct test_state *t)
 	fputs("7f0000002000 40 _ZN2js6Interp3runEv\n", f);
 	fclose(f);
 	f = NULL;
-	ASSERT_EQ(t, symbolizer__jit(s, 4242, NULL, 0x7f0000002010, &r), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &me, 0x7f0000002010, &r), 0);
 	ASSERT_EQ(t, r.nframes, 1);
 	ASSERT_STREQ(t, r.frames[0].name, "js::Interp::run()"); /* demangled */
-	ASSERT_EQ(t, symbolizer__jit(s, 4243, NULL, 0x7f0000002010, &r), -ENOENT);
+	ASSERT_EQ(t, symbolizer__jit(s, &other, 0x7f0000002010, &r), -ENOENT);
 	symbolizer__stats(s, &st);
 	ASSERT_EQ(t, st.jit_hits, 2);
 	ASSERT_EQ(t, st.jit_misses, 2);
@@ -404,6 +405,100 @@ cleanup:
 	}
 }
 
+/* A perf map the process does not own, a FIFO, a symlink, a huge file: not
+ * read, counted; the map is named by the pid the process sees. */
+static void test_jit_refusals(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-jitbad.XXXXXX", path[128], target[128];
+	struct symbolizer_opts o = {.perfmap_dir = dir};
+	struct sym_proc p = {.pid = 100, .uid = 65534};
+	struct symbolizer *s = NULL;
+	struct symbolizer_stats st;
+	struct sym_result r;
+	int made = mkdtemp(dir) != NULL, fd;
+
+	ASSERT_TRUE(t, made);
+	if (geteuid() != 0)
+		SKIP(t, "needs root (files of other owners)");
+	ASSERT_EQ(t, symbolizer__new(&o, &s), 0);
+	snprintf(target, sizeof(target), "%s/secret", dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, write(fd, "7f0000001000 40 SECRET\n", 23), 23);
+	close(fd);
+	/* root's file as the map of a process of user 65534: not its own */
+	snprintf(path, sizeof(path), "%s/perf-100.map", dir);
+	ASSERT_EQ(t, link(target, path), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &p, 0x7f0000001010, &r), -EPERM);
+	ASSERT_EQ(t, r.nframes, 0);
+	unlink(path);
+	/* the user's symlink to it */
+	ASSERT_EQ(t, symlink(target, path), 0);
+	ASSERT_EQ(t, lchown(path, 65534, 65534), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &p, 0x7f0000001010, &r), -ELOOP);
+	unlink(path);
+	/* a FIFO: refused at once (reading it would wait for a writer) */
+	ASSERT_EQ(t, mkfifo(path, 0666), 0);
+	ASSERT_EQ(t, chown(path, 65534, 65534), 0);
+	ASSERT_EQ(t, symbolizer__jit(s, &p, 0x7f0000001010, &r), -ENXIO);
+	unlink(path);
+	/* past PERFMAP_MAX_BYTES (sparse) */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, ftruncate(fd, (off_t)PERFMAP_MAX_BYTES + 1), 0);
+	ASSERT_EQ(t, fchown(fd, 65534, 65534), 0);
+	close(fd);
+	ASSERT_EQ(t, symbolizer__jit(s, &p, 0x7f0000001010, &r), -EFBIG);
+	unlink(path);
+	symbolizer__stats(s, &st);
+	ASSERT_EQ(t, st.refused.owner, 1);
+	ASSERT_EQ(t, st.refused.symlink, 1);
+	ASSERT_EQ(t, st.refused.not_regular, 1);
+	ASSERT_EQ(t, st.refused.too_big, 1);
+	/* in a PID namespace the map is named by the pid the process sees */
+	snprintf(path, sizeof(path), "%s/perf-7.map", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ASSERT_TRUE(t, fd >= 0);
+	ASSERT_EQ(t, write(fd, "7f0000001000 40 ns_jit\n", 23), 23);
+	ASSERT_EQ(t, fchown(fd, 65534, 65534), 0);
+	close(fd);
+	p.ns_pid = 7;
+	ASSERT_EQ(t, symbolizer__jit(s, &p, 0x7f0000001010, &r), 0);
+	ASSERT_EQ(t, r.nframes, 1);
+	ASSERT_STREQ(t, r.frames[0].name, "ns_jit");
+	unlink(path);
+cleanup:
+	symbolizer__free(s);
+	if (made) {
+		for (const char *n = "perf-100.map\0perf-7.map\0secret\0"; *n; n += strlen(n) + 1) {
+			snprintf(path, sizeof(path), "%s/%s", dir, n);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
+}
+
+/* A line longer than PERFMAP_MAX_LINE is skipped without being held; the
+ * lines after it are read. */
+static void test_perfmap_long_line(struct test_state *t)
+{
+	size_t big = 3 * PERFMAP_MAX_LINE;
+	char *text = malloc(big + 128);
+	struct perfmap *m = NULL;
+
+	ASSERT_TRUE(t, text != NULL);
+	memcpy(text, "1000 10 ", 8);
+	memset(text + 8, 'x', big);
+	strcpy(text + 8 + big, "\n2000 10 after_long\n");
+	ASSERT_EQ(t, perfmap_from(text, &m), 0);
+	ASSERT_EQ(t, perfmap__count(m), 1);
+	ASSERT_TRUE(t, perfmap__lookup(m, 0x1005) == NULL);
+	ASSERT_STREQ(t, perfmap__lookup(m, 0x2005), "after_long");
+cleanup:
+	perfmap__free(m);
+	free(text);
+}
+
 int main(void)
 {
 	RUN_TEST(&T, test_truncated);
@@ -413,5 +508,7 @@ int main(void)
 	RUN_TEST(&T, test_empty_names);
 	RUN_TEST(&T, test_perfmap_parse);
 	RUN_TEST(&T, test_jit_lookup_rereads);
+	RUN_TEST(&T, test_jit_refusals);
+	RUN_TEST(&T, test_perfmap_long_line);
 	return test__finish(&T);
 }

@@ -6,6 +6,9 @@
  * leaf is the JIT function "jit_busy_loop".
  *
  * Usage: jit_loop [SECONDS]
+ * With JIT_NO_PERFMAP=1 it writes no map and prints the code's address
+ * ("jit_loop: code 7f... 10"): a test plants the map itself (a FIFO, a
+ * symlink, a huge file) as the user the workload runs as.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +44,20 @@ int main(int argc, char **argv)
 	/* some padding first, so the function does not start at the mapping */
 	memset(mem, 0xcc, 4096);
 	memcpy(mem + 256, code, sizeof(code));
+	fn = (void (*)(void))(void *)(mem + 256);
+	if (getenv("JIT_NO_PERFMAP")) {
+		printf("jit_loop: code %lx %zx\n", (unsigned long)(mem + 256), sizeof(code));
+		fflush(stdout);
+		while (now() < end)
+			fn();
+		return 0;
+	}
 	snprintf(path, sizeof(path), "%s/perf-%d.map", dir, (int)getpid());
 	f = fopen(path, "w");
 	if (!f)
 		return 1;
 	fprintf(f, "%lx %zx jit_busy_loop\n", (unsigned long)(mem + 256), sizeof(code));
 	fclose(f);
-	fn = (void (*)(void))(void *)(mem + 256);
 	while (now() < end)
 		fn();
 	unlink(path);
