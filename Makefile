@@ -63,7 +63,7 @@ $(OUT)/web_assets.o: $(OUT)/web_assets.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libbpfprof.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
