@@ -25,6 +25,12 @@
 #define FILE_BUCKETS 1024
 /* A process with more executable mappings than this is cut (and counted). */
 #define MAX_EXEC_MAPPINGS 65536
+/* Processes tracked at once (live, plus exited ones until their samples
+ * are in); past it a new process is refused and counted: its samples keep
+ * their frames, named by address. */
+#define MAX_PROCS 65536
+/* Deleted files closed since the last proc_table__take_gone. */
+#define MAX_GONE 1024
 
 struct proc_table {
 	char procfs[64];
@@ -32,6 +38,9 @@ struct proc_table {
 	struct proc_file *files[FILE_BUCKETS];
 	struct stat self_root;
 	struct proc_table_stats stats;
+	uint64_t next_image;
+	struct proc_gone_file gone[MAX_GONE];
+	size_t ngone;
 };
 
 int proc_table__new(const char *procfs, struct proc_table **out)
@@ -42,6 +51,7 @@ int proc_table__new(const char *procfs, struct proc_table **out)
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->procfs, sizeof(t->procfs), "%s", procfs ? procfs : "/proc");
+	t->next_image = 1;
 	if (stat("/", &t->self_root))
 		memset(&t->self_root, 0, sizeof(t->self_root));
 	*out = t;
@@ -65,8 +75,19 @@ static void file_put(struct proc_table *t, struct proc_file *f)
 			break;
 		}
 	}
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		struct stat st;
+
+		/* deleted and mapped by no process we know: no process can map
+		 * it again, what is cached about it can go */
+		if (!fstat(f->fd, &st) && st.st_nlink == 0) {
+			if (t->ngone < MAX_GONE)
+				t->gone[t->ngone++] = (struct proc_gone_file){f->dev, f->ino};
+			else
+				t->stats.gone_dropped++;
+		}
 		close(f->fd);
+	}
 	t->stats.files--;
 	free(f);
 }
@@ -322,10 +343,15 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	int ret;
 
 	if (!p) {
+		if (t->stats.procs >= MAX_PROCS) {
+			t->stats.procs_refused++;
+			return -ENOSPC;
+		}
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		p->pid = pid;
+		p->image = t->next_image++;
 		*pp = p;
 		t->stats.procs++;
 	}
@@ -342,8 +368,10 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	p->maps = maps;
 	p->nmaps = n;
 	p->capture_errno = 0;
-	if (p->exited) /* a new process under a reused pid */
+	if (p->exited) { /* a new process under a reused pid */
 		t->stats.exited--;
+		p->image = t->next_image++;
+	}
 	p->exited = 0;
 	t->stats.captures++;
 	return 0;
@@ -364,6 +392,25 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid)
 		}
 	}
 	return p;
+}
+
+int proc_table__exec(struct proc_table *t, uint32_t pid)
+{
+	int ret = proc_table__capture(t, pid);
+	struct proc *p = *find_slot(t, pid);
+
+	if (p)
+		p->image = t->next_image++;
+	return ret;
+}
+
+size_t proc_table__take_gone(struct proc_table *t, struct proc_gone_file *out, size_t max)
+{
+	size_t n = t->ngone < max ? t->ngone : max;
+
+	memcpy(out, t->gone + (t->ngone - n), n * sizeof(*out));
+	t->ngone -= n;
+	return n;
 }
 
 struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid)
