@@ -31,6 +31,8 @@
 #define MAX_PROCS 65536
 /* Deleted files closed since the last proc_table__take_gone. */
 #define MAX_GONE 1024
+/* Files no process maps any more, kept open until the reap after next. */
+#define MAX_LINGER 256
 
 struct proc_table {
 	char procfs[64];
@@ -41,6 +43,9 @@ struct proc_table {
 	uint64_t next_image;
 	struct proc_gone_file gone[MAX_GONE];
 	size_t ngone;
+	struct proc_file *linger[MAX_LINGER];
+	size_t nlinger;
+	uint64_t reap_gen; /* reaps so far */
 };
 
 int proc_table__new(const char *procfs, struct proc_table **out)
@@ -63,12 +68,11 @@ static size_t file_bucket(uint64_t dev, uint64_t ino)
 	return (size_t)((dev * 31 + ino) * 0x9e3779b97f4a7c15ULL >> 40) % FILE_BUCKETS;
 }
 
-static void file_put(struct proc_table *t, struct proc_file *f)
+/* Close f for good; a deleted file is reported to proc_table__take_gone. */
+static void file_close(struct proc_table *t, struct proc_file *f)
 {
 	struct proc_file **pp;
 
-	if (!f || --f->refs > 0)
-		return;
 	for (pp = &t->files[file_bucket(f->dev, f->ino)]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
 			*pp = f->hnext;
@@ -90,6 +94,46 @@ static void file_put(struct proc_table *t, struct proc_file *f)
 	}
 	t->stats.files--;
 	free(f);
+}
+
+/* The last process mapping f is gone: f lingers (open, findable) until the
+ * reap after next, so that a file deleted right after its process exited
+ * is seen deleted when it is closed. At most MAX_LINGER linger. */
+static void file_put(struct proc_table *t, struct proc_file *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	if (f->lingering) { /* taken back and released again: still listed */
+		f->linger_gen = t->reap_gen;
+		return;
+	}
+	if (f->fd < 0 || t->nlinger >= MAX_LINGER) {
+		file_close(t, f);
+		return;
+	}
+	f->lingering = 1;
+	f->linger_gen = t->reap_gen;
+	t->linger[t->nlinger++] = f;
+}
+
+/* Close the lingering files no process took back since the last reap. */
+static void linger_reap(struct proc_table *t)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < t->nlinger; i++) {
+		struct proc_file *f = t->linger[i];
+
+		if (f->refs > 0) { /* mapped again: back in use */
+			f->lingering = 0;
+			continue;
+		}
+		if (f->linger_gen + 1 < t->reap_gen)
+			file_close(t, f);
+		else
+			t->linger[keep++] = f;
+	}
+	t->nlinger = keep;
 }
 
 static void maps_free(struct proc_table *t, struct proc_mapping *maps, size_t n)
@@ -118,6 +162,9 @@ void proc_table__free(struct proc_table *t)
 			proc_free(t, p);
 		}
 	}
+	for (size_t i = 0; i < t->nlinger; i++)
+		if (t->linger[i]->refs <= 0)
+			file_close(t, t->linger[i]);
 	free(t);
 }
 
@@ -456,6 +503,8 @@ size_t proc_table__reap(struct proc_table *t, uint64_t generation)
 {
 	size_t freed = 0;
 
+	t->reap_gen++;
+	linger_reap(t);
 	for (size_t i = 0; i < PROC_BUCKETS; i++) {
 		struct proc **pp = &t->procs[i];
 

@@ -19,6 +19,8 @@ struct proc_file {
 	uint64_t dev, ino;
 	int64_t mtime; /* of the opened file, seconds; 0 when not opened */
 	int refs;
+	int lingering;       /* no process maps it: kept open a little longer */
+	uint64_t linger_gen;
 	struct proc_file *hnext;
 };
 
