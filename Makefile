@@ -33,7 +33,7 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/cmd/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test fuzz install clean format lint bench bench-symbolize bench-unwind
+.PHONY: all deps run test fuzz soak install clean format lint bench bench-symbolize bench-unwind
 all: $(OUT)/bpfprof
 
 $(OUT)/vmlinux.h:
@@ -101,6 +101,13 @@ test: deps
 fuzz: all
 	@$(MAKE) --no-print-directory -C tests build
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh test_fuzz
+
+# The soak test, long: 10 minutes of process and binary churn under serve
+# (tests/integration/test_soak.sh; SOAK_SECONDS overrides).
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -C tests build
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} bash tests/integration/test_soak.sh
 
 # Overhead next to perf and bcc (installs them); prints one table, ~5 min.
 bench: deps

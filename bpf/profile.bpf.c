@@ -351,9 +351,10 @@ int do_sample_unw(struct bpf_perf_event_data *ctx)
 #endif
 }
 
-/* A new program image: user space must capture the new mappings, if it
- * knows the process at all (a process never sampled is captured at its first
- * sample, and only announced processes get an exit event). */
+/* A new program image: user space must capture the new mappings. With
+ * unwind tables every exec is announced; with frame pointers only those of
+ * known processes (a process never sampled is captured at its first
+ * sample), and only announced processes get an exit event. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
@@ -365,10 +366,11 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	/* the old image's ranges are wrong now: frame pointers until user
 	 * space has loaded the new one's (it hears of the exec below) */
 	bpf_map_delete_elem(&unwind_procs, &tgid);
-	/* with a pid filter the processes are few: announce every exec, so
-	 * tables load before the first sample (the whole machine announces
-	 * only known processes, to stay flat under churn) */
-	if (filter_pids && unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
+	/* announce every exec of a wanted process, so that its ranges are
+	 * published before its first sample: from the tables cached, that
+	 * costs user space a /proc/PID/maps read and one map update (the
+	 * files never seen are parsed later, see sampler.c) */
+	if (unwind_mode != UNWIND_FP && !announce && pid_wanted(tgid)) {
 		if (bpf_map_update_elem(&seen_pids, &tgid, &one, BPF_ANY))
 			metric_inc(METRIC_PIDS_FULL);
 		announce = true;

@@ -25,6 +25,7 @@ struct hmap {
 	size_t cap; /* power of two */
 	size_t count;
 	struct chunk *chunks;
+	size_t live_bytes, dead_bytes; /* arena bytes of present / deleted keys */
 };
 
 #define CHUNK_MIN (64 * 1024)
@@ -84,9 +85,8 @@ static struct slot *find(const struct hmap *m, uint64_t h, const void *key, size
 	}
 }
 
-static int grow(struct hmap *m)
+static int resize(struct hmap *m, size_t ncap)
 {
-	size_t ncap = m->cap * 2;
 	struct slot *old = m->slots, *nslots = calloc(ncap, sizeof(*nslots));
 
 	if (!nslots)
@@ -104,6 +104,16 @@ static int grow(struct hmap *m)
 	m->cap = ncap;
 	free(old);
 	return 0;
+}
+
+static int grow(struct hmap *m)
+{
+	return resize(m, m->cap * 2);
+}
+
+static size_t arena_len(size_t len)
+{
+	return (len + 7) & ~(size_t)7;
 }
 
 static unsigned char *arena_copy(struct hmap *m, const void *key, size_t len)
@@ -126,9 +136,10 @@ static unsigned char *arena_copy(struct hmap *m, const void *key, size_t len)
 	if (len)
 		memcpy(p, key, len);
 	/* keep the next key 8-byte aligned so callers may cast stored keys */
-	c->used += (len + 7) & ~(size_t)7;
+	c->used += arena_len(len);
 	if (c->used > c->cap)
 		c->used = c->cap;
+	m->live_bytes += arena_len(len);
 	return p;
 }
 
@@ -186,6 +197,73 @@ int hmap__set(struct hmap *m, const void *key, size_t len, uint64_t value)
 	if (!s->hash)
 		return -ENOENT;
 	s->value = value;
+	return 0;
+}
+
+/* Copy the live keys into fresh chunks and free the old ones. */
+static int compact(struct hmap *m)
+{
+	struct chunk *old = m->chunks;
+	struct slot *copy = malloc(m->cap * sizeof(*copy));
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, m->slots, m->cap * sizeof(*copy));
+	m->chunks = NULL;
+	m->live_bytes = m->dead_bytes = 0;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!copy[i].hash)
+			continue;
+		copy[i].key = arena_copy(m, copy[i].key, copy[i].len);
+		if (!copy[i].key) { /* keep the old arena: nothing moved */
+			while (m->chunks) {
+				struct chunk *next = m->chunks->next;
+
+				free(m->chunks);
+				m->chunks = next;
+			}
+			m->chunks = old;
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	while (old) {
+		struct chunk *next = old->next;
+
+		free(old);
+		old = next;
+	}
+	free(m->slots);
+	m->slots = copy;
+	return 0;
+}
+
+int hmap__del(struct hmap *m, const void *key, size_t len)
+{
+	size_t mask = m->cap - 1, i, j;
+	struct slot *s = find(m, hmap__hash(key, len), key, len);
+
+	if (!s->hash)
+		return -ENOENT;
+	m->live_bytes -= arena_len(len);
+	m->dead_bytes += arena_len(len);
+	m->count--;
+	/* backward shift: no tombstones, probes stay as short as on insert */
+	i = (size_t)(s - m->slots);
+	for (j = (i + 1) & mask; m->slots[j].hash; j = (j + 1) & mask) {
+		size_t home = m->slots[j].hash & mask;
+
+		/* j may move to i when its home is not in (i, j] cyclically */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			m->slots[i] = m->slots[j];
+			i = j;
+		}
+	}
+	memset(&m->slots[i], 0, sizeof(m->slots[i]));
+	if (m->cap > 64 && m->count * 8 < m->cap)
+		resize(m, m->cap / 2); /* a failure keeps the bigger array: still correct */
+	if (m->dead_bytes > CHUNK_MIN && m->dead_bytes > m->live_bytes)
+		compact(m);
 	return 0;
 }
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hmap.h - insert-only hash map from byte strings to 64-bit values.
+ * hmap.h - hash map from byte strings to 64-bit values.
  *
  * Used to intern strings, frames, stacks and sample keys while a profile is
- * built. Keys are copied into the map's own arena; nothing is deleted (a
- * profile is built, written, then freed whole).
+ * built, and as the index of caches that live as long as the agent. Keys are
+ * copied into the map's own arena. A map that never deletes keeps every
+ * stored key where it is; hmap__del reclaims the arena by moving the live
+ * keys once the deleted ones outweigh them, so a map that deletes must not
+ * keep stored_key pointers across a hmap__del.
  */
 #ifndef BPFPROF_HMAP_H
 #define BPFPROF_HMAP_H
@@ -35,6 +38,10 @@ int hmap__put(struct hmap *m, const void *key, size_t len, uint64_t value,
 
 /* Replace the value of an existing key. Returns 0 or -ENOENT. */
 int hmap__set(struct hmap *m, const void *key, size_t len, uint64_t value);
+
+/* Remove key. Returns 0 or -ENOENT. Memory stays proportional to the keys
+ * present: the slot array shrinks and the arena is compacted as keys go. */
+int hmap__del(struct hmap *m, const void *key, size_t len);
 
 size_t hmap__count(const struct hmap *m);
 

@@ -79,12 +79,14 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	so.unwind_mode = opts->unwind_mode;
 	so.preload_unwind = true;
 	ret = sampler__new(&so, a->window, &a->sampler, err, errlen);
-	if (!ret)
-		ret = sampler__start(a->sampler, err, errlen);
 	if (ret)
 		goto fail;
-	/* paid at start-up, not in the middle of the first window */
+	/* paid at start-up, before sampling: not while the first samples'
+	 * processes wait for their unwind tables */
 	sampler__preload_kernel_symbols(a->sampler);
+	ret = sampler__start(a->sampler, err, errlen);
+	if (ret)
+		goto fail;
 	a->window_start_ms = clock__real_ms();
 	a->window_start_ns = clock__mono_ns();
 	*out = a;

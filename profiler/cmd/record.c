@@ -497,6 +497,13 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 			us->rows_used * sizeof(struct unwind_row) / 1048576.0);
 		if (us->evictions)
 			fprintf(stderr, ", %llu evicted", (unsigned long long)us->evictions);
+		if (us->file_evictions || us->files_refused)
+			fprintf(stderr, "; file cache full (%zu files): %llu evicted, %llu refused",
+				us->max_files, (unsigned long long)us->file_evictions,
+				(unsigned long long)us->files_refused);
+		if (us->procs_refused || st.procs.procs_refused)
+			fprintf(stderr, "; %llu processes not tracked (table full)",
+				(unsigned long long)(us->procs_refused + st.procs.procs_refused));
 		if (m[METRIC_USTACKS_FULL])
 			fprintf(stderr, ", %llu not stored (map full: frame pointers kept)",
 				(unsigned long long)m[METRIC_USTACKS_FULL]);

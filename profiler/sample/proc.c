@@ -32,12 +32,27 @@
 #define PROC_MAX_LINE 4096
 #define CGROUP_MAX_LINES 64
 
+/* Processes tracked at once (live, plus exited ones until their samples
+ * are in); past it a new process is refused and counted: its samples keep
+ * their frames, named by address. */
+#define MAX_PROCS 65536
+/* Deleted files closed since the last proc_table__take_gone. */
+#define MAX_GONE 1024
+/* Files no process maps any more, kept open until the reap after next. */
+#define MAX_LINGER 256
+
 struct proc_table {
 	char procfs[64];
 	struct proc *procs[PROC_BUCKETS];
 	struct proc_file *files[FILE_BUCKETS];
 	struct stat self_root;
 	struct proc_table_stats stats;
+	uint64_t next_image;
+	struct proc_gone_file gone[MAX_GONE];
+	size_t ngone;
+	struct proc_file *linger[MAX_LINGER];
+	size_t nlinger;
+	uint64_t reap_gen; /* reaps so far */
 };
 
 int proc_table__new(const char *procfs, struct proc_table **out)
@@ -48,6 +63,7 @@ int proc_table__new(const char *procfs, struct proc_table **out)
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->procfs, sizeof(t->procfs), "%s", procfs ? procfs : "/proc");
+	t->next_image = 1;
 	if (stat("/", &t->self_root))
 		memset(&t->self_root, 0, sizeof(t->self_root));
 	*out = t;
@@ -59,22 +75,72 @@ static size_t file_bucket(uint64_t dev, uint64_t ino)
 	return (size_t)((dev * 31 + ino) * 0x9e3779b97f4a7c15ULL >> 40) % FILE_BUCKETS;
 }
 
-static void file_put(struct proc_table *t, struct proc_file *f)
+/* Close f for good; a deleted file is reported to proc_table__take_gone. */
+static void file_close(struct proc_table *t, struct proc_file *f)
 {
 	struct proc_file **pp;
 
-	if (!f || --f->refs > 0)
-		return;
 	for (pp = &t->files[file_bucket(f->dev, f->ino)]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
 			*pp = f->hnext;
 			break;
 		}
 	}
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		struct stat st;
+
+		/* deleted and mapped by no process we know: no process can map
+		 * it again, what is cached about it can go */
+		if (!fstat(f->fd, &st) && st.st_nlink == 0) {
+			if (t->ngone < MAX_GONE)
+				t->gone[t->ngone++] = (struct proc_gone_file){f->dev, f->ino};
+			else
+				t->stats.gone_dropped++;
+		}
 		close(f->fd);
+	}
 	t->stats.files--;
 	free(f);
+}
+
+/* The last process mapping f is gone: f lingers (open, findable) until the
+ * reap after next, so that a file deleted right after its process exited
+ * is seen deleted when it is closed. At most MAX_LINGER linger. */
+static void file_put(struct proc_table *t, struct proc_file *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	if (f->lingering) { /* taken back and released again: still listed */
+		f->linger_gen = t->reap_gen;
+		return;
+	}
+	if (f->fd < 0 || t->nlinger >= MAX_LINGER) {
+		file_close(t, f);
+		return;
+	}
+	f->lingering = 1;
+	f->linger_gen = t->reap_gen;
+	t->linger[t->nlinger++] = f;
+}
+
+/* Close the lingering files no process took back since the last reap. */
+static void linger_reap(struct proc_table *t)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < t->nlinger; i++) {
+		struct proc_file *f = t->linger[i];
+
+		if (f->refs > 0) { /* mapped again: back in use */
+			f->lingering = 0;
+			continue;
+		}
+		if (f->linger_gen + 1 < t->reap_gen)
+			file_close(t, f);
+		else
+			t->linger[keep++] = f;
+	}
+	t->nlinger = keep;
 }
 
 static void maps_free(struct proc_table *t, struct proc_mapping *maps, size_t n)
@@ -103,6 +169,9 @@ void proc_table__free(struct proc_table *t)
 			proc_free(t, p);
 		}
 	}
+	for (size_t i = 0; i < t->nlinger; i++)
+		if (t->linger[i]->refs <= 0)
+			file_close(t, t->linger[i]);
 	free(t);
 }
 
@@ -448,11 +517,16 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	int ret;
 
 	if (!p) {
+		if (t->stats.procs >= MAX_PROCS) {
+			t->stats.procs_refused++;
+			return -ENOSPC;
+		}
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		p->pid = pid;
 		p->uid = (uid_t)-1;
+		p->image = t->next_image++;
 		*pp = p;
 		t->stats.procs++;
 	}
@@ -472,8 +546,10 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	p->maps = maps;
 	p->nmaps = n;
 	p->capture_errno = 0;
-	if (p->exited) /* a new process under a reused pid */
+	if (p->exited) { /* a new process under a reused pid */
 		t->stats.exited--;
+		p->image = t->next_image++;
+	}
 	p->exited = 0;
 	t->stats.captures++;
 	return 0;
@@ -494,6 +570,25 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid)
 		}
 	}
 	return p;
+}
+
+int proc_table__exec(struct proc_table *t, uint32_t pid)
+{
+	int ret = proc_table__capture(t, pid);
+	struct proc *p = *find_slot(t, pid);
+
+	if (p)
+		p->image = t->next_image++;
+	return ret;
+}
+
+size_t proc_table__take_gone(struct proc_table *t, struct proc_gone_file *out, size_t max)
+{
+	size_t n = t->ngone < max ? t->ngone : max;
+
+	memcpy(out, t->gone + (t->ngone - n), n * sizeof(*out));
+	t->ngone -= n;
+	return n;
 }
 
 struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid)
@@ -539,6 +634,8 @@ size_t proc_table__reap(struct proc_table *t, uint64_t generation)
 {
 	size_t freed = 0;
 
+	t->reap_gen++;
+	linger_reap(t);
 	for (size_t i = 0; i < PROC_BUCKETS; i++) {
 		struct proc **pp = &t->procs[i];
 

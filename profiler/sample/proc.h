@@ -29,6 +29,8 @@ struct proc_file {
 	uint64_t dev, ino;
 	int64_t mtime; /* of the opened file, seconds; 0 when not opened */
 	int refs;
+	int lingering;       /* no process maps it: kept open a little longer */
+	uint64_t linger_gen;
 	struct proc_file *hnext;
 };
 
@@ -47,6 +49,8 @@ struct proc {
 	size_t nmaps;
 	char *cgroup; /* cgroup path ("/system.slice/x.service"), or NULL */
 	int exited;
+	uint64_t image;    /* new for every process and every exec: keys caches of
+			    * what its addresses mean */
 	uint64_t exit_gen; /* generation in which the exit was seen */
 	int capture_errno; /* why the last capture failed, 0 if it did not */
 	uint64_t last_refresh_gen;
@@ -56,6 +60,9 @@ struct proc {
 struct proc_table_stats {
 	uint64_t captures, capture_failures, files_opened, file_open_failures;
 	struct root_open_stats refused; /* mapped files and /proc files refused */
+
+	uint64_t procs_refused; /* new processes not tracked: the table is full */
+	uint64_t gone_dropped;  /* deleted files not reported: take_gone too late */
 	size_t procs, files;
 	size_t exited; /* of procs: exited, kept until their samples are in */
 };
@@ -73,6 +80,11 @@ struct proc_maps_line {
 /* Parse one maps line (NUL-terminated, without its newline). 0 or -EINVAL. */
 int proc_maps__parse_line(const char *line, struct proc_maps_line *out);
 
+/* A deleted file that no tracked process maps any more. */
+struct proc_gone_file {
+	uint64_t dev, ino;
+};
+
 /* procfs: mount point of /proc (NULL = "/proc"). */
 int proc_table__new(const char *procfs, struct proc_table **out);
 void proc_table__free(struct proc_table *t);
@@ -81,8 +93,12 @@ void proc_table__free(struct proc_table *t);
  * (-ESRCH when the process is gone: what was known is kept). */
 int proc_table__capture(struct proc_table *t, uint32_t pid);
 
+/* pid ran exec: capture its new image (a new p->image). 0 or -errno. */
+int proc_table__exec(struct proc_table *t, uint32_t pid);
+
 /* The known process, captured on first use (a process already gone is
- * kept as exited, so its samples do not retry). NULL only without memory. */
+ * kept as exited, so its samples do not retry). NULL without memory or
+ * when the table is full (65,536 processes, counted in procs_refused). */
 struct proc *proc_table__get(struct proc_table *t, uint32_t pid);
 
 /* The known process, or NULL: never captures. */
@@ -103,6 +119,10 @@ size_t proc_table__reap(struct proc_table *t, uint64_t generation);
 /* Mark processes whose /proc entry is gone as exited in `generation`: the
  * safety net for an exit event that was lost. Returns how many. */
 size_t proc_table__sweep(struct proc_table *t, uint64_t generation);
+
+/* Up to max deleted files closed since the last call (1,024 are kept;
+ * more are counted in gone_dropped). */
+size_t proc_table__take_gone(struct proc_table *t, struct proc_gone_file *out, size_t max);
 
 void proc_table__stats(const struct proc_table *t, struct proc_table_stats *st);
 

@@ -3,7 +3,12 @@
  * resolver.c - symbolize raw stacks into profile frames.
  *
  * The same address of the same process recurs in almost every drain, so
- * resolved frames are cached per (tgid, address) as a run of frame ids.
+ * resolved frames are cached per (process image, address) as a run of frame
+ * ids. The image is new for every process and every exec (proc->image), so
+ * an exec or a reused pid never reads the old image's frames; what the old
+ * image cached is unreachable from then on and goes with the cache, which
+ * starts afresh with each profile (each window of the agent) and whenever
+ * it reaches RESOLVER_CACHE_MAX entries.
  */
 #include "common/array.h"
 #include "sample/resolver.h"
@@ -17,12 +22,14 @@
 /* One address can expand to several frames (inlining). */
 #define MAX_FRAMES_PER_ADDR SYM_MAX_FRAMES
 #define MAX_FRAMES (2 * MAX_STACK_DEPTH * 4)
+/* Addresses cached at most (about 100 bytes each with their frame ids). */
+#define RESOLVER_CACHE_MAX (1u << 18)
 
 struct resolver {
 	struct profile *profile;
 	struct proc_table *procs;
 	struct symbolizer *sym;
-	struct hmap *cache; /* {tgid, addr} -> index << 8 | count into ids */
+	struct hmap *cache; /* {image, addr} -> index << 8 | count into ids */
 	uint32_t *ids;
 	size_t nids, ids_cap;
 	uint64_t generation;
@@ -69,7 +76,7 @@ uint64_t resolver__generation(const struct resolver *r)
 	return r->generation;
 }
 
-int resolver__set_profile(struct resolver *r, struct profile *profile)
+static int cache_reset(struct resolver *r)
 {
 	struct hmap *fresh = hmap__new();
 
@@ -78,8 +85,16 @@ int resolver__set_profile(struct resolver *r, struct profile *profile)
 	hmap__free(r->cache);
 	r->cache = fresh;
 	r->nids = 0;
-	r->profile = profile;
 	return 0;
+}
+
+int resolver__set_profile(struct resolver *r, struct profile *profile)
+{
+	int ret = cache_reset(r);
+
+	if (!ret)
+		r->profile = profile;
+	return ret;
 }
 
 void resolver__stats(const struct resolver *r, struct resolver_stats *st)
@@ -208,21 +223,27 @@ static int kernel_frame(struct resolver *r, uint64_t addr, uint32_t *out)
 	return add_frame(r, &f, out, &n) ? -ENOMEM : n;
 }
 
-/* Resolve (tgid, addr) through the cache; appends innermost-first frames. */
-static int resolve_addr(struct resolver *r, struct proc *p, uint32_t tgid, uint64_t addr,
-			int kernel, uint32_t *out)
+/* Resolve (image of p, addr) through the cache; appends innermost-first
+ * frames. A user address without a process is not cached. */
+static int resolve_addr(struct resolver *r, struct proc *p, uint64_t addr, int kernel,
+			uint32_t *out)
 {
-	uint64_t key[2] = {((uint64_t)kernel << 32) | (kernel ? 0 : tgid), addr}, v;
+	uint64_t key[2] = {kernel ? 1ULL << 63 : p ? p->image : 0, addr}, v;
 	int n;
 
-	if (hmap__get(r->cache, key, sizeof(key), &v)) {
+	if (key[0] && hmap__get(r->cache, key, sizeof(key), &v)) {
 		n = (int)(v & 0xff);
 		memcpy(out, &r->ids[v >> 8], (size_t)n * sizeof(*out));
 		return n;
 	}
 	n = kernel ? kernel_frame(r, addr, out) : user_frames(r, p, addr, out);
-	if (n <= 0)
+	if (n <= 0 || !key[0])
 		return n;
+	if (hmap__count(r->cache) >= RESOLVER_CACHE_MAX) {
+		if (cache_reset(r))
+			return n;
+		r->stats.cache_resets++;
+	}
 	if (array__grow((void **)&r->ids, &r->ids_cap, r->nids + (size_t)n, sizeof(*r->ids)))
 		return n; /* uncached is still correct */
 	memcpy(&r->ids[r->nids], out, (size_t)n * sizeof(*out));
@@ -283,7 +304,7 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 	for (int i = udepth - 1; i >= 0; i--) {
 		/* return addresses point after the call: step back into it */
 		uint64_t addr = i > 0 && ustack[i] ? ustack[i] - 1 : ustack[i];
-		int k = resolve_addr(r, p, key->tgid, addr, 0, tmp);
+		int k = resolve_addr(r, p, addr, 0, tmp);
 
 		if (k < 0)
 			return k;
@@ -300,7 +321,7 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 	}
 	for (int i = kdepth - 1; i >= 0 && n < MAX_FRAMES; i--) {
 		uint64_t addr = i > 0 ? kstack[i] - 1 : kstack[i];
-		int k = resolve_addr(r, NULL, key->tgid, addr, 1, tmp);
+		int k = resolve_addr(r, NULL, addr, 1, tmp);
 
 		if (k < 0)
 			return k;

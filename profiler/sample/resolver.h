@@ -21,6 +21,7 @@ struct resolver_stats {
 	uint64_t user_stack_lost;   /* user stack id was an error */
 	uint64_t kernel_stack_lost; /* kernel stack id was an error */
 	uint64_t frames, unresolved_frames;
+	uint64_t cache_resets;      /* address cache full: started afresh */
 };
 
 /* The resolver borrows profile, procs and symbolizer; they must outlive it. */

@@ -13,6 +13,7 @@
 
 #define PENDING_POLL_MS 20 /* poll at least this often while reloads wait */
 #define PRELOAD_SLICE_NS 20000000ULL /* table loading per poll while preloading */
+#define BUILD_SLICE_NS 20000000ULL   /* deferred table builds per poll */
 #define MAX_PRELOAD (1u << 22)
 
 struct sampler {
@@ -36,15 +37,16 @@ struct sampler {
 /* How often to look for processes whose exit event was lost. */
 #define SWEEP_EVERY_DRAINS 8
 
-/* (Re)capture pid's mappings and publish its unwind tables. */
-static void load_unwind(struct sampler *s, uint32_t pid, bool capture)
+/* (Re)capture pid's mappings and publish its unwind tables, building the
+ * missing ones for at most budget_ns (the rest is deferred). */
+static void load_unwind(struct sampler *s, uint32_t pid, bool capture, uint64_t budget_ns)
 {
 	struct proc *p;
 
 	if (capture && proc_table__capture(s->procs, pid))
 		return;
 	if (s->unwinder && (p = proc_table__get(s->procs, pid)))
-		unwinder__load_proc(s->unwinder, p);
+		unwinder__load_proc(s->unwinder, p, budget_ns);
 }
 
 /* The processes running at start, whose tables load while sampling runs
@@ -77,8 +79,10 @@ static void preload_some(struct sampler *s, uint64_t budget_ns)
 {
 	uint64_t t0 = clock__mono_ns();
 
-	while (s->preload_pos < s->npreload && clock__mono_ns() - t0 < budget_ns) {
-		load_unwind(s, s->preload[s->preload_pos++], true);
+	uint64_t used;
+
+	while (s->preload_pos < s->npreload && (used = clock__mono_ns() - t0) < budget_ns) {
+		load_unwind(s, s->preload[s->preload_pos++], true, budget_ns - used);
 		s->preloaded++;
 	}
 	if (s->preload_pos == s->npreload && s->npreload) {
@@ -89,13 +93,18 @@ static void preload_some(struct sampler *s, uint64_t budget_ns)
 	}
 }
 
+/* Reloads due (after a miss) and the builds deferred at exec, for at most
+ * BUILD_SLICE_NS of building: a process left incomplete is queued again. */
 static void reload_pending(struct sampler *s)
 {
 	uint32_t pids[256];
 	size_t n = unwinder__take_pending(s->unwinder, pids, 256);
+	uint64_t t0 = clock__mono_ns(), used;
 
-	for (size_t i = 0; i < n; i++)
-		load_unwind(s, pids[i], true);
+	for (size_t i = 0; i < n; i++) {
+		used = clock__mono_ns() - t0;
+		load_unwind(s, pids[i], true, used < BUILD_SLICE_NS ? BUILD_SLICE_NS - used : 0);
+	}
 }
 
 static uint64_t next_pow2(uint64_t v)
@@ -111,17 +120,23 @@ static void on_event(void *ctx, const struct pid_event *e)
 {
 	struct sampler *s = ctx;
 
+	/* Capture now, while the process is alive: it may be gone by the
+	 * drain. Its ranges are published at once from the tables cached (a
+	 * new process is complete from its first sample when its files were
+	 * seen before); the files never seen are built right after this batch
+	 * of events, within BUILD_SLICE_NS a poll (reload_pending). */
 	switch (e->type) {
 	case PID_EVENT_NEW:
-	case PID_EVENT_EXEC:
-		/* now, while the process is alive: it may be gone by the drain;
-		 * tables too, so that its next samples are unwound */
 		if (!proc_table__capture(s->procs, e->tgid))
-			load_unwind(s, e->tgid, false);
+			load_unwind(s, e->tgid, false, 0);
+		break;
+	case PID_EVENT_EXEC:
+		if (!proc_table__exec(s->procs, e->tgid))
+			load_unwind(s, e->tgid, false, 0);
 		break;
 	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */
 		if (s->unwinder && unwinder__on_miss(s->unwinder, e->tgid))
-			load_unwind(s, e->tgid, true);
+			load_unwind(s, e->tgid, true, 0);
 		break;
 	case PID_EVENT_EXIT:
 		proc_table__mark_exited(s->procs, e->tgid, resolver__generation(s->resolver));
@@ -223,7 +238,7 @@ int sampler__start(struct sampler *s, char *err, size_t errlen)
 	 * vDSO): a command started now maps the same ones, and then only its
 	 * own binary's table is left to build when it execs */
 	if (s->unwinder) {
-		load_unwind(s, (uint32_t)getpid(), true);
+		load_unwind(s, (uint32_t)getpid(), true, UNWIND_BUILD_ALL);
 		unwinder__forget(s->unwinder, (uint32_t)getpid());
 	}
 	/* a few chosen processes: before sampling, so even their first
@@ -232,7 +247,7 @@ int sampler__start(struct sampler *s, char *err, size_t errlen)
 		uint64_t t0 = clock__mono_ns();
 
 		for (size_t i = 0; i < s->npids; i++, s->preloaded++)
-			load_unwind(s, s->pids[i], true);
+			load_unwind(s, s->pids[i], true, UNWIND_BUILD_ALL);
 		s->preload_ns = clock__mono_ns() - t0;
 	}
 	ret = collector__start(s->coll, err, errlen);
@@ -263,12 +278,25 @@ int sampler__poll(struct sampler *s, int timeout_ms)
 	return ret;
 }
 
+/* Deleted files no process maps any more: their tables can go. */
+static void forget_gone_files(struct sampler *s)
+{
+	struct proc_gone_file gone[256];
+	size_t n;
+
+	while ((n = proc_table__take_gone(s->procs, gone, 256)) > 0)
+		for (size_t i = 0; i < n; i++)
+			if (s->unwinder)
+				unwinder__forget_file(s->unwinder, gone[i].dev, gone[i].ino);
+}
+
 int sampler__drain(struct sampler *s)
 {
 	int ret = collector__drain(s->coll, resolver__add, s->resolver);
 	/* processes that exited before the previous drain have no samples left
 	 * in either buffer */
 	proc_table__reap(s->procs, resolver__generation(s->resolver));
+	forget_gone_files(s);
 	if (++s->drains % SWEEP_EVERY_DRAINS == 0)
 		proc_table__sweep(s->procs, resolver__generation(s->resolver));
 	resolver__next_generation(s->resolver);

@@ -18,6 +18,11 @@ live() { ls /proc | grep -c '^[0-9]'; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$AGENT/status"; }
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
+num() { [[ "$1" =~ ^[0-9]+$ ]]; }
+alive() { kill -0 "$AGENT" 2>/dev/null && curl -sf -m 5 "$URL/healthz" >/dev/null; }
+
+# a warm-up: the symbolizer's and the unwinder's caches fill with the
+# workload's files, the first windows are written; RSS is taken from here
 churn 200
 sleep 2.5
 rss1=$(rss) tracked1=$(metric bpfprof_processes_tracked)
@@ -26,14 +31,26 @@ sleep 2.5
 rss2=$(rss) tracked2=$(metric bpfprof_processes_tracked) live2=$(live)
 pending2=$(metric bpfprof_processes_exited_pending)
 samples=$(curl -s "$URL/api/profile?format=folded&from=-2m" | grep -c '^churn')
+alive && pass alive || fail alive "the agent died or stopped answering: $(tail -3 "$TMP/agent.err")"
 kill -TERM "$AGENT"; wait "$AGENT"
 
 [ "$samples" -ge 100 ] && pass churn-sampled || fail churn-sampled "only $samples stacks of the short-lived processes"
-# RSS after 4x the processes: within 4 MB of what it was
-[ $((rss2 - rss1)) -le 4096 ] && pass rss-flat || fail rss-flat "RSS grew from $rss1 kB to $rss2 kB over 800 more processes"
+# RSS after 4x the processes: within 8 MB or 25 % of what it was (allocator
+# noise on a loaded machine is a few MB; a leak per process is 800 times it)
+if num "$rss1" && num "$rss2"; then
+	margin=$((rss1 / 4 > 8192 ? rss1 / 4 : 8192))
+	[ $((rss2 - rss1)) -le "$margin" ] && pass rss-flat \
+		|| fail rss-flat "RSS grew from $rss1 kB to $rss2 kB over 800 more processes"
+else
+	fail rss-flat "no RSS (agent dead?): '$rss1' '$rss2'"
+fi
 # exited processes are forgotten: apart from those that exited in the last
 # windows (pending), what is tracked is what is alive, not history
-[ $((tracked2 - pending2)) -le $((live2 + 10)) ] && pass procs-reaped \
-	|| fail procs-reaped "$tracked2 processes tracked ($pending2 exited pending) with $live2 alive, after 1000 exited"
+if num "$tracked2" && num "$pending2" && num "$live2"; then
+	[ $((tracked2 - pending2)) -le $((live2 + 10)) ] && pass procs-reaped \
+		|| fail procs-reaped "$tracked2 processes tracked ($pending2 exited pending) with $live2 alive, after 1000 exited"
+else
+	fail procs-reaped "no metrics (agent dead?): '$tracked2' '$pending2'"
+fi
 echo "rss: $rss1 kB -> $rss2 kB, tracked: $tracked1 -> $tracked2 ($pending2 exited pending, $live2 alive), stacks: $samples"
 finish

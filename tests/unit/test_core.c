@@ -45,6 +45,52 @@ cleanup:
 	hmap__free(m);
 }
 
+/* A cache that churns: keys come and go, every survivor stays findable and
+ * memory follows what is present (slots shrink, the arena is compacted). */
+static void test_hmap_delete_churn(struct test_state *t)
+{
+	struct hmap *m = hmap__new();
+	uint64_t v = 0;
+	char key[48];
+
+	ASSERT_TRUE(t, m);
+	for (int round = 0; round < 50; round++) {
+		for (int i = 0; i < 2000; i++) {
+			snprintf(key, sizeof(key), "file-%d-%d", round, i);
+			ASSERT_EQ(t, hmap__put(m, key, strlen(key), (uint64_t)i, NULL, NULL), 1);
+		}
+		/* drop the previous round, and every other key of this one */
+		for (int i = 0; round && i < 2000; i++) {
+			snprintf(key, sizeof(key), "file-%d-%d", round - 1, i);
+			if (i % 2)
+				ASSERT_EQ(t, hmap__del(m, key, strlen(key)), 0);
+			else
+				ASSERT_EQ(t, hmap__del(m, key, strlen(key)), -ENOENT);
+		}
+		for (int i = 0; i < 2000; i += 2) {
+			snprintf(key, sizeof(key), "file-%d-%d", round, i);
+			ASSERT_EQ(t, hmap__del(m, key, strlen(key)), 0);
+		}
+		ASSERT_EQ(t, hmap__count(m), 1000);
+		for (int i = 1; i < 2000; i += 2) {
+			snprintf(key, sizeof(key), "file-%d-%d", round, i);
+			ASSERT_EQ(t, hmap__get(m, key, strlen(key), &v), 1);
+			ASSERT_EQ(t, v, (uint64_t)i);
+		}
+	}
+	for (int i = 1; i < 2000; i += 2) {
+		snprintf(key, sizeof(key), "file-49-%d", i);
+		ASSERT_EQ(t, hmap__del(m, key, strlen(key)), 0);
+	}
+	ASSERT_EQ(t, hmap__count(m), 0);
+	ASSERT_EQ(t, hmap__get(m, "file-49-1", 9, &v), 0);
+	ASSERT_EQ(t, hmap__put(m, "again", 5, 9, NULL, NULL), 1);
+	ASSERT_EQ(t, hmap__get(m, "again", 5, &v), 1);
+	ASSERT_EQ(t, v, 9);
+cleanup:
+	hmap__free(m);
+}
+
 static int write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -418,6 +464,7 @@ cleanup:
 int main(void)
 {
 	RUN_TEST(&T, test_hmap_put_get_grow);
+	RUN_TEST(&T, test_hmap_delete_churn);
 	RUN_TEST(&T, test_root_open_stays_inside);
 	RUN_TEST(&T, test_root_open_refusals);
 	RUN_TEST(&T, test_root_open_bounded_reads);

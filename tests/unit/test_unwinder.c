@@ -96,7 +96,7 @@ static void test_self_ranges_and_bias(struct test_state *s)
 	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
 	ASSERT_EQ(s, proc_table__new(NULL, &pt), 0);
 	ASSERT_EQ(s, proc_table__capture(pt, pid), 0);
-	ASSERT_EQ(s, unwinder__load_proc(u, proc_table__get(pt, pid)), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, proc_table__get(pt, pid), UNWIND_BUILD_ALL), 0);
 	unwinder__stats(u, &st);
 	ASSERT_TRUE(s, st.files >= 3); /* this binary, libc, ld.so (and the vDSO) */
 	ASSERT_TRUE(s, st.rows_used > 10000);
@@ -157,10 +157,10 @@ static void test_build_id_shared(struct test_state *s)
 	fake_proc(&p1, &m1, &f1, 1001, "/a", fd1, 0x555555554000ULL, 0x555555600000ULL, 0);
 	fake_proc(&p2, &m2, &f2, 1002, "/b", fd2, 0x565555554000ULL, 0x565555600000ULL, 0);
 	ASSERT_TRUE(s, f1.ino != f2.ino);
-	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, UNWIND_BUILD_ALL), 0);
 	unwinder__stats(u, &st);
 	rows = st.rows_used;
-	ASSERT_EQ(s, unwinder__load_proc(u, &p2), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2, UNWIND_BUILD_ALL), 0);
 	unwinder__stats(u, &st);
 	ASSERT_EQ(s, st.shared_by_build_id, 1);
 	ASSERT_EQ(s, st.rows_used, rows);
@@ -204,11 +204,11 @@ static void test_lru_eviction(struct test_state *s)
 	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
 	fake_proc(&p1, &m1, &f1, 2001, libc, fd1, 0x7f0000026000ULL, 0x7f000017c000ULL, 0x26000);
 	fake_proc(&p2, &m2, &f2, 2002, ld, fd2, 0x7f1000001000ULL, 0x7f1000027000ULL, 0x1000);
-	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, UNWIND_BUILD_ALL), 0);
 	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu), 0);
 	ASSERT_EQ(s, pu.nranges, 1);
 	libc_table = pu.ranges[0].table_id;
-	ASSERT_EQ(s, unwinder__load_proc(u, &p2), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2, UNWIND_BUILD_ALL), 0);
 	unwinder__stats(u, &st);
 	ASSERT_EQ(s, st.evictions, 1);
 	ASSERT_EQ(s, st.files, 1);
@@ -219,7 +219,7 @@ static void test_lru_eviction(struct test_state *s)
 	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.tables_fd, &pu.ranges[0].table_id, &ref), 0);
 	ASSERT_EQ(s, ref.count, td->nrows);
 	/* reloading the first process brings libc back, evicting ld.so */
-	ASSERT_EQ(s, unwinder__load_proc(u, &p1), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, UNWIND_BUILD_ALL), 0);
 	unwinder__stats(u, &st);
 	ASSERT_EQ(s, st.evictions, 2);
 	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu), 0);
@@ -236,6 +236,134 @@ cleanup:
 	maps_close(&mp);
 }
 
+#define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
+
+/*
+ * A flood of distinct files (here: files without CFI, each a new inode)
+ * cannot fill the cache for good: past the bound (twice the tables map's 64
+ * entries) the least recently used entries go, and a file needed later
+ * still gets its table. Within one load every entry is in use: the excess
+ * is refused and counted. A deleted file is forgotten on request.
+ */
+static void test_file_cache_bounded(struct test_state *s)
+{
+	enum { NFLOOD = 300 };
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct unwinder *u = NULL;
+	struct proc flood, one;
+	struct proc_mapping *fm = calloc(NFLOOD, sizeof(*fm)), m1;
+	struct proc_file *ff = calloc(NFLOOD, sizeof(*ff)), f1;
+	struct unwinder_stats st;
+	struct proc_unwind pu;
+	char dir[] = "/tmp/test_unwinder_flood.XXXXXX", path[64];
+	int self = -1, ret;
+	uint32_t pid;
+
+	ASSERT_TRUE(s, fm && ff && mkdtemp(dir));
+	ret = maps_open(&mp, 1u << 20);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	for (int i = 0; i < NFLOOD; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		ASSERT_TRUE(s, fd >= 0);
+		ASSERT_EQ(s, write(fd, "not an ELF file", 15), 15);
+		fake_proc(&flood, &fm[i], &ff[i], 3000, "/flood", fd, 0x7f0000000000ULL + i * 0x10000ULL,
+			  0x7f0000000000ULL + i * 0x10000ULL + 0x1000, 0);
+	}
+	flood.maps = fm;
+	flood.nmaps = NFLOOD;
+	/* one load: 128 entries in use by it, the rest refused */
+	ASSERT_EQ(s, unwinder__load_proc(u, &flood, UNWIND_BUILD_ALL), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.max_files, 128);
+	ASSERT_EQ(s, st.file_entries, 128);
+	ASSERT_EQ(s, st.files_refused, NFLOOD - 128);
+	/* a later process: the flood's entries are old now, one of them goes */
+	self = open(LIBC, O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		SKIP(s, "no Debian libc path");
+	fake_proc(&one, &m1, &f1, 3001, LIBC, self, 0x7f1000026000ULL, 0x7f100017c000ULL, 0x26000);
+	ASSERT_EQ(s, unwinder__load_proc(u, &one, UNWIND_BUILD_ALL), 0);
+	pid = one.pid;
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &pid, &pu), 0);
+	ASSERT_EQ(s, pu.nranges, 1);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.file_evictions, 1);
+	ASSERT_EQ(s, st.file_entries, 128);
+	ASSERT_EQ(s, st.files, 1);
+	/* the file is deleted: its entry and its table go */
+	unwinder__forget_file(u, f1.dev, f1.ino);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.files, 0);
+	ASSERT_EQ(s, st.rows_used, 0);
+	ASSERT_EQ(s, st.file_entries, 127);
+	ASSERT_EQ(s, st.files_forgotten, 1);
+cleanup:
+	for (int i = 0; fm && ff && i < NFLOOD; i++) {
+		if (ff[i].fd > 0)
+			close(ff[i].fd);
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	free(fm);
+	free(ff);
+	if (self >= 0)
+		close(self);
+	unwinder__free(u);
+	maps_close(&mp);
+}
+
+/* At exec nothing is parsed: a never-seen file is deferred and the process
+ * queued, due at once; the cached files are published meanwhile. */
+static void test_deferred_build(struct test_state *s)
+{
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct unwinder *u = NULL;
+	struct proc p1, p2;
+	struct proc_mapping m1, m2;
+	struct proc_file f1, f2;
+	struct unwinder_stats st;
+	struct proc_unwind pu;
+	uint32_t pids[4];
+	int fd = open(LIBC, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		SKIP(s, "no Debian libc path");
+	ret = maps_open(&mp, 1u << 20);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	fake_proc(&p1, &m1, &f1, 4001, LIBC, fd, 0x7f0000026000ULL, 0x7f000017c000ULL, 0x26000);
+	fake_proc(&p2, &m2, &f2, 4002, LIBC, fd, 0x7f1000026000ULL, 0x7f100017c000ULL, 0x26000);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, 0), 1);
+	ASSERT_TRUE(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu) != 0);
+	ASSERT_TRUE(s, unwinder__has_pending(u));
+	ASSERT_EQ(s, unwinder__take_pending(u, pids, 4), 1);
+	ASSERT_EQ(s, pids[0], p1.pid);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, UNWIND_BUILD_ALL), 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p1.pid, &pu), 0);
+	/* the same file in a new process: published at once, nothing built */
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2, 0), 0);
+	ASSERT_EQ(s, bpf_map_lookup_elem(mp.m.procs_fd, &p2.pid, &pu), 0);
+	ASSERT_EQ(s, pu.nranges, 1);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.tables_built, 1);
+	ASSERT_EQ(s, st.builds_deferred, 1);
+	ASSERT_TRUE(s, !unwinder__has_pending(u));
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	unwinder__free(u);
+	maps_close(&mp);
+}
+
 int main(void)
 {
 	struct test_state s = {.suite = "unwinder"};
@@ -243,6 +371,8 @@ int main(void)
 	RUN_TEST(&s, test_self_ranges_and_bias);
 	RUN_TEST(&s, test_build_id_shared);
 	RUN_TEST(&s, test_lru_eviction);
+	RUN_TEST(&s, test_file_cache_bounded);
+	RUN_TEST(&s, test_deferred_build);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
 }
