@@ -249,11 +249,13 @@
 		}
 		const st = p.stacks || [], ct = p.counts || [], bt = p.baseCounts || null;
 		const up = [], down = [], counts = [], base = bt ? [] : null;
-		let self = 0, total = 0, bself = 0, btotal = 0;
+		let self = 0, total = 0, bself = 0, btotal = 0, all = 0, ball = 0;
 		for (let s = 0; s < st.length; s++) {
 			const c = +ct[s] > 0 ? +ct[s] : 0;
 			const b = bt && +bt[s] > 0 ? +bt[s] : 0;
 			const a = st[s];
+			all += c;
+			ball += b;
 			if (!(c || b) || !Array.isArray(a)) continue;
 			let i = 0;
 			while (i < a.length && !((a[i] | 0) >= 0 && (a[i] | 0) < nf && want[a[i] | 0])) i++;
@@ -268,8 +270,8 @@
 		}
 		const mk = (stacks, title) => {
 			const q = { format: 'bpfprof-flamegraph', version: 1, title, unit: p.unit || 'samples',
-				total, kinds: KINDS.slice(), strings: ps, frames: pf, stacks, counts };
-			if (base) { q.baseCounts = base; q.baseTotal = btotal; }
+				total, shareTotal: all, kinds: KINDS.slice(), strings: ps, frames: pf, stacks, counts };
+			if (base) { q.baseCounts = base; q.baseTotal = btotal; q.shareBaseTotal = ball; }
 			return q;
 		};
 		return { name, kind: rootKind >= 0 ? KINDS[rootKind] : (kind || 'user'), self, total, bself, btotal,
@@ -385,13 +387,17 @@
 		}
 
 		const diff = !!base;
+		/* shares are of these totals: the profile's own, or (a sandwich
+		 * half) those of the whole profile it was cut from */
+		const normTotal = +profile.shareTotal > 0 ? +profile.shareTotal : total;
+		const normBase = +profile.shareBaseTotal > 0 ? +profile.shareBaseTotal : baseTotal;
 		const width = new Float64Array(n);
 		const delta = diff ? new Float64Array(n) : null;
 		let maxAbs = 0;
 		for (let i = 0; i < n; i++) {
 			if (diff) {
-				const a = total ? val[i] / total : 0;
-				const bb = baseTotal ? bval[i] / baseTotal : 0;
+				const a = normTotal ? val[i] / normTotal : 0;
+				const bb = normBase ? bval[i] / normBase : 0;
 				width[i] = a + bb;
 				delta[i] = a - bb;
 				if (i && Math.abs(delta[i]) > maxAbs) maxAbs = Math.abs(delta[i]);
@@ -401,7 +407,7 @@
 		}
 		return {
 			n, names, kinds, frame, parent, depth, val, bval, width, delta, maxAbs,
-			first, children, total, baseTotal, maxDepth, diff, nframes,
+			first, children, total, baseTotal, maxDepth, diff, nframes, normTotal, normBase,
 		};
 	}
 
@@ -581,15 +587,15 @@
 			const name = T.names[T.frame[node]];
 			const kind = KINDS[T.kinds[T.frame[node]]];
 			if (T.diff) {
-				const a = T.total ? T.val[node] / T.total : 0;
-				const b = T.baseTotal ? T.bval[node] / T.baseTotal : 0;
+				const a = T.normTotal ? T.val[node] / T.normTotal : 0;
+				const b = T.normBase ? T.bval[node] / T.normBase : 0;
 				const pts = (100 * (a - b)).toFixed(2);
 				return `${name}\nbefore ${fmtInt(T.bval[node])} samples (${fmtPct(b)}), ` +
 					`after ${fmtInt(T.val[node])} samples (${fmtPct(a)}), ` +
 					`change ${a - b >= 0 ? '+' : ''}${pts} pts`;
 			}
 			return `${name}${node ? ' [' + kind + ']' : ''}\n${fmtInt(T.val[node])} samples ` +
-				`(${fmtPct(T.total ? T.val[node] / T.total : 0)})`;
+				`(${fmtPct(T.normTotal ? T.val[node] / T.normTotal : 0)}${T.normTotal !== T.total ? ' of all' : ''})`;
 		}
 
 		function zoom(node) {

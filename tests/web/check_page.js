@@ -11,7 +11,8 @@
  *                                 search marks it (and not OTHER) and shows
  *                                 SHARE, a click zooms, Reset and the
  *                                 icicle toggle work, the tooltip tells
- *     diff FILE GREW SHRANK       GREW is red, SHRANK blue; search and zoom work
+ *     diff FILE GREW SHRANK       GREW is red, SHRANK blue; search and zoom work;
+ *                                 GREW's sandwich is differential
  *     big FILE MAX_MS             the page renders, zooms and searches within
  *                                 MAX_MS each
  *     root FILE                   at 1400x1000 the page opens with the root
@@ -163,6 +164,16 @@ async function diff(browser, file, grew, shrank) {
 	await page.mouse.move(c.x, c.y);
 	const tip = await page.locator('.fg-tip').textContent();
 	check('diff-tooltip', /before .* after .* change \+/.test(tip), `tooltip "${tip}"`);
+	/* the sandwich of a differential profile is differential: GREW's share grew */
+	const sw = await page.evaluate((n) => {
+		const s = window.flamegraph.openSandwich && window.flamegraph.openSandwich(n);
+		if (!s) return null;
+		const r = s.callers.drawn().find((d) => d.depth === 0);
+		return { total: s.total, baseTotal: s.baseTotal, delta: r.delta, name: r.name };
+	}, grew);
+	const head = await page.locator('.fg-sandwich-head').textContent().catch(() => '');
+	check('diff-sandwich', sw && sw.name === grew && sw.baseTotal > 0 && sw.total >= 4 * sw.baseTotal && sw.delta > 0 &&
+		/before: self .* after: self /.test(head), `${JSON.stringify(sw)}, header "${head}"`);
 	await page.close();
 }
 
