@@ -398,12 +398,17 @@
 
 	/* ---------- tables ---------- */
 
+	/* names that are never label keys: the row's count, the API's own
+	 * parameters and the URL hash's */
+	const NOT_LABELS = ['samples', 'from', 'to', 'format', 'step', 'limit', 'span', 'a', 'b', 'sel'];
+	const isLabelKey = (k) => /^[a-z][a-z0-9_]*$/.test(k) && !NOT_LABELS.includes(k);
+
 	/* label keys of the rows: every field but samples, pid and comm first */
 	function labelKeys(rows) {
 		const keys = new Set(['comm', 'pid']);
 		for (const r of rows)
 			for (const [k, v] of Object.entries(r))
-				if (k !== 'samples' && (typeof v === 'string' || typeof v === 'number')) keys.add(k);
+				if (isLabelKey(k) && (typeof v === 'string' || typeof v === 'number')) keys.add(k);
 		return [...keys];
 	}
 
@@ -768,7 +773,7 @@
 	function setFilter(f) {
 		const out = {};
 		for (const [k, v] of Object.entries(f || {}))
-			if (/^[a-z][a-z0-9_]*$/.test(k) && v !== undefined && v !== null && v !== '') out[k] = String(v);
+			if (isLabelKey(k) && v !== undefined && v !== null && v !== '') out[k] = String(v);
 		state.filter = out;
 		renderFilters();
 		load({ timeline: false });
@@ -876,8 +881,6 @@
 
 	/* ---------- the URL hash: a link opens the same view ---------- */
 
-	const HASH_KEYS = ['span', 'a', 'b', 'sel'];
-
 	function writeHash() {
 		const q = new URLSearchParams();
 		if (state.spanMs !== 15 * 60 * 1000) q.set('span', String(state.spanMs));
@@ -919,7 +922,7 @@
 		}
 		/* every other key is a label filter */
 		for (const [k, v] of q)
-			if (!HASH_KEYS.includes(k) && /^[a-z][a-z0-9_]*$/.test(k) && v !== '') state.filter[k] = v;
+			if (isLabelKey(k) && v !== '') state.filter[k] = v;
 	}
 
 	/* ---------- start ---------- */

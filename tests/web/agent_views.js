@@ -12,7 +12,7 @@
  *   top) and by pid on request (gzip then out of the first 40 rows);
  * - the label filter offers every label key of the API's rows (container is
  *   a key this page's code never names) with the values of the range, and a
- *   filter changes the totals;
+ *   filter changes the totals and travels in the URL hash;
  * - the sandwich of deflate: callers and callees with their counts, search
  *   and zoom in both halves, picked from the table and from the graph;
  * - dark mode follows prefers-color-scheme; the toggle is remembered.
@@ -166,6 +166,20 @@ async function main() {
 			const total = await profileTotal(page);
 			const q = new URL(profileReqs[profileReqs.length - 1]).searchParams;
 			check('procs-row-filters', total === 302 && q.get('comm') === 'gzip', `total ${total}, request ${q}`);
+			const l1 = await loads(page);
+			await page.locator('#ag-filters .ag-chip button').first().click();
+			await settled(page, l1);
+		});
+
+		/* a link carries the filters: the URL hash */
+		await attempt('label-filter-link', async () => {
+			await page.goto('about:blank');
+			await page.goto(url + '#cgroup=' + encodeURIComponent('/system.slice/backup.service'));
+			await settled(page, 0);
+			const total = await profileTotal(page);
+			const chip = await page.locator('#ag-filters .ag-chip').allTextContents();
+			check('label-filter-link', total === 302 && chip.length === 1 && chip[0].startsWith('cgroup /system.slice/backup.service'),
+				`total ${total}, chips ${JSON.stringify(chip)}`);
 			const l1 = await loads(page);
 			await page.locator('#ag-filters .ag-chip button').first().click();
 			await settled(page, l1);
