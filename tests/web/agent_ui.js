@@ -278,19 +278,27 @@ async function main() {
 
 		/* a label filter chosen from the values present (comm here) changes the totals */
 		try {
-			const all = await page.evaluate(() => window.bpfprofAgent.profile().total);
+			const [all, others] = await page.evaluate((c) => {
+				const p = window.bpfprofAgent.profile();
+				return [p.total, p.stacks.some((st) => p.strings[p.frames[2 * st[0]]] !== c)];
+			}, treeComm);
 			await page.selectOption('#ag-label-key', 'comm', { timeout: 3000 });
 			const n0 = profileReqs.length, l0 = await loads(page);
 			await page.selectOption('#ag-label-value', treeComm, { timeout: 3000 });
 			await settled(page, l0);
 			const q = profileReqs.slice(n0).map((u) => new URL(u).searchParams)[0];
-			const got = await page.evaluate(() => {
+			/* the range may have gained a window since: compare with the processes of the same load */
+			const got = await page.evaluate((c) => {
 				const p = window.bpfprofAgent.profile();
-				return { total: p.total, roots: [...new Set(p.stacks.map((st) => p.strings[p.frames[2 * st[0]]]))] };
-			});
-			check('label-filter', q && q.get('comm') === treeComm && got.total === sh.total && got.total < all &&
+				const procs = window.bpfprofAgent.state.procsAll.filter((r) => r.comm === c)
+					.reduce((t, r) => t + r.samples, 0);
+				return { total: p.total, procs, roots: [...new Set(p.stacks.map((st) => p.strings[p.frames[2 * st[0]]]))] };
+			}, treeComm);
+			check('label-filter', q && q.get('comm') === treeComm && got.total >= sh.total &&
+				(got.total === got.procs || got.total === sh.total) && (got.total < all || !others) &&
 				got.roots.join() === treeComm,
-				`request ${q}, total ${got.total} (all ${all}, ${treeComm} ${sh.total}), roots ${got.roots}`);
+				`request ${q}, total ${got.total} (all ${all}, ${treeComm}: ${sh.total} before, ${got.procs} in ` +
+				`Top processes), roots ${got.roots}`);
 			const l1 = await loads(page);
 			await page.locator('#ag-filters .ag-chip button').first().click();
 			await settled(page, l1);
