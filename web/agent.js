@@ -2,8 +2,15 @@
 /*
  * agent.js - the page `bpfprof serve` shows at /: a timeline of samples, a
  * flame graph of the selected range (drawn by flamegraph.js, the same
- * renderer as the HTML output), top processes and functions, a comparison of
- * two ranges as a differential flame graph, and downloads.
+ * renderer as the HTML output), top processes (grouped by comm, pid or any
+ * label) and functions, the sandwich view of a function, filters by any label
+ * the agent reports, a comparison of two ranges as a differential flame
+ * graph, and downloads.
+ *
+ * Labels: every field of an /api/processes row but `samples` (pid, comm and,
+ * where the agent reports them, cgroup, container, ...) is a label key; its
+ * values in the range are offered as filters, and a filter is sent to
+ * api/profile as KEY=VALUE. A new label key in the API needs no code here.
  *
  * It talks only to the agent that served it (relative URLs under api/, listed
  * in the README under `bpfprof serve`), so it works with no other
@@ -25,9 +32,11 @@
 	const doc = global.document;
 	const $ = (id) => doc.getElementById(id);
 	const LIVE_MS = 15 * 60 * 1000;
-	const KIND_COMM = 5;
 	const KIND_NAMES = ['user', 'kernel', 'inline', 'jit', 'lost', 'comm'];
 	const MAX_FUNC_ROWS = 200;
+	/* every process of the range (the API's most): grouping by comm must see
+	 * the many short processes each of which alone is too small for a top 50 */
+	const PROC_LIMIT = 100000;
 	const PLOT_TOP = 14, AXIS_H = 16;
 
 	/* ---------- formatting ---------- */
@@ -96,8 +105,7 @@
 	}
 
 	function filterParams() {
-		const f = state.filter;
-		return { pid: f.pid, comm: f.comm };
+		return Object.assign({}, state.filter);
 	}
 
 	function profileURL(format, r) {
@@ -186,48 +194,8 @@
 		};
 	}
 
-	/*
-	 * Self and total samples per function (frame name and kind; process-name
-	 * frames left out): self counts where the function is the leaf, total
-	 * counts every stack it appears in once, however deep its recursion.
-	 * With baseCounts, the same for the base side (bself, btotal).
-	 */
-	function functionStats(p) {
-		const pf = p.frames || [], ps = p.strings || [];
-		const nf = pf.length >> 1;
-		const self = new Float64Array(nf), total = new Float64Array(nf);
-		const bself = new Float64Array(nf), btotal = new Float64Array(nf);
-		const seen = new Int32Array(nf).fill(-1);
-		const st = p.stacks || [], ct = p.counts || [], bt = p.baseCounts || null;
-		for (let s = 0; s < st.length; s++) {
-			const c = +ct[s] > 0 ? +ct[s] : 0;
-			const b = bt && +bt[s] > 0 ? +bt[s] : 0;
-			if (!(c || b) || !Array.isArray(st[s])) continue;
-			let leaf = -1;
-			for (const f0 of st[s]) {
-				const f = f0 | 0;
-				if (f < 0 || f >= nf) break;
-				if ((pf[2 * f + 1] | 0) === KIND_COMM) continue;
-				leaf = f;
-				if (seen[f] === s) continue;
-				seen[f] = s;
-				total[f] += c;
-				btotal[f] += b;
-			}
-			if (leaf >= 0) {
-				self[leaf] += c;
-				bself[leaf] += b;
-			}
-		}
-		const rows = [];
-		for (let f = 0; f < nf; f++) {
-			if (!total[f] && !btotal[f]) continue;
-			const k = pf[2 * f + 1] | 0;
-			rows.push({ name: String(ps[pf[2 * f]] ?? '?'), kind: KIND_NAMES[k] || 'user',
-				self: self[f], total: total[f], bself: bself[f], btotal: btotal[f] });
-		}
-		return rows;
-	}
+	/* self and total per function: the renderer's (flamegraph.js) */
+	const functionStats = (p) => global.Flamegraph.functionStats(p);
 
 	/* ---------- state ---------- */
 
@@ -239,7 +207,10 @@
 		compare: false,
 		a: null, b: null,       // compare: before and after ranges
 		arm: 'a',               // compare: which range a timeline drag sets
-		filter: { pid: null, comm: null },
+		filter: {},             // label key -> value (strings): pid, comm, cgroup, ...
+		procsAll: [],           // every /api/processes row of the range
+		procGroup: 'comm',      // Top processes: group rows by this label key
+		orientation: null,      // flame/icicle once the user chose; null: the renderer's 'auto'
 		timeline: null,         // the last /api/timeline answer, plus view {from, to}
 		profile: null,          // the profile shown (diff or plain)
 		procs: null,
@@ -345,6 +316,8 @@
 		}
 
 		/* bars: one per point, as wide as its step */
+		const css = global.getComputedStyle(doc.documentElement);
+		const colour = (name, dflt) => css.getPropertyValue(name).trim() || dflt;
 		ctx.fillStyle = '#5b74c9';
 		const bw = Math.max(1, tl.step / span * w - (tl.step / span * w > 3 ? 1 : 0));
 		for (const [t, n] of tl.points) {
@@ -354,9 +327,9 @@
 		}
 
 		/* time axis */
-		ctx.fillStyle = '#ccc';
+		ctx.fillStyle = colour('--fg-border', '#ccc');
 		ctx.fillRect(0, base, w, 1);
-		ctx.fillStyle = '#555';
+		ctx.fillStyle = colour('--fg-muted', '#555');
 		ctx.font = '11px system-ui, sans-serif';
 		ctx.textBaseline = 'alphabetic';
 		const want = span / Math.max(1, w / 110);
@@ -369,7 +342,7 @@
 			const label = fmtTime(t, withDate && tick >= 3600e3);
 			ctx.fillText(label, Math.min(Math.max(0, x - 22), w - 52), h - 3);
 		}
-		ctx.fillStyle = '#777';
+		ctx.fillStyle = colour('--fg-faint', '#777');
 		ctx.textAlign = 'right';
 		if (max) ctx.fillText(`max ${fmtInt(max)} samples per ${fmtDur(tl.step)}`, w - 4, 11);
 		ctx.textAlign = 'left';
@@ -425,12 +398,70 @@
 
 	/* ---------- tables ---------- */
 
+	/* names that are never label keys: the row's count, the API's own
+	 * parameters and the URL hash's */
+	const NOT_LABELS = ['samples', 'from', 'to', 'format', 'step', 'limit', 'span', 'a', 'b', 'sel'];
+	const isLabelKey = (k) => /^[a-z][a-z0-9_]*$/.test(k) && !NOT_LABELS.includes(k);
+
+	/* label keys of the rows: every field but samples, pid and comm first */
+	function labelKeys(rows) {
+		const keys = new Set(['comm', 'pid']);
+		for (const r of rows)
+			for (const [k, v] of Object.entries(r))
+				if (isLabelKey(k) && (typeof v === 'string' || typeof v === 'number')) keys.add(k);
+		return [...keys];
+	}
+
+	const labelOf = (row, key) => (row[key] === undefined || row[key] === null ? null : String(row[key]));
+
+	/* the rows the filters keep (a filter on a key the rows lack keeps them) */
+	function filteredProcs() {
+		const f = Object.entries(state.filter);
+		return state.procsAll.filter((r) => f.every(([k, v]) => labelOf(r, k) === null || labelOf(r, k) === v));
+	}
+
+	/* [value, samples, processes] of key over rows, most samples first */
+	function groupBy(rows, key) {
+		const m = new Map();
+		for (const r of rows) {
+			const v = labelOf(r, key);
+			if (v === null) continue;
+			const g = m.get(v) || [v, 0, 0];
+			g[1] += +r.samples || 0;
+			g[2]++;
+			m.set(v, g);
+		}
+		return [...m.values()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+	}
+
+	function toggleFilter(key, value) {
+		const f = Object.assign({}, state.filter);
+		if (f[key] === value) delete f[key];
+		else f[key] = value;
+		setFilter(f);
+	}
+
+	const MAX_PROC_ROWS = 100;
+
 	function renderProcs() {
 		$('ag-procs-of').textContent = state.compare ? ' of B' : '';
-		const tbody = $('ag-procs').querySelector('tbody');
+		const keys = labelKeys(state.procsAll);
+		const gsel = $('ag-procs-group');
+		if (!keys.includes(state.procGroup)) state.procGroup = 'comm';
+		gsel.textContent = '';
+		for (const k of keys) gsel.append(new Option(k, k, false, k === state.procGroup));
+		const key = state.procGroup;
+		const table = $('ag-procs');
+		const head = table.querySelector('thead tr'), tbody = table.querySelector('tbody');
+		head.textContent = '';
 		tbody.textContent = '';
+		const byPid = key === 'pid';
+		const cols = byPid ? [['pid', 'num'], ['comm', ''], ['samples', 'num'], ['share', 'num']]
+			: [[key, ''], ['processes', 'num'], ['samples', 'num'], ['share', 'num']];
+		for (const [label, cls] of cols) head.append(el('th', cls, label));
 		const p = state.procs;
-		if (!p || !p.processes || !p.processes.length) {
+		const rows = filteredProcs();
+		if (!p || !rows.length) {
 			const tr = el('tr');
 			const td = el('td', '', p ? 'no processes in this range' : '');
 			td.colSpan = 4;
@@ -438,26 +469,41 @@
 			tbody.append(tr);
 			return;
 		}
-		const total = +p.total || p.processes.reduce((s, x) => s + (+x.samples || 0), 0);
-		for (const row of p.processes) {
-			const tr = el('tr');
-			const pid = +row.pid, comm = String(row.comm ?? '');
-			if (state.filter.pid === pid || (state.filter.pid === null && state.filter.comm === comm))
-				tr.classList.add('selected');
-			const commTd = el('td', 'comm', comm);
-			commTd.title = `filter by comm ${comm}`;
-			const share = total ? (+row.samples || 0) / total : 0;
-			const shareTd = el('td', 'num');
+		const total = rows.reduce((s, x) => s + (+x.samples || 0), 0);
+		const shareTd = (n) => {
+			const share = total ? n / total : 0;
+			const td = el('td', 'num');
 			const bar = el('span', 'ag-bar');
 			bar.style.width = Math.round(40 * share) + 'px';
-			shareTd.append(bar, doc.createTextNode(fmtPct(share)));
-			tr.append(el('td', 'num', String(pid)), commTd, el('td', 'num', fmtInt(+row.samples || 0)), shareTd);
-			tr.title = `filter by pid ${pid}`;
-			tr.addEventListener('click', (e) => {
-				if (e.target === commTd) setFilter(state.filter.comm === comm && state.filter.pid === null
-					? {} : { comm });
-				else setFilter(state.filter.pid === pid ? {} : { pid });
-			});
+			td.append(bar, doc.createTextNode(fmtPct(share)));
+			return td;
+		};
+		const list = byPid ? rows.map((r) => [String(r.pid), +r.samples || 0, 1, r]) : groupBy(rows, key);
+		for (const [value, samples, nproc, row] of list.slice(0, MAX_PROC_ROWS)) {
+			const tr = el('tr');
+			if (state.filter[key] === value) tr.classList.add('selected');
+			if (byPid) {
+				const comm = String(row.comm ?? '');
+				const commTd = el('td', 'comm', comm);
+				commTd.title = `filter by comm ${comm}`;
+				tr.append(el('td', 'num', value), commTd, el('td', 'num', fmtInt(samples)), shareTd(samples));
+				tr.title = `filter by pid ${value}`;
+				tr.addEventListener('click', (e) => {
+					if (e.target === commTd) toggleFilter('comm', comm);
+					else toggleFilter('pid', value);
+				});
+			} else {
+				const td = el('td', 'label', value);
+				tr.append(td, el('td', 'num', fmtInt(nproc)), el('td', 'num', fmtInt(samples)), shareTd(samples));
+				tr.title = `filter by ${key} ${value}`;
+				tr.addEventListener('click', () => toggleFilter(key, value));
+			}
+			tbody.append(tr);
+		}
+		if (list.length > MAX_PROC_ROWS) {
+			const tr = el('tr'), td = el('td', '', `… ${fmtInt(list.length - MAX_PROC_ROWS)} more`);
+			td.colSpan = 4;
+			tr.append(td);
 			tbody.append(tr);
 		}
 	}
@@ -469,6 +515,7 @@
 			{ key: 'selfShare', label: 'self B', num: true, fmt: fmtPct },
 			{ key: 'dself', label: 'Δ self', num: true, fmt: fmtPts },
 			{ key: 'dtotal', label: 'Δ total', num: true, fmt: fmtPts },
+			{ key: 'sandwich', label: '' },
 		];
 		return [
 			{ key: 'name', label: 'function' },
@@ -476,6 +523,7 @@
 			{ key: 'selfShare', label: 'self %', num: true, fmt: fmtPct },
 			{ key: 'total', label: 'total', num: true, fmt: fmtInt },
 			{ key: 'totalShare', label: 'total %', num: true, fmt: fmtPct },
+			{ key: 'sandwich', label: '' },
 		];
 	}
 
@@ -494,6 +542,7 @@
 		const sort = state.funcSort && cols.some((c) => c.key === state.funcSort.key)
 			? state.funcSort : { key: diff ? 'dself' : 'self', asc: false };
 		for (const col of cols) {
+			if (col.key === 'sandwich') { head.append(el('th', '', '')); continue; }
 			const th = el('th', (col.num ? 'num ' : '') + 'sortable' + (col.key === sort.key ? ' sorted' : ''),
 				col.label);
 			th.addEventListener('click', () => {
@@ -529,6 +578,19 @@
 					tr.append(td);
 					continue;
 				}
+				if (col.key === 'sandwich') {
+					const td = el('td', 'ag-sw');
+					const b = el('button', 'ag-sandwich', 'callers/callees');
+					b.title = `the sandwich view of ${r.name}: who calls it, what it calls`;
+					b.addEventListener('click', (e) => {
+						e.stopPropagation();
+						if (state.fg && state.fg.openSandwich(r.name, r.kind))
+							$('ag-flame').scrollIntoView({ block: 'start' });
+					});
+					td.append(b);
+					tr.append(td);
+					continue;
+				}
 				const td = el('td', 'num', col.fmt(r[col.key]));
 				if (diff && col.key[0] === 'd' && r[col.key]) td.classList.add(r[col.key] > 0 ? 'up' : 'down');
 				tr.append(td);
@@ -553,12 +615,12 @@
 	function showFlame(profile, title, keepZoom) {
 		const box = $('ag-flame');
 		const prev = state.fg;
-		let term = '', orientation = 'flame', focus = 'all';
+		let term = '', focus = 'all', sw = null;
 		if (prev) {
 			const m = prev.stats().match;
 			term = m ? m.term : '';
-			orientation = prev.orientation();
 			focus = prev.focus();
+			sw = prev.sandwich();
 			prev.destroy();
 			state.fg = null;
 		}
@@ -571,9 +633,11 @@
 			box.append(el('div', 'ag-empty', `No samples ${emptyWhat()}.`));
 			return;
 		}
-		state.fg = global.Flamegraph.create(box, profile, { orientation, title });
+		state.fg = global.Flamegraph.create(box, profile, { orientation: state.orientation || 'auto', title,
+			themeToggle: false });
 		if (term) state.fg.search(term);
 		if (keepZoom && focus !== 'all') state.fg.zoom(focus);
+		if (sw) state.fg.openSandwich(sw.name, sw.kind);
 		scrollToRoot();
 	}
 
@@ -588,8 +652,7 @@
 		if (!+i.oldest && !+i.windows)
 			return `yet: the agent stores its first window ${fmtDur(+i.window_ms || 10000)} after it ` +
 				'starts; turn on auto-refresh or press "Last 15 minutes"';
-		const f = state.filter;
-		const filt = f.pid !== null ? ` for pid ${f.pid}` : f.comm !== null ? ` for comm "${f.comm}"` : '';
+		const filt = Object.entries(state.filter).map(([k, v]) => ` for ${k} "${v}"`).join(' and');
 		if (state.compare) return `in A or B${filt}`;
 		return `between ${fmtRange(state.sel)}${filt}; select another range on the timeline`;
 	}
@@ -645,7 +708,7 @@
 			let profile, title, procs;
 			if (state.compare) {
 				const [a, b, pr] = await Promise.all([fetchProfile(state.a), fetchProfile(state.b),
-					getJSON('api/processes', { from: Math.floor(procRange.from), to: Math.ceil(procRange.to), limit: 50 })]);
+					getJSON('api/processes', { from: Math.floor(procRange.from), to: Math.ceil(procRange.to), limit: PROC_LIMIT })]);
 				if (gen !== state.gen) return;
 				profile = mergeDiff(a, b);
 				title = `Differential: A ${fmtRange(state.a)} → B ${fmtRange(state.b)}${filterTitle()}`;
@@ -657,7 +720,7 @@
 					? `Note: ${notes.join(', ')}; every frame shows as ${a.total ? 'shrunk' : 'grown'}.` : '');
 			} else {
 				const [p, pr] = await Promise.all([fetchProfile(state.sel),
-					getJSON('api/processes', { from: Math.floor(procRange.from), to: Math.ceil(procRange.to), limit: 50 })]);
+					getJSON('api/processes', { from: Math.floor(procRange.from), to: Math.ceil(procRange.to), limit: PROC_LIMIT })]);
 				if (gen !== state.gen) return;
 				profile = p;
 				title = `${state.live ? 'Last 15 minutes' : fmtRange(state.sel)}${filterTitle()}`;
@@ -665,8 +728,11 @@
 				showMessage('');
 			}
 			state.procs = procs;
+			state.procsAll = procs && Array.isArray(procs.processes)
+				? procs.processes.filter((r) => r && typeof r === 'object') : [];
 			showFlame(profile, title, o.keepZoom);
 			renderProcs();
+			renderFilters();
 			renderFuncs();
 			renderDownloads();
 			writeHash();
@@ -681,8 +747,7 @@
 	}
 
 	function filterTitle() {
-		const f = state.filter;
-		return f.pid !== null ? ` · pid ${f.pid}` : f.comm !== null ? ` · comm ${f.comm}` : '';
+		return Object.entries(state.filter).map(([k, v]) => ` · ${k} ${v}`).join('');
 	}
 
 	/* ---------- actions ---------- */
@@ -706,26 +771,58 @@
 	}
 
 	function setFilter(f) {
-		state.filter = { pid: Number.isFinite(f.pid) ? f.pid : null,
-			comm: typeof f.comm === 'string' ? f.comm : null };
+		const out = {};
+		for (const [k, v] of Object.entries(f || {}))
+			if (isLabelKey(k) && v !== undefined && v !== null && v !== '') out[k] = String(v);
+		state.filter = out;
 		renderFilters();
 		load({ timeline: false });
 	}
 
+	/* chips of the active filters, then "filter by [key] [value]" from the range's labels */
 	function renderFilters() {
 		const box = $('ag-filters');
 		box.textContent = '';
-		const f = state.filter;
-		const chip = (text) => {
-			const c = el('span', 'ag-chip', text);
+		for (const [k, v] of Object.entries(state.filter)) {
+			const c = el('span', 'ag-chip', `${k} ${v}`);
+			c.dataset.key = k;
 			const x = el('button', '', '×');
 			x.title = 'remove filter';
-			x.addEventListener('click', () => setFilter({}));
+			x.addEventListener('click', () => {
+				const f = Object.assign({}, state.filter);
+				delete f[k];
+				setFilter(f);
+			});
 			c.append(x);
 			box.append(c);
-		};
-		if (f.pid !== null) chip(`pid ${f.pid}`);
-		if (f.comm !== null) chip(`comm ${f.comm}`);
+		}
+		const rows = state.procsAll;
+		if (!rows.length) return;
+		const pick = el('span', 'ag-pick');
+		const ksel = el('select');
+		ksel.id = 'ag-label-key';
+		ksel.title = 'label to filter by';
+		const vsel = el('select');
+		vsel.id = 'ag-label-value';
+		vsel.title = 'values present in the range, most samples first';
+		const keys = labelKeys(rows);
+		const key = keys.includes(state.pickKey) ? state.pickKey : 'comm';
+		for (const k of keys) ksel.append(new Option(k, k, false, k === key));
+		vsel.append(new Option(`any ${key}`, ''));
+		for (const [v, n] of groupBy(rows, key))
+			vsel.append(new Option(`${v} (${fmtInt(n)})`, v, false, state.filter[key] === v));
+		ksel.addEventListener('change', () => {
+			state.pickKey = ksel.value;
+			renderFilters();
+		});
+		vsel.addEventListener('change', () => {
+			const f = Object.assign({}, state.filter);
+			if (vsel.value === '') delete f[key];
+			else f[key] = vsel.value;
+			setFilter(f);
+		});
+		pick.append(doc.createTextNode('Filter by '), ksel, vsel);
+		box.append(pick);
 	}
 
 	function enterCompare() {
@@ -793,8 +890,7 @@
 		} else if (!state.live && state.sel) {
 			q.set('sel', `${Math.floor(state.sel.from)}-${Math.ceil(state.sel.to)}`);
 		}
-		if (state.filter.pid !== null) q.set('pid', String(state.filter.pid));
-		if (state.filter.comm !== null) q.set('comm', state.filter.comm);
+		for (const [k, v] of Object.entries(state.filter)) q.set(k, v);
 		const h = q.toString();
 		if (('#' + h) !== global.location.hash && (h || global.location.hash))
 			global.history.replaceState(null, '', h ? '#' + h : global.location.pathname + global.location.search);
@@ -824,9 +920,9 @@
 			state.live = false;
 			state.sel = sel;
 		}
-		const pid = q.get('pid');
-		if (pid && /^\d+$/.test(pid)) state.filter.pid = +pid;
-		else if (q.has('comm')) state.filter.comm = q.get('comm');
+		/* every other key is a label filter */
+		for (const [k, v] of q)
+			if (isLabelKey(k) && v !== '') state.filter[k] = v;
 	}
 
 	/* ---------- start ---------- */
@@ -864,6 +960,19 @@
 			load();
 		});
 		$('ag-auto').addEventListener('change', (e) => setAuto(e.target.checked));
+		$('ag-procs-group').addEventListener('change', (e) => {
+			state.procGroup = e.target.value;
+			renderProcs();
+		});
+		const themeBtn = $('ag-theme');
+		const themeLabel = () => {
+			const dark = global.Flamegraph.theme.dark();
+			themeBtn.textContent = dark ? 'Light' : 'Dark';
+			themeBtn.title = `Switch to ${dark ? 'light' : 'dark'} mode (remembered in this browser)`;
+		};
+		themeLabel();
+		themeBtn.addEventListener('click', () => global.Flamegraph.theme.toggle());
+		global.Flamegraph.theme.onChange(() => { themeLabel(); drawTimeline(); });
 		$('ag-compare').addEventListener('click', () => (state.compare ? exitCompare() : enterCompare()));
 		$('ag-compare-exit').addEventListener('click', exitCompare);
 		let filterTimer = 0;
@@ -884,7 +993,10 @@
 			r.addEventListener('change', () => r.checked && setArm(r.value));
 		/* after the renderer's own handler flipped flame/icicle */
 		$('ag-flame').addEventListener('click', (e) => {
-			if (e.target.classList.contains('fg-orient')) scrollToRoot();
+			if (e.target.classList.contains('fg-orient') && state.fg) {
+				state.orientation = state.fg.orientation();
+				scrollToRoot();
+			}
 		});
 		let resizeTimer = 0;
 		global.addEventListener('resize', () => {

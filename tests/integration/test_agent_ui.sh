@@ -7,7 +7,11 @@
 # graph showing leaf_alpha with its share, that timeline drags before and
 # after the switch change the profile, the tables filter and highlight, the
 # compare view colours growth red and shrinkage blue, the downloads carry the
-# selection, and empty ranges and HTTP errors are said clearly.
+# selection, and empty ranges and HTTP errors are said clearly; the sandwich
+# view and a label filter on the real agent's data. Then tests/web/
+# agent_views.js against the mock agent's busy machine (deep stacks, 302
+# short gzip processes, cgroup and container labels): root on screen, Top
+# processes by comm and pid, label filters, the sandwich view, dark mode.
 . "$(dirname "$0")/../lib.sh"
 
 need_browser
@@ -42,4 +46,13 @@ TEST_PREFIX=$TEST_NAME node "$WEB/agent_ui.js" "$URL/" "$switch_ms" "$TMP/shots"
 # stop the agent before lib.sh removes its data folder
 kill "$AGENT" 2>/dev/null
 wait "$AGENT" 2>/dev/null
+
+# the views on a busy machine: the mock agent's made-up history
+MPORT=$(free_port)
+bg node "$WEB/mock_agent.js" "$MPORT" busy >"$TMP/mock.out" 2>&1
+if wait_http "http://127.0.0.1:$MPORT/healthz" 10; then
+	TEST_PREFIX=$TEST_NAME node "$WEB/agent_views.js" "http://127.0.0.1:$MPORT/" || FAILED=1
+else
+	fail mock-agent-starts "$(head -c 300 "$TMP/mock.out")"
+fi
 finish

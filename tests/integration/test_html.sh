@@ -5,6 +5,9 @@
 # marks it and shows the share, a click zooms, reset and the icicle toggle
 # work; the differential page colours growth red and shrinkage blue; a
 # profile with 100,000 unique stacks renders, zooms and searches in < 3 s.
+# Deep stacks (120 frames) open with the root on screen at 1400x1000 (HTML
+# and diff pages); the sandwich view shows a known function's callers and
+# callees; narrow frames label the short name; dark mode and its toggle.
 . "$(dirname "$0")/../lib.sh"
 
 need_browser
@@ -41,4 +44,38 @@ awk 'BEGIN { srand(42); for (i = 0; i < 100000; i++) { d = 8 + int(rand() * 20);
 	printf "%s;leaf_%d_[k] %d\n", s, i, 1 + int(rand() * 50) } }' >"$TMP/big.folded"
 "$BPFPROF" convert "$TMP/big.folded" -o "$TMP/big.html" || fail big-convert "exit $?"
 page big "$TMP/big.html" 3000 || FAILED=1
+
+# 120-frame stacks: the root and the widest paths on screen when the page opens
+awk 'BEGIN { for (b = 0; b < 6; b++) { s = "deep"; for (j = 0; j < 120; j++) s = s ";d" (j < 60 ? j : b "_" j)
+	printf "%s %d\n", s, 10 + 30 * (b == 0) } }' >"$TMP/deep.folded"
+awk '{ $NF = $NF * 2 } { print }' "$TMP/deep.folded" >"$TMP/deep2.folded"
+"$BPFPROF" convert "$TMP/deep.folded" -o "$TMP/deep.html" || fail deep-convert "exit $?"
+"$BPFPROF" diff "$TMP/deep.folded" "$TMP/deep2.folded" -o "$TMP/deepdiff.html" || fail deep-diff "exit $?"
+page root "$TMP/deep.html" || FAILED=1
+page root "$TMP/deepdiff.html" | sed 's/^\(PASS\|FAIL\): test_html\//\1: test_html\/diff-/'
+[ "${PIPESTATUS[0]}" -eq 0 ] || FAILED=1
+
+# sandwich: hot is called by a (30), b (20), main (7 + 5 + 4) and helper (8),
+# calls d (5) and helper (4); self 65, total 74
+cat >"$TMP/sandwich.folded" <<'EOF'
+app;main;a;hot 30
+app;main;b;hot 20
+app;main;hot 7
+app;main;hot;d 5
+app;main;helper;hot 8
+app;main;hot;helper 4
+app;main;b;c 10
+EOF
+"$BPFPROF" convert "$TMP/sandwich.folded" -o "$TMP/sandwich.html" || fail sandwich-convert "exit $?"
+page sandwich "$TMP/sandwich.html" || FAILED=1
+page theme "$TMP/sandwich.html" || FAILED=1
+
+# labels of narrow frames: C++ names lose namespace and arguments first
+cat >"$TMP/labels.folded" <<'EOF'
+app;main;v8::internal::Invoke(v8::internal::Isolate*, v8::internal::(anonymous namespace)::InvokeParams const&);leafy 6
+app;main;std::vector<int, std::allocator<int> >::_M_realloc_insert(int const&) 3
+app;main;busy 91
+EOF
+"$BPFPROF" convert "$TMP/labels.folded" -o "$TMP/labels.html" || fail labels-convert "exit $?"
+page labels "$TMP/labels.html" || FAILED=1
 finish

@@ -256,7 +256,69 @@ async function main() {
 			`search ${hl.term}, matched ${hl.alpha}, others ${hl.others}, pixel ${pa}`);
 		await row.click(); // again: clears
 
-		/* 4. top processes: click calltree's row to filter by its pid */
+		/* the sandwich of leaf_alpha, from its row: callers and callees from the profile */
+		try {
+			await row.locator('button.ag-sandwich').click({ timeout: 3000 });
+			const sw = await page.evaluate(() => {
+				const s = window.bpfprofAgent.flamegraph().sandwich();
+				if (!s) return null;
+				const at = (fg, d) => fg.drawn().filter((r) => r.depth === d);
+				const callers = at(s.callers, 1).sort((a, b) => b.samples - a.samples);
+				return { name: s.name, self: s.self, total: s.total,
+					callerSum: callers.reduce((t, r) => t + r.samples, 0), widest: callers[0] && callers[0].name,
+					callees: at(s.callees, 1).length };
+			});
+			check('sandwich-view', sw && sw.name === 'leaf_alpha' && sw.self === sh.alphaSelf &&
+				sw.total === sh.alphaTotal && sw.callerSum === sh.alphaTotal && sw.widest === 'stage_three',
+				`sandwich ${JSON.stringify(sw)}, want self ${sh.alphaSelf} total ${sh.alphaTotal}, callers stage_three`);
+			await page.click('#ag-flame button.fg-sandwich-close');
+		} catch (e) {
+			fail('sandwich-view', String(e.message).split('\n')[0]);
+		}
+
+		/* a label filter chosen from the values present (comm here) changes the totals */
+		try {
+			const [all, others] = await page.evaluate((c) => {
+				const p = window.bpfprofAgent.profile();
+				return [p.total, p.stacks.some((st) => p.strings[p.frames[2 * st[0]]] !== c)];
+			}, treeComm);
+			await page.selectOption('#ag-label-key', 'comm', { timeout: 3000 });
+			const n0 = profileReqs.length, l0 = await loads(page);
+			await page.selectOption('#ag-label-value', treeComm, { timeout: 3000 });
+			await settled(page, l0);
+			const q = profileReqs.slice(n0).map((u) => new URL(u).searchParams)[0];
+			/* the range may have gained a window since: compare with the processes of the same load */
+			const got = await page.evaluate((c) => {
+				const p = window.bpfprofAgent.profile();
+				const procs = window.bpfprofAgent.state.procsAll.filter((r) => r.comm === c)
+					.reduce((t, r) => t + r.samples, 0);
+				return { total: p.total, procs, roots: [...new Set(p.stacks.map((st) => p.strings[p.frames[2 * st[0]]]))] };
+			}, treeComm);
+			check('label-filter', q && q.get('comm') === treeComm && got.total >= sh.total &&
+				(got.total === got.procs || got.total === sh.total) && (got.total < all || !others) &&
+				got.roots.join() === treeComm,
+				`request ${q}, total ${got.total} (all ${all}, ${treeComm}: ${sh.total} before, ${got.procs} in ` +
+				`Top processes), roots ${got.roots}`);
+			const l1 = await loads(page);
+			await page.locator('#ag-filters .ag-chip button').first().click();
+			await settled(page, l1);
+		} catch (e) {
+			fail('label-filter', String(e.message).split('\n')[0]);
+		}
+
+		/* 4. top processes: by comm (the default), a row's samples are those of its pids */
+		const byComm = await page.evaluate((c) => {
+			const s = window.bpfprofAgent.state;
+			const want = s.procsAll.filter((r) => r.comm === c).reduce((t, r) => t + r.samples, 0);
+			const tr = [...document.querySelectorAll('#ag-procs tbody tr')]
+				.find((t) => t.querySelector('td').textContent === c);
+			return { group: document.querySelector('#ag-procs-group').value, want,
+				row: tr ? [...tr.querySelectorAll('td')].map((td) => td.textContent) : null };
+		}, treeComm).catch((e) => ({ error: e.message }));
+		check('processes-by-comm', byComm.group === 'comm' && byComm.row && byComm.want > 0 &&
+			+byComm.row[2].replace(/,/g, '') === byComm.want, JSON.stringify(byComm));
+		/* grouped by pid: click calltree's row to filter by its pid */
+		await page.selectOption('#ag-procs-group', 'pid').catch(() => {});
 		const procRow = page.locator('#ag-procs tbody tr', { has: page.locator('td.comm', { hasText: new RegExp(`^${treeComm}$`) }) }).first();
 		const pid = +(await procRow.locator('td').first().textContent());
 		n0 = profileReqs.length;

@@ -11,9 +11,23 @@
  *                                 search marks it (and not OTHER) and shows
  *                                 SHARE, a click zooms, Reset and the
  *                                 icicle toggle work, the tooltip tells
- *     diff FILE GREW SHRANK       GREW is red, SHRANK blue; search and zoom work
+ *     diff FILE GREW SHRANK       GREW is red, SHRANK blue; search and zoom work;
+ *                                 GREW's sandwich is differential
  *     big FILE MAX_MS             the page renders, zooms and searches within
  *                                 MAX_MS each
+ *     root FILE                   at 1400x1000 the page opens with the root
+ *                                 frame on screen (a screenshot pixel there
+ *                                 is the root's colour) and its widest child
+ *                                 visible too
+ *     sandwich FILE               (tests/integration/test_html.sh's sandwich
+ *                                 profile) the callers and callees of `hot`,
+ *                                 picked in the functions table and in the
+ *                                 graph, with self and total; search and zoom
+ *                                 in both halves
+ *     labels FILE                 frame labels drop the namespace and the
+ *                                 argument list first, then end in an ellipsis
+ *     theme FILE                  dark mode follows prefers-color-scheme; the
+ *                                 toggle overrides it and is remembered
  *
  * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
  */
@@ -22,6 +36,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { screenPixel, canvasPixel, near, rootOnScreen } = require('./screen');
 
 const prefix = process.env.TEST_PREFIX || 'web';
 let failed = 0;
@@ -54,8 +69,10 @@ async function pixel(page, d) {
 	}, d);
 }
 
-async function open(browser, file) {
+
+async function open(browser, file, viewport) {
 	const page = await browser.newPage();
+	if (viewport) await page.setViewportSize(viewport);
 	const errors = [], requests = [];
 	page.on('pageerror', (e) => errors.push(String(e)));
 	page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -147,6 +164,16 @@ async function diff(browser, file, grew, shrank) {
 	await page.mouse.move(c.x, c.y);
 	const tip = await page.locator('.fg-tip').textContent();
 	check('diff-tooltip', /before .* after .* change \+/.test(tip), `tooltip "${tip}"`);
+	/* the sandwich of a differential profile is differential: GREW's share grew */
+	const sw = await page.evaluate((n) => {
+		const s = window.flamegraph.openSandwich && window.flamegraph.openSandwich(n);
+		if (!s) return null;
+		const r = s.callers.drawn().find((d) => d.depth === 0);
+		return { total: s.total, baseTotal: s.baseTotal, delta: r.delta, name: r.name };
+	}, grew);
+	const head = await page.locator('.fg-sandwich-head').textContent().catch(() => '');
+	check('diff-sandwich', sw && sw.name === grew && sw.baseTotal > 0 && sw.total >= 4 * sw.baseTotal && sw.delta > 0 &&
+		/before: self .* after: self /.test(head), `${JSON.stringify(sw)}, header "${head}"`);
 	await page.close();
 }
 
@@ -192,6 +219,176 @@ async function big(browser, file, maxMs) {
 	check('big-reset-time', r.back === 'all' && r.resetMs < maxMs, `reset took ${r.resetMs} ms`);
 }
 
+
+async function rootMode(browser, file) {
+	const { page, errors } = await open(browser, file, { width: 1400, height: 1000 });
+	const r = await rootOnScreen(page, 'canvas.fg-canvas', () => window.flamegraph.drawn(), 40);
+	const st = await page.evaluate(() => window.flamegraph.stats());
+	check('root-on-screen', errors.length === 0 && r.ok, `${r.why}; ${errors.join('; ')}`);
+	/* the widest path from the root is drawn wide enough to read */
+	const wide = await page.evaluate(() => {
+		const d = window.flamegraph.drawn();
+		const c = d.filter((x) => x.depth === 1).sort((a, b) => b.w - a.w)[0];
+		return c ? c.w : 0;
+	});
+	const cw = await page.evaluate(() => document.querySelector('canvas.fg-canvas').clientWidth);
+	check('root-widest-child', wide > cw / 4, `widest child of the root is ${wide.toFixed(0)} of ${cw} px (${st.nodes} nodes)`);
+	await page.close();
+}
+
+/* name -> samples of the frames drawn at depth d of controller fg (an expression string) */
+async function rowAt(page, which, d) {
+	return page.evaluate(([which, d]) => {
+		const s = window.flamegraph.sandwich();
+		if (!s) return null;
+		const out = {};
+		for (const r of s[which].drawn()) if (r.depth === d) out[r.name] = (out[r.name] || 0) + r.samples;
+		return out;
+	}, [which, d]);
+}
+
+const same = (a, b) => JSON.stringify(Object.entries(a || {}).sort()) === JSON.stringify(Object.entries(b).sort());
+
+async function sandwich(browser, file) {
+	const { page, errors } = await open(browser, file, { width: 1400, height: 1000 });
+	/* the functions table: hot is self 65, total 74 */
+	const row = page.locator('.fg-functions tbody tr', { has: page.locator('td', { hasText: /^hot$/ }) }).first();
+	const cells = await row.locator('td').allTextContents().catch(() => []);
+	check('functions-table', cells[0] === 'hot' && cells.includes('65') && cells.includes('74'),
+		`row ${JSON.stringify(cells)}, want hot self 65 total 74`);
+	await row.click({ timeout: 3000 }).catch(() => {});
+	const s = await page.evaluate(() => {
+		const s = window.flamegraph.sandwich && window.flamegraph.sandwich();
+		return s ? { name: s.name, self: s.self, total: s.total } : null;
+	});
+	const head = await page.locator('.fg-sandwich-head').textContent({ timeout: 2000 }).catch(() => '');
+	check('sandwich-from-table', s && s.name === 'hot' && s.self === 65 && s.total === 74 &&
+		/self 65\b/.test(head) && /total 74\b/.test(head), `sandwich ${JSON.stringify(s)}, header "${head}"`);
+	if (!s) { await page.close(); return; }
+	const c0 = await rowAt(page, 'callers', 0), c1 = await rowAt(page, 'callers', 1), c2 = await rowAt(page, 'callers', 2);
+	check('sandwich-callers', same(c0, { hot: 74 }) && same(c1, { a: 30, b: 20, main: 16, helper: 8 }) &&
+		c2.main === 30 + 20 + 8 && c2.app === 16,
+		`depth 0 ${JSON.stringify(c0)}, 1 ${JSON.stringify(c1)}, 2 ${JSON.stringify(c2)}`);
+	const e0 = await rowAt(page, 'callees', 0), e1 = await rowAt(page, 'callees', 1);
+	check('sandwich-callees', same(e0, { hot: 74 }) && same(e1, { d: 5, helper: 4 }),
+		`depth 0 ${JSON.stringify(e0)}, 1 ${JSON.stringify(e1)}`);
+	/* callers above, inverted (their root, hot, at the bottom); callees below, hot on top */
+	const geo = await page.evaluate(() => {
+		const s = window.flamegraph.sandwich();
+		const top = (sel) => document.querySelector(sel).getBoundingClientRect().top;
+		const cr = s.callers.drawn().find((r) => r.depth === 0), ca = s.callers.drawn().find((r) => r.depth === 1);
+		const er = s.callees.drawn().find((r) => r.depth === 0), ea = s.callees.drawn().find((r) => r.depth === 1);
+		return { callersTop: top('.fg-sandwich-callers canvas'), calleesTop: top('.fg-sandwich-callees canvas'),
+			callerRootBelow: cr.y > ca.y, calleeRootAbove: er.y < ea.y };
+	});
+	check('sandwich-layout', geo.callersTop < geo.calleesTop && geo.callerRootBelow && geo.calleeRootAbove,
+		JSON.stringify(geo));
+	/* search from the toolbar marks matches in both halves */
+	await page.fill('input.fg-search', 'helper');
+	await page.keyboard.press('Enter');
+	const m = await page.evaluate(() => {
+		const s = window.flamegraph.sandwich();
+		const f = (fg) => fg.drawn().filter((r) => r.matched).map((r) => r.name);
+		return { callers: f(s.callers), callees: f(s.callees) };
+	});
+	check('sandwich-search', same({ x: m.callers.join() }, { x: 'helper' }) && same({ x: m.callees.join() }, { x: 'helper' }),
+		JSON.stringify(m));
+	await page.click('button.fg-clear');
+	/* zoom: real clicks in each half */
+	for (const [which, name] of [['callees', 'd'], ['callers', 'b']]) {
+		const sel = `.fg-sandwich-${which} canvas.fg-canvas`;
+		const d = await page.evaluate(([w, n]) => window.flamegraph.sandwich()[w].drawn().find((r) => r.name === n), [which, name]);
+		await page.locator(sel).scrollIntoViewIfNeeded();
+		const box = await page.locator(sel).boundingBox();
+		await page.mouse.click(box.x + d.x + d.w / 2, box.y + d.y + d.h / 2);
+		const z = await page.evaluate(([w]) => {
+			const fg = window.flamegraph.sandwich()[w];
+			return { focus: fg.focus(), w: fg.drawn().find((r) => r.depth === 1).w };
+		}, [which]);
+		const cw = box.width;
+		check(`sandwich-zoom-${which}`, z.focus === name && z.w >= cw - 1, `focus ${z.focus}, ${name} ${z.w} of ${cw} px`);
+	}
+	await page.click('button.fg-reset');
+	const back = await page.evaluate(() => [window.flamegraph.sandwich().callers.focus(), window.flamegraph.sandwich().callees.focus()]);
+	check('sandwich-reset', back[0] === 'all' && back[1] === 'all', `focus after reset ${back}`);
+	/* pick from the graph: close, right-click hot in the flame graph */
+	await page.click('button.fg-sandwich-close');
+	const closed = await page.evaluate(() => window.flamegraph.sandwich() === null &&
+		!document.querySelector('.fg-sandwich'));
+	const c = await centre(page, 'main');
+	await page.mouse.click(c.x, c.y, { button: 'right' });
+	const s2 = await page.evaluate(() => {
+		const s = window.flamegraph.sandwich();
+		return s ? { name: s.name, self: s.self, total: s.total } : null;
+	});
+	check('sandwich-from-graph', closed && s2 && s2.name === 'main' && s2.self === 0 && s2.total === 84,
+		`closed ${closed}, sandwich ${JSON.stringify(s2)}`);
+	check('sandwich-no-errors', errors.length === 0, errors.join('; '));
+	await page.close();
+}
+
+async function labels(browser, file) {
+	const { page, errors } = await open(browser, file);
+	const d = await page.evaluate(() => {
+		const out = {};
+		for (const r of window.flamegraph.drawn()) out[r.name.slice(0, 12)] = { label: r.label, w: r.w };
+		return out;
+	});
+	const inv = d['v8::internal'], vec = d['std::vector<'], busy = d.busy;
+	check('label-drops-namespace-and-args', inv && inv.label === 'Invoke' && inv.w < 200,
+		`v8::internal::Invoke(...) ${JSON.stringify(inv)}`);
+	const vl = vec && vec.label || '';
+	check('label-ellipsis', vec && /…$/.test(vl) && vl.length >= 2 && '_M_realloc_insert'.startsWith(vl.slice(0, -1)),
+		`std::vector<...>::_M_realloc_insert(int const&) ${JSON.stringify(vec)}`);
+	check('label-fits-whole', busy && busy.label === 'busy' && d.main && d.main.label === 'main',
+		`busy ${JSON.stringify(busy)}, main ${JSON.stringify(d.main)}`);
+	const N = 'ns::Cls<int>::runner(int) const';
+	const fn = await page.evaluate((N) => Flamegraph.frameLabel &&
+		[[N, 40], [N, 25], [N, 8], [N, 4], ['(anonymous namespace)::go(int)', 4]].map(([n, c]) => Flamegraph.frameLabel(n, c)), N);
+	check('label-function', JSON.stringify(fn) === JSON.stringify([N, 'ns::Cls<int>::runner', 'runner', 'run\u2026', 'go']),
+		JSON.stringify(fn));
+	check('label-no-errors', errors.length === 0, errors.join('; '));
+	await page.close();
+}
+
+/* the page's background at the bottom left corner, x=3 (the body margin) */
+async function bg(page) {
+	const vp = page.viewportSize();
+	return screenPixel(page, 3, vp.height - 3);
+}
+const dark = (p) => p && p[0] + p[1] + p[2] < 200;
+const light = (p) => p && p[0] + p[1] + p[2] > 600;
+
+async function theme(browser, file) {
+	const page = await browser.newPage();
+	const url = 'file://' + path.resolve(file);
+	await page.emulateMedia({ colorScheme: 'dark' });
+	await page.goto(url);
+	await page.evaluate(() => localStorage.removeItem('bpfprof-theme'));
+	await page.reload();
+	const pd = await bg(page);
+	await page.emulateMedia({ colorScheme: 'light' });
+	const pl = await bg(page);
+	check('theme-follows-system', dark(pd) && light(pl), `dark scheme ${pd}, light scheme ${pl}`);
+	/* the toggle overrides the system and is remembered */
+	const has = await page.locator('button.fg-theme').count();
+	if (has) await page.click('button.fg-theme');
+	const t1 = await bg(page);
+	await page.reload();
+	const t2 = await bg(page);
+	const stored = await page.evaluate(() => localStorage.getItem('bpfprof-theme'));
+	check('theme-toggle', has && dark(t1) && dark(t2) && stored === 'dark',
+		`after toggle ${t1}, after reload ${t2}, stored ${stored}`);
+	await page.emulateMedia({ colorScheme: 'dark' });
+	if (has) await page.click('button.fg-theme');
+	const t3 = await bg(page);
+	await page.reload();
+	const t4 = await bg(page);
+	check('theme-toggle-back', has && light(t3) && light(t4), `light under a dark system: ${t3}, after reload ${t4}`);
+	await page.evaluate(() => localStorage.removeItem('bpfprof-theme'));
+	await page.close();
+}
+
 async function main() {
 	const [mode, file, ...args] = process.argv.slice(2);
 	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
@@ -209,6 +406,10 @@ async function main() {
 		if (mode === 'flame') await flame(browser, file, args[0], +args[1], args[2], +(args[3] || 1));
 		else if (mode === 'diff') await diff(browser, file, args[0], args[1]);
 		else if (mode === 'big') await big(browser, file, +args[0]);
+		else if (mode === 'root') await rootMode(browser, file);
+		else if (mode === 'sandwich') await sandwich(browser, file);
+		else if (mode === 'labels') await labels(browser, file);
+		else if (mode === 'theme') await theme(browser, file);
 		else throw new Error('unknown mode ' + mode);
 	} catch (e) {
 		fail(mode || 'run', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));

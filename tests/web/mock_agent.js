@@ -10,26 +10,74 @@
  * first 30 s `syscall_loop` spins in read(), then `calltree` runs its known
  * tree (leaf_alpha 60 %, leaf_beta 30 %, leaf_gamma 10 %). Printed on start:
  * "mock agent on PORT switch MS" (MS: the first window of calltree).
+ *
+ *   node tests/web/mock_agent.js PORT busy
+ *
+ * A busy machine instead, all in the first window (1,575 samples): `deepapp`
+ * (pid 500, 400 samples, 122-frame stacks), 302 short `gzip` processes (one
+ * sample each, pids 10000-10301: leaf deflate 31, longest_match 120,
+ * fill_window 151) and 60 services svc_00..svc_59 (pids 1000-1059, 14 or 15
+ * samples each). Every process has a cgroup and a `container` label: the
+ * labels a future agent reports as more keys of /api/processes rows.
+ *
+ * /api/processes honours limit= (default 50) like the agent; /api/profile
+ * filters by every label key of a process (pid=, comm=, cgroup=, ...).
+ * MOCK_WEB=DIR serves another web/ folder (to try the tests on old pages).
  */
 'use strict';
 const http = require('http');
 const fs = require('fs');
 const path = require('path');
 
-const WEB = path.resolve(__dirname, '../../web');
+const WEB = path.resolve(process.env.MOCK_WEB || path.join(__dirname, '../../web'));
 const WIN = 2000;
 const port = +process.argv[2] || 7070;
+const busy = process.argv[3] === 'busy';
 const t0 = Math.floor((Date.now() - 60000) / WIN) * WIN;
 const switchAt = t0 + 30000;
 
 const CT = 'calltree;__libc_start_call_main;main;run;stage_one;stage_two;stage_three;';
 const SL = 'syscall_loop;__libc_start_call_main;main;read_zero_loop;entry_SYSCALL_64_[k];do_syscall_64_[k];';
-function windowStacks(t) {
-	if (t < switchAt)
-		return [[SL + 'ksys_read_[k];vfs_read_[k];read_zero_[k]', 80], [SL + 'ksys_read_[k]', 10], ['sshd;main;poll', 2]];
-	return [[CT + 'leaf_alpha', 59], [CT + 'leaf_beta', 29], [CT + 'leaf_gamma', 10], ['sshd;main;poll', 2]];
-}
 const PIDS = { calltree: 300, syscall_loop: 200, sshd: 77 };
+const CGROUPS = { calltree: '/system.slice/calltree.service', syscall_loop: '/user.slice/user-0.slice',
+	sshd: '/system.slice/ssh.service' };
+
+/* one process's samples: [stack, count, labels] */
+const proc = (stack, n, labels) => [stack, n, labels];
+const std = (comm) => ({ pid: PIDS[comm], comm, cgroup: CGROUPS[comm] });
+
+function busyStacks() {
+	const out = [];
+	let deep = 'deepapp;main';
+	for (let j = 0; j < 60; j++) deep += `;d_${j}`;
+	[250, 50, 50, 50].forEach((n, k) => {
+		let s = deep;
+		for (let j = 60; j < 120; j++) s += `;b${k}_${j}`;
+		out.push(proc(s, n, { pid: 500, comm: 'deepapp', cgroup: '/system.slice/deepapp.service', container: 'deep-1' }));
+	});
+	for (let i = 0; i < 302; i++) {
+		const leaf = i % 10 === 0 ? '' : i % 2 === 0 ? ';longest_match' : ';fill_window';
+		out.push(proc('gzip;__libc_start_call_main;main;zip;deflate' + leaf, 1,
+			{ pid: 10000 + i, comm: 'gzip', cgroup: '/system.slice/backup.service', container: 'backup-1' }));
+	}
+	for (let i = 0; i < 60; i++) {
+		const name = 'svc_' + String(i).padStart(2, '0');
+		out.push(proc(`${name};main;serve;handle_${i % 5}`, 14 + (i < 33 ? 1 : 0),
+			{ pid: 1000 + i, comm: name, cgroup: i < 30 ? '/system.slice/web.service' : '/user.slice/user-1000.slice',
+				container: i < 30 ? 'web-1' : 'batch-1' }));
+	}
+	return out;
+}
+const BUSY = busy ? busyStacks() : null;
+
+function windowStacks(t) {
+	if (busy) return t === t0 ? BUSY : [];
+	if (t < switchAt)
+		return [proc(SL + 'ksys_read_[k];vfs_read_[k];read_zero_[k]', 80, std('syscall_loop')),
+			proc(SL + 'ksys_read_[k]', 10, std('syscall_loop')), proc('sshd;main;poll', 2, std('sshd'))];
+	return [proc(CT + 'leaf_alpha', 59, std('calltree')), proc(CT + 'leaf_beta', 29, std('calltree')),
+		proc(CT + 'leaf_gamma', 10, std('calltree')), proc('sshd;main;poll', 2, std('sshd'))];
+}
 
 function parseTime(s, now, dflt) {
 	if (s === undefined || s === null || s === '') return dflt;
@@ -47,13 +95,12 @@ function windows(from, to, now) {
 	return out;
 }
 
+/* samples per stack of [from, to), of the processes whose labels match q's */
 function merged(from, to, now, q) {
 	const acc = new Map();
 	for (const t of windows(from, to, now))
-		for (const [stack, n] of windowStacks(t)) {
-			const comm = stack.split(';')[0];
-			if (q.pid && +q.pid !== PIDS[comm]) continue;
-			if (q.comm && q.comm !== comm) continue;
+		for (const [stack, n, labels] of windowStacks(t)) {
+			if (Object.keys(labels).some((k) => q[k] !== undefined && String(labels[k]) !== q[k])) continue;
 			acc.set(stack, (acc.get(stack) || 0) + n);
 		}
 	return acc;
@@ -117,19 +164,24 @@ const server = http.createServer((req, res) => {
 		return send(res, 200, 'application/json', JSON.stringify({ from, to, step, points }));
 	}
 	if (p === '/api/processes') {
+		const limit = q.limit === undefined ? 50 : +q.limit;
+		if (!(limit >= 1 && limit <= 100000)) return send(res, 400, 'text/plain', "bad 'limit'\n");
 		const per = new Map();
 		let total = 0;
-		for (const [stack, n] of merged(from, to, now, {})) {
-			const comm = stack.split(';')[0];
-			per.set(comm, (per.get(comm) || 0) + n);
-			total += n;
-		}
-		const processes = [...per].map(([comm, samples]) => ({ pid: PIDS[comm], comm, samples }))
-			.sort((a, b) => b.samples - a.samples);
+		for (const t of windows(from, to, now))
+			for (const [, n, labels] of windowStacks(t)) {
+				const key = JSON.stringify(labels);
+				if (!per.has(key)) per.set(key, Object.assign({}, labels, { samples: 0 }));
+				per.get(key).samples += n;
+				total += n;
+			}
+		const processes = [...per.values()].sort((a, b) => b.samples - a.samples || a.pid - b.pid).slice(0, limit);
 		return send(res, 200, 'application/json', JSON.stringify({ total, processes }));
 	}
 	if (p === '/api/profile') {
-		const acc = merged(from, to, now, q);
+		const filter = Object.assign({}, q);
+		for (const k of ['from', 'to', 'format']) delete filter[k];
+		const acc = merged(from, to, now, filter);
 		const fmt = q.format || 'folded';
 		if (fmt === 'json') return send(res, 200, 'application/json', JSON.stringify(toJSON(acc)));
 		if (fmt === 'folded')
