@@ -6,7 +6,8 @@
  *
  * The main thread owns the sampler and runs agent__step(); HTTP threads only
  * read the store (thread-safe on its own) and what the main thread publishes
- * after every window, and may ask for an early window close (agent__flush).
+ * after every window, and may tap the samples of the coming seconds
+ * (agent__tap_start) without closing a window.
  */
 #ifndef BPFPROF_AGENT_H
 #define BPFPROF_AGENT_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/http_server.h"
 #include "agent/store.h"
 #include "sample/sampler.h"
 
@@ -22,6 +24,8 @@ struct agent_opts {
 	const char *listen, *data_dir;
 	uint64_t freq, window_ns, retention_ns, max_disk, symbol_cache;
 	bool idle, lines;
+	const char *token; /* with it, every endpoint but /healthz needs
+			    * "Authorization: Bearer TOKEN"; NULL: open */
 	int unwind_mode; /* enum unwind_mode */
 	/* what the operator must hear of (a window that could not be stored);
 	 * the library itself never prints. NULL: nothing is said. */
@@ -51,14 +55,28 @@ const struct agent_opts *agent__opts(const struct agent *a);
 struct store *agent__store(struct agent *a);
 bool agent__stopping(struct agent *a);
 
-/* Ask the main loop to close the current window now and wait for it; returns
- * the time (Unix ms) where it ended, or 0 when the agent is stopping. */
-uint64_t agent__flush(struct agent *a);
+/*
+ * The samples of the coming seconds, for one request: agent__tap_start waits
+ * (at most a turn of the main loop) until every sample drained from then on
+ * goes to the tap's own profile as well as to the window; windows are not
+ * closed for it. NULL when the agent is stopping or out of memory.
+ */
+struct agent_tap;
+struct agent_tap *agent__tap_start(struct agent *a);
+
+/* End a tap (waits for the main loop's drain) and free it: its profile with
+ * time and duration set, which the caller frees; NULL when out of memory.
+ * *stopped says the agent stopped before the caller ended it. */
+struct profile *agent__tap_end(struct agent *a, struct agent_tap *t, bool *stopped);
+
+/* Drop a tap without waiting (its client went away). */
+void agent__tap_cancel(struct agent *a, struct agent_tap *t);
 
 /* Everything /metrics reports, read at once. */
 struct agent_snapshot {
 	struct sampler_stats sampler; /* as of the last window */
 	struct store_stats store;
+	struct http_server_stats http;
 	uint64_t windows_closed, window_write_errors, drain_errors;
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */
