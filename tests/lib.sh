@@ -107,3 +107,46 @@ need_browser() {
 		fi
 	fi
 }
+
+# pprof_duration_ns FILE: the duration_nanos a pprof file (gzip or not) gives,
+# 0 when it has none.
+pprof_duration_ns() {
+	python3 - "$1" <<'PY'
+import gzip, sys
+d = open(sys.argv[1], 'rb').read()
+if d[:2] == b'\x1f\x8b':
+    d = gzip.decompress(d)
+i = 0
+def varint():
+    global i
+    r = s = 0
+    while i < len(d):
+        b = d[i]; i += 1; r |= (b & 0x7f) << s; s += 7
+        if b < 0x80:
+            break
+    return r
+dur = 0
+while i < len(d):  # top-level fields of Profile; each turn moves i forward
+    k = varint(); f, w = k >> 3, k & 7
+    if w == 0:
+        v = varint()
+        if f == 10:  # duration_nanos
+            dur = v
+    elif w == 2:
+        n = varint()  # not "i += varint()": that reads i before the call
+        i += n
+    elif w == 1:
+        i += 8
+    elif w == 5:
+        i += 4
+    else:
+        break
+print(dur)
+PY
+}
+
+# cpu_rate CPU0 CPU1 T0_NS T1_NS: CPUs a process used between two readings
+# of cpu_seconds and date +%s%N.
+cpu_rate() {
+	awk -v c0="$1" -v c1="$2" -v t0="$3" -v t1="$4" 'BEGIN { printf "%.3f\n", (c1 - c0) / ((t1 - t0) / 1e9) }'
+}
