@@ -22,15 +22,17 @@
 #define STEP_WAIT_MS 500
 
 /* A request's own collection of samples (/debug/pprof/profile): fed by
- * every drain while it is active, without closing windows. */
-enum tap_state { TAP_STARTING, TAP_ACTIVE, TAP_ENDING, TAP_DONE, TAP_CANCELLED };
-
+ * every drain while it is started, without closing windows. The flags change
+ * under the agent's lock; p is the main loop's until done. */
 struct agent_tap {
 	struct profile *p;
 	uint64_t start_ms, end_ms;
-	enum tap_state state;
-	bool failed; /* out of memory: part of its samples are missing */
-	bool cut;    /* ended by agent__stop before its requester ended it */
+	bool started;	/* by a drain: it gets the samples of the next drains */
+	bool end_asked; /* by its requester */
+	bool cancelled; /* its requester left: the main loop frees it */
+	bool done;	/* by a drain: unlinked, its requester's to take */
+	bool failed;	/* out of memory: part of its samples are missing */
+	bool cut;	/* ended by agent__stop, not by its requester */
 	struct agent_tap *next;
 };
 
@@ -48,7 +50,7 @@ struct agent {
 	/* shared with the HTTP threads */
 	pthread_mutex_t lock;
 	pthread_cond_t tapped; /* a tap changed state */
-	struct agent_tap *taps; /* not DONE: the main loop's to advance */
+	struct agent_tap *taps; /* not done: the main loop's to advance */
 	bool stopping;
 	struct sampler_stats stats; /* published after every window */
 	uint64_t windows_closed, window_write_errors, drain_errors;
@@ -161,24 +163,27 @@ static void drain(struct agent *a, bool ending)
 	for (struct agent_tap **pt = &a->taps; *pt;) {
 		struct agent_tap *t = *pt;
 
-		if (next && (t->state == TAP_ACTIVE || t->state == TAP_ENDING) &&
-		    profile__merge(t->p, a->drained))
-			t->failed = true;
-		if (t->state == TAP_STARTING && !ending) {
-			t->state = TAP_ACTIVE;
-			t->start_ms = now_ms;
-		} else if (t->state != TAP_ACTIVE || ending) {
-			/* done (the HTTP thread frees it) or cancelled (we do) */
+		if (t->cancelled) {
 			*pt = t->next;
-			if (t->state == TAP_CANCELLED) {
-				profile__free(t->p);
-				free(t);
-				continue;
-			}
-			t->cut = t->state != TAP_ENDING;
-			t->state = TAP_DONE;
-			t->end_ms = now_ms;
+			profile__free(t->p);
+			free(t);
 			continue;
+		}
+		if (next && t->started && profile__merge(t->p, a->drained))
+			t->failed = true;
+		if (t->end_asked || ending) {
+			/* a tap no drain started is empty: start and end now */
+			if (!t->started)
+				t->start_ms = now_ms;
+			t->cut = !t->end_asked;
+			t->end_ms = now_ms;
+			t->done = true;
+			*pt = t->next;
+			continue;
+		}
+		if (!t->started) {
+			t->started = true;
+			t->start_ms = now_ms;
 		}
 		pt = &t->next;
 	}
@@ -234,7 +239,7 @@ void agent__step(struct agent *a)
 	sampler__poll(a->sampler, STEP_WAIT_MS);
 	pthread_mutex_lock(&a->lock);
 	for (struct agent_tap *t = a->taps; t && !asked; t = t->next)
-		asked = t->state != TAP_ACTIVE;
+		asked = !t->started || t->end_asked || t->cancelled;
 	pthread_mutex_unlock(&a->lock);
 	due = clock__mono_ns() - a->window_start_ns >= a->o.window_ns;
 	if (asked || due)
@@ -271,28 +276,47 @@ struct agent_tap *agent__tap_start(struct agent *a)
 		free(t);
 		return NULL;
 	}
-	t->state = TAP_STARTING;
 	t->next = a->taps;
 	a->taps = t;
-	while (t->state == TAP_STARTING) /* agent__stop ends every tap */
-		pthread_cond_wait(&a->tapped, &a->lock);
 	pthread_mutex_unlock(&a->lock);
 	return t;
 }
 
-struct profile *agent__tap_end(struct agent *a, struct agent_tap *t, bool *stopped)
+void agent__tap_end(struct agent *a, struct agent_tap *t)
+{
+	pthread_mutex_lock(&a->lock);
+	t->end_asked = true;
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool agent__tap_wait(struct agent *a, struct agent_tap *t, int timeout_ms)
+{
+	struct timespec deadline;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!t->done)
+		if (pthread_cond_timedwait(&a->tapped, &a->lock, &deadline))
+			break;
+	done = t->done;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
+struct profile *agent__tap_take(struct agent *a, struct agent_tap *t, bool *cut)
 {
 	struct profile *p = NULL;
 	struct profile_meta *m;
 
-	pthread_mutex_lock(&a->lock);
-	if (t->state == TAP_ACTIVE)
-		t->state = TAP_ENDING;
-	while (t->state != TAP_DONE)
-		pthread_cond_wait(&a->tapped, &a->lock);
-	*stopped = t->cut;
-	pthread_mutex_unlock(&a->lock);
 	/* done: unlinked by the main loop, ours alone */
+	*cut = t->cut;
 	if (!t->failed) {
 		p = t->p;
 		t->p = NULL;
@@ -311,9 +335,8 @@ void agent__tap_cancel(struct agent *a, struct agent_tap *t)
 	bool done;
 
 	pthread_mutex_lock(&a->lock);
-	done = t->state == TAP_DONE;
-	if (!done)
-		t->state = TAP_CANCELLED; /* the main loop unlinks and frees it */
+	done = t->done;
+	t->cancelled = true; /* not done: the main loop unlinks and frees it */
 	pthread_mutex_unlock(&a->lock);
 	if (done) {
 		profile__free(t->p);

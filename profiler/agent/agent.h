@@ -56,20 +56,26 @@ struct store *agent__store(struct agent *a);
 bool agent__stopping(struct agent *a);
 
 /*
- * The samples of the coming seconds, for one request: agent__tap_start waits
- * (at most a turn of the main loop) until every sample drained from then on
- * goes to the tap's own profile as well as to the window; windows are not
- * closed for it. NULL when the agent is stopping or out of memory.
+ * The samples of the coming seconds, for one request, without closing a
+ * window: agent__tap_start registers a tap (it does not wait); the main loop's
+ * next drain starts it, and every drain from then on goes to the tap's own
+ * profile as well as to the window. agent__tap_end asks the next drain to
+ * end it; agent__tap_wait waits (timeout_ms at most) until one did, then
+ * agent__tap_take frees it and returns its profile. Until it is taken, a tap
+ * is dropped with agent__tap_cancel (its requester went away).
  */
 struct agent_tap;
+
+/* NULL when the agent is stopping or out of memory. */
 struct agent_tap *agent__tap_start(struct agent *a);
-
-/* End a tap (waits for the main loop's drain) and free it: its profile with
- * time and duration set, which the caller frees; NULL when out of memory.
- * *stopped says the agent stopped before the caller ended it. */
-struct profile *agent__tap_end(struct agent *a, struct agent_tap *t, bool *stopped);
-
-/* Drop a tap without waiting (its client went away). */
+void agent__tap_end(struct agent *a, struct agent_tap *t);
+/* true once a drain ended the tap (asked to, or the agent stopped). */
+bool agent__tap_wait(struct agent *a, struct agent_tap *t, int timeout_ms);
+/* An ended tap's profile, time and duration set (the drains that started
+ * and ended it; no drain started it: duration 0), which the caller frees;
+ * NULL when out of memory. *cut says the agent stopped before it was asked
+ * to end. Frees the tap. */
+struct profile *agent__tap_take(struct agent *a, struct agent_tap *t, bool *cut);
 void agent__tap_cancel(struct agent *a, struct agent_tap *t);
 
 /* Everything /metrics reports, read at once. */

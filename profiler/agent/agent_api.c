@@ -33,6 +33,7 @@
  * profile request holds a worker for its whole length */
 #define MAX_PPROF_SECONDS 300
 #define CLIENT_CHECK_MS 250 /* how often a waiting pprof request checks its client */
+#define MAX_MAIN_LOOP_WAIT_MS 30000 /* for the drain that ends a profile */
 
 /* Parse "now", "-15m" (relative to now) or Unix milliseconds. */
 static int parse_time(const char *s, uint64_t now, uint64_t *out)
@@ -345,7 +346,7 @@ static void handle_pprof(struct agent *a, const struct http_request *req,
 	struct agent_tap *tap;
 	struct profile *p = NULL;
 	char v[32], *buf = NULL;
-	bool stopped = false;
+	bool stopped = false, gone = false;
 	size_t len = 0;
 	FILE *f;
 	int r = http__query_get(req->query, "seconds", v, sizeof(v));
@@ -360,23 +361,40 @@ static void handle_pprof(struct agent *a, const struct http_request *req,
 		http__text(resp, 503, "the agent is stopping\n");
 		return;
 	}
+	/* seconds of profile, then the drain that ends it: the client is watched
+	 * all along (bounded: CLIENT_CHECK_MS turns) */
 	end = clock__mono_ns() + seconds * 1000000000ULL;
-	/* bounded: seconds * 1000 / CLIENT_CHECK_MS turns at most */
 	for (uint64_t now = clock__mono_ns(); now < end && !agent__stopping(a);
 	     now = clock__mono_ns()) {
 		uint64_t left_ms = (end - now + 999999) / 1000000;
 
-		if (http__client_wait(req, left_ms < CLIENT_CHECK_MS ? (int)left_ms
-								     : CLIENT_CHECK_MS)) {
-			/* nobody to answer: give the worker back now */
+		gone = http__client_wait(req, left_ms < CLIENT_CHECK_MS ? (int)left_ms
+								      : CLIENT_CHECK_MS);
+		if (gone)
+			break;
+	}
+	if (!gone)
+		agent__tap_end(a, tap);
+	for (int waited = 0; !gone && !agent__tap_wait(a, tap, CLIENT_CHECK_MS);
+	     waited += CLIENT_CHECK_MS) {
+		gone = http__client_wait(req, 0);
+		if (!gone && waited >= MAX_MAIN_LOOP_WAIT_MS) {
 			agent__tap_cancel(a, tap);
-			resp->status = HTTP_STATUS_CLIENT_GONE;
+			http__text(resp, 503, "the agent's main loop did not answer in %d s\n",
+				   MAX_MAIN_LOOP_WAIT_MS / 1000);
 			return;
 		}
 	}
-	p = agent__tap_end(a, tap, &stopped);
-	if (stopped) {
-		http__text(resp, 503, "the agent is stopping\n");
+	if (gone) { /* nobody to answer: give the worker back now */
+		agent__tap_cancel(a, tap);
+		resp->status = HTTP_STATUS_CLIENT_GONE;
+		return;
+	}
+	p = agent__tap_take(a, tap, &stopped);
+	if (stopped || (p && !profile__meta(p)->duration_ns)) {
+		http__text(resp, 503, "%s\n",
+			   stopped ? "the agent is stopping"
+				   : "the agent's main loop did not start the profile in time");
 		goto out;
 	}
 	if (!p || !(f = open_memstream(&buf, &len))) {

@@ -193,18 +193,18 @@ int http__client_wait(const struct http_request *req, int timeout_ms)
 		char sink[512];
 		ssize_t n;
 
-		if (now >= end)
-			return 0;
-		n = poll(&p, 1, (int)((end - now + MS - 1) / MS));
+		n = poll(&p, 1, now >= end ? 0 : (int)((end - now + MS - 1) / MS));
 		if (n < 0 && errno != EINTR)
 			return 0;
-		if (n <= 0)
-			continue;
-		if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
-			return 1;
-		n = recv(req->client_fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return 1;
+		if (n > 0) {
+			if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))
+				return 1;
+			n = recv(req->client_fd, sink, sizeof(sink), MSG_DONTWAIT);
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				return 1;
+		}
+		if (clock__mono_ns() >= end)
+			return 0;
 	}
 	/* a client that keeps sending: let it wait out the rest */
 	while (clock__mono_ns() < end) {
