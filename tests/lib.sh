@@ -108,9 +108,9 @@ need_browser() {
 	fi
 }
 
-# pprof_duration_ns FILE: the duration_nanos a pprof file (gzip or not) gives,
-# 0 when it has none.
-pprof_duration_ns() {
+# pprof_span FILE: "TIME_NS DURATION_NS" of a pprof file (gzip or not), the
+# time_nanos and duration_nanos it gives (0 when absent).
+pprof_span() {
 	python3 - "$1" <<'PY'
 import gzip, sys
 d = open(sys.argv[1], 'rb').read()
@@ -125,11 +125,13 @@ def varint():
         if b < 0x80:
             break
     return r
-dur = 0
+tim = dur = 0
 while i < len(d):  # top-level fields of Profile; each turn moves i forward
     k = varint(); f, w = k >> 3, k & 7
     if w == 0:
         v = varint()
+        if f == 9:  # time_nanos
+            tim = v
         if f == 10:  # duration_nanos
             dur = v
     elif w == 2:
@@ -141,12 +143,30 @@ while i < len(d):  # top-level fields of Profile; each turn moves i forward
         i += 4
     else:
         break
-print(dur)
+print(tim, dur)
 PY
 }
 
-# cpu_rate CPU0 CPU1 T0_NS T1_NS: CPUs a process used between two readings
-# of cpu_seconds and date +%s%N.
-cpu_rate() {
-	awk -v c0="$1" -v c1="$2" -v t0="$3" -v t1="$4" 'BEGIN { printf "%.3f\n", (c1 - c0) / ((t1 - t0) / 1e9) }'
+# cpu_log PID SECONDS: "UNIX_NS CPU_SECONDS" of PID every 0.1 s for SECONDS
+# (run it with bg, output to a file).
+cpu_log() {
+	for _ in $(seq $(($2 * 10))); do
+		echo "$(date +%s%N) $(cpu_seconds "$1" 2>/dev/null || echo 0)"
+		sleep 0.1
+	done
+}
+
+# cpu_between LOG T0_NS T1_NS: CPU seconds the process of a cpu_log used
+# between two times (linear between readings); empty when the log does not
+# cover them.
+cpu_between() {
+	awk -v t0="$2" -v t1="$3" '
+		function at(t,   i) {
+			for (i = 2; i <= n; i++)
+				if (T[i] >= t)
+					return C[i - 1] + (C[i] - C[i - 1]) * (t - T[i - 1]) / (T[i] - T[i - 1])
+			return -1
+		}
+		$1 > 0 { n++; T[n] = $1; C[n] = $2 }
+		END { if (n < 2 || T[1] > t0 || T[n] < t1) exit; printf "%.3f\n", at(t1) - at(t0) }' "$1"
 }
