@@ -107,3 +107,66 @@ need_browser() {
 		fi
 	fi
 }
+
+# pprof_span FILE: "TIME_NS DURATION_NS" of a pprof file (gzip or not), the
+# time_nanos and duration_nanos it gives (0 when absent).
+pprof_span() {
+	python3 - "$1" <<'PY'
+import gzip, sys
+d = open(sys.argv[1], 'rb').read()
+if d[:2] == b'\x1f\x8b':
+    d = gzip.decompress(d)
+i = 0
+def varint():
+    global i
+    r = s = 0
+    while i < len(d):
+        b = d[i]; i += 1; r |= (b & 0x7f) << s; s += 7
+        if b < 0x80:
+            break
+    return r
+tim = dur = 0
+while i < len(d):  # top-level fields of Profile; each turn moves i forward
+    k = varint(); f, w = k >> 3, k & 7
+    if w == 0:
+        v = varint()
+        if f == 9:  # time_nanos
+            tim = v
+        if f == 10:  # duration_nanos
+            dur = v
+    elif w == 2:
+        n = varint()  # not "i += varint()": that reads i before the call
+        i += n
+    elif w == 1:
+        i += 8
+    elif w == 5:
+        i += 4
+    else:
+        break
+print(tim, dur)
+PY
+}
+
+# cpu_log PID SECONDS: "UNIX_NS CPU_SECONDS" of PID every 0.1 s for SECONDS
+# (run it with bg, output to a file).
+cpu_log() {
+	for _ in $(seq $(($2 * 10))); do
+		echo "$(date +%s%N) $(cpu_seconds "$1" 2>/dev/null || echo 0)"
+		sleep 0.1
+	done
+}
+
+# cpu_between LOG T0_NS T1_NS: CPU seconds the process of a cpu_log used
+# between two times (linear between readings); empty when the log does not
+# cover them.
+cpu_between() {
+	awk -v t0="$2" -v t1="$3" '
+		function at(t,   i) {
+			for (i = 2; i <= n; i++)
+				if (T[i] >= t)
+					return C[i - 1] + (C[i] - C[i - 1]) * (t - T[i - 1]) / (T[i] - T[i - 1])
+			return -1
+		}
+		$1 > 0 { n++; T[n] = $1; C[n] = $2 }
+		END { if (n < 2 || T[1] > t0 || T[n] < t1) exit; printf "%.3f\n", at(t1) - at(t0) }' "$1"
+}

@@ -23,20 +23,36 @@
  * requests (events wake it at once). */
 #define STEP_WAIT_MS 500
 
+/* A request's own collection of samples (/debug/pprof/profile): fed by
+ * every drain while it is started, without closing windows. The flags change
+ * under the agent's lock; p is the main loop's until done. */
+struct agent_tap {
+	struct profile *p;
+	uint64_t start_ms, end_ms;
+	bool started;	/* by a drain: it gets the samples of the next drains */
+	bool end_asked; /* by its requester */
+	bool cancelled; /* its requester left: the main loop frees it */
+	bool done;	/* by a drain: unlinked, its requester's to take */
+	bool failed;	/* out of memory: part of its samples are missing */
+	bool cut;	/* ended by agent__stop, not by its requester */
+	struct agent_tap *next;
+};
+
 struct agent {
 	struct agent_opts o;
 	struct store *store;
 	struct sampler *sampler;
-	struct profile *window;	  /* the open window, filled by the sampler */
+	struct profile *window;	  /* the open window */
+	struct profile *drained;  /* what the sampler fills; merged into the window
+				   * and the active taps at every drain */
 	uint64_t window_start_ms; /* real time, for the history */
 	uint64_t window_start_ns; /* monotonic, for the window length */
 	struct http_server *http;
 
 	/* shared with the HTTP threads */
 	pthread_mutex_t lock;
-	pthread_cond_t flushed;
-	uint64_t flush_requested, flush_done; /* counters */
-	uint64_t last_window_end_ms;
+	pthread_cond_t tapped; /* a tap changed state */
+	struct agent_tap *taps; /* not done: the main loop's to advance */
 	bool stopping;
 	struct sampler_stats stats; /* published after every window */
 	uint64_t windows_closed, window_write_errors, drain_errors;
@@ -56,7 +72,7 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	}
 	a->o = *opts;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->flushed, NULL);
+	pthread_cond_init(&a->tapped, NULL);
 
 	sto.dir = opts->data_dir;
 	sto.retention_ms = opts->retention_ns / 1000000ULL;
@@ -65,7 +81,8 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	if (ret)
 		goto fail;
 	a->window = profile__new();
-	if (!a->window) {
+	a->drained = profile__new();
+	if (!a->window || !a->drained) {
 		errbuf__set(err, errlen, "agent: %s", strerror(ENOMEM));
 		ret = -ENOMEM;
 		goto fail;
@@ -78,7 +95,7 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	so.no_lines = !opts->lines;
 	so.unwind_mode = opts->unwind_mode;
 	so.preload_unwind = true;
-	ret = sampler__new(&so, a->window, &a->sampler, err, errlen);
+	ret = sampler__new(&so, a->drained, &a->sampler, err, errlen);
 	if (ret)
 		goto fail;
 	/* paid at start-up, before sampling: not while the first samples'
@@ -98,7 +115,14 @@ fail:
 
 int agent__listen(struct agent *a, char *err, size_t errlen)
 {
-	return http_server__start(a->o.listen, agent_api__handle, a, &a->http, err, errlen);
+	struct http_server_opts hso = {
+		.listen = a->o.listen,
+		.fn = agent_api__handle,
+		.ctx = a,
+		.cheap_paths = agent_api__cheap_paths,
+	};
+
+	return http_server__start(&hso, &a->http, err, errlen);
 }
 
 /* The port of ADDR:PORT, 0 when there is none. */
@@ -139,22 +163,89 @@ void agent__free(struct agent *a)
 	http_server__stop(a->http);
 	sampler__free(a->sampler);
 	profile__free(a->window);
+	profile__free(a->drained);
+	while (a->taps) { /* none left after agent__stop; agent__new's failure */
+		struct agent_tap *t = a->taps;
+
+		a->taps = t->next;
+		profile__free(t->p);
+		free(t);
+	}
 	store__close(a->store);
-	pthread_cond_destroy(&a->flushed);
+	pthread_cond_destroy(&a->tapped);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
-/* Drain the open window into its profile, store it, start the next. */
+/*
+ * Drain the samples taken since the last drain into a->drained, then merge
+ * them into the open window and into every active tap: each sample lands in
+ * the history exactly once, and in every tap active across its drain. Taps
+ * asking to start become active after it (they see none of the samples taken
+ * before they asked), taps asking to end get their last samples and are done.
+ * With ending set (agent__stop), every tap ends.
+ */
+static void drain(struct agent *a, bool ending)
+{
+	struct profile *next = profile__new();
+	uint64_t now_ms = clock__real_ms();
+	int ret = -ENOMEM;
+
+	/* without memory the samples stay in the maps, for the next drain */
+	if (next) {
+		ret = sampler__drain(a->sampler);
+		if (profile__merge(a->window, a->drained))
+			ret = -ENOMEM;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (struct agent_tap **pt = &a->taps; *pt;) {
+		struct agent_tap *t = *pt;
+
+		if (t->cancelled) {
+			*pt = t->next;
+			profile__free(t->p);
+			free(t);
+			continue;
+		}
+		if (next && t->started && profile__merge(t->p, a->drained))
+			t->failed = true;
+		if (t->end_asked || ending) {
+			/* a tap no drain started is empty: start and end now */
+			if (!t->started)
+				t->start_ms = now_ms;
+			t->cut = !t->end_asked;
+			t->end_ms = now_ms;
+			t->done = true;
+			*pt = t->next;
+			continue;
+		}
+		if (!t->started) {
+			t->started = true;
+			t->start_ms = now_ms;
+		}
+		pt = &t->next;
+	}
+	if (ending) /* no tap starts after the last drain */
+		a->stopping = true;
+	if (ret)
+		a->drain_errors++;
+	pthread_cond_broadcast(&a->tapped);
+	pthread_mutex_unlock(&a->lock);
+	if (next) {
+		profile__free(a->drained);
+		a->drained = next;
+		sampler__set_profile(a->sampler, next);
+	}
+}
+
+/* Store the open window (drained by the caller) and start the next. */
 static void close_window(struct agent *a)
 {
 	uint64_t end_ms = clock__real_ms();
 	struct profile *next = profile__new();
 	struct profile_meta *m = profile__meta(a->window);
 	char err[256];
-	int ret;
 
-	ret = sampler__drain(a->sampler);
 	m->time_ns = a->window_start_ms * 1000000ULL;
 	m->duration_ns = (end_ms - a->window_start_ms) * 1000000ULL;
 	m->period_ns = 1000000000ULL / a->o.freq;
@@ -170,14 +261,10 @@ static void close_window(struct agent *a)
 	if (next) { /* without memory, keep filling the old one: better than losing it */
 		profile__free(a->window);
 		a->window = next;
-		sampler__set_profile(a->sampler, next);
 	}
 	pthread_mutex_lock(&a->lock);
 	sampler__stats(a->sampler, &a->stats);
 	a->windows_closed++;
-	if (ret)
-		a->drain_errors++;
-	a->last_window_end_ms = end_ms;
 	pthread_mutex_unlock(&a->lock);
 	a->window_start_ms = end_ms;
 	a->window_start_ns = clock__mono_ns();
@@ -185,20 +272,18 @@ static void close_window(struct agent *a)
 
 void agent__step(struct agent *a)
 {
-	uint64_t asked;
+	bool asked = false, due;
 
 	sampler__poll(a->sampler, STEP_WAIT_MS);
 	pthread_mutex_lock(&a->lock);
-	asked = a->flush_requested;
+	for (struct agent_tap *t = a->taps; t && !asked; t = t->next)
+		asked = !t->started || t->end_asked || t->cancelled;
 	pthread_mutex_unlock(&a->lock);
-	if (asked == a->flush_done && clock__mono_ns() - a->window_start_ns < a->o.window_ns)
-		return;
-	close_window(a);
-	/* every request made before the close is served by it */
-	pthread_mutex_lock(&a->lock);
-	a->flush_done = asked;
-	pthread_cond_broadcast(&a->flushed);
-	pthread_mutex_unlock(&a->lock);
+	due = clock__mono_ns() - a->window_start_ns >= a->o.window_ns;
+	if (asked || due)
+		drain(a, false);
+	if (due)
+		close_window(a);
 }
 
 uint64_t agent__stop(struct agent *a)
@@ -206,28 +291,95 @@ uint64_t agent__stop(struct agent *a)
 	uint64_t windows;
 
 	sampler__stop(a->sampler);
+	drain(a, true);
 	close_window(a);
 	pthread_mutex_lock(&a->lock);
-	a->stopping = true;
-	a->flush_done = a->flush_requested;
-	pthread_cond_broadcast(&a->flushed);
 	windows = a->windows_closed;
 	pthread_mutex_unlock(&a->lock);
 	return windows;
 }
 
-uint64_t agent__flush(struct agent *a)
+struct agent_tap *agent__tap_start(struct agent *a)
 {
-	uint64_t want, end = 0;
+	struct agent_tap *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->p = profile__new())) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping) {
+		pthread_mutex_unlock(&a->lock);
+		profile__free(t->p);
+		free(t);
+		return NULL;
+	}
+	t->next = a->taps;
+	a->taps = t;
+	pthread_mutex_unlock(&a->lock);
+	return t;
+}
+
+void agent__tap_end(struct agent *a, struct agent_tap *t)
+{
+	pthread_mutex_lock(&a->lock);
+	t->end_asked = true;
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool agent__tap_wait(struct agent *a, struct agent_tap *t, int timeout_ms)
+{
+	struct timespec deadline;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!t->done)
+		if (pthread_cond_timedwait(&a->tapped, &a->lock, &deadline))
+			break;
+	done = t->done;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
+struct profile *agent__tap_take(struct agent *a, struct agent_tap *t, bool *cut)
+{
+	struct profile *p = NULL;
+	struct profile_meta *m;
+
+	/* done: unlinked by the main loop, ours alone */
+	*cut = t->cut;
+	if (!t->failed) {
+		p = t->p;
+		t->p = NULL;
+		m = profile__meta(p);
+		m->time_ns = t->start_ms * 1000000ULL;
+		m->duration_ns = (t->end_ms - t->start_ms) * 1000000ULL;
+		m->period_ns = 1000000000ULL / a->o.freq;
+	}
+	profile__free(t->p);
+	free(t);
+	return p;
+}
+
+void agent__tap_cancel(struct agent *a, struct agent_tap *t)
+{
+	bool done;
 
 	pthread_mutex_lock(&a->lock);
-	want = ++a->flush_requested;
-	while (a->flush_done < want && !a->stopping)
-		pthread_cond_wait(&a->flushed, &a->lock);
-	if (!a->stopping || a->flush_done >= want)
-		end = a->last_window_end_ms;
+	done = t->done;
+	t->cancelled = true; /* not done: the main loop unlinks and frees it */
 	pthread_mutex_unlock(&a->lock);
-	return end;
+	if (done) {
+		profile__free(t->p);
+		free(t);
+	}
 }
 
 const struct agent_opts *agent__opts(const struct agent *a)
@@ -280,6 +432,8 @@ void agent__snapshot(struct agent *a, struct agent_snapshot *s)
 	s->window_write_errors = a->window_write_errors;
 	s->drain_errors = a->drain_errors;
 	pthread_mutex_unlock(&a->lock);
+	if (a->http)
+		http_server__stats(a->http, &s->http);
 	store__stats(a->store, &s->store);
 
 	s->counts_fill = st->count_entries ? (double)st->last_drain_keys / st->count_entries : 0;

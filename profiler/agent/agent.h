@@ -6,7 +6,8 @@
  *
  * The main thread owns the sampler and runs agent__step(); HTTP threads only
  * read the store (thread-safe on its own) and what the main thread publishes
- * after every window, and may ask for an early window close (agent__flush).
+ * after every window, and may tap the samples of the coming seconds
+ * (agent__tap_start) without closing a window.
  */
 #ifndef BPFPROF_AGENT_H
 #define BPFPROF_AGENT_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <linux/capability.h>
 
+#include "agent/http_server.h"
 #include "agent/store.h"
 #include "sample/sampler.h"
 
@@ -23,6 +25,8 @@ struct agent_opts {
 	const char *listen, *data_dir;
 	uint64_t freq, window_ns, retention_ns, max_disk, symbol_cache;
 	bool idle, lines;
+	const char *token; /* with it, every endpoint but /healthz needs
+			    * "Authorization: Bearer TOKEN"; NULL: open */
 	int unwind_mode; /* enum unwind_mode */
 	/* what the operator must hear of (a window that could not be stored);
 	 * the library itself never prints. NULL: nothing is said. */
@@ -75,14 +79,34 @@ const struct agent_opts *agent__opts(const struct agent *a);
 struct store *agent__store(struct agent *a);
 bool agent__stopping(struct agent *a);
 
-/* Ask the main loop to close the current window now and wait for it; returns
- * the time (Unix ms) where it ended, or 0 when the agent is stopping. */
-uint64_t agent__flush(struct agent *a);
+/*
+ * The samples of the coming seconds, for one request, without closing a
+ * window: agent__tap_start registers a tap (it does not wait); the main loop's
+ * next drain starts it, and every drain from then on goes to the tap's own
+ * profile as well as to the window. agent__tap_end asks the next drain to
+ * end it; agent__tap_wait waits (timeout_ms at most) until one did, then
+ * agent__tap_take frees it and returns its profile. Until it is taken, a tap
+ * is dropped with agent__tap_cancel (its requester went away).
+ */
+struct agent_tap;
+
+/* NULL when the agent is stopping or out of memory. */
+struct agent_tap *agent__tap_start(struct agent *a);
+void agent__tap_end(struct agent *a, struct agent_tap *t);
+/* true once a drain ended the tap (asked to, or the agent stopped). */
+bool agent__tap_wait(struct agent *a, struct agent_tap *t, int timeout_ms);
+/* An ended tap's profile, time and duration set (the drains that started
+ * and ended it; no drain started it: duration 0), which the caller frees;
+ * NULL when out of memory. *cut says the agent stopped before it was asked
+ * to end. Frees the tap. */
+struct profile *agent__tap_take(struct agent *a, struct agent_tap *t, bool *cut);
+void agent__tap_cancel(struct agent *a, struct agent_tap *t);
 
 /* Everything /metrics reports, read at once. */
 struct agent_snapshot {
 	struct sampler_stats sampler; /* as of the last window */
 	struct store_stats store;
+	struct http_server_stats http;
 	uint64_t windows_closed, window_write_errors, drain_errors;
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */

@@ -19,13 +19,19 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 
 #define MAX_TIMELINE_POINTS 5000
-#define MAX_PPROF_SECONDS 3600
+/* Go's net/http/pprof refuses seconds beyond the server's write timeout; a
+ * profile request holds a worker for its whole length */
+#define MAX_PPROF_SECONDS 300
+#define CLIENT_CHECK_MS 250 /* how often a waiting pprof request checks its client */
+#define MAX_MAIN_LOOP_WAIT_MS 30000 /* for the drain that ends a profile */
 
 /* Parse "now", "-15m" (relative to now) or Unix milliseconds. */
 static int parse_time(const char *s, uint64_t now, uint64_t *out)
@@ -328,44 +334,71 @@ static void handle_info(struct agent *a, struct http_response *resp)
 	set_body(resp, 200, "application/json", buf, len);
 }
 
-/* Go's net/http/pprof: profile for N seconds from now, answer gzip pprof. */
+/* Go's net/http/pprof: profile for N seconds from now, answer gzip pprof.
+ * The samples come from a tap (agent.h): no window is closed for it. */
 static void handle_pprof(struct agent *a, const struct http_request *req,
 			 struct http_response *resp)
 {
 	struct output_opts oo = {.format = OUTPUT_PPROF};
-	uint64_t seconds = 30, t0, t1;
+	uint64_t seconds = 30, end;
+	struct agent_tap *tap;
 	struct profile *p = NULL;
 	char v[32], *buf = NULL;
+	bool stopped = false, gone = false;
 	size_t len = 0;
 	FILE *f;
 	int r = http__query_get(req->query, "seconds", v, sizeof(v));
 
 	if (r < 0 || (r > 0 && parse__u64(v, 1, MAX_PPROF_SECONDS, &seconds))) {
-		http__text(resp, 400, "bad 'seconds': want 1 to %d\n", MAX_PPROF_SECONDS);
+		http__text(resp, 400, "bad 'seconds': want 1 to %d (the longest profile served)\n",
+			   MAX_PPROF_SECONDS);
 		return;
 	}
-	t0 = agent__flush(a);
-	for (uint64_t waited = 0; t0 && waited < seconds * 10; waited++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-
-		nanosleep(&ts, NULL);
-		if (agent__stopping(a))
-			break;
-	}
-	t1 = t0 ? agent__flush(a) : 0;
-	if (!t0 || !t1) {
+	tap = agent__tap_start(a);
+	if (!tap) {
 		http__text(resp, 503, "the agent is stopping\n");
 		return;
 	}
-	p = profile__new();
-	if (!p || store__query(agent__store(a), t0, t1, true, NULL, p) < 0 ||
-	    !(f = open_memstream(&buf, &len))) {
-		http__text(resp, 500, "collect profile failed\n");
+	/* seconds of profile, then the drain that ends it: the client is watched
+	 * all along (bounded: CLIENT_CHECK_MS turns) */
+	end = clock__mono_ns() + seconds * 1000000000ULL;
+	for (uint64_t now = clock__mono_ns(); now < end && !agent__stopping(a);
+	     now = clock__mono_ns()) {
+		uint64_t left_ms = (end - now + 999999) / 1000000;
+
+		gone = http__client_wait(req, left_ms < CLIENT_CHECK_MS ? (int)left_ms
+								      : CLIENT_CHECK_MS);
+		if (gone)
+			break;
+	}
+	if (!gone)
+		agent__tap_end(a, tap);
+	for (int waited = 0; !gone && !agent__tap_wait(a, tap, CLIENT_CHECK_MS);
+	     waited += CLIENT_CHECK_MS) {
+		gone = http__client_wait(req, 0);
+		if (!gone && waited >= MAX_MAIN_LOOP_WAIT_MS) {
+			agent__tap_cancel(a, tap);
+			http__text(resp, 503, "the agent's main loop did not answer in %d s\n",
+				   MAX_MAIN_LOOP_WAIT_MS / 1000);
+			return;
+		}
+	}
+	if (gone) { /* nobody to answer: give the worker back now */
+		agent__tap_cancel(a, tap);
+		resp->status = HTTP_STATUS_CLIENT_GONE;
+		return;
+	}
+	p = agent__tap_take(a, tap, &stopped);
+	if (stopped || (p && !profile__meta(p)->duration_ns)) {
+		http__text(resp, 503, "%s\n",
+			   stopped ? "the agent is stopping"
+				   : "the agent's main loop did not start the profile in time");
 		goto out;
 	}
-	profile__meta(p)->time_ns = t0 * 1000000ULL;
-	profile__meta(p)->duration_ns = (t1 - t0) * 1000000ULL;
-	profile__meta(p)->period_ns = 1000000000ULL / agent__opts(a)->freq;
+	if (!p || !(f = open_memstream(&buf, &len))) {
+		http__text(resp, 500, "collect profile failed: out of memory\n");
+		goto out;
+	}
 	r = output__write_file(p, &oo, f);
 	fclose(f);
 	if (r) {
@@ -438,11 +471,41 @@ static int serve_asset(const char *name, struct http_response *resp)
 	return 0;
 }
 
+const char *const agent_api__cheap_paths[] = {"/healthz", "/metrics", NULL};
+
+/* "Bearer TOKEN" (the scheme is case-insensitive, RFC 7235) against the
+ * token, in a time that depends on the token's length only. */
+static bool bearer_ok(const char *token, const char *authorization)
+{
+	const char *got = authorization;
+	size_t want_len = strlen(token), got_len;
+	unsigned char diff;
+
+	if (strncasecmp(got, "Bearer ", 7))
+		return false;
+	got += 7;
+	while (*got == ' ')
+		got++;
+	got_len = strlen(got);
+	diff = want_len != got_len;
+	for (size_t i = 0; i < want_len; i++)
+		diff |= (unsigned char)token[i] ^ (unsigned char)(i < got_len ? got[i] : 0);
+	return diff == 0;
+}
+
 void agent_api__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
 	const char *path = req->path;
+	const char *token = agent__opts(a)->token;
 
+	if (token && strcmp(path, "/healthz") && !bearer_ok(token, req->authorization)) {
+		http__text(resp, 401, "%s\n",
+			   req->authorization[0] ? "wrong token"
+						 : "this agent wants 'Authorization: Bearer TOKEN'");
+		resp->extra_headers = "WWW-Authenticate: Bearer realm=\"bpfprof\"\r\n";
+		return;
+	}
 	if (!strcmp(path, "/healthz")) {
 		http__text(resp, 200, "ok\n");
 	} else if (!strcmp(path, "/metrics")) {

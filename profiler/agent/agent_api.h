@@ -8,4 +8,8 @@
 /* An http_handler_fn; agent is the struct agent. */
 void agent_api__handle(void *agent, const struct http_request *req, struct http_response *resp);
 
+/* The paths cheap enough for the server's reserved workers (liveness and
+ * metrics: answerable when slow requests hold every other worker). */
+extern const char *const agent_api__cheap_paths[];
+
 #endif

@@ -2,7 +2,9 @@
 #include "agent/http_parse.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 static int hexval(char c)
 {
@@ -51,6 +53,7 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 	size_t head_len, mlen, tlen;
 
 	memset(req, 0, sizeof(*req));
+	req->client_fd = -1;
 	end = NULL;
 	for (size_t i = 0; i + 3 < len && i < HTTP_MAX_HEAD; i++) {
 		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
@@ -64,6 +67,8 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 
 	/* request line: METHOD SP TARGET SP HTTP/1.x CRLF */
 	eol = memchr(buf, '\r', head_len);
+	if (eol[1] != '\n') /* a bare CR: found before the head's end, so eol[1] exists */
+		return -1;
 	sp1 = memchr(buf, ' ', (size_t)(eol - buf));
 	if (!sp1)
 		return -1;
@@ -96,9 +101,10 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 		req->query[tlen - (size_t)(q - target) - 1] = '\0';
 	}
 
-	/* headers: NAME ":" VALUE CRLF; we need none, but they must be sane */
+	/* headers: NAME ":" VALUE CRLF; only Authorization is kept, all must be sane */
 	for (p = eol + 2; p < end - 2;) {
-		const char *colon;
+		const char *colon, *v, *ve;
+		bool seen_auth = req->authorization[0] != '\0';
 
 		eol = memchr(p, '\r', (size_t)(end - p));
 		if (!eol || eol[1] != '\n')
@@ -111,6 +117,17 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 				return -1;
 		if (++req->nheaders > HTTP_MAX_HEADERS)
 			return -1;
+		if ((size_t)(colon - p) == 13 && !strncasecmp(p, "Authorization", 13)) {
+			for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+				;
+			/* two of them, an empty or an oversized one: refuse, never guess */
+			if (seen_auth || ve == v || (size_t)(ve - v) >= sizeof(req->authorization))
+				return -1;
+			memcpy(req->authorization, v, (size_t)(ve - v));
+			req->authorization[ve - v] = '\0';
+		}
 		p = eol + 2;
 	}
 	return (int)head_len;

@@ -11,17 +11,21 @@
 #define HTTP_MAX_HEAD 8192   /* request line + headers */
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_TARGET 2048
+#define HTTP_MAX_AUTH 1024   /* an Authorization value, NUL included */
 
 struct http_request {
 	char method[8];
 	char path[HTTP_MAX_TARGET];  /* percent-decoded path, no query */
 	char query[HTTP_MAX_TARGET]; /* raw query string after '?', "" if none */
+	char authorization[HTTP_MAX_AUTH]; /* its value, trimmed; "" if none */
 	int minor_version;
 	size_t nheaders;
+	int client_fd; /* set by the server (http_server.h), -1 when none */
 };
 
 /* Parse the head in buf[0..len). Returns the bytes of the head (> 0), -2 when
- * more input is needed, -1 for a malformed or oversized request. */
+ * more input is needed, -1 for a malformed or oversized request (a second
+ * Authorization header or one longer than HTTP_MAX_AUTH - 1 included). */
 int http__parse_request(const char *buf, size_t len, struct http_request *req);
 
 /* Value of query parameter name, percent-decoded into out. Returns 1 when

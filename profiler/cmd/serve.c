@@ -5,13 +5,73 @@
  */
 #include "cmd/serve.h"
 #include "agent/agent.h"
+#include "agent/http_server.h"
 #include "cmd/cli.h"
 #include "common/parse.h"
 #include "sample/caps.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_TOKEN 512 /* bytes; an Authorization header holds at most HTTP_MAX_AUTH */
+
+/* The token in FILE: a regular file, private to its owner, 1 to MAX_TOKEN
+ * printable bytes without spaces after one trailing newline is dropped. 0 or
+ * -1 with the reason in err. */
+static int read_token(const char *path, char *tok, size_t toklen, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret = -1;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "token file %s is not a regular file", path);
+		goto cleanup;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+			 "token file %s is accessible by group or others (mode %03o): chmod 600 it",
+			 path, (unsigned)(st.st_mode & 0777));
+		goto cleanup;
+	}
+	if (st.st_size > (off_t)toklen) {
+		snprintf(err, errlen, "token file %s is larger than %zu bytes", path, toklen - 1);
+		goto cleanup;
+	}
+	n = read(fd, tok, toklen);
+	if (n < 0) {
+		snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (n > 0 && tok[n - 1] == '\n')
+		n--;
+	if (n == 0 || (size_t)n >= toklen) {
+		snprintf(err, errlen, "token file %s is %s", path, n ? "too large" : "empty");
+		goto cleanup;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if ((unsigned char)tok[i] <= ' ' || (unsigned char)tok[i] >= 0x7f) {
+			snprintf(err, errlen,
+				 "token file %s: the token has a space, control or non-ASCII byte at offset %zd",
+				 path, i);
+			goto cleanup;
+		}
+	tok[n] = '\0';
+	ret = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
 
 static const char usage[] =
     "Usage: bpfprof serve [OPTIONS]\n"
@@ -20,7 +80,17 @@ static const char usage[] =
     "history and serves a web UI and standard endpoints over HTTP.\n"
     "\n"
     "Options:\n"
-    "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:7070; \":7070\" for all)\n"
+    "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:7070; \":7070\" for all;\n"
+    "                          port 1-65535). An address other than loopback\n"
+    "                          (127.0.0.0/8, ::1, localhost) needs --token-file\n"
+    "      --token-file FILE   every endpoint but /healthz wants the header\n"
+    "                          \"Authorization: Bearer TOKEN\", TOKEN being FILE's\n"
+    "                          content (read once at start, one trailing newline\n"
+    "                          dropped); FILE must be a regular file that group and\n"
+    "                          others cannot access (chmod 600)\n"
+    "      --insecure-listen   allow a non-loopback --listen without a token: anyone\n"
+    "                          who reaches the port reads every process's stacks\n"
+    "                          and command names\n"
     "  -D, --data-dir DIR      history folder (default /var/lib/bpfprof)\n"
     "  -F, --freq HZ           samples per second per CPU (default 19, at most 10000)\n"
     "  -w, --window TIME       how often samples are drained and stored (default 10s)\n"
@@ -43,16 +113,21 @@ static const char usage[] =
     "  /api/timeline?from=&to=&step=     samples over time\n"
     "  /api/processes?from=&to=          top processes\n"
     "  /debug/pprof/profile?seconds=N    Go pprof semantics (go tool pprof, Parca,\n"
-    "                                    Pyroscope scrapers)\n"
+    "                                    Pyroscope scrapers); N is 1 to 300 (default 30)\n"
     "  /metrics                          Prometheus metrics of the agent itself\n"
-    "  /healthz                          liveness\n"
+    "  /healthz                          liveness (never needs the token)\n"
+    "\n"
+    "Limits: 32 requests are answered at once (4 of them kept for /healthz and\n"
+    "/metrics); a request waits up to 3 s for a free slot, then gets 503 with\n"
+    "Retry-After; a request head must arrive within 10 s (else 408).\n"
     "\n"
     "Examples:\n"
     "  bpfprof serve                               # http://127.0.0.1:7070/\n"
-    "  bpfprof serve --listen :7070 --retention 7d --max-disk 5G\n"
+    "  bpfprof serve --listen :7070 --token-file /etc/bpfprof/token --max-disk 5G\n"
+    "  curl -H \"Authorization: Bearer $(cat /etc/bpfprof/token)\" http://HOST:7070/metrics\n"
     "  go tool pprof http://127.0.0.1:7070/debug/pprof/profile?seconds=10\n";
 
-static int parse_args(int argc, char **argv, struct agent_opts *o)
+static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen)
 {
 	enum {
 		OPT_RETENTION = 256,
@@ -60,7 +135,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		OPT_IDLE,
 		OPT_UNWIND,
 		OPT_SYMBOL_CACHE,
-		OPT_LINES
+		OPT_LINES,
+		OPT_TOKEN_FILE,
+		OPT_INSECURE_LISTEN
 	};
 	static const struct option longopts[] = {
 	    {"listen", required_argument, NULL, 'l'},
@@ -73,10 +150,15 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	    {"symbol-cache", required_argument, NULL, OPT_SYMBOL_CACHE},
 	    {"lines", no_argument, NULL, OPT_LINES},
 	    {"unwind", required_argument, NULL, OPT_UNWIND},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	int c;
+	const char *token_file = NULL;
+	bool insecure = false;
+	char host[256], err[512];
+	int c, port;
 
 	o->listen = "127.0.0.1:7070";
 	o->data_dir = "/var/lib/bpfprof";
@@ -124,6 +206,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 				return cli__usage_error(
 				    "serve", "unknown unwind mode '%s' (auto, dwarf, fp)", optarg);
 			break;
+		case OPT_TOKEN_FILE: token_file = optarg; break;
+		case OPT_INSECURE_LISTEN: insecure = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':':
 			return cli__usage_error("serve", "option '%s' needs a value",
@@ -133,6 +217,18 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 	}
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
+		return cli__usage_error("serve", "%s", err);
+	if (token_file) {
+		if (read_token(token_file, token, toklen, err, sizeof(err)))
+			return cli__usage_error("serve", "%s", err);
+		o->token = token;
+	} else if (!insecure && !http__host_is_loopback(host)) {
+		return cli__usage_error("serve",
+					"refusing to listen on %s without --token-file: it is not a "
+					"loopback address (--insecure-listen to do it anyway)",
+					o->listen);
+	}
 	return -1;
 }
 
@@ -195,8 +291,9 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	struct agent *a = NULL;
 	struct store_stats st;
 	uint64_t kept = 0;
+	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
 	char err[256] = "";
-	int ret = parse_args(argc, argv, &o);
+	int ret = parse_args(argc, argv, &o, token, sizeof(token));
 
 	if (ret >= 0)
 		return ret;

@@ -156,6 +156,45 @@ int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t n
 	return 0;
 }
 
+int profile__merge(struct profile *dst, const struct profile *src)
+{
+	uint32_t *ids = NULL, *frames = NULL;
+	size_t frames_cap = 0;
+	int ret = 0;
+
+	if (src->nframes && !(ids = calloc(src->nframes, sizeof(*ids))))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->nframes; i++) {
+		const struct frame *f = &src->frames[i];
+		const char *bid = profile__build_id(src, f->module);
+
+		ret = profile__add_frame(dst, f, &ids[i]);
+		if (!ret && bid)
+			ret = profile__set_build_id(dst, f->module, bid);
+		if (ret)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < src->nsamples; i++) {
+		const struct profile_sample *s = &src->samples[i];
+
+		if (array__grow((void **)&frames, &frames_cap, (size_t)s->nframes + 1,
+				sizeof(*frames))) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		for (uint32_t j = 0; j < s->nframes; j++)
+			frames[j] = ids[s->frames[j]]; /* ids < src->nframes: interned by src */
+		ret = profile__add_sample_cg(dst, frames, s->nframes, s->pid, s->tid, s->comm,
+					     s->cgroup, s->count);
+		if (ret)
+			goto cleanup;
+	}
+cleanup:
+	free(frames);
+	free(ids);
+	return ret;
+}
+
 int profile__set_build_id(struct profile *p, const char *module, const char *build_id)
 {
 	const char *m = profile__intern(p, module), *b = profile__intern(p, build_id);

@@ -69,6 +69,11 @@ int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t n
 			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
 			   uint64_t count);
 
+/* Add every sample of src to dst: frames, strings and build-ids are interned
+ * into dst, samples merged as profile__add_sample does; dst's meta is left
+ * alone. 0 or -ENOMEM (dst then holds part of src). */
+int profile__merge(struct profile *dst, const struct profile *src);
+
 /* Record a module's build-id (lower-case hex) for outputs that carry it. */
 int profile__set_build_id(struct profile *p, const char *module, const char *build_id);
 const char *profile__build_id(const struct profile *p, const char *module);

@@ -419,6 +419,47 @@ cleanup:
 	profile__free(p);
 }
 
+/* profile__merge: the sum of two profiles, frames re-interned (ids differ),
+ * cgroups and build-ids kept, merging twice doubles; src is untouched. */
+static void test_profile_merge(struct test_state *t)
+{
+	struct profile *src = profile__new(), *dst = profile__new();
+	struct frame f[3] = {{.name = "main", .module = "/bin/x", .addr = 1},
+			     {.name = "work", .module = "/bin/x", .file = "w.c", .line = 7, .addr = 2},
+			     {.name = "other", .module = "/bin/y", .addr = 3}};
+	uint32_t ids[3], d0;
+	const struct profile_sample *s;
+
+	ASSERT_TRUE(t, src && dst);
+	ASSERT_EQ(t, profile__add_frame(dst, &f[2], &d0), 0); /* dst's ids differ */
+	ASSERT_EQ(t, profile__add_sample(dst, &d0, 1, 1, 1, "y", 5), 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(t, profile__add_frame(src, &f[i], &ids[i]), 0);
+	ASSERT_EQ(t, profile__add_sample_cg(src, ids, 2, 10, 11, "x", "/sys/a", 3), 0);
+	ASSERT_EQ(t, profile__add_sample(src, &ids[2], 1, 1, 1, "y", 2), 0);
+	ASSERT_EQ(t, profile__set_build_id(src, "/bin/x", "beef"), 0);
+	ASSERT_EQ(t, profile__merge(dst, src), 0);
+	ASSERT_EQ(t, profile__total(dst), 10);
+	ASSERT_EQ(t, profile__sample_count(dst), 2); /* "other" merged with dst's own */
+	ASSERT_EQ(t, profile__sample(dst, 0)->count, 7);
+	s = profile__sample(dst, 1);
+	ASSERT_EQ(t, s->count, 3);
+	ASSERT_EQ(t, s->nframes, 2);
+	ASSERT_STREQ(t, profile__frame(dst, s->frames[0])->name, "main");
+	ASSERT_STREQ(t, profile__frame(dst, s->frames[1])->file, "w.c");
+	ASSERT_EQ(t, profile__frame(dst, s->frames[1])->line, 7);
+	ASSERT_STREQ(t, s->cgroup, "/sys/a");
+	ASSERT_STREQ(t, s->comm, "x");
+	ASSERT_STREQ(t, profile__build_id(dst, "/bin/x"), "beef");
+	ASSERT_EQ(t, profile__merge(dst, src), 0);
+	ASSERT_EQ(t, profile__total(dst), 15);
+	ASSERT_EQ(t, profile__frame_count(dst), 3);
+	ASSERT_EQ(t, profile__total(src), 5);
+cleanup:
+	profile__free(src);
+	profile__free(dst);
+}
+
 static void test_folded_format(struct test_state *t)
 {
 	struct profile *p = profile__new();
@@ -472,6 +513,7 @@ int main(void)
 	RUN_TEST(&T, test_cli_numbers);
 	RUN_TEST(&T, test_cli_pids_and_thousands);
 	RUN_TEST(&T, test_profile_merges_and_interns);
+	RUN_TEST(&T, test_profile_merge);
 	RUN_TEST(&T, test_folded_format);
 	return test__finish(&T);
 }
