@@ -19,7 +19,26 @@
 
 struct window {
 	uint64_t start_ms, end_ms, samples, bytes;
+	/* the file as it was checked (or written): any later change to it,
+	 * in place or by another file renamed over it, changes one of these
+	 * (a change time cannot be set back) */
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+		struct timespec ctime;
+	} id;
 };
+
+static struct file_id file_id(const struct stat *st)
+{
+	return (struct file_id){st->st_dev, st->st_ino, st->st_ctim};
+}
+
+static bool same_file(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
 
 struct store {
 	char *dir;
@@ -148,13 +167,14 @@ static int index_entry(struct store *s, const char *name)
 	/* an older version made its files 0644 */
 	if ((st.st_mode & 077) && !fchmod(fd, S_IRUSR | S_IWUSR))
 		s->st.tightened++;
-	ok = window_checks_out(fd, name, &w);
+	ok = !fstat(fd, &st) && window_checks_out(fd, name, &w);
 	close(fd);
 	if (!ok) {
 		s->st.ignored[STORE_IGNORE_INVALID]++;
 		return 0;
 	}
 	w.bytes = (uint64_t)st.st_size;
+	w.id = file_id(&st);
 	return push(s, &w);
 }
 
@@ -381,6 +401,7 @@ int store__append(struct store *s, const struct profile *p, uint64_t start_ms, u
 	struct window w = {.start_ms = start_ms, .end_ms = end_ms, .samples = profile__total(p)};
 	struct bytebuf buf = {0};
 	char tmp[64], name[96];
+	struct stat st;
 	int ret;
 
 	snprintf(tmp, sizeof(tmp), ".tmp-%" PRIu64 "-%d", start_ms, (int)getpid());
@@ -396,6 +417,11 @@ int store__append(struct store *s, const struct profile *p, uint64_t start_ms, u
 		errbuf__set(err, errlen, "rename %s/%s: %s", s->dir, name, strerror(-ret));
 	}
 	if (!ret) {
+		/* after the rename, which changes the change time; without it
+		 * (it cannot fail but for a race with root), the first query
+		 * finds the window changed and drops it */
+		if (!fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			w.id = file_id(&st);
 		fsync(s->dfd); /* make the rename itself durable */
 		/* windows arrive in time order; keep the index sorted anyway */
 		ret = push(s, &w);
@@ -462,9 +488,13 @@ int store__query(struct store *s, uint64_t from_ms, uint64_t to_ms, bool strict,
 
 		window_name(&sel[i], name, sizeof(name));
 		ret = fd = open_window(s, name, &st, &why);
-		if (fd >= 0) {
+		if (fd >= 0) { /* changed since it was checked: not read at all */
+			struct file_id now = file_id(&st);
+
 			why = STORE_IGNORE_INVALID;
-			ret = window_file__read(fd, name, f, into, NULL, NULL, NULL, 0);
+			ret = same_file(&sel[i].id, &now)
+				  ? window_file__read(fd, name, f, into, NULL, NULL, NULL, 0)
+				  : -EINVAL;
 			close(fd);
 		}
 		if (ret == -ENOMEM) {

@@ -111,7 +111,7 @@ refused refuse-foreign-dir "$TMP/foreign" "belongs to uid 65534"
 start_agent "$DATA" || fail restart "agent did not come back"
 wait_windows 6 || fail windows "no 6 windows in 30 s"
 before=$(info windows)
-mapfile -t wins < <(ls "$DATA" | grep '\.win\.gz$' | sort | head -3)
+mapfile -t wins < <(ls "$DATA" | grep '\.win\.gz$' | sort | head -5)
 # a FIFO in place of a window: opening it for reading would wait for a writer
 rm "$DATA/${wins[0]}" && mkfifo -m 600 "$DATA/${wins[0]}"
 # garbage under a window's name: its name still says how many samples it has
@@ -119,6 +119,8 @@ head -c 3000 /dev/urandom > "$DATA/${wins[1]}"
 # a symlink to a copy of the window, outside the history
 mkdir "$TMP/elsewhere" && mv "$DATA/${wins[2]}" "$TMP/elsewhere/" &&
 	ln -s "$TMP/elsewhere/${wins[2]}" "$DATA/${wins[2]}"
+# another window's (valid) content written over one: samples of another time
+cat "$DATA/${wins[4]}" > "$DATA/${wins[3]}"
 code=$(curl -s -m 10 -o "$TMP/q.folded" -w '%{http_code}' "$URL/api/profile?format=folded&from=1")
 [ "$code" = 200 ] && pass planted-query-answers || fail planted-query-answers "got '$code' (a planted FIFO hangs the reader)"
 read -r tl pr < <(totals)
@@ -126,12 +128,13 @@ read -r tl pr < <(totals)
 	|| fail planted-timeline-honest "timeline says $tl samples, the windows that read hold $pr"
 after=$(info windows)
 now_regular=$(windows_in "$DATA")
-[ -n "$after" ] && [ "$after" -le $((before + 30)) ] && [ "$((after))" -le "$now_regular" ] \
+[ -n "$after" ] && [ "$after" -le $((before + 30)) ] && [ "$after" -le $((now_regular - 2)) ] \
 	&& [ "$(metric 'bpfprof_store_files_ignored_total{reason="not_regular"}')" -ge 2 ] 2>/dev/null \
+	&& [ "$(metric 'bpfprof_store_files_ignored_total{reason="invalid"}')" -ge 2 ] 2>/dev/null \
 	&& pass planted-runtime-dropped \
 	|| fail planted-runtime-dropped "info says $after windows, $now_regular regular files; metrics: $(curl -s "$URL/metrics" | grep files_ignored | tr '\n' ' ')"
 stop_agent
-rm -f "$DATA/${wins[0]}" "$DATA/${wins[1]}" "$DATA/${wins[2]}"
+rm -f "$DATA/${wins[0]}" "$DATA/${wins[1]}" "$DATA/${wins[2]}" "$DATA/${wins[3]}"
 
 # --- planted files at start ---------------------------------------------------
 mapfile -t wins < <(ls "$DATA" | grep '\.win\.gz$' | sort | head -2)
