@@ -55,7 +55,12 @@ struct agent {
 	struct agent_tap *taps; /* not done: the main loop's to advance */
 	bool stopping;
 	struct sampler_stats stats; /* published after every window */
-	uint64_t windows_closed, window_write_errors, drain_errors;
+	uint64_t windows_closed, drain_errors;
+
+	/* a write failure episode, main thread only: logged at its first
+	 * window and when it ends, not once per window */
+	uint64_t windows_lost;
+	enum store_write_error lost_reason;
 };
 
 int agent__new(const struct agent_opts *opts, struct agent **out, char *err, size_t errlen)
@@ -239,25 +244,51 @@ static void drain(struct agent *a, bool ending)
 }
 
 /* Store the open window (drained by the caller) and start the next. */
+
+/* Store the closed window; say so when windows start to be lost (once per
+ * episode, or when the reason changes) and when they are stored again. */
+static void store_window(struct agent *a, uint64_t end_ms)
+{
+	char err[256], msg[400];
+	int ret;
+
+	/* an idle window is no history: the timeline shows it as zero anyway */
+	if (!profile__total(a->window))
+		return;
+	ret = store__append(a->store, a->window, a->window_start_ms, end_ms, err, sizeof(err));
+	if (ret && (!a->windows_lost || a->lost_reason != store__write_error(ret))) {
+		snprintf(msg, sizeof(msg),
+			 "window lost: %s (until one is written, further losses are "
+			 "counted in /metrics, not logged)",
+			 err);
+		if (a->o.log)
+			a->o.log(msg);
+		a->lost_reason = store__write_error(ret);
+	}
+	if (ret) {
+		a->windows_lost++;
+		return;
+	}
+	if (a->windows_lost) {
+		snprintf(msg, sizeof(msg), "windows are written again; %llu were lost",
+			 (unsigned long long)a->windows_lost);
+		if (a->o.log)
+			a->o.log(msg);
+		a->windows_lost = 0;
+	}
+}
+
+/* Drain the open window into its profile, store it, start the next. */
 static void close_window(struct agent *a)
 {
 	uint64_t end_ms = clock__real_ms();
 	struct profile *next = profile__new();
 	struct profile_meta *m = profile__meta(a->window);
-	char err[256];
 
 	m->time_ns = a->window_start_ms * 1000000ULL;
 	m->duration_ns = (end_ms - a->window_start_ms) * 1000000ULL;
 	m->period_ns = 1000000000ULL / a->o.freq;
-	/* an idle window is no history: the timeline shows it as zero anyway */
-	if (profile__total(a->window) &&
-	    store__append(a->store, a->window, a->window_start_ms, end_ms, err, sizeof(err))) {
-		if (a->o.log)
-			a->o.log(err);
-		pthread_mutex_lock(&a->lock);
-		a->window_write_errors++;
-		pthread_mutex_unlock(&a->lock);
-	}
+	store_window(a, end_ms);
 	if (next) { /* without memory, keep filling the old one: better than losing it */
 		profile__free(a->window);
 		a->window = next;
@@ -429,7 +460,6 @@ void agent__snapshot(struct agent *a, struct agent_snapshot *s)
 	pthread_mutex_lock(&a->lock);
 	s->sampler = a->stats;
 	s->windows_closed = a->windows_closed;
-	s->window_write_errors = a->window_write_errors;
 	s->drain_errors = a->drain_errors;
 	pthread_mutex_unlock(&a->lock);
 	if (a->http)

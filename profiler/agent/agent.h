@@ -107,7 +107,7 @@ struct agent_snapshot {
 	struct sampler_stats sampler; /* as of the last window */
 	struct store_stats store;
 	struct http_server_stats http;
-	uint64_t windows_closed, window_write_errors, drain_errors;
+	uint64_t windows_closed, drain_errors;
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */
 	uint64_t unwind_table_bytes;

@@ -314,6 +314,7 @@ out:
 static void handle_info(struct agent *a, struct http_response *resp)
 {
 	struct store_stats st;
+	uint64_t ignored = 0;
 	char host[256] = "", *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -324,12 +325,15 @@ static void handle_info(struct agent *a, struct http_response *resp)
 	}
 	gethostname(host, sizeof(host) - 1);
 	store__stats(agent__store(a), &st);
+	for (int i = 0; i < STORE_IGNORE_NR; i++)
+		ignored += st.ignored[i];
 	fprintf(f, "{\"version\":\"%s\",\"hostname\":", BPFPROF_VERSION);
 	json_profile__string(host, f);
 	fprintf(f,
 		",\"freq\":%" PRIu64 ",\"window_ms\":%" PRIu64 ",\"oldest\":%" PRIu64
-		",\"newest\":%" PRIu64 ",\"windows\":%zu}\n",
-		agent__opts(a)->freq, agent__opts(a)->window_ns / 1000000, st.oldest_ms, st.newest_ms, st.windows);
+		",\"newest\":%" PRIu64 ",\"windows\":%zu,\"ignored_files\":%" PRIu64 "}\n",
+		agent__opts(a)->freq, agent__opts(a)->window_ns / 1000000, st.oldest_ms, st.newest_ms,
+		st.windows, ignored);
 	fclose(f);
 	set_body(resp, 200, "application/json", buf, len);
 }

@@ -4,76 +4,174 @@
 #include "agent/window_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-/* Write s with tabs and line breaks made harmless. */
-static int put_str(gzFile gz, const char *s)
+/* The encoder: text in chunks through deflate (gzip framing) into a byte
+ * buffer. Errors are sticky; the file is written by the store, whose write
+ * calls report their own errno (ENOSPC, EROFS), which zlib's file functions
+ * would lose. */
+struct enc {
+	z_stream zs;
+	struct bytebuf *out;
+	size_t out_start;
+	uint64_t text;
+	size_t n;
+	int err;
+	char in[16384];
+};
+
+static void enc_deflate(struct enc *e, int flush)
+{
+	int r;
+
+	if (e->err)
+		return;
+	e->zs.next_in = (Bytef *)e->in;
+	e->zs.avail_in = (uInt)e->n;
+	do {
+		size_t room;
+
+		if (bytebuf__reserve(e->out, 16384)) {
+			e->err = -ENOMEM;
+			return;
+		}
+		room = e->out->cap - e->out->len;
+		room = room > (1u << 20) ? (1u << 20) : room;
+		e->zs.next_out = (Bytef *)e->out->data + e->out->len;
+		e->zs.avail_out = (uInt)room;
+		r = deflate(&e->zs, flush);
+		e->out->len += room - e->zs.avail_out;
+		if (r == Z_STREAM_ERROR) {
+			e->err = -EIO;
+			return;
+		}
+	} while (e->zs.avail_out == 0 || (flush == Z_FINISH && r != Z_STREAM_END));
+	e->n = 0;
+	if (e->out->len - e->out_start > WINDOW_MAX_FILE)
+		e->err = -EFBIG;
+}
+
+static void enc_put(struct enc *e, const char *s, size_t n)
+{
+	if (e->err)
+		return;
+	e->text += n;
+	if (e->text > WINDOW_MAX_TEXT) {
+		e->err = -EFBIG;
+		return;
+	}
+	while (n && !e->err) {
+		size_t k = sizeof(e->in) - e->n < n ? sizeof(e->in) - e->n : n;
+
+		memcpy(e->in + e->n, s, k);
+		e->n += k;
+		s += k;
+		n -= k;
+		if (e->n == sizeof(e->in))
+			enc_deflate(e, Z_NO_FLUSH);
+	}
+}
+
+__attribute__((format(printf, 2, 3))) static void enc_printf(struct enc *e, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) { /* only numbers are formatted */
+		e->err = e->err ? e->err : -EINVAL;
+		return;
+	}
+	enc_put(e, buf, (size_t)n);
+}
+
+/* A string field: at most this many bytes, so that a frame line (three
+ * fields) always fits in WINDOW_MAX_LINE. */
+#define MAX_FIELD (WINDOW_MAX_LINE / 4)
+
+/* s, cut at MAX_FIELD bytes, with tabs and line breaks made harmless. */
+static void enc_str(struct enc *e, const char *s)
 {
 	char buf[512];
-	size_t n = 0;
+	size_t n = 0, left = MAX_FIELD;
 
-	for (; s && *s; s++) {
+	for (; s && *s && left; s++, left--) {
 		buf[n++] = (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s;
 		if (n == sizeof(buf)) {
-			if (gzwrite(gz, buf, (unsigned)n) != (int)n)
-				return -EIO;
+			enc_put(e, buf, n);
 			n = 0;
 		}
 	}
-	if (n && gzwrite(gz, buf, (unsigned)n) != (int)n)
-		return -EIO;
-	return 0;
+	enc_put(e, buf, n);
 }
 
-int window_file__write(const struct profile *p, const char *path, char *err, size_t errlen)
+int window_file__encode(const struct profile *p, struct bytebuf *out, char *err, size_t errlen)
 {
 	const struct profile_meta *m = profile__meta_const(p);
 	size_t nframes = profile__frame_count(p), nsamples = profile__sample_count(p);
-	gzFile gz = gzopen(path, "wb6");
-	int ret = 0;
+	struct enc *e = calloc(1, sizeof(*e));
+	int ret;
 
-	if (!gz) {
-		ret = errno ? -errno : -ENOMEM;
-		errbuf__set(err, errlen, "create %s: %s", path, strerror(-ret));
-		return ret;
+	if (!e || deflateInit2(&e->zs, 6, Z_DEFLATED, 15 + 16 /* gzip */, 8,
+			       Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(e);
+		errbuf__set(err, errlen, "compress: %s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
-	if (gzprintf(gz, "bpfprof-window 1\ntime %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-		     m->time_ns, m->duration_ns, m->period_ns) <= 0)
-		ret = -EIO;
-	for (uint32_t i = 0; !ret && i < nframes; i++) {
+	e->out = out;
+	e->out_start = out->len;
+	enc_printf(e, "bpfprof-window 1\ntime %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", m->time_ns,
+		   m->duration_ns, m->period_ns);
+	for (uint32_t i = 0; !e->err && i < nframes; i++) {
 		const struct frame *f = profile__frame(p, i);
 
-		if (gzprintf(gz, "f %d %u %" PRIx64 "\t", (int)f->kind, f->line, f->addr) <= 0 ||
-		    put_str(gz, f->name) || gzputc(gz, '\t') < 0 || put_str(gz, f->module) ||
-		    gzputc(gz, '\t') < 0 || put_str(gz, f->file) || gzputc(gz, '\n') < 0)
-			ret = -EIO;
+		enc_printf(e, "f %d %u %" PRIx64 "\t", (int)f->kind, f->line, f->addr);
+		enc_str(e, f->name);
+		enc_put(e, "\t", 1);
+		enc_str(e, f->module);
+		enc_put(e, "\t", 1);
+		enc_str(e, f->file);
+		enc_put(e, "\n", 1);
 	}
-	for (size_t i = 0; !ret && i < nsamples; i++) {
+	for (size_t i = 0; !e->err && i < nsamples; i++) {
 		const struct profile_sample *s = profile__sample(p, i);
 
-		if (gzprintf(gz, "s %u %u %" PRIu64 "\t", s->pid, s->tid, s->count) <= 0 ||
-		    put_str(gz, s->comm) || gzputc(gz, '\t') < 0 || put_str(gz, s->cgroup) ||
-		    gzputc(gz, '\t') < 0) {
-			ret = -EIO;
-			break;
-		}
-		for (uint32_t j = 0; j < s->nframes && !ret; j++)
-			if (gzprintf(gz, j ? " %u" : "%u", s->frames[j]) <= 0)
-				ret = -EIO;
-		if (!ret && gzputc(gz, '\n') < 0)
-			ret = -EIO;
+		enc_printf(e, "s %u %u %" PRIu64 "\t", s->pid, s->tid, s->count);
+		enc_str(e, s->comm);
+		enc_put(e, "\t", 1);
+		enc_str(e, s->cgroup);
+		enc_put(e, "\t", 1);
+		if (s->nframes > WINDOW_MAX_DEPTH)
+			e->err = -EFBIG;
+		for (uint32_t j = 0; j < s->nframes && !e->err; j++)
+			enc_printf(e, j ? " %u" : "%u", s->frames[j]);
+		enc_put(e, "\n", 1);
 	}
-	if (!ret && gzprintf(gz, "end %zu %" PRIu64 "\n", nsamples, profile__total(p)) <= 0)
-		ret = -EIO;
-	if (gzclose(gz) != Z_OK && !ret)
-		ret = -EIO;
+	enc_printf(e, "end %zu %" PRIu64 "\n", nsamples, profile__total(p));
+	if (!e->err && (nframes > WINDOW_MAX_FRAMES || profile__total(p) > WINDOW_MAX_SAMPLES))
+		e->err = -EFBIG;
+	enc_deflate(e, Z_FINISH);
+	deflateEnd(&e->zs);
+	ret = e->err;
+	if (ret == -EFBIG)
+		errbuf__set(err, errlen, "window too large for a history file (%" PRIu64
+			    " bytes of text, %zu frames)", e->text, nframes);
+	else if (ret)
+		errbuf__set(err, errlen, "compress: %s", strerror(-ret));
 	if (ret)
-		errbuf__set(err, errlen, "write %s: %s", path, strerror(-ret));
+		out->len = e->out_start;
+	free(e);
 	return ret;
 }
 
@@ -95,7 +193,7 @@ static int parse_u64(const char **p, uint64_t *v, int base)
 	char *end;
 
 	errno = 0;
-	if (**p == '-' || **p == ' ' || **p == '\0')
+	if (**p == '-' || **p == '+' || **p == ' ' || **p == '\0')
 		return -EINVAL;
 	*v = strtoull(*p, &end, base);
 	if (errno || end == *p)
@@ -104,137 +202,220 @@ static int parse_u64(const char **p, uint64_t *v, int base)
 	return 0;
 }
 
-int window_file__read(const char *path, const struct window_filter *flt, struct profile *into,
-		      uint64_t *total, char *err, size_t errlen)
-{
-	gzFile gz = gzopen(path, "rb");
-	char *line = NULL, *fields[4];
-	uint32_t *ids = NULL, *stack = NULL;
-	size_t nids = 0, ids_cap = 0, lineno = 0;
-	uint64_t added = 0, nsamples = 0;
-	int ret = 0, done = 0;
+/* What one read keeps between lines. */
+struct reader {
+	const struct window_filter *flt;
+	struct profile *into; /* NULL: check only */
+	uint32_t *ids, *stack;
+	size_t nids, ids_cap;
+	uint64_t nsamples, total, added;
+	bool seen_time;
+	struct window_info info;
+};
 
-	if (total)
-		*total = 0;
+static const char *read_time(struct reader *r, const char *p)
+{
+	uint64_t t, d, per;
+
+	if (r->seen_time)
+		return "a second time line";
+	if (parse_u64(&p, &t, 10) || *p++ != ' ' || parse_u64(&p, &d, 10) || *p++ != ' ' ||
+	    parse_u64(&p, &per, 10) || *p)
+		return "bad time line";
+	r->seen_time = true;
+	r->info.time_ns = t;
+	r->info.duration_ns = d;
+	if (r->into) {
+		struct profile_meta *m = profile__meta(r->into);
+
+		if (!m->time_ns || t < m->time_ns)
+			m->time_ns = t;
+		if (!m->period_ns)
+			m->period_ns = per;
+		m->duration_ns = d > UINT64_MAX - m->duration_ns ? UINT64_MAX : m->duration_ns + d;
+	}
+	return NULL;
+}
+
+/* "f ..." (the line after "f "). NULL, or the reason it is bad; *ret for an
+ * error that is not the file's (memory). */
+static const char *read_frame(struct reader *r, char *line, int *ret)
+{
+	struct frame f = {0};
+	uint64_t kind, ln;
+	char *fields[4];
+	const char *p = line;
+	uint32_t id;
+
+	if (split_tabs(line, fields, 4) != 4)
+		return "bad frame line";
+	if (parse_u64(&p, &kind, 10) || kind > FRAME_LOST || *p++ != ' ' ||
+	    parse_u64(&p, &ln, 10) || ln > UINT32_MAX || *p++ != ' ' ||
+	    parse_u64(&p, &f.addr, 16) || *p)
+		return "bad frame line";
+	if (r->nids >= WINDOW_MAX_FRAMES)
+		return "too many frames";
+	if (!r->into) {
+		r->nids++;
+		return NULL;
+	}
+	f.kind = (enum frame_kind)kind;
+	f.line = (uint32_t)ln;
+	f.name = fields[1];
+	f.module = *fields[2] ? fields[2] : NULL;
+	f.file = *fields[3] ? fields[3] : NULL;
+	if ((*ret = profile__add_frame(r->into, &f, &id)))
+		return NULL;
+	if (array__grow((void **)&r->ids, &r->ids_cap, r->nids + 1, sizeof(*r->ids))) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	r->ids[r->nids++] = id;
+	return NULL;
+}
+
+static const char *read_sample(struct reader *r, char *line, int *ret)
+{
+	const struct window_filter *flt = r->flt;
+	uint64_t pid, tid, count, fid;
+	uint32_t depth = 0;
+	char *fields[4];
+	const char *p = line;
+
+	if (split_tabs(line, fields, 4) != 4)
+		return "bad sample line";
+	if (parse_u64(&p, &pid, 10) || pid > UINT32_MAX || *p++ != ' ' || parse_u64(&p, &tid, 10) ||
+	    tid > UINT32_MAX || *p++ != ' ' || parse_u64(&p, &count, 10) || *p)
+		return "bad sample line";
+	if (count > WINDOW_MAX_SAMPLES - r->total)
+		return "more samples than a window can hold";
+	for (p = fields[3]; *p;) {
+		if (parse_u64(&p, &fid, 10) || fid >= r->nids || depth >= WINDOW_MAX_DEPTH)
+			return "bad frame reference in sample";
+		r->stack[depth++] = r->into ? r->ids[fid] : 0;
+		if (*p == ' ')
+			p++;
+		else if (*p)
+			return "bad frame list";
+	}
+	r->nsamples++;
+	r->total += count;
+	if (!r->into || (flt && flt->pid && flt->pid != pid) ||
+	    (flt && flt->comm && strcmp(flt->comm, fields[1])) ||
+	    (flt && flt->cgroup && strcmp(flt->cgroup, fields[2])))
+		return NULL;
+	*ret = profile__add_sample_cg(r->into, r->stack, depth, (uint32_t)pid, (uint32_t)tid,
+				      fields[1], *fields[2] ? fields[2] : NULL, count);
+	if (!*ret)
+		r->added += count;
+	return NULL;
+}
+
+static const char *read_end(struct reader *r, const char *p)
+{
+	uint64_t n, total;
+
+	if (parse_u64(&p, &n, 10) || *p++ != ' ' || parse_u64(&p, &total, 10) || *p)
+		return "bad end line";
+	if (n != r->nsamples || total != r->total)
+		return "the end line's counts do not match the samples";
+	if (!r->seen_time)
+		return "no time line";
+	return NULL;
+}
+
+int window_file__read(int fd, const char *name, const struct window_filter *flt,
+		      struct profile *into, struct window_info *info, uint64_t *added, char *err,
+		      size_t errlen)
+{
+	struct reader r = {.flt = flt, .into = into};
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0), ret = 0, zerr = Z_OK;
+	gzFile gz = dfd >= 0 ? gzdopen(dfd, "rb") : NULL;
+	uint64_t text = 0;
+	size_t lineno = 0;
+	const char *why = NULL;
+	char *line = NULL;
+	bool done = false;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (added)
+		*added = 0;
 	if (!gz) {
-		ret = errno ? -errno : -ENOMEM;
-		errbuf__set(err, errlen, "open %s: %s", path, strerror(-ret));
+		ret = dfd < 0 ? -errno : -ENOMEM;
+		if (dfd >= 0)
+			close(dfd);
+		errbuf__set(err, errlen, "open %s: %s", name, strerror(-ret));
 		return ret;
 	}
 	line = malloc(WINDOW_MAX_LINE);
-	stack = malloc(WINDOW_MAX_DEPTH * sizeof(*stack));
-	if (!line || !stack) {
+	r.stack = malloc(WINDOW_MAX_DEPTH * sizeof(*r.stack));
+	if (!line || !r.stack) {
 		ret = -ENOMEM;
+		errbuf__set(err, errlen, "read %s: %s", name, strerror(ENOMEM));
 		goto cleanup;
 	}
-#define BAD(why)                                                                              \
-	do {                                                                                  \
-		errbuf__set(err, errlen, "%s:%zu: %s", path, lineno, why);                         \
-		ret = -EINVAL;                                                                \
-		goto cleanup;                                                                 \
-	} while (0)
-	while (!done && gzgets(gz, line, WINDOW_MAX_LINE)) {
+	while (!why && !ret && gzgets(gz, line, WINDOW_MAX_LINE)) {
 		size_t len = strlen(line);
-		const char *p;
 
 		lineno++;
-		if (len == 0 || line[len - 1] != '\n')
-			BAD("line too long or cut short");
+		text += len;
+		if (done)
+			why = "data after the end line";
+		else if (lineno == 1 && gzdirect(gz))
+			why = "not gzip-compressed";
+		else if (text > WINDOW_MAX_TEXT)
+			why = "too large";
+		else if (len == 0 || line[len - 1] != '\n')
+			why = "line too long, cut short or with a NUL byte";
+		if (why)
+			break;
 		line[--len] = '\0';
-		if (lineno == 1) {
-			if (strcmp(line, "bpfprof-window 1"))
-				BAD("not a bpfprof window file (version 1)");
-		} else if (!strncmp(line, "time ", 5)) {
-			struct profile_meta *m = profile__meta(into);
-			uint64_t t, d, per;
+		if (lineno == 1)
+			why = strcmp(line, "bpfprof-window 1") ? "not a bpfprof window file (version 1)"
+							       : NULL;
+		else if (!strncmp(line, "time ", 5))
+			why = read_time(&r, line + 5);
+		else if (!strncmp(line, "f ", 2))
+			why = read_frame(&r, line + 2, &ret);
+		else if (!strncmp(line, "s ", 2))
+			why = read_sample(&r, line + 2, &ret);
+		else if (!strncmp(line, "end ", 4))
+			done = !(why = read_end(&r, line + 4));
+		else
+			why = "unknown line";
+	}
+	if (ret) {
+		errbuf__set(err, errlen, "read %s: %s", name, strerror(-ret));
+		goto cleanup;
+	}
+	if (!why) {
+		const char *zmsg = gzerror(gz, &zerr);
 
-			p = line + 5;
-			if (parse_u64(&p, &t, 10) || *p++ != ' ' || parse_u64(&p, &d, 10) ||
-			    *p++ != ' ' || parse_u64(&p, &per, 10) || *p)
-				BAD("bad time line");
-			if (!m->time_ns || t < m->time_ns)
-				m->time_ns = t;
-			if (!m->period_ns)
-				m->period_ns = per;
-			m->duration_ns += d;
-		} else if (!strncmp(line, "f ", 2)) {
-			struct frame f = {0};
-			uint64_t kind, ln;
-			uint32_t id;
-
-			if (split_tabs(line, fields, 4) != 4)
-				BAD("bad frame line");
-			p = fields[0] + 2;
-			if (parse_u64(&p, &kind, 10) || kind > FRAME_LOST || *p++ != ' ' ||
-			    parse_u64(&p, &ln, 10) || ln > UINT32_MAX || *p++ != ' ' ||
-			    parse_u64(&p, &f.addr, 16) || *p)
-				BAD("bad frame line");
-			if (nids >= WINDOW_MAX_FRAMES)
-				BAD("too many frames");
-			f.kind = (enum frame_kind)kind;
-			f.line = (uint32_t)ln;
-			f.name = fields[1];
-			f.module = *fields[2] ? fields[2] : NULL;
-			f.file = *fields[3] ? fields[3] : NULL;
-			if ((ret = profile__add_frame(into, &f, &id)))
-				goto cleanup;
-			if (array__grow((void **)&ids, &ids_cap, nids + 1, sizeof(*ids))) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			ids[nids++] = id;
-		} else if (!strncmp(line, "s ", 2)) {
-			uint64_t pid, tid, count, fid;
-			uint32_t depth = 0;
-
-			if (split_tabs(line, fields, 4) != 4)
-				BAD("bad sample line");
-			p = fields[0] + 2;
-			if (parse_u64(&p, &pid, 10) || pid > UINT32_MAX || *p++ != ' ' ||
-			    parse_u64(&p, &tid, 10) || tid > UINT32_MAX || *p++ != ' ' ||
-			    parse_u64(&p, &count, 10) || *p)
-				BAD("bad sample line");
-			for (p = fields[3]; *p;) {
-				if (parse_u64(&p, &fid, 10) || fid >= nids || depth >= WINDOW_MAX_DEPTH)
-					BAD("bad frame reference in sample");
-				stack[depth++] = ids[fid];
-				if (*p == ' ')
-					p++;
-				else if (*p)
-					BAD("bad frame list");
-			}
-			nsamples++;
-			if ((flt && flt->pid && flt->pid != pid) ||
-			    (flt && flt->comm && strcmp(flt->comm, fields[1])) ||
-			    (flt && flt->cgroup && strcmp(flt->cgroup, fields[2])))
-				continue;
-			ret = profile__add_sample_cg(into, stack, depth, (uint32_t)pid, (uint32_t)tid,
-						     fields[1], *fields[2] ? fields[2] : NULL, count);
-			if (ret)
-				goto cleanup;
-			added += count;
-		} else if (!strncmp(line, "end ", 4)) {
-			uint64_t n;
-
-			p = line + 4;
-			if (parse_u64(&p, &n, 10) || n != nsamples)
-				BAD("sample count does not match the end line");
-			done = 1;
-		} else {
-			BAD("unknown line");
+		if (zerr == Z_ERRNO) {
+			ret = errno ? -errno : -EIO;
+			errbuf__set(err, errlen, "read %s: %s", name, strerror(-ret));
+			goto cleanup;
 		}
+		if (zerr != Z_OK)
+			why = zmsg;
+		else if (!done)
+			why = "incomplete (no end line)";
 	}
-#undef BAD
-	if (!done) {
-		errbuf__set(err, errlen, "%s: incomplete (no end line)", path);
+	if (why) {
+		errbuf__set(err, errlen, "%s:%zu: %s", name, lineno, why);
 		ret = -EINVAL;
+		goto cleanup;
 	}
+	r.info.samples = r.total;
+	if (info)
+		*info = r.info;
+	if (added)
+		*added = r.added;
 cleanup:
-	if (!ret && total)
-		*total = added;
 	gzclose(gz);
 	free(line);
-	free(stack);
-	free(ids);
+	free(r.stack);
+	free(r.ids);
 	return ret;
 }

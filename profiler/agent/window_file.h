@@ -10,7 +10,14 @@
  *   end NSAMPLES TOTAL
  *
  * Empty MODULE/FILE/CGROUP mean unknown. Tabs and line breaks inside strings
- * are written as spaces. A file without its `end` line is rejected whole.
+ * are written as spaces. A file is accepted whole or not at all: one time
+ * line, the end line's counts equal to what the file holds, nothing after it,
+ * a gzip stream without error.
+ *
+ * The files of the history directory are not trusted (anyone who can write
+ * there can plant one): the reader bounds what a file may cost (compressed
+ * and uncompressed bytes, frames, depth, samples) and the store opens only
+ * regular files, never through a symlink (store.c).
  */
 #ifndef BPFPROF_WINDOW_FILE_H
 #define BPFPROF_WINDOW_FILE_H
@@ -18,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bytebuf.h"
 #include "format/profile.h"
 
 /* Which samples to keep when reading. Zero/NULL fields match everything. */
@@ -27,17 +35,38 @@ struct window_filter {
 	const char *cgroup;
 };
 
-/* Bounds that keep a damaged or hostile file from costing unbounded memory. */
+/* Bounds that keep a damaged or hostile file from costing unbounded memory
+ * or time. The writer refuses a window over them (-EFBIG), so every file it
+ * writes reads back. */
 #define WINDOW_MAX_LINE (64 * 1024)
 #define WINDOW_MAX_FRAMES (4u << 20)
 #define WINDOW_MAX_DEPTH 2048
+#define WINDOW_MAX_FILE (64ULL << 20)  /* compressed bytes on disk */
+#define WINDOW_MAX_TEXT (512ULL << 20) /* uncompressed bytes */
+/* Samples in one window: 10,000 Hz on 4,096 CPUs for an hour is 1.5e11. A
+ * bound this far below 2^64 lets 2^24 windows be summed without wrapping. */
+#define WINDOW_MAX_SAMPLES (1ULL << 40)
 
-/* Write p to path (not atomically: the store renames). 0 or -errno. */
-int window_file__write(const struct profile *p, const char *path, char *err, size_t errlen);
+/* What a window file says of itself, from its time and end lines. */
+struct window_info {
+	uint64_t time_ns, duration_ns;
+	uint64_t samples; /* the sum of its sample counts (the end line's TOTAL) */
+};
 
-/* Add the samples of path that match f to into. *total (optional) gets the
- * number of samples added. 0 or -errno with "path:line: reason" in err. */
-int window_file__read(const char *path, const struct window_filter *f, struct profile *into,
-		      uint64_t *total, char *err, size_t errlen);
+/* p as a window file (gzip) appended to out. 0, -ENOMEM, or -EFBIG when the
+ * text is over WINDOW_MAX_TEXT or the file over WINDOW_MAX_FILE. */
+int window_file__encode(const struct profile *p, struct bytebuf *out, char *err, size_t errlen);
+
+/*
+ * Read the window file open at fd, from its current offset (fd stays open;
+ * the caller bounds its size, see WINDOW_MAX_FILE). Adds the samples that
+ * match f to into; into NULL only checks the file. info (optional) gets what
+ * the file says of itself, *added (optional) the samples added. Nothing is
+ * reported unless the whole file is valid, but into may have been changed.
+ * 0 or -errno (-EINVAL for a bad file) with "name:line: reason" in err.
+ */
+int window_file__read(int fd, const char *name, const struct window_filter *f,
+		      struct profile *into, struct window_info *info, uint64_t *added, char *err,
+		      size_t errlen);
 
 #endif

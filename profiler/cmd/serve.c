@@ -290,7 +290,7 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	struct agent_opts o = {0};
 	struct agent *a = NULL;
 	struct store_stats st;
-	uint64_t kept = 0;
+	uint64_t kept = 0, ignored;
 	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
 	char err[256] = "";
 	int ret = parse_args(argc, argv, &o, token, sizeof(token));
@@ -322,9 +322,23 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	agent__store_stats(a, &st);
 	fprintf(stderr,
 		"bpfprof serve: sampling at %llu Hz, %llu ms windows, history in %s "
-		"(%zu windows kept%s)\nbpfprof serve: open http://%s/\n",
+		"(%zu windows kept%s%s)\n",
 		(unsigned long long)o.freq, (unsigned long long)(o.window_ns / 1000000), o.data_dir,
-		st.windows, st.cleaned_temp ? ", removed an interrupted write" : "", o.listen);
+		st.windows, st.cleaned_temp ? ", removed an interrupted write" : "",
+		st.tightened ? ", made private (0700, files 0600)" : "");
+	ignored = st.ignored[STORE_IGNORE_NOT_REGULAR] + st.ignored[STORE_IGNORE_OWNER] +
+		  st.ignored[STORE_IGNORE_TOO_BIG] + st.ignored[STORE_IGNORE_INVALID];
+	if (ignored)
+		fprintf(stderr,
+			"bpfprof serve: ignored %llu files named like windows in %s: %llu not "
+			"regular files, %llu of another user, %llu too big, %llu unreadable or "
+			"not matching their name\n",
+			(unsigned long long)ignored, o.data_dir,
+			(unsigned long long)st.ignored[STORE_IGNORE_NOT_REGULAR],
+			(unsigned long long)st.ignored[STORE_IGNORE_OWNER],
+			(unsigned long long)st.ignored[STORE_IGNORE_TOO_BIG],
+			(unsigned long long)st.ignored[STORE_IGNORE_INVALID]);
+	fprintf(stderr, "bpfprof serve: open http://%s/\n", o.listen);
 	while (!*stop)
 		agent__step(a);
 	fprintf(stderr, "bpfprof serve: stopped; %llu windows written\n",

@@ -32,6 +32,8 @@ seed_pprof() {
 	gunzip -c "$1/seed.pb.gz" >"$1/seed.pb"
 }
 seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
+seed_http() { cp "$ROOT/tests/fuzz/corpus-http/"* "$1/"; }
+seed_window() { cp "$FUZZ/corpus-window/"* "$1/"; }
 # a section with a byte in front: 0 .eh_frame, 1 .debug_frame (fuzz_unwind_table.c)
 seed_unwind_table() {
 	local f

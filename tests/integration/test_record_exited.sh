@@ -1,14 +1,21 @@
 #!/bin/bash
 # A process that exits in the middle of a system-wide run is still symbolized:
-# its mappings were captured while it was alive.
+# its mappings were captured while it was alive. Its binary is deleted while
+# it runs, so no path leads to the file any more when the profile is
+# symbolized: only what was captured (the mapped file itself) does.
 . "$(dirname "$0")/../lib.sh"
 
-# a private copy, removed before the profile is symbolized at the end of the run
 cp "$WORKLOADS/calltree" "$TMP/shortlived"
 "$BPFPROF" record -d 4 -o "$TMP/out.folded" 2>"$TMP/err" &
 REC=$!
 sleep 0.5
-"$TMP/shortlived" 1.5 2>"$TMP/wl.err"
+"$TMP/shortlived" 1.5 2>"$TMP/wl.err" &
+WLP=$!
+sleep 0.3
+rm "$TMP/shortlived"
+[ ! -e "$TMP/shortlived" ] && grep -q "$TMP/shortlived (deleted)" "/proc/$WLP/maps" \
+	&& pass binary-removed || fail binary-removed "the workload's binary is not deleted under it"
+wait $WLP
 sleep 0.2
 pgrep -f "$TMP/shortlived" >/dev/null && fail exited-first "workload still running" || pass exited-first
 wait $REC || fail exit-code "$(cat "$TMP/err")"

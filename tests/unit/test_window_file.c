@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_window_file.c - the agent's window file: what the writer writes reads
+ * back; a file counts only whole (its end line's counts, one time line,
+ * gzip, bounds); a string cannot break a line.
+ */
+#include "harness.h"
+
+#include "agent/window_file.h"
+#include "common/bytebuf.h"
+#include "format/profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static struct test_state st = {.suite = "test_window_file"};
+
+/* A memfd with len bytes of data at offset 0, or -1. */
+static int memfd(const void *data, size_t len)
+{
+	int fd = memfd_create("window", MFD_CLOEXEC);
+
+	if (fd >= 0 && ((len && write(fd, data, len) != (ssize_t)len) || lseek(fd, 0, SEEK_SET))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* text, gzip-compressed, in a memfd (raw: as it is). */
+static int text_fd(const char *text, int raw)
+{
+	int fd, dfd;
+	gzFile gz;
+
+	if (raw)
+		return memfd(text, strlen(text));
+	fd = memfd(NULL, 0);
+	if (fd < 0)
+		return -1;
+	dfd = dup(fd);
+	gz = dfd >= 0 ? gzdopen(dfd, "wb") : NULL;
+	if (!gz || gzputs(gz, text) < 0 || gzclose(gz) != Z_OK || lseek(fd, 0, SEEK_SET)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* window_file__read of text: 0 or -errno; info and the profile filled. */
+static int read_text(const char *text, int raw, struct profile *p, struct window_info *info)
+{
+	char err[256];
+	int fd = text_fd(text, raw), ret;
+
+	if (fd < 0)
+		return -EBADF;
+	ret = window_file__read(fd, "t", NULL, p, info, NULL, err, sizeof(err));
+	close(fd);
+	return ret;
+}
+
+#define HEAD "bpfprof-window 1\ntime 1000000000 1000000000 10000000\n"
+#define FRAMES "f 0 0 10\tmain\t/bin/x\t\nf 0 3 20\tleaf\t/bin/x\tx.c\n"
+
+static void test_round_trip(struct test_state *s)
+{
+	struct profile *p = profile__new(), *q = profile__new();
+	struct bytebuf buf = {0};
+	struct window_info info;
+	uint32_t ids[2];
+	struct frame f = {.name = "na\tme\nwith breaks", .module = "/bin/x"};
+	char err[256];
+	int fd = -1;
+
+	ASSERT_TRUE(s, p && q);
+	ASSERT_EQ(s, profile__add_frame(p, &f, &ids[0]), 0);
+	f.name = "leaf";
+	f.file = "x.c";
+	f.line = 3;
+	ASSERT_EQ(s, profile__add_frame(p, &f, &ids[1]), 0);
+	ASSERT_EQ(s, profile__add_sample_cg(p, ids, 2, 7, 8, "comm\twith tab", "/cg", 5), 0);
+	ASSERT_EQ(s, profile__add_sample_cg(p, ids, 1, 9, 9, "other", NULL, 3), 0);
+	profile__meta(p)->time_ns = 2000000000;
+	profile__meta(p)->duration_ns = 1000000000;
+	ASSERT_EQ(s, window_file__encode(p, &buf, err, sizeof(err)), 0);
+	fd = memfd(buf.data, buf.len);
+	ASSERT_TRUE(s, fd >= 0);
+	ASSERT_EQ(s, window_file__read(fd, "t", NULL, q, &info, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(s, info.samples, 8);
+	ASSERT_EQ(s, info.time_ns, 2000000000);
+	ASSERT_EQ(s, info.duration_ns, 1000000000);
+	ASSERT_EQ(s, profile__total(q), 8);
+	ASSERT_EQ(s, profile__sample_count(q), 2);
+	ASSERT_STREQ(s, profile__frame(q, profile__sample(q, 0)->frames[0])->name,
+		     "na me with breaks");
+	ASSERT_STREQ(s, profile__sample(q, 0)->comm, "comm with tab");
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	bytebuf__release(&buf);
+	profile__free(p);
+	profile__free(q);
+}
+
+static void test_valid_text(struct test_state *s)
+{
+	struct profile *p = profile__new();
+	struct window_info info;
+
+	ASSERT_TRUE(s, p);
+	ASSERT_EQ(s, read_text(HEAD FRAMES "s 1 1 4\tx\t\t0 1\ns 2 2 6\ty\t/c\t0\nend 2 10\n", 0,
+			       p, &info), 0);
+	ASSERT_EQ(s, info.samples, 10);
+	ASSERT_EQ(s, profile__total(p), 10);
+	/* check only: no profile */
+	ASSERT_EQ(s, read_text(HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1 4\n", 0, NULL, &info), 0);
+	ASSERT_EQ(s, info.samples, 4);
+cleanup:
+	profile__free(p);
+}
+
+/* Each of these is refused whole (-EINVAL), and says nothing of itself. */
+static void test_refused(struct test_state *s)
+{
+	static const char *const bad[] = {
+	    /* the end line's counts disagree with the samples */
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1 5\n",
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 2 4\n",
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1\n",
+	    /* no end, data after it, no or two time lines */
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 1\n",
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1 4\ns 1 1 4\tx\t\t0 1\n",
+	    "bpfprof-window 1\n" FRAMES "s 1 1 4\tx\t\t0 1\nend 1 4\n",
+	    HEAD "time 1 1 1\nend 0 0\n",
+	    /* a count no window holds, and two that wrap */
+	    HEAD FRAMES "s 1 1 1099511627777\tx\t\t0\nend 1 1099511627777\n",
+	    HEAD FRAMES "s 1 1 18446744073709551615\tx\t\t0\ns 1 2 1\tx\t\t0\n"
+			"end 2 0\n",
+	    /* a frame reference out of range, a signed number */
+	    HEAD FRAMES "s 1 1 4\tx\t\t0 2\nend 1 4\n",
+	    HEAD FRAMES "s 1 1 +4\tx\t\t0\nend 1 4\n",
+	    /* not a window file */
+	    "hello\n",
+	    "",
+	};
+	struct window_info info;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		info.samples = 99;
+		if (read_text(bad[i], 0, NULL, &info) != -EINVAL || info.samples != 0) {
+			printf("  case %zu read\n", i);
+			ASSERT_TRUE(s, 0);
+		}
+	}
+	/* the text itself, uncompressed */
+	ASSERT_EQ(s, read_text(HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1 4\n", 1, NULL, &info), -EINVAL);
+cleanup:;
+}
+
+/* A gzip stream cut short or damaged after the end line is refused. */
+static void test_damaged_gzip(struct test_state *s)
+{
+	const char *text = HEAD FRAMES "s 1 1 4\tx\t\t0 1\nend 1 4\n";
+	struct window_info info;
+	char buf[512], err[256];
+	ssize_t n;
+	int fd = text_fd(text, 0), cut = -1;
+
+	ASSERT_TRUE(s, fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	ASSERT_TRUE(s, n > 20);
+	cut = memfd(buf, (size_t)n - 4); /* without the length trailer */
+	ASSERT_EQ(s, window_file__read(cut, "cut", NULL, NULL, &info, NULL, err, sizeof(err)),
+		  -EINVAL);
+	close(cut);
+	buf[n - 6] ^= 0x55; /* the CRC */
+	cut = memfd(buf, (size_t)n);
+	ASSERT_EQ(s, window_file__read(cut, "crc", NULL, NULL, &info, NULL, err, sizeof(err)),
+		  -EINVAL);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (cut >= 0)
+		close(cut);
+}
+
+/* The fuzz target's seed (tests/fixtures/window.txt) is a valid window. */
+static void test_fixture(struct test_state *s)
+{
+	struct window_info info;
+	char text[4096];
+	FILE *f = fopen("tests/fixtures/window.txt", "r");
+	size_t n;
+
+	if (!f)
+		SKIP(s, "run from the repository root");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	ASSERT_EQ(s, read_text(text, 0, NULL, &info), 0);
+	ASSERT_EQ(s, info.samples, 183);
+cleanup:
+	if (f)
+		fclose(f);
+}
+
+int main(void)
+{
+	RUN_TEST(&st, test_round_trip);
+	RUN_TEST(&st, test_valid_text);
+	RUN_TEST(&st, test_refused);
+	RUN_TEST(&st, test_damaged_gzip);
+	RUN_TEST(&st, test_fixture);
+	return test__finish(&st);
+}
