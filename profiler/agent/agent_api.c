@@ -232,7 +232,7 @@ static void handle_timeline(struct agent *a, const struct http_request *req,
 
 struct proc_row {
 	uint32_t pid;
-	const char *comm;
+	const char *comm, *cgroup; /* interned in the profile; cgroup may be NULL */
 	uint64_t samples;
 };
 
@@ -279,7 +279,10 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 	}
 	for (size_t i = 0; i < profile__sample_count(p); i++) {
 		const struct profile_sample *s = profile__sample(p, i);
-		uint64_t key[2] = {s->pid, (uint64_t)(uintptr_t)s->comm}, at;
+		/* strings are interned: equal names, equal pointers */
+		uint64_t key[3] = {s->pid, (uint64_t)(uintptr_t)s->comm,
+				   (uint64_t)(uintptr_t)s->cgroup},
+			 at;
 
 		total += s->count;
 		if (hmap__get(idx, key, sizeof(key), &at)) {
@@ -288,7 +291,7 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 		}
 		if (hmap__put(idx, key, sizeof(key), nrows, NULL, NULL) < 0)
 			break;
-		rows[nrows++] = (struct proc_row){s->pid, s->comm, s->count};
+		rows[nrows++] = (struct proc_row){s->pid, s->comm, s->cgroup, s->count};
 	}
 	qsort(rows, nrows, sizeof(*rows), row_cmp);
 	f = open_memstream(&buf, &len);
@@ -300,6 +303,10 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 	for (size_t i = 0; i < nrows && i < limit; i++) {
 		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", rows[i].pid);
 		json_profile__string(rows[i].comm, f);
+		if (rows[i].cgroup) {
+			fprintf(f, ",\"cgroup\":");
+			json_profile__string(rows[i].cgroup, f);
+		}
 		fprintf(f, ",\"samples\":%" PRIu64 "}", rows[i].samples);
 	}
 	fprintf(f, "]}\n");

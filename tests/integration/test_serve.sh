@@ -43,6 +43,14 @@ pts=$(grep -o '\[[0-9]*,[1-9][0-9]*\]' "$TMP/timeline.json" | wc -l)
 [ "$pts" -ge 2 ] && pass timeline || fail timeline "fewer than 2 non-empty points: $(cat "$TMP/timeline.json")"
 curl -s "$URL/api/processes?from=-1m" | grep -q "\"pid\":$WL,\"comm\":\"calltree\"" \
 	&& pass processes || fail processes "workload not in /api/processes"
+# each row carries the labels the UI filters by: the workload's cgroup, a
+# path /proc/PID/cgroup lists (v2, or on a hybrid host v1's when v2 is "/")
+curl -s "$URL/api/processes?from=-1m" | python3 -c '
+import json, sys
+paths = {l.rstrip("\n").split(":", 2)[2] for l in open("/proc/%s/cgroup" % sys.argv[1])}
+rows = [r for r in json.load(sys.stdin)["processes"] if r["pid"] == int(sys.argv[1])]
+sys.exit(0 if rows and rows[0].get("cgroup") in paths else 1)' "$WL" \
+	&& pass processes-cgroup || fail processes-cgroup "no cgroup of /proc/$WL/cgroup in its row"
 
 # bad requests: 4xx with a one-line reason; unknown paths 404
 check_status() { # name want url

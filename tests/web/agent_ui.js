@@ -19,10 +19,8 @@
  * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
  */
 'use strict';
-const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch, close, agentPage } = require('./browser');
 
 const prefix = process.env.TEST_PREFIX || 'agent_ui';
 let failed = 0;
@@ -116,28 +114,10 @@ async function main() {
 	const [url, switchArg, outDir, treeComm, sysComm] = process.argv.slice(2);
 	const switchMs = +switchArg;
 	const origin = new URL(url).origin;
-	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
 	let ctx;
 	try {
-		/* a persistent context is how playwright takes --user-data-dir */
-		ctx = await chromium.launchPersistentContext(userDir, {
-			executablePath: '/usr/bin/chromium',
-			headless: true,
-			viewport: { width: 1280, height: 900 },
-			args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-				'--disable-component-update', '--disable-sync'],
-		});
-		const blocked = [], profileReqs = [], errors = [];
-		await ctx.route('**/*', (route) => {
-			const u = route.request().url();
-			if (u.startsWith(origin + '/')) return route.continue();
-			blocked.push(u);
-			return route.abort();
-		});
-		const page = ctx.pages()[0] || await ctx.newPage();
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		page.on('request', (r) => { if (r.url().includes('/api/profile')) profileReqs.push(r.url()); });
+		ctx = await launch({ width: 1280, height: 900 });
+		const { page, blocked, errors, profileReqs } = await agentPage(ctx, origin);
 
 		/* 1. the page opens on the last 15 minutes */
 		await page.goto(url);
@@ -441,8 +421,7 @@ async function main() {
 	} catch (e) {
 		fail('run', String(e && e.stack || e).split('\n').slice(0, 4).join(' | '));
 	} finally {
-		if (ctx) await ctx.close().catch(() => {});
-		fs.rmSync(userDir, { recursive: true, force: true });
+		await close(ctx);
 	}
 	process.exit(failed);
 }

@@ -20,10 +20,7 @@
  * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
  */
 'use strict';
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch, close, agentPage } = require('./browser');
 const { screenPixel, rootOnScreen } = require('./screen');
 
 const prefix = process.env.TEST_PREFIX || 'agent_views';
@@ -71,26 +68,10 @@ const same = (a, b) => JSON.stringify(Object.entries(a || {}).sort()) === JSON.s
 async function main() {
 	const [url] = process.argv.slice(2);
 	const origin = new URL(url).origin;
-	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
 	let ctx;
 	try {
-		ctx = await chromium.launchPersistentContext(userDir, {
-			executablePath: '/usr/bin/chromium',
-			headless: true,
-			viewport: { width: 1400, height: 1000 },
-			args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-				'--disable-component-update', '--disable-sync'],
-		});
-		const blocked = [], profileReqs = [], errors = [];
-		await ctx.route('**/*', (route) => {
-			const u = route.request().url();
-			if (u.startsWith(origin + '/')) return route.continue();
-			blocked.push(u);
-			return route.abort();
-		});
-		const page = ctx.pages()[0] || await ctx.newPage();
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('request', (r) => { if (r.url().includes('/api/profile')) profileReqs.push(r.url()); });
+		ctx = await launch({ width: 1400, height: 1000 });
+		const { page, blocked, errors, profileReqs } = await agentPage(ctx, origin);
 		await page.goto(url);
 		await settled(page, 0);
 
@@ -271,8 +252,7 @@ async function main() {
 	} catch (e) {
 		fail('run', String(e && e.stack || e).split('\n').slice(0, 4).join(' | '));
 	} finally {
-		if (ctx) await ctx.close().catch(() => {});
-		fs.rmSync(userDir, { recursive: true, force: true });
+		await close(ctx);
 	}
 	process.exit(failed);
 }

@@ -32,10 +32,8 @@
  * Prints PASS:/FAIL: lines (tests/lib.sh protocol) prefixed with $TEST_PREFIX.
  */
 'use strict';
-const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch, close } = require('./browser');
 const { screenPixel, canvasPixel, near, rootOnScreen } = require('./screen');
 
 const prefix = process.env.TEST_PREFIX || 'web';
@@ -391,18 +389,9 @@ async function theme(browser, file) {
 
 async function main() {
 	const [mode, file, ...args] = process.argv.slice(2);
-	const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfprof-chromium-'));
 	let browser;
 	try {
-		/* a persistent context is how playwright takes --user-data-dir */
-		browser = await chromium.launchPersistentContext(userDir, {
-			executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-			headless: true,
-			args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-				'--no-first-run', '--disable-component-update', '--disable-sync'],
-			viewport: { width: 1200, height: 900 },
-			timeout: 60000,
-		});
+		browser = await launch({ width: 1200, height: 900 });
 		if (mode === 'flame') await flame(browser, file, args[0], +args[1], args[2], +(args[3] || 1));
 		else if (mode === 'diff') await diff(browser, file, args[0], args[1]);
 		else if (mode === 'big') await big(browser, file, +args[0]);
@@ -414,8 +403,7 @@ async function main() {
 	} catch (e) {
 		fail(mode || 'run', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
 	} finally {
-		if (browser) await browser.close();
-		fs.rmSync(userDir, { recursive: true, force: true });
+		await close(browser);
 	}
 	process.exit(failed);
 }
