@@ -121,15 +121,17 @@ static uint64_t rd_encoded(struct dwarf_cur *c, uint8_t enc, const struct sectio
 /* Parse the CIE at off. 0 or -EINVAL. */
 static int parse_cie(const struct section *sec, uint64_t off, struct cie *cie)
 {
-	struct dwarf_cur c = {sec->data + off, sec->data + sec->size, false};
+	struct dwarf_cur c;
 	uint64_t len, id;
 	uint8_t version;
 	char aug[MAX_AUG_LEN + 1];
 	size_t alen = 0;
 	bool dwarf64 = false;
 
+	/* off comes from the file: check it before it forms a pointer */
 	if (off >= sec->size)
 		return -EINVAL;
+	c = (struct dwarf_cur){sec->data + off, sec->data + sec->size, false};
 	memset(cie, 0, sizeof(*cie));
 	cie->addr_size = 8;
 	cie->fde_enc = 0; /* absptr */
