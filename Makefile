@@ -78,30 +78,33 @@ deps:
 $(OUT)/bpfprof.8: $(OUT)/bpfprof tools/manpage.sh
 	./tools/manpage.sh $(OUT)/bpfprof $@
 
-# The unit runs the binary where it was installed.
-$(OUT)/bpfprof.service: deploy/bpfprof.service
-	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< >$@.tmp && mv $@.tmp $@
-
 # The binary, man page, shell completions and systemd unit under
 # $(DESTDIR)$(PREFIX); the example config under $(DESTDIR)$(SYSCONFDIR)
 # unless one is there already (it is the administrator's).
 BASH_COMPLETION_DIR := $(PREFIX)/share/bash-completion/completions
 SYSTEMD_UNIT_DIR    ?= $(PREFIX)/lib/systemd/system
-install: all $(OUT)/bpfprof.service
+install: all
 	install -D -m 0755 $(OUT)/bpfprof $(DESTDIR)$(PREFIX)/bin/bpfprof
 	install -D -m 0644 $(OUT)/bpfprof.8 $(DESTDIR)$(PREFIX)/share/man/man8/bpfprof.8
 	install -D -m 0644 tools/completion/bpfprof.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/bpfprof
 	install -d $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	sed 's|@BASH_COMPLETION@|$(BASH_COMPLETION_DIR)/bpfprof|' tools/completion/_bpfprof \
 		>$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_bpfprof
-	install -D -m 0644 $(OUT)/bpfprof.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/bpfprof.service
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' deploy/bpfprof.service \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/bpfprof.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/bpfprof.service
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/bpfprof
 	[ -e $(DESTDIR)$(SYSCONFDIR)/bpfprof/bpfprof.conf ] || \
 		install -m 0644 deploy/bpfprof.conf $(DESTDIR)$(SYSCONFDIR)/bpfprof/bpfprof.conf
 
-# A Debian package of the same files: build/bpfprof_VERSION_ARCH.deb.
+# A Debian package of the same files: build/bpfprof_VERSION_ARCH.deb
+# (tools/make-deb.sh: dpkg-deb, no debhelper).
 deb: all
-	./tools/make-deb.sh $(OUT)
+	rm -rf $(OUT)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(OUT)/deb/root PREFIX=/usr \
+		SYSCONFDIR=/etc SYSTEMD_UNIT_DIR=/lib/systemd/system
+	./tools/make-deb.sh $(OUT)/deb/root $(OUT)
 
 $(OUT)/bench-unwind-table: tools/bench_unwind_table.c $(OUT)/libbpfprof.a
 	$(CC) $(CFLAGS) $< $(OUT)/libbpfprof.a -o $@ $(LDFLAGS) $(LDLIBS)
