@@ -59,6 +59,25 @@ rc=0
 [ $rc -eq 2 ] && grep -q "missing.conf: No such file" "$TMP/err" && pass named-file-must-exist \
 	|| fail named-file-must-exist "exit $rc: $(cat "$TMP/err")"
 
+# the example config (deploy/bpfprof.conf): one commented line per option of
+# serve --help, and every value in it valid (uncommented, it parses through
+# to the command line's bad --window)
+EXAMPLE=$ROOT/deploy/bpfprof.conf
+"$BPFPROF" serve --help | grep -oE -- '--[a-z][a-z0-9-]*' | sed 's/^--//' | sort -u \
+	| grep -vx -e config -e no-config -e help >"$TMP/help.keys"
+sed -n 's/^#\([a-z][a-z0-9-]*\) = .*/\1/p' "$EXAMPLE" | sort -u >"$TMP/example.keys"
+if cmp -s "$TMP/help.keys" "$TMP/example.keys"; then
+	pass example-lists-every-option
+else
+	fail example-lists-every-option "missing: $(comm -23 "$TMP/help.keys" "$TMP/example.keys" | tr '\n' ' ')extra: $(comm -13 "$TMP/help.keys" "$TMP/example.keys" | tr '\n' ' ')"
+fi
+sed 's/^#\([a-z][a-z0-9-]*\) = /\1 = /' "$EXAMPLE" | grep -v -e '^token-file' -e '^insecure-listen' >"$TMP/example.conf"
+chmod 0644 "$TMP/example.conf"
+rc=0
+"$BPFPROF" serve --config "$TMP/example.conf" --window 1ms 2>"$TMP/err" || rc=$?
+[ $rc -eq 2 ] && grep -q "invalid window '1ms'" "$TMP/err" && ! grep -q "example.conf" "$TMP/err" \
+	&& pass example-values-valid || fail example-values-valid "$(cat "$TMP/err")"
+
 # the default file, in a mount namespace of our own where /etc is an
 # overlay (the real /etc is not touched)
 mkdir -p "$TMP/up" "$TMP/work"
