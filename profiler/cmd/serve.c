@@ -112,7 +112,7 @@ static const char usage[] =
     "                          one a line, \"key = value\" or \"key value\", the keys\n"
     "                          being the long options above; a flag is \"key\" or\n"
     "                          \"key = true\"; a repeatable option repeats its key;\n"
-    "                          \"#\" starts a comment line. Options given here win.\n"
+    "                          \"#\" starts a comment line. The command line wins.\n"
     "                          FILE must be root's and writable by nobody else\n"
     "      --no-config         read no config file, not even the default one\n"
     "  -h, --help              this help\n"
@@ -173,7 +173,11 @@ static const struct option serve_options[] = {
     {0},
 };
 
-static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen)
+/* *at: the index in argv of the option being handled when a usage error
+ * returns (0 for errors after them: the token file, a listen address that
+ * needs it). */
+static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
+		      int *at)
 {
 	const char *token_file = NULL;
 	bool insecure = false;
@@ -192,6 +196,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, SERVE_SHORT_OPTIONS, serve_options, NULL)) != -1) {
+		*at = optind - 1; /* the config file's options are one argument each */
 		switch (c) {
 		case 'l':
 			if (http__parse_listen(optarg, host, sizeof(host), &port, 0, err, sizeof(err)))
@@ -241,6 +246,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		default: return cli__usage_error("serve", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	*at = 0;
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
@@ -275,12 +281,15 @@ static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	const char *path = NULL;
 	bool none = false, help = false;
 	size_t n = 0;
-	int c, ret = EXIT_USAGE;
+	int c, at = 0, ret = EXIT_USAGE;
 
 	*cfg = NULL;
 	*args = NULL;
-	if (!scan)
-		goto nomem;
+	if (!scan) {
+		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto cleanup;
+	}
 	/* first pass: only where the options come from (getopt permutes a copy) */
 	memcpy(scan, argv, (size_t)argc * sizeof(*scan));
 	optind = 1;
@@ -309,23 +318,22 @@ static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	}
 	/* second pass: argv[0], the file's options, then the command line's */
 	*args = calloc((size_t)argc + 1 + (*cfg ? (*cfg)->n : 0), sizeof(**args));
-	if (!*args)
-		goto nomem;
+	if (!*args) {
+		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto cleanup;
+	}
 	(*args)[n++] = argv[0];
 	for (size_t i = 0; *cfg && i < (*cfg)->n; i++)
 		(*args)[n++] = (*cfg)->entries[i].arg;
 	for (int i = 1; i < argc; i++)
 		(*args)[n++] = argv[i];
-	ret = parse_args((int)n, *args, o, token, toklen);
-	/* a value of the file refused: say which line (its arguments come
-	 * first, one each, and getopt stops right after the one refused) */
-	if (ret == EXIT_USAGE && *cfg && optind >= 2 && (size_t)optind - 2 < (*cfg)->n)
+	ret = parse_args((int)n, *args, o, token, toklen, &at);
+	/* a value of the file refused: say which line (its arguments are
+	 * 1 to n of the list) */
+	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n)
 		fprintf(stderr, "bpfprof serve: that is %s line %u (%s)\n", (*cfg)->path,
-			(*cfg)->entries[optind - 2].line, (*cfg)->entries[optind - 2].arg);
-	goto cleanup;
-nomem:
-	fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
-	ret = 1;
+			(*cfg)->entries[at - 1].line, (*cfg)->entries[at - 1].arg);
 cleanup:
 	free(scan);
 	return ret;

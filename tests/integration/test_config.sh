@@ -40,6 +40,10 @@ printf '# c\nfreq = 7\nbogus-key = 1\n' >"$CONF"
 expect_error bad-key-names-line "$CONF:3: unknown key 'bogus-key'"
 printf 'freq = 7\n\nwindow = 1ms\n' >"$CONF"
 expect_error bad-value-names-line "$CONF line 3 (--window=1ms)"
+# a rule between options (a public address wants a token) names no line
+printf 'freq = 7\nlisten = 0.0.0.0:7071\nwindow = 1s\n' >"$CONF"
+expect_error cross-option-rule "refusing to listen on 0.0.0.0:7071 without --token-file"
+grep -q "that is" "$TMP/err" && fail cross-option-rule-no-line "$(cat "$TMP/err")" || pass cross-option-rule-no-line
 printf 'idle = perhaps\n' >"$CONF"
 expect_error bad-flag-names-line "$CONF:1: 'idle' is a flag"
 printf 'config = /etc/passwd\n' >"$CONF"
