@@ -83,17 +83,28 @@ bg "$WORKLOADS/jit_loop" 40
 JIT=$LAST_PID
 bg "$WORKLOADS/syscall_loop" 40
 
-sleep 6
-curl -s "$URL/api/profile?format=folded&from=-1m&pid=$PRIV" >"$TMP/private.folded"
+# fetch NAME QUERY: the folded profile of the last minute into $TMP/NAME,
+# once it holds 100 samples (bounded: 30 s; a loaded machine drains late)
+fetch() {
+	for _ in $(seq 30); do
+		curl -s "$URL/api/profile?format=folded&from=-1m&$2" >"$TMP/$1"
+		[ "$(total "$TMP/$1")" -ge 100 ] && return
+		sleep 1
+	done
+}
+# the private binary's own function names (read with CAP_DAC_READ_SEARCH
+# through /proc/PID/root; without it frames are calltree_nofp+0x...). How
+# complete its stacks are is the unwinder's business (test_unwind_*).
+fetch private.folded "pid=$PRIV"
 n=$(total "$TMP/private.folded")
-full=$(share "$TMP/private.folded" ';main;run;stage_one;stage_two;stage_three;leaf_(alpha|beta|gamma)(;|$)')
-[ "$n" -ge 100 ] && ge "$full" 80 && pass other-users-private-binary \
-	|| fail other-users-private-binary "$n samples, $full % with the full path"
-curl -s "$URL/api/profile?format=folded&from=-1m&pid=$JIT" >"$TMP/jit.folded"
+named=$(share "$TMP/private.folded" ';leaf_(alpha|beta|gamma)(;|$)')
+[ "$n" -ge 100 ] && ge "$named" 80 && pass other-users-private-binary \
+	|| fail other-users-private-binary "$n samples, $named % in its leaf functions"
+fetch jit.folded "pid=$JIT"
 jit=$(share "$TMP/jit.folded" ';jit_busy_loop_\[j\](;|$)')
 [ "$(total "$TMP/jit.folded")" -ge 100 ] && ge "$jit" 80 && pass perf-map-in-host-tmp \
 	|| fail perf-map-in-host-tmp "$(total "$TMP/jit.folded") samples, $jit % in jit_busy_loop"
-curl -s "$URL/api/profile?format=folded&from=-1m&comm=syscall_loop" >"$TMP/kernel.folded"
+fetch kernel.folded "comm=syscall_loop"
 named=$(share "$TMP/kernel.folded" '[a-z_]+_\[k\]')
 ge "$named" 50 && pass kernel-names || fail kernel-names "only $named % with a named kernel frame"
 kill "$AGENT" 2>/dev/null
