@@ -12,6 +12,7 @@
 #include "common/errbuf.h"
 #include "symbolizer/dwarf_cur.h"
 #include "symbolizer/elf_note.h"
+#include "symbolizer/gopclntab.h"
 #include "unwind/unwind_table.h"
 
 #include <errno.h>
@@ -659,6 +660,73 @@ static int get_section(Elf *elf, const char *name, size_t shstrndx, struct secti
 	return -ENOENT;
 }
 
+/*
+ * Rows of Go functions from the pclntab's SP deltas (pcsp): at each pc the
+ * CFA is rsp + delta + 8 and the return address is at CFA - 8. Go keeps
+ * the caller's rbp at CFA - 16 once a frame is set up (the assembler adds
+ * that to assembly functions with a frame too, which may then use rbp as a
+ * general register), and a frameless function leaves rbp alone. The
+ * outermost functions (goexit, mstart, rt0_go) end the stack; functions
+ * that switch stacks (systemstack, mcall, morestack) cannot be stepped
+ * through by a delta and end it too.
+ */
+struct go_ctx {
+	struct builder *b;
+	uint8_t flags;
+};
+
+static int go_run(void *ctx, uint64_t start, uint64_t end, int32_t delta)
+{
+	struct go_ctx *g = ctx;
+	struct cfa_state s = {.cfa = CFA_SP, .ra_rule = RULE_OFFSET, .ra_off = -8};
+
+	(void)end;
+	if (g->flags & (GOPCLNTAB_FLAG_TOPFRAME | GOPCLNTAB_FLAG_SPWRITE))
+		s.ra_rule = RULE_UNDEF;
+	if (delta < 0 || delta % 8) {
+		s.cfa = CFA_UNSUP;
+	} else {
+		s.cfa_off = (int64_t)delta + 8;
+		s.rbp_rule = delta ? RULE_OFFSET : RULE_SAME;
+		s.rbp_off = -16;
+	}
+	return emit(g->b, start, &s, false);
+}
+
+/* Rows for the functions of g that rows[0, b->eh_rows) do not cover. */
+static int add_go_rows(struct builder *b, const struct gopclntab *g)
+{
+	size_t n = gopclntab__nfuncs(g);
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		struct gopclntab_func f;
+		struct go_ctx ctx = {.b = b};
+		size_t before = b->n;
+
+		if (gopclntab__func(g, i, &f) || f.entry >= f.end) {
+			b->stats->go_bad_funcs++;
+			continue;
+		}
+		if (covered_by_eh(b, f.entry))
+			continue;
+		ctx.flags = f.flags;
+		ret = gopclntab__sp_runs(g, i, go_run, &ctx);
+		if (ret == -ENOMEM || ret == -E2BIG || ret == -ERANGE)
+			return ret;
+		if (ret) { /* a bad table: none of its rows */
+			b->n = before;
+			b->stats->go_bad_funcs++;
+			continue;
+		}
+		b->stats->go_funcs++;
+		ret = emit(b, f.end, NULL, true);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errlen)
 {
 	struct unwind_table *t = NULL;
@@ -715,9 +783,29 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 		}
 		finish_rows(&b);
 	}
+	/* Go code without CFI: stripped Go binaries have none at all, a cgo
+	 * binary has it for its C code only */
+	{
+		struct gopclntab *g = NULL;
+
+		if (!gopclntab__open_elf(elf, &g, NULL, 0)) {
+			found++;
+			b.eh_rows = b.n;
+			ret = add_go_rows(&b, g);
+			gopclntab__free(g);
+			if (ret) {
+				errbuf__set(err, errlen, ".gopclntab: %s",
+					    ret == -E2BIG    ? "too many rows"
+					    : ret == -ERANGE ? "addresses above 4 GiB"
+							     : strerror(-ret));
+				goto fail;
+			}
+			finish_rows(&b);
+		}
+	}
 	if (!found) {
 		ret = -ENOENT;
-		errbuf__set(err, errlen, "no .eh_frame or .debug_frame");
+		errbuf__set(err, errlen, "no .eh_frame, .debug_frame or .gopclntab");
 		goto fail;
 	}
 	if (b.n == 0) {
