@@ -56,6 +56,9 @@ wait $P1 || fail normal-exit "$(tail -3 "$TMP/normal.err")"
 wait $P2 || fail stripped-exit "$(tail -3 "$TMP/stripped.err")"
 touch "$TMP/normal.folded" "$TMP/stripped.folded"
 
+grep -qE '[1-9][0-9]* Go functions from \.gopclntab \(0 unreadable\)' "$TMP/stripped.err" \
+	&& pass summary-go-functions \
+	|| fail summary-go-functions "no Go functions line in the summary: $(tail -2 "$TMP/stripped.err")"
 n=$(total "$TMP/stripped.folded") m=$(total "$TMP/normal.folded")
 ge "$n" 1000 && ge "$m" 1000 && pass samples || fail samples "only $n (stripped) and $m samples"
 
