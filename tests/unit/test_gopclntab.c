@@ -380,7 +380,7 @@ static void test_real_go(struct test_state *s)
 	int fs = open_workload("gocalltree-stripped"), fu = open_workload("gocalltree");
 	struct gopclntab *g = NULL;
 	struct unwind_table *ts = NULL, *tu = NULL;
-	size_t inlined = 0, alpha = 0, agree = 0, differ = 0;
+	size_t inlined = 0, alpha = 0, agree = 0, differ = 0, prologues = 0;
 	char err[256] = "";
 
 	if (fs < 0 || fu < 0) {
@@ -427,6 +427,20 @@ static void test_real_go(struct test_state *s)
 	printf("  %zu rows agree with .debug_frame, %zu differ\n", agree, differ);
 	ASSERT_TRUE(s, agree > 1000);
 	ASSERT_TRUE(s, differ * 100 < agree);
+	/* Go 1.19's prologue: SUBQ $n, SP; MOVQ BP, n-8(SP): rbp unchanged for
+	 * the store's one instruction, then saved at CFA - 16 */
+	for (size_t i = 0; i + 1 < ts->nrows; i++) {
+		const struct unwind_row *a = &ts->rows[i], *b = &ts->rows[i + 1];
+
+		if (a->cfa_rule == CFA_SP && a->cfa_off >= 24 && a->rbp_rule == RBP_SAME) {
+			ASSERT_TRUE(s, b->pc - a->pc == 5 || b->pc - a->pc == 8);
+			ASSERT_TRUE(s, b->cfa_rule == CFA_SP && b->cfa_off == a->cfa_off);
+			ASSERT_TRUE(s, b->rbp_rule == RBP_AT_CFA && b->rbp_off == -2);
+			prologues++;
+		}
+	}
+	printf("  %zu prologues with the rbp store apart\n", prologues);
+	ASSERT_TRUE(s, prologues > 1000);
 cleanup:
 	gopclntab__free(g);
 	unwind_table__free(ts);
