@@ -205,14 +205,14 @@ struct pcv {
 	uint64_t off, pc, end;
 	int32_t val;
 	bool first;
-	unsigned steps;
+	uint64_t steps, max_steps;
 };
 
 static int pcv__next(const struct gopclntab *g, struct pcv *w, uint64_t *start)
 {
 	uint32_t uv, pcd;
 
-	if (++w->steps > GOPCLNTAB_MAX_STEPS)
+	if (++w->steps > w->max_steps)
 		return -1;
 	if (!rd_varint(g, &w->off, &uv))
 		return -1;
@@ -237,6 +237,11 @@ static bool pcv__start(const struct gopclntab *g, const struct func_rec *r, uint
 		return false;
 	*w = (struct pcv){.off = g->pctab + table, .pc = r->entry, .end = r->end, .val = -1,
 			  .first = true};
+	/* each entry covers at least a byte of the function in Go's tables: a
+	 * walk costs at most the function's size, whatever the file says */
+	w->max_steps = r->end - r->entry + 16;
+	if (w->max_steps > GOPCLNTAB_MAX_STEPS)
+		w->max_steps = GOPCLNTAB_MAX_STEPS;
 	return true;
 }
 
