@@ -43,6 +43,23 @@ else
 	pass stripped-has-nothing
 fi
 
+# bpfprof symbolize: the stripped file names what the unstripped one's DWARF
+# names, at every main.* and crypto/sha256.* function (start and middle)
+nm -S "$GO_NORMAL" | while read -r addr size type name; do
+	case "$type:$name" in
+	[tT]:main.* | [tT]:crypto/sha256.*)
+		printf '%x\n%x\n' $((16#$addr)) $((16#$addr + 16#$size / 2)) ;;
+	esac
+done >"$TMP/addrs"
+"$BPFPROF" symbolize -a -e "$GO_NORMAL" <"$TMP/addrs" >"$TMP/sym-normal" 2>&1
+"$BPFPROF" symbolize -a -e "$GO_STRIPPED" <"$TMP/addrs" >"$TMP/sym-stripped" 2>&1
+na=$(wc -l <"$TMP/addrs")
+if ge "$na" 20 && grep -q '^main\.alpha$' "$TMP/sym-stripped" && cmp -s "$TMP/sym-normal" "$TMP/sym-stripped"; then
+	pass symbolize-same-as-dwarf
+else
+	fail symbolize-same-as-dwarf "$na addresses; $(diff "$TMP/sym-normal" "$TMP/sym-stripped" | head -6 | tr '\n' ' ')"
+fi
+
 # both builds at once (one CPU each): the same machine conditions, and at
 # 1999 Hz enough samples (~10,000 each on an idle machine) that sampling
 # noise moves a 60 % share by well under a point
