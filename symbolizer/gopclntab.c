@@ -590,8 +590,9 @@ static bool section_at(Elf *elf, uint64_t vaddr, struct elf_sec *out)
 }
 
 /* gofunc from runtime.firstmoduledata: the 8-aligned words in .noptrdata
- * (then .data) that hold the pclntab's address followed by funcnametab's.
- * 0 when not found (a PIE leaves them to relocations). */
+ * (then .data) that hold the pclntab's address followed by funcnametab's
+ * (a PIE has them written too, besides their relocations). 0 when not
+ * found. */
 static uint64_t find_gofunc(Elf *elf, size_t shstrndx, const struct gopclntab *g)
 {
 	static const char *const secs[] = {".noptrdata", ".data", ".data.rel.ro"};
@@ -631,7 +632,9 @@ int gopclntab__open_elf(void *handle, struct gopclntab **out, char *err, size_t 
 	*out = NULL;
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
 		return -EINVAL;
-	if (!section_by_name(elf, shstrndx, ".gopclntab", &pcln)) {
+	/* a PIE's is in RELRO data: .data.rel.ro.gopclntab */
+	if (!section_by_name(elf, shstrndx, ".gopclntab", &pcln) &&
+	    !section_by_name(elf, shstrndx, ".data.rel.ro.gopclntab", &pcln)) {
 		errbuf__set(err, errlen, "no .gopclntab");
 		return -ENOENT;
 	}

@@ -8,7 +8,8 @@
  * (0xfffffff0) and 1.20+ (0xfffffff1), x86-64 (8-byte pointers, PC
  * quantum 1). Everything is read from the file's bytes with bounds checks:
  * every offset is checked before it forms a pointer, every table walk is
- * bounded, every string must end inside its table.
+ * bounded, every string must end inside its table. The section is
+ * .gopclntab, or .data.rel.ro.gopclntab in a position-independent binary.
  *
  * Inlined calls need the funcdata area (go:func.*, in .rodata): from Go
  * 1.18 its address is found through runtime.firstmoduledata (the data word

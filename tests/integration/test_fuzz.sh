@@ -53,6 +53,8 @@ seed_gopclntab() {
 	for f in "$WORKLOADS/gocalltree" "$WORKLOADS/gocalltree-stripped"; do
 		objcopy --dump-section .gopclntab="$1/$(basename "$f")" "$f" "$TMP/elf" 2>/dev/null
 	done
+	objcopy --dump-section .data.rel.ro.gopclntab="$1/gocalltree-pie" \
+		"$WORKLOADS/gocalltree-pie" "$TMP/elf" 2>/dev/null
 }
 
 for bin in "$FUZZ"/fuzz_*; do

@@ -32,7 +32,7 @@ named() {
 	} END { printf "%.1f\n", t ? 100 * h / t : 0 }' "$1"
 }
 
-if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ]; then
+if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ] || [ ! -x "$WORKLOADS/gocalltree-pie" ]; then
 	fail build "the Go workloads are not built (make -C tests build; needs golang-go)"
 	finish
 fi
@@ -97,6 +97,19 @@ full=$(share "$TMP/stripped.folded" \
 	';runtime\.main;main\.main;main\.run;main\.alpha;main\.hashLoop;crypto/sha256\.Sum256;crypto/sha256\.\(\*digest\)\.Write;crypto/sha256\.block(;|$)')
 ge "$full" 40 && pass asm-leaf-full-path \
 	|| fail asm-leaf-full-path "only $full % of stripped samples have main...hashLoop;Sum256;Write;block"
+
+# a position-independent build (-buildmode=pie, stripped): the table is in
+# .data.rel.ro.gopclntab, the text start in the header left to relocations
+GO_PIE=$WORKLOADS/gocalltree-pie
+"$BPFPROF" record -F 999 -o "$TMP/pie.folded" -- "$GO_PIE" 3 >/dev/null 2>"$TMP/pie.err" \
+	|| fail pie-exit "$(tail -3 "$TMP/pie.err")"
+touch "$TMP/pie.folded"
+pn=$(total "$TMP/pie.folded")
+pfull=$(share "$TMP/pie.folded" \
+	';runtime\.main;main\.main;main\.run;main\.alpha;main\.hashLoop;crypto/sha256\.Sum256;crypto/sha256\.\(\*digest\)\.Write;crypto/sha256\.block(;|$)')
+preach=$(share "$TMP/pie.folded" ';runtime\.(main|goexit)(;|$)')
+ge "$pn" 300 && ge "$pfull" 40 && ge "$preach" 95 && pass pie \
+	|| fail pie "$pn samples, $pfull % with the full sha256 path, $preach % reach runtime.main"
 
 # the same profile as the unstripped build, function by function
 funcs "$TMP/normal.folded" | sort >"$TMP/normal.funcs"
