@@ -63,7 +63,6 @@ struct gopclntab {
 /* Function record fields, version-independent. */
 struct func_rec {
 	uint64_t entry, end;
-	uint64_t off; /* of the record in data */
 	int32_t nameoff;
 	uint32_t pcsp, pcfile, pcln, npcdata, cuoff;
 	uint8_t flag, nfuncdata;
@@ -123,15 +122,14 @@ static bool ftab_entry(const struct gopclntab *g, size_t i, uint64_t *entry, uin
 
 static int read_func(const struct gopclntab *g, size_t i, struct func_rec *r)
 {
-	uint64_t funcoff, next_off, base, hdr;
+	uint64_t funcoff, end_funcoff, base, hdr;
 
 	if (i >= g->nfunc || !ftab_entry(g, i, &r->entry, &funcoff) ||
-	    !ftab_entry(g, i + 1, &r->end, &next_off) || r->end < r->entry)
+	    !ftab_entry(g, i + 1, &r->end, &end_funcoff) || r->end < r->entry)
 		return -EINVAL;
 	if (funcoff > g->size || g->pcln > g->size - funcoff)
 		return -EINVAL;
 	base = g->pcln + funcoff;
-	r->off = base;
 	hdr = g->version == 118 ? 40 : 44;
 	if (base > g->size || g->size - base < hdr)
 		return -EINVAL;
