@@ -51,6 +51,15 @@ seed_unwind_table() {
 	objcopy --dump-section .debug_frame="$TMP/sec" "$WORKLOADS/calltree_debugframe" \
 		"$TMP/elf" 2>/dev/null && { printf '\1'; cat "$TMP/sec"; } >"$1/debug-frame"
 }
+# the .gopclntab section of the Go workloads (fuzz_gopclntab.c)
+seed_gopclntab() {
+	local f
+	for f in "$WORKLOADS/gocalltree" "$WORKLOADS/gocalltree-stripped"; do
+		objcopy --dump-section .gopclntab="$1/$(basename "$f")" "$f" "$TMP/elf" 2>/dev/null
+	done
+	objcopy --dump-section .data.rel.ro.gopclntab="$1/gocalltree-pie" \
+		"$WORKLOADS/gocalltree-pie" "$TMP/elf" 2>/dev/null
+}
 
 for bin in "$FUZZ"/fuzz_*; do
 	[ -x "$bin" ] || continue
