@@ -1,0 +1,162 @@
+#!/bin/bash
+# serve --push: every window reaches a Pyroscope-compatible /ingest (a receiver
+# written for this test from Pyroscope's documented API, on 127.0.0.1) once,
+# in order, through a 30 s outage (connection refused, then 500, then a server
+# that never answers) and an agent restart; sampling and /healthz do not wait
+# for the network; auth headers arrive.
+. "$(dirname "$0")/../lib.sh"
+
+PORT=$(free_port)
+RPORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+RECV=$TMP/recv
+DATA=$TMP/data
+AGENT= RECEIVER=
+mkdir -p "$RECV" "$TMP/home" "$TMP/gocache"
+export HOME=$TMP/home GOCACHE=$TMP/gocache
+trap 'for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup_tmp' EXIT
+
+command -v go >/dev/null || { skip all "needs go (golang-go) for go tool pprof"; finish; }
+
+start_receiver() {
+	bg /usr/bin/python3 "$ROOT/tests/integration/pyroscope_receiver.py" "$RPORT" "$RECV"
+	RECEIVER=$LAST_PID
+	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$RPORT") 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+stop_receiver() { kill -9 "$RECEIVER" 2>/dev/null; wait "$RECEIVER" 2>/dev/null; RECEIVER=; }
+start_agent() { # extra args...
+	bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" -F 99 --window 1s \
+		--push "http://127.0.0.1:$RPORT" --push-group-by comm --push-timeout 2s \
+		--push-backoff-max 2s --push-header X-Scope-OrgID=tenant-7 "$@" 2>>"$TMP/agent.err"
+	AGENT=$LAST_PID
+	wait_http "$URL/healthz" 15
+}
+stop_agent() {
+	kill -TERM "$AGENT" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$AGENT" 2>/dev/null
+	wait "$AGENT" 2>/dev/null
+	AGENT=
+}
+metric() { curl -s -m 5 "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+windows() { ls "$DATA" | grep -c '\.win\.gz$'; }
+ok_requests() { grep -c '"status": 200' "$RECV/requests.jsonl" 2>/dev/null || echo 0; }
+
+# outage PHASE MODE: 10 s of a receiver in MODE; windows keep closing about
+# once a second and /healthz answers within 2 s all along; failures counted
+outage() {
+	local w0 f0 slow=0 t0 t1
+	w0=$(windows) f0=$(metric bpfprof_push_failed_total)
+	for _ in 1 2 3 4 5; do
+		t0=$(date +%s%N)
+		curl -s -m 2 -o /dev/null "$URL/healthz" || slow=$((slow + 1))
+		t1=$(date +%s%N)
+		[ $(((t1 - t0) / 1000000)) -lt 2000 ] || slow=$((slow + 1))
+		sleep 2
+	done
+	local w1 f1
+	w1=$(windows) f1=$(metric bpfprof_push_failed_total)
+	[ $((w1 - w0)) -ge 6 ] && [ "$slow" -eq 0 ] && pass "$1-sampling-on-time" \
+		|| fail "$1-sampling-on-time" "$((w1 - w0)) windows closed in 10 s, $slow slow /healthz"
+	[ "${f1:-0}" -gt "${f0:-0}" ] && pass "$1-counted-failed" \
+		|| fail "$1-counted-failed" "bpfprof_push_failed_total $f0 -> $f1"
+}
+
+printf 'secret-token-1\n' > "$TMP/token" && chmod 600 "$TMP/token"
+printf 'user42:pa55word\n' > "$TMP/basic" && chmod 600 "$TMP/basic"
+
+bg "$WORKLOADS/calltree" 120
+start_receiver || { fail receiver "the test receiver did not start"; finish; }
+start_agent --push-token-file "$TMP/token" && pass starts \
+	|| { fail starts "no /healthz: $(cat "$TMP/agent.err")"; finish; }
+for _ in $(seq 150); do [ "$(ok_requests)" -ge 6 ] && break; sleep 0.1; done
+[ "$(ok_requests)" -ge 6 ] && pass pushes || fail pushes "$(ok_requests) requests taken in 15 s"
+
+# --- outage: refused (with an agent restart in it), 500, a hanging server ----
+stop_receiver
+sleep 3
+stop_agent # its last windows stay queued on disk: the next run pushes them
+start_agent --push-basic-auth-file "$TMP/basic" || fail restart "no /healthz after restart"
+sleep 5
+f=$(metric bpfprof_push_failed_total)
+[ "${f:-0}" -gt 0 ] && pass refused-counted-failed || fail refused-counted-failed "failed=$f"
+echo 500 > "$RECV/mode"
+start_receiver || fail receiver "did not restart"
+outage answers-500
+echo hang > "$RECV/mode"
+outage hangs
+echo ok > "$RECV/mode"
+back=$(date +%s)
+
+# --- catch-up: every window of both runs, once, the same samples --------------
+for _ in $(seq 300); do
+	last=$(grep '"status": 200' "$RECV/requests.jsonl" | tail -1 | sed -n 's/.*"from": "\([0-9]*\)".*/\1/p')
+	[ "${last:-0}" -ge $((back + 3)) ] && break
+	sleep 0.1
+done
+[ "${last:-0}" -ge $((back + 3)) ] && pass catches-up \
+	|| fail catches-up "the newest window pushed starts at ${last:-none}, recovery at $back"
+
+# every history window with samples that starts before the newest pushed one
+ls "$DATA" | grep '\.win\.gz$' > "$TMP/windows.txt"
+/usr/bin/python3 - "$RECV" "$TMP/windows.txt" "$TMP" <<'PY' > "$TMP/check.txt"
+import json, sys, os, base64
+recv, wins, tmp = sys.argv[1:4]
+reqs = [json.loads(l) for l in open(os.path.join(recv, "requests.jsonl"))]
+ok = [r for r in reqs if r["status"] == 200]
+last = max(int(r["query"]["from"]) for r in ok)
+hist = {}
+for name in open(wins).read().split():
+    s, e, n = name[:-len(".win.gz")].split("-")
+    s, e, n = int(s), int(e), int(n)
+    if n > 0 and s // 1000 < last:
+        hist[s // 1000] = (max(e // 1000, s // 1000 + 1), n)
+pushed = [r for r in ok if int(r["query"]["from"]) < last]
+keys = [(r["query"]["from"], r["query"]["name"]) for r in pushed]
+spans = {int(r["query"]["from"]): int(r["query"]["until"]) for r in pushed}
+missing = sorted(set(hist) - set(spans))
+extra = sorted(set(spans) - set(hist))
+wrong_until = [f for f in spans if f in hist and spans[f] != hist[f][0]]
+print("windows", len(hist), "requests", len(pushed))
+print("twice", len(keys) - len(set(keys)))
+print("missing", len(missing), missing[:5])
+print("extra", len(extra), extra[:5])
+print("wrong_until", len(wrong_until))
+print("history_samples", sum(n for _, n in hist.values()))
+params = all(r["query"].get("format") == "pprof" and r["query"].get("spyName") == "bpfprof"
+             and r["query"].get("sampleRate") == "99" and r["path"] == "/ingest"
+             and r["content_type"] == "multipart/form-data" for r in ok)
+print("params", int(params))
+print("calltree_series", int(any(r["query"]["name"] == "calltree.cpu{comm=calltree}" for r in ok)))
+bearer = "Bearer secret-token-1"
+basic = "Basic " + base64.b64encode(b"user42:pa55word").decode()
+auth = {r["authorization"] for r in ok}
+print("auth", int(auth == {bearer, basic}), " ".join(sorted(str(a)[:6] for a in auth)))
+print("orgid", int(all(r["orgid"] == "tenant-7" for r in ok)))
+with open(os.path.join(tmp, "bodies.txt"), "w") as f:
+    for r in pushed:
+        f.write(os.path.join(recv, "%d.pprof" % r["n"]) + "\n")
+PY
+val() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/check.txt"; }
+echo "# push: $(head -1 "$TMP/check.txt"), $(val history_samples) samples in the history"
+[ "$(val twice)" = 0 ] && pass nothing-twice || fail nothing-twice "$(val twice) series pushed twice"
+[ "$(val missing)" = 0 ] && [ "$(val extra)" = 0 ] && [ "$(val wrong_until)" = 0 ] \
+	&& [ "$(val windows)" -ge 30 ] && pass every-window-once \
+	|| fail every-window-once "$(tr '\n' ' ' < "$TMP/check.txt")"
+mapfile -t bodies < "$TMP/bodies.txt"
+pushed=$(go tool pprof -raw "${bodies[@]}" 2>/dev/null |
+	awk '/^Samples:/ { s = 1; next } /^Locations/ { s = 0 } s && $2 ~ /^[0-9]+:$/ { t += $1 } END { print t + 0 }')
+[ "$pushed" -gt 0 ] && [ "$pushed" = "$(val history_samples)" ] && pass samples-equal-history \
+	|| fail samples-equal-history "pushed $pushed samples (go tool pprof), the history holds $(val history_samples)"
+[ "$(val params)" = 1 ] && [ "$(val calltree_series)" = 1 ] && pass ingest-parameters \
+	|| fail ingest-parameters "$(tr '\n' ' ' < "$TMP/check.txt")"
+[ "$(val auth)" = 1 ] && [ "$(val orgid)" = 1 ] && pass auth-headers \
+	|| fail auth-headers "$(grep -E '^(auth|orgid)' "$TMP/check.txt" | tr '\n' ' ')"
+drops=$(curl -s -m 5 "$URL/metrics" | awk '/^bpfprof_push_dropped_samples_total/ { t += $2 } END { print t + 0 }')
+[ "$drops" = 0 ] && [ "$(metric bpfprof_push_requests_total)" -gt 0 ] && pass nothing-dropped \
+	|| fail nothing-dropped "dropped $drops, requests $(metric bpfprof_push_requests_total)"
+grep -q 'secret-token-1\|pa55word' "$TMP/agent.err" && fail secrets-not-logged "a secret is in the log" \
+	|| pass secrets-not-logged
+stop_agent
+finish
