@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "agent/push.h"
+#include "agent/push_cursor.h"
 #include "common/clock.h"
 #include "common/errbuf.h"
 #include "common/hmap.h"
-#include "common/parse.h"
 #include "format/pprof.h"
 
 #include <errno.h>
@@ -20,7 +20,6 @@
 
 #define IDLE_WAIT_MS 500	 /* between two looks for a new window */
 #define BACKOFF_FIRST_MS 1000
-#define CURSOR_MAX 128		 /* bytes of a cursor file */
 
 struct pusher {
 	struct push_opts o;
@@ -41,26 +40,6 @@ struct pusher {
 	uint64_t episode_failures;
 };
 
-int push__parse_cursor(const char *data, size_t len, uint64_t *next_ms, uint64_t *done)
-{
-	char buf[CURSOR_MAX + 1], *f[5], *save = NULL;
-	size_t n = 0;
-
-	if (len == 0 || len > CURSOR_MAX || data[len - 1] != '\n' || memchr(data, '\0', len))
-		return -EINVAL;
-	memcpy(buf, data, len - 1);
-	buf[len - 1] = '\0';
-	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (n == 4)
-			return -EINVAL;
-		f[n++] = t;
-	}
-	if (n != 4 || strcmp(f[0], "bpfprof-push") || strcmp(f[1], "1") ||
-	    parse__u64(f[2], 0, UINT64_MAX / 2, next_ms) || parse__u64(f[3], 0, 1u << 30, done))
-		return -EINVAL;
-	return 0;
-}
-
 static void say(struct pusher *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct pusher *p, const char *fmt, ...)
 {
@@ -79,7 +58,7 @@ static void say(struct pusher *p, const char *fmt, ...)
  * file, not a regular file of ours, unreadable content). */
 static int cursor_load(struct pusher *p)
 {
-	char buf[CURSOR_MAX + 1];
+	char buf[PUSH_CURSOR_MAX + 1];
 	struct stat st;
 	ssize_t n;
 	int fd, ret = -ENOENT;
@@ -88,10 +67,10 @@ static int cursor_load(struct pusher *p)
 	if (fd < 0)
 		return -ENOENT;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    st.st_size > CURSOR_MAX)
+	    st.st_size > PUSH_CURSOR_MAX)
 		goto cleanup;
 	n = read(fd, buf, sizeof(buf));
-	if (n > 0 && !push__parse_cursor(buf, (size_t)n, &p->next_ms, &p->done))
+	if (n > 0 && !push_cursor__parse(buf, (size_t)n, &p->next_ms, &p->done))
 		ret = 0;
 cleanup:
 	close(fd);
@@ -102,12 +81,11 @@ cleanup:
  * A failure is said: the next run may push those series again. */
 static void cursor_save(struct pusher *p)
 {
-	char tmp[48], buf[CURSOR_MAX];
+	char tmp[48], buf[PUSH_CURSOR_MAX];
 	int fd, len, ret = 0;
 
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", p->cursor_name);
-	len = snprintf(buf, sizeof(buf), "bpfprof-push 1 %" PRIu64 " %" PRIu64 "\n", p->next_ms,
-		       p->done);
+	len = push_cursor__format(buf, sizeof(buf), p->next_ms, p->done);
 	unlinkat(p->dfd, tmp, 0);
 	fd = openat(p->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -375,7 +353,10 @@ int pusher__new(const struct push_opts *o, struct store *st, struct pusher **out
 	ret = push_client__new(&o->target, &p->stop, &p->client, err, errlen);
 	if (ret)
 		goto fail;
-	if (cursor_load(p)) { /* a first run: from the windows closed from now on */
+	/* a cursor past the present (a clock set back, or a planted file) would
+	 * hold every push back: start afresh as well */
+	if (cursor_load(p) || p->next_ms > clock__real_ms()) {
+		/* a first run: from the windows closed from now on */
 		store__stats(st, &ss);
 		p->next_ms = ss.newest_ms;
 		p->done = 0;

@@ -68,8 +68,4 @@ int pusher__new(const struct push_opts *o, struct store *st, struct pusher **out
 void pusher__free(struct pusher *p);
 void pusher__stats(struct pusher *p, struct push_stats *s);
 
-/* The cursor file's content: "bpfprof-push 1 NEXT_START_MS SERIES_DONE\n".
- * Untrusted (the history folder): 0 with the two numbers, or -EINVAL. */
-int push__parse_cursor(const char *data, size_t len, uint64_t *next_ms, uint64_t *done);
-
 #endif

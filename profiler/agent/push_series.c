@@ -233,8 +233,10 @@ int push_series__split(const struct profile *window, enum push_group g,
 
 		order[gr->first + gr->n++] = i;
 	}
+	if (!ngroups) /* no samples: no series */
+		goto cleanup;
 	qsort(groups, ngroups, sizeof(*groups), group_cmp);
-	series = calloc(ngroups ? ngroups : 1, sizeof(*series));
+	series = calloc(ngroups, sizeof(*series));
 	if (!series) {
 		ret = -ENOMEM;
 		goto cleanup;

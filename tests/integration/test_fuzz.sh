@@ -37,6 +37,7 @@ seed_pprof() {
 seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
 seed_http() { cp "$ROOT/tests/fuzz/corpus-http/"* "$1/"; }
 seed_window() { cp "$FUZZ/corpus-window/"* "$1/"; }
+seed_push_cursor() { printf 'bpfprof-push 1 1700000000123 2\n' > "$1/valid"; }
 # a section with a byte in front: 0 .eh_frame, 1 .debug_frame (fuzz_unwind_table.c)
 seed_unwind_table() {
 	local f
