@@ -303,9 +303,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 				    optarg);
 			break;
 		case OPT_PUSH_QUEUE:
-			if (parse__size(optarg, &po->queue_bytes) || po->queue_bytes < (1u << 20))
+			if (parse__size(optarg, &po->queue_bytes) || po->queue_bytes < (16u << 10))
 				return cli__usage_error(
-				    "serve", "invalid --push-queue '%s' (at least 1M)", optarg);
+				    "serve", "invalid --push-queue '%s' (at least 16K)", optarg);
 			break;
 		case OPT_PUSH_TOKEN_FILE: push_token_file = optarg; break;
 		case OPT_PUSH_BASIC_AUTH_FILE: push_basic_file = optarg; break;

@@ -78,7 +78,7 @@ stop_receiver
 sleep 3
 stop_agent # its last windows stay queued on disk: the next run pushes them
 start_agent --push-basic-auth-file "$TMP/basic" || fail restart "no /healthz after restart"
-sleep 5
+sleep 4
 f=$(metric bpfprof_push_failed_total)
 [ "${f:-0}" -gt 0 ] && pass refused-counted-failed || fail refused-counted-failed "failed=$f"
 echo 500 > "$RECV/mode"
@@ -92,10 +92,10 @@ back=$(date +%s)
 # --- catch-up: every window of both runs, once, the same samples --------------
 for _ in $(seq 300); do
 	last=$(grep '"status": 200' "$RECV/requests.jsonl" | tail -1 | sed -n 's/.*"from": "\([0-9]*\)".*/\1/p')
-	[ "${last:-0}" -ge $((back + 3)) ] && break
+	[ "${last:-0}" -ge $((back + 2)) ] && break
 	sleep 0.1
 done
-[ "${last:-0}" -ge $((back + 3)) ] && pass catches-up \
+[ "${last:-0}" -ge $((back + 2)) ] && pass catches-up \
 	|| fail catches-up "the newest window pushed starts at ${last:-none}, recovery at $back"
 
 # every history window with samples that starts before the newest pushed one
@@ -158,5 +158,25 @@ drops=$(curl -s -m 5 "$URL/metrics" | awk '/^bpfprof_push_dropped_samples_total/
 	|| fail nothing-dropped "dropped $drops, requests $(metric bpfprof_push_requests_total)"
 grep -q 'secret-token-1\|pa55word' "$TMP/agent.err" && fail secrets-not-logged "a secret is in the log" \
 	|| pass secrets-not-logged
+stop_agent
+
+# --- the queue bound: a store that stays away, a 16 KiB queue ----------------
+# (another URL: a cursor of its own, from the windows closed from now on)
+DEAD=$(free_port)
+bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" -F 99 --window 1s \
+	--push "http://127.0.0.1:$DEAD" --push-queue 16K --push-backoff-max 1s 2>>"$TMP/agent3.err"
+AGENT=$LAST_PID
+wait_http "$URL/healthz" 15 || fail queue-bound "no /healthz: $(cat "$TMP/agent3.err")"
+for _ in $(seq 150); do
+	d=$(metric 'bpfprof_push_dropped_windows_total{reason="queue_full"}')
+	[ "${d:-0}" -ge 1 ] && break
+	sleep 0.1
+done
+q=$(metric bpfprof_push_queued_bytes)
+ds=$(metric 'bpfprof_push_dropped_samples_total{reason="queue_full"}')
+# the bound holds after each drop; a window closed since may sit over it
+[ "${d:-0}" -ge 1 ] && [ "${ds:-0}" -gt 0 ] && [ "${q:-999999}" -le $((16384 + 65536)) ] \
+	&& grep -q 'queue over 16384 bytes' "$TMP/agent3.err" && pass queue-bound-drops-counted \
+	|| fail queue-bound-drops-counted "dropped $d windows ($ds samples), queued $q bytes; log: $(tail -2 "$TMP/agent3.err")"
 stop_agent
 finish
