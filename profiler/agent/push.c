@@ -38,6 +38,7 @@ struct pusher {
 	struct push_stats st;
 	/* failure episode (push thread only): logged when it starts and ends */
 	uint64_t episode_failures;
+	bool cursor_failing; /* the last cursor write failed (said once) */
 };
 
 static void say(struct pusher *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -77,14 +78,16 @@ cleanup:
 	return ret;
 }
 
-/* Write the cursor (a temporary file, synced, renamed over the old one).
- * A failure is said: the next run may push those series again. */
-static void cursor_save(struct pusher *p)
+/* Write the cursor (a temporary file renamed over the old one); synced
+ * when sync is set (at the end of a window), so a power loss costs at most
+ * the series of one window, pushed again. A failure is said once per
+ * episode: the next run may push those series again. */
+static void cursor_save(struct pusher *p, bool sync)
 {
 	char tmp[48], buf[PUSH_CURSOR_MAX];
 	int fd, len, ret = 0;
 
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", p->cursor_name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->cursor_name);
 	len = push_cursor__format(buf, sizeof(buf), p->next_ms, p->done);
 	unlinkat(p->dfd, tmp, 0);
 	fd = openat(p->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -92,7 +95,7 @@ static void cursor_save(struct pusher *p)
 		ret = -errno;
 	else if (write(fd, buf, (size_t)len) != len)
 		ret = -EIO; /* a short write of 40 bytes: no space, or an error */
-	else if (fsync(fd))
+	else if (sync && fsync(fd))
 		ret = -errno;
 	if (fd >= 0 && close(fd) && !ret)
 		ret = -errno;
@@ -100,10 +103,12 @@ static void cursor_save(struct pusher *p)
 		ret = -errno;
 	if (ret) {
 		unlinkat(p->dfd, tmp, 0);
-		say(p, "push: cannot save the push cursor %s: %s (a restart may push some "
-		       "series again)",
-		    p->cursor_name, strerror(-ret));
+		if (!p->cursor_failing)
+			say(p, "push: cannot save the push cursor %s: %s (a restart may push "
+			       "some series again)",
+			    p->cursor_name, strerror(-ret));
 	}
+	p->cursor_failing = ret != 0;
 	store__set_push_cursor(p->store, p->next_ms);
 }
 
@@ -146,7 +151,7 @@ static void advance(struct pusher *p, const struct store_window *w)
 {
 	p->next_ms = w->start_ms + 1;
 	p->done = 0;
-	cursor_save(p);
+	cursor_save(p, true);
 }
 
 /* Is the queue from the window at the cursor over its bound? Publishes its
@@ -251,7 +256,7 @@ static enum send_result send_series(struct pusher *p, const struct store_window 
 		    s->samples);
 	}
 	p->done++;
-	cursor_save(p);
+	cursor_save(p, false);
 	return SENT;
 }
 

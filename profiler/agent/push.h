@@ -8,8 +8,9 @@
  * The queue is the history itself: a cursor file in the data directory
  * (push-<hash of the URL>.cursor, one per target) says which windows, and
  * which series of the window in progress, the server has taken; it is
- * written and synced after every request the server took, so a restart
- * resumes where the last run stopped. Without a cursor, pushing starts with
+ * written after every request the server took and synced at the end of
+ * every window, so a restart resumes where the last run stopped (after a
+ * power loss, at worst one window's series are sent again). Without a cursor, pushing starts with
  * the windows closed from now on. Pushes go in window order, one request in
  * flight per target. A failed request is retried, after a wait that doubles
  * from 1 s up to backoff_max_ms, with jitter (a random half of it).

@@ -102,6 +102,9 @@ int push_client__new(const struct push_target *t, const bool *stop, struct push_
 	while (len && c->base[len - 1] == '/')
 		c->base[--len] = '\0';
 	c->stop = stop;
+	/* no "Expect: 100-continue": a round trip per request for nothing */
+	if (!(c->headers = curl_slist_append(NULL, "Expect:")))
+		goto fail;
 	for (size_t i = 0; i < t->nheaders; i++) {
 		struct curl_slist *l = curl_slist_append(c->headers, t->headers[i]);
 

@@ -7,10 +7,14 @@ body is multipart/form-data and the profile is its "profile" field.
 usage: pyroscope_receiver.py PORT DIR
 Every request is stored: one JSON line in DIR/requests.jsonl (path, query,
 the Authorization and X-Scope-OrgID headers, status given) and the profile in
-DIR/N.pprof. DIR/mode, read at each request, says how to answer:
+DIR/PID-N.pprof. DIR/mode, read at each request, says how to answer:
   ok (or no file)  200 for a valid request, 400 for an invalid one
   500              500 to everything
   hang             read the request, never answer
+  gone             read the request, close the connection without answering
+                   or storing it (a server going away: the test switches to
+                   it before killing the receiver, so no request it stored
+                   dies unanswered)
 Listens on 127.0.0.1 only."""
 import json
 import os
@@ -52,6 +56,7 @@ def multipart_field(ctype, body, field):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes
 
     def log_message(self, *args):
         pass
@@ -71,6 +76,9 @@ class Handler(BaseHTTPRequestHandler):
         if m == "hang":
             time.sleep(3600)
             return
+        if m == "gone":
+            self.close_connection = True
+            return
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         profile = multipart_field(self.headers.get("Content-Type", ""), body, "profile")
@@ -80,11 +88,12 @@ class Handler(BaseHTTPRequestHandler):
             status = 400
         with lock:
             count[0] += 1
-            n = count[0]
+            # unique across restarts of the receiver
+            n = f"{os.getpid()}-{count[0]}"
             if profile is not None and status == 200:
                 with open(os.path.join(DIR, f"{n}.pprof"), "wb") as f:
                     f.write(profile)
-            rec = {"n": n, "path": url.path, "query": q, "status": status,
+            rec = {"n": n, "t": time.time(), "path": url.path, "query": q, "status": status,
                    "authorization": self.headers.get("Authorization"),
                    "orgid": self.headers.get("X-Scope-OrgID"),
                    "content_type": self.headers.get("Content-Type", "").split(";")[0]}
