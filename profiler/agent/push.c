@@ -265,18 +265,23 @@ static bool push_window(struct pusher *p, const struct store_window *w)
 {
 	struct profile *prof = profile__new();
 	struct push_series *series = NULL;
+	struct store_stats before, after;
 	size_t n = 0;
 	int got;
 
 	if (!prof)
 		return !wait_ms(p, BACKOFF_FIRST_MS);
+	store__stats(p->store, &before);
 	got = store__query(p->store, w->start_ms, w->end_ms, true, NULL, prof);
 	if (got == -ENOMEM || (got > 0 && push_series__split(prof, p->o.group, &series, &n))) {
 		profile__free(prof);
 		return !wait_ms(p, BACKOFF_FIRST_MS); /* try again */
 	}
 	if (got <= 0) { /* gone (retention, between two looks) or no longer valid */
-		count_drop(p, PUSH_DROP_UNREADABLE, 1, w->samples);
+		store__stats(p->store, &after);
+		/* retention counted it already when it removed it meanwhile */
+		if (after.unpushed_removed == before.unpushed_removed)
+			count_drop(p, PUSH_DROP_UNREADABLE, 1, w->samples);
 		advance(p, w);
 		profile__free(prof);
 		return true;
