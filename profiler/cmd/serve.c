@@ -125,7 +125,7 @@ static const char usage[] =
     "      --push-group-by KEY service (default), container, exe or comm; a sample\n"
     "                          without KEY goes to its executable's base name, else\n"
     "                          its comm\n"
-    "      --push-queue SIZE   unpushed windows kept beyond which the oldest are\n"
+    "      --push-queue SIZE   unpushed windows kept on disk; beyond, the oldest are\n"
     "                          dropped and counted (default 256M)\n"
     "      --push-token-file FILE      \"Authorization: Bearer\" with FILE's content\n"
     "      --push-basic-auth-file FILE basic auth, FILE holding user:password\n"
