@@ -22,7 +22,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
 	    -I$(OUT) -I. -Iprofiler $(EXTRA_CFLAGS)
-LDLIBS   := -lbpf -ldw -lelf -lz -lpthread -liberty $(EXTRA_LDLIBS)
+LDLIBS   := -lbpf -ldw -lelf -lz -lpthread -liberty -lcurl $(EXTRA_LDLIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	    -Wno-unused-parameter \
 	    -I$(OUT) -Ibpf -MMD -MP

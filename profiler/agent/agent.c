@@ -48,6 +48,7 @@ struct agent {
 	uint64_t window_start_ms; /* real time, for the history */
 	uint64_t window_start_ns; /* monotonic, for the window length */
 	struct http_server *http;
+	struct pusher *push;
 
 	/* shared with the HTTP threads */
 	pthread_mutex_t lock;
@@ -130,6 +131,11 @@ int agent__listen(struct agent *a, char *err, size_t errlen)
 	return http_server__start(&hso, &a->http, err, errlen);
 }
 
+int agent__start_push(struct agent *a, const struct push_opts *o, char *err, size_t errlen)
+{
+	return pusher__new(o, a->store, &a->push, err, errlen);
+}
+
 /* The port of ADDR:PORT, 0 when there is none. */
 static unsigned long listen_port(const char *listen)
 {
@@ -164,8 +170,10 @@ void agent__free(struct agent *a)
 {
 	if (!a)
 		return;
-	/* the server first: its threads read the store and the published state */
+	/* the server and the pusher first: their threads read the store and
+	 * the published state */
 	http_server__stop(a->http);
+	pusher__free(a->push);
 	sampler__free(a->sampler);
 	profile__free(a->window);
 	profile__free(a->drained);
@@ -465,6 +473,11 @@ void agent__snapshot(struct agent *a, struct agent_snapshot *s)
 	if (a->http)
 		http_server__stats(a->http, &s->http);
 	store__stats(a->store, &s->store);
+	if (a->push) { /* set before the HTTP threads start */
+		pusher__stats(a->push, &s->push);
+		s->push.dropped_windows[PUSH_DROP_RETENTION] = s->store.unpushed_removed;
+		s->push.dropped_samples[PUSH_DROP_RETENTION] = s->store.unpushed_removed_samples;
+	}
 
 	s->counts_fill = st->count_entries ? (double)st->last_drain_keys / st->count_entries : 0;
 	s->stacks_fill = st->stack_entries ? (double)st->last_drain_stacks / st->stack_entries : 0;

@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 
 #include "agent/http_server.h"
+#include "agent/push.h"
 #include "agent/store.h"
 #include "sample/sampler.h"
 
@@ -63,6 +64,12 @@ int agent__limit_privileges(struct agent *a, uint64_t *kept);
 /* Start the HTTP server (--listen). 0 or -errno with err. */
 int agent__listen(struct agent *a, char *err, size_t errlen);
 
+/* Start pushing every window to a Pyroscope-compatible store (push.h), on
+ * a thread of its own. Call it after agent__limit_privileges (the thread
+ * starts with the caller's capabilities) and before agent__listen (the
+ * HTTP threads read its counters). 0 or -errno with err. */
+int agent__start_push(struct agent *a, const struct push_opts *o, char *err, size_t errlen);
+
 /* One turn of the main loop: wait (at most half a second) for process
  * events, then close the window when it is due or a request asked for it. */
 void agent__step(struct agent *a);
@@ -107,6 +114,8 @@ struct agent_snapshot {
 	struct sampler_stats sampler; /* as of the last window */
 	struct store_stats store;
 	struct http_server_stats http;
+	struct push_stats push; /* zero without --push; dropped for retention
+				 * from the store's stats */
 	uint64_t windows_closed, drain_errors;
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */

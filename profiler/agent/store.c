@@ -47,6 +47,8 @@ struct store {
 	uint64_t retention_ms, max_bytes;
 	pthread_mutex_t lock;
 	struct window *w; /* sorted by start */
+	bool push_on;	  /* push_from_ms is set: removals after it are counted */
+	uint64_t push_from_ms;
 	size_t n, cap;
 	struct store_stats st;
 };
@@ -340,6 +342,10 @@ static void apply_retention(struct store *s)
 		window_name(&s->w[i], name, sizeof(name));
 		unlinkat(s->dfd, name, 0);
 		s->st.removed++;
+		if (s->push_on && s->w[i].start_ms >= s->push_from_ms) {
+			s->st.unpushed_removed++;
+			s->st.unpushed_removed_samples += s->w[i].samples;
+		}
 	}
 	drop(s, 0, k);
 }
@@ -539,5 +545,42 @@ void store__stats(struct store *s, struct store_stats *st)
 	st->windows = s->n;
 	st->oldest_ms = s->n ? s->w[0].start_ms : 0;
 	st->newest_ms = s->n ? s->w[s->n - 1].end_ms : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int store__next_window(struct store *s, uint64_t from_ms, struct store_window *w,
+		       uint64_t *pending)
+{
+	size_t lo = 0, hi;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&s->lock);
+	hi = s->n;
+	while (lo < hi) { /* the first window starting at or after from_ms */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->w[mid].start_ms < from_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pending)
+		*pending = 0;
+	for (size_t i = lo; pending && i < s->n; i++)
+		*pending += s->w[i].bytes;
+	if (lo < s->n) {
+		*w = (struct store_window){s->w[lo].start_ms, s->w[lo].end_ms, s->w[lo].samples,
+					   s->w[lo].bytes};
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+void store__set_push_cursor(struct store *s, uint64_t from_ms)
+{
+	pthread_mutex_lock(&s->lock);
+	s->push_on = true;
+	s->push_from_ms = from_ms;
 	pthread_mutex_unlock(&s->lock);
 }

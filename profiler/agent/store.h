@@ -62,6 +62,10 @@ struct store_stats {
 	uint64_t ignored[STORE_IGNORE_NR];
 	uint64_t cleaned_temp; /* temporary files of an interrupted write, removed at open */
 	uint64_t tightened;    /* the folder and files whose mode lost group/other bits */
+	/* with a push cursor set (store__set_push_cursor): windows, and their
+	 * samples, that retention or the disk budget removed before they were
+	 * pushed */
+	uint64_t unpushed_removed, unpushed_removed_samples;
 };
 
 /* Open (creating) dir and index what is there. 0 or -errno with err. */
@@ -91,5 +95,20 @@ int store__timeline(struct store *s, uint64_t from_ms, uint64_t step_ms, size_t 
 		    uint64_t *counts);
 
 void store__stats(struct store *s, struct store_stats *st);
+
+/* One window of the history, as indexed. */
+struct store_window {
+	uint64_t start_ms, end_ms, samples, bytes;
+};
+
+/* The first window that starts at or after from_ms: 0 with *w, -ENOENT when
+ * there is none. *pending (optional): the bytes of that window and of every
+ * later one (what a pusher still has to send). */
+int store__next_window(struct store *s, uint64_t from_ms, struct store_window *w,
+		       uint64_t *pending);
+
+/* Everything before from_ms is pushed: from now on, retention that removes a
+ * window starting at or after it counts it (unpushed_removed). */
+void store__set_push_cursor(struct store *s, uint64_t from_ms);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cmd/serve.h"
 #include "agent/agent.h"
 #include "agent/http_server.h"
+#include "agent/push.h"
 #include "cmd/cli.h"
 #include "cmd/config_file.h"
 #include "common/parse.h"
@@ -22,50 +23,63 @@
 #include <unistd.h>
 
 #define MAX_TOKEN 512 /* bytes; an Authorization header holds at most HTTP_MAX_AUTH */
+#define MAX_PUSH_SECRET 4096 /* bytes of a --push-token-file or --push-basic-auth-file */
+#define MAX_PUSH_HEADERS 16
+#define MAX_PUSH_HEADER 1024 /* bytes of one "Name: value" */
 
-/* The token in FILE: a regular file, private to its owner, 1 to MAX_TOKEN
- * printable bytes without spaces after one trailing newline is dropped. 0 or
- * -1 with the reason in err. */
-static int read_token(const char *path, char *tok, size_t toklen, char *err, size_t errlen)
+/* What --push options hold while the agent runs. */
+struct push_args {
+	struct push_opts o;
+	char bearer[MAX_PUSH_SECRET + 1], basic[MAX_PUSH_SECRET + 1];
+	char headers[MAX_PUSH_HEADERS][MAX_PUSH_HEADER];
+	const char *header_ptrs[MAX_PUSH_HEADERS];
+};
+
+/* The secret (what: "token file", ...) in FILE: a regular file, private to
+ * its owner, 1 to toklen - 1 printable bytes without spaces after one
+ * trailing newline is dropped. 0 or -1 with the reason in err (never the
+ * secret). */
+static int read_token(const char *what, const char *path, char *tok, size_t toklen, char *err,
+		      size_t errlen)
 {
 	struct stat st;
 	ssize_t n = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret = -1;
 
 	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		goto cleanup;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "token file %s is not a regular file", path);
+		snprintf(err, errlen, "%s %s is not a regular file", what, path);
 		goto cleanup;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
-			 "token file %s is accessible by group or others (mode %03o): chmod 600 it",
-			 path, (unsigned)(st.st_mode & 0777));
+			 "%s %s is accessible by group or others (mode %03o): chmod 600 it",
+			 what, path, (unsigned)(st.st_mode & 0777));
 		goto cleanup;
 	}
 	if (st.st_size > (off_t)toklen) {
-		snprintf(err, errlen, "token file %s is larger than %zu bytes", path, toklen - 1);
+		snprintf(err, errlen, "%s %s is larger than %zu bytes", what, path, toklen - 1);
 		goto cleanup;
 	}
 	n = read(fd, tok, toklen);
 	if (n < 0) {
-		snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		goto cleanup;
 	}
 	if (n > 0 && tok[n - 1] == '\n')
 		n--;
 	if (n == 0 || (size_t)n >= toklen) {
-		snprintf(err, errlen, "token file %s is %s", path, n ? "too large" : "empty");
+		snprintf(err, errlen, "%s %s is %s", what, path, n ? "too large" : "empty");
 		goto cleanup;
 	}
 	for (ssize_t i = 0; i < n; i++)
 		if ((unsigned char)tok[i] <= ' ' || (unsigned char)tok[i] >= 0x7f) {
 			snprintf(err, errlen,
-				 "token file %s: the token has a space, control or non-ASCII byte at offset %zd",
-				 path, i);
+				 "%s %s: the secret has a space, control or non-ASCII byte at offset %zd",
+				 what, path, i);
 			goto cleanup;
 		}
 	tok[n] = '\0';
@@ -107,6 +121,22 @@ static const char usage[] =
     "      --idle              keep samples of idle CPUs\n"
     "      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
     "                          pointers elsewhere; default), dwarf, fp\n"
+    "      --push URL          send every window to a Pyroscope-compatible store:\n"
+    "                          POST URL/ingest, one series per --push-group-by value,\n"
+    "                          in order, from a queue kept on disk (needs --window\n"
+    "                          of 1s or more)\n"
+    "      --push-group-by KEY service (default), container, exe or comm; a sample\n"
+    "                          without KEY goes to its executable's base name, else\n"
+    "                          its comm\n"
+    "      --push-queue SIZE   unpushed windows kept on disk; beyond, the oldest are\n"
+    "                          dropped and counted (default 256M)\n"
+    "      --push-token-file FILE      \"Authorization: Bearer\" with FILE's content\n"
+    "      --push-basic-auth-file FILE basic auth, FILE holding user:password\n"
+    "                          (Grafana Cloud); both files as --token-file (chmod 600)\n"
+    "      --push-header K=V   an HTTP header for every push (e.g. X-Scope-OrgID=t1);\n"
+    "                          repeatable, at most 16\n"
+    "      --push-timeout TIME one push request's limit (default 30s; connect 10s)\n"
+    "      --push-backoff-max TIME  longest wait between tries (default 5m)\n"
     "      --config FILE       read options from FILE first (default\n"
     "                          " SERVE_DEFAULT_CONFIG " when it exists):\n"
     "                          one a line, \"key = value\" or \"key value\", the keys\n"
@@ -138,6 +168,34 @@ static const char usage[] =
     "  curl -H \"Authorization: Bearer $(cat /etc/bpfprof/token)\" http://HOST:7070/metrics\n"
     "  go tool pprof http://127.0.0.1:7070/debug/pprof/profile?seconds=10\n";
 
+/* --push-header K=V as "K: V" in out. 0 or -1 with err. */
+static int parse_header(const char *kv, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv) {
+		snprintf(err, errlen, "--push-header '%s' is not NAME=VALUE", kv);
+		return -1;
+	}
+	for (const char *c = kv; c < eq; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+			snprintf(err, errlen,
+				 "--push-header: a header name has letters, digits, '-' and '_' only");
+			return -1;
+		}
+	for (const char *c = eq + 1; *c; c++)
+		if ((unsigned char)*c < ' ' || (unsigned char)*c == 0x7f) {
+			snprintf(err, errlen, "--push-header: the value has a control byte");
+			return -1;
+		}
+	if ((size_t)snprintf(out, outlen, "%.*s: %s", (int)(eq - kv), kv, eq + 1) >= outlen) {
+		snprintf(err, errlen, "--push-header: longer than %zu bytes", outlen - 1);
+		return -1;
+	}
+	return 0;
+}
+
 #define SERVE_SHORT_OPTIONS ":l:D:F:w:h"
 
 enum {
@@ -150,7 +208,15 @@ enum {
 	OPT_TOKEN_FILE,
 	OPT_INSECURE_LISTEN,
 	OPT_CONFIG,
-	OPT_NO_CONFIG
+	OPT_NO_CONFIG,
+	OPT_PUSH,
+	OPT_PUSH_GROUP_BY,
+	OPT_PUSH_QUEUE,
+	OPT_PUSH_TOKEN_FILE,
+	OPT_PUSH_BASIC_AUTH_FILE,
+	OPT_PUSH_HEADER,
+	OPT_PUSH_TIMEOUT,
+	OPT_PUSH_BACKOFF_MAX,
 };
 /* serve's options: the command line's and, through the same table, the
  * config file's keys (config_file.h). */
@@ -169,6 +235,14 @@ static const struct option serve_options[] = {
     {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"push", required_argument, NULL, OPT_PUSH},
+    {"push-group-by", required_argument, NULL, OPT_PUSH_GROUP_BY},
+    {"push-queue", required_argument, NULL, OPT_PUSH_QUEUE},
+    {"push-token-file", required_argument, NULL, OPT_PUSH_TOKEN_FILE},
+    {"push-basic-auth-file", required_argument, NULL, OPT_PUSH_BASIC_AUTH_FILE},
+    {"push-header", required_argument, NULL, OPT_PUSH_HEADER},
+    {"push-timeout", required_argument, NULL, OPT_PUSH_TIMEOUT},
+    {"push-backoff-max", required_argument, NULL, OPT_PUSH_BACKOFF_MAX},
     {"help", no_argument, NULL, 'h'},
     {0},
 };
@@ -177,9 +251,11 @@ static const struct option serve_options[] = {
  * returns (0 for errors after them: the token file, a listen address that
  * needs it). */
 static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
-		      int *at)
+		      struct push_args *pa, int *at)
 {
-	const char *token_file = NULL;
+	const char *token_file = NULL, *push_token_file = NULL, *push_basic_file = NULL;
+	struct push_opts *po = &pa->o;
+	uint64_t ns;
 	bool insecure = false;
 	char host[256], err[512];
 	int c, port;
@@ -193,6 +269,12 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	o->max_disk = 1ULL << 30;
 	/* an always-on agent keeps a small working set; record keeps everything */
 	o->symbol_cache = 16ULL << 20;
+	po->group = PUSH_GROUP_SERVICE;
+	po->queue_bytes = 256ULL << 20;
+	po->backoff_max_ms = 5 * 60 * 1000;
+	po->target.connect_timeout_ms = 10000;
+	po->target.timeout_ms = 30000;
+	po->target.headers = pa->header_ptrs;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, SERVE_SHORT_OPTIONS, serve_options, NULL)) != -1) {
@@ -237,6 +319,50 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 			break;
 		case OPT_TOKEN_FILE: token_file = optarg; break;
 		case OPT_INSECURE_LISTEN: insecure = true; break;
+		case OPT_PUSH:
+			if (push_client__check_url(optarg, err, sizeof(err)))
+				return cli__usage_error("serve", "%s", err);
+			po->target.url = optarg;
+			break;
+		case OPT_PUSH_GROUP_BY:
+			if (push_group__parse(optarg, &po->group))
+				return cli__usage_error(
+				    "serve", "unknown --push-group-by '%s' (service, container, exe, comm)",
+				    optarg);
+			break;
+		case OPT_PUSH_QUEUE:
+			if (parse__size(optarg, &po->queue_bytes) || po->queue_bytes < (16u << 10))
+				return cli__usage_error(
+				    "serve", "invalid --push-queue '%s' (at least 16K)", optarg);
+			break;
+		case OPT_PUSH_TOKEN_FILE: push_token_file = optarg; break;
+		case OPT_PUSH_BASIC_AUTH_FILE: push_basic_file = optarg; break;
+		case OPT_PUSH_HEADER:
+			if (po->target.nheaders == MAX_PUSH_HEADERS)
+				return cli__usage_error("serve", "more than %d --push-header",
+							MAX_PUSH_HEADERS);
+			if (parse_header(optarg, pa->headers[po->target.nheaders], MAX_PUSH_HEADER,
+					 err, sizeof(err)))
+				return cli__usage_error("serve", "%s", err);
+			pa->header_ptrs[po->target.nheaders] = pa->headers[po->target.nheaders];
+			po->target.nheaders++;
+			break;
+		case OPT_PUSH_TIMEOUT:
+			if (parse__duration(optarg, &ns) || ns < 100000000ULL ||
+			    ns > 600000000000ULL)
+				return cli__usage_error(
+				    "serve", "invalid --push-timeout '%s' (100ms to 10m)", optarg);
+			po->target.timeout_ms = ns / 1000000;
+			if (po->target.connect_timeout_ms > po->target.timeout_ms)
+				po->target.connect_timeout_ms = po->target.timeout_ms;
+			break;
+		case OPT_PUSH_BACKOFF_MAX:
+			if (parse__duration(optarg, &ns) || ns < 1000000000ULL ||
+			    ns > 3600000000000ULL)
+				return cli__usage_error(
+				    "serve", "invalid --push-backoff-max '%s' (1s to 1h)", optarg);
+			po->backoff_max_ms = ns / 1000000;
+			break;
 		case OPT_CONFIG:
 		case OPT_NO_CONFIG: break; /* read by serve_args, before */
 		case 'h': fputs(usage, stdout); return 0;
@@ -252,7 +378,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
 		return cli__usage_error("serve", "%s", err);
 	if (token_file) {
-		if (read_token(token_file, token, toklen, err, sizeof(err)))
+		if (read_token("token file", token_file, token, toklen, err, sizeof(err)))
 			return cli__usage_error("serve", "%s", err);
 		o->token = token;
 	} else if (!insecure && !http__host_is_loopback(host)) {
@@ -261,6 +387,33 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 					"loopback address (--insecure-listen to do it anyway)",
 					o->listen);
 	}
+	if (!po->target.url) {
+		if (push_token_file || push_basic_file || po->target.nheaders)
+			return cli__usage_error("serve", "--push-* options need --push URL");
+		return -1;
+	}
+	if (o->window_ns < 1000000000ULL) /* from= and until= are whole seconds */
+		return cli__usage_error("serve", "--push needs a --window of 1s or more");
+	if (push_token_file && push_basic_file)
+		return cli__usage_error("serve",
+					"--push-token-file and --push-basic-auth-file exclude each other");
+	if (push_token_file) {
+		if (read_token("push token file", push_token_file, pa->bearer, sizeof(pa->bearer),
+			       err, sizeof(err)))
+			return cli__usage_error("serve", "%s", err);
+		po->target.bearer = pa->bearer;
+	}
+	if (push_basic_file) {
+		if (read_token("push basic auth file", push_basic_file, pa->basic,
+			       sizeof(pa->basic), err, sizeof(err)))
+			return cli__usage_error("serve", "%s", err);
+		if (!strchr(pa->basic, ':'))
+			return cli__usage_error("serve", "push basic auth file %s: not user:password",
+						push_basic_file);
+		po->target.basic = pa->basic;
+	}
+	po->rate_hz = o->freq;
+	po->data_dir = o->data_dir;
 	return -1;
 }
 
@@ -275,7 +428,7 @@ static const char *const serve_config_deny[] = {"config", "no-config", "help", N
  * the agent. Returns -1 to run, else the exit code.
  */
 static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
-		      struct config_file **cfg, char ***args)
+		      struct push_args *pa, struct config_file **cfg, char ***args)
 {
 	char **scan = calloc((size_t)argc + 1, sizeof(*scan)), err[512];
 	const char *path = NULL;
@@ -328,7 +481,7 @@ static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		(*args)[n++] = (*cfg)->entries[i].arg;
 	for (int i = 1; i < argc; i++)
 		(*args)[n++] = argv[i];
-	ret = parse_args((int)n, *args, o, token, toklen, &at);
+	ret = parse_args((int)n, *args, o, token, toklen, pa, &at);
 	/* a value of the file refused: say which line (its arguments are
 	 * 1 to n of the list) */
 	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n)
@@ -392,8 +545,9 @@ static void log_line(const char *msg)
 	fprintf(stderr, "bpfprof serve: %s\n", msg);
 }
 
-/* The agent with options o, until *stop. The exit code. */
-static int serve_run(struct agent_opts o, volatile sig_atomic_t *stop)
+/* The agent with options o (pushing with pa's when it has a URL), until
+ * *stop. The exit code. */
+static int serve_run(struct agent_opts o, struct push_args *pa, volatile sig_atomic_t *stop)
 {
 	struct agent *a = NULL;
 	struct store_stats st;
@@ -403,6 +557,10 @@ static int serve_run(struct agent_opts o, volatile sig_atomic_t *stop)
 
 	if (cli__check_profiling_caps())
 		return EXIT_USAGE;
+	if (pa->o.target.url && push_client__global_init()) {
+		fprintf(stderr, "bpfprof serve: libcurl failed to initialise\n");
+		return 1;
+	}
 	o.log = log_line;
 	warn_missing_caps();
 	ret = agent__new(&o, &a, err, sizeof(err));
@@ -415,6 +573,15 @@ static int serve_run(struct agent_opts o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "bpfprof serve: cannot drop capabilities: %s\n", strerror(-ret));
 		agent__free(a);
 		return 1;
+	}
+	if (pa->o.target.url) {
+		pa->o.log = log_line;
+		ret = agent__start_push(a, &pa->o, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "bpfprof serve: %s\n", err);
+			agent__free(a);
+			return 1;
+		}
 	}
 	ret = agent__listen(a, err, sizeof(err));
 	if (ret) {
@@ -442,6 +609,15 @@ static int serve_run(struct agent_opts o, volatile sig_atomic_t *stop)
 			(unsigned long long)st.ignored[STORE_IGNORE_OWNER],
 			(unsigned long long)st.ignored[STORE_IGNORE_TOO_BIG],
 			(unsigned long long)st.ignored[STORE_IGNORE_INVALID]);
+	if (pa->o.target.url) {
+		static const char *const groups[] = {"service", "container", "exe", "comm"};
+
+		fprintf(stderr,
+			"bpfprof serve: pushing to %s/ingest, one series per %s, queue up to %llu "
+			"bytes\n",
+			pa->o.target.url, groups[pa->o.group],
+			(unsigned long long)pa->o.queue_bytes);
+	}
 	fprintf(stderr, "bpfprof serve: open http://%s/\n", o.listen);
 	while (!*stop)
 		agent__step(a);
@@ -457,13 +633,21 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
 	char **args = NULL;
 	struct config_file *cfg = NULL; /* o points into cfg and args */
-	int ret = serve_args(argc, argv, &o, token, sizeof(token), &cfg, &args);
+	struct push_args *pa = calloc(1, sizeof(*pa)); /* --push's secrets and headers */
+	int ret;
 
+	if (!pa) {
+		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	ret = serve_args(argc, argv, &o, token, sizeof(token), pa, &cfg, &args);
 	if (ret >= 0)
 		goto cleanup;
-	ret = serve_run(o, stop);
+	ret = serve_run(o, pa, stop);
 cleanup:
 	config_file__free(cfg);
 	free(args);
+	explicit_bzero(pa, sizeof(*pa)); /* the push credentials */
+	free(pa);
 	return ret;
 }

@@ -37,6 +37,7 @@ seed_pprof() {
 seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
 seed_http() { cp "$ROOT/tests/fuzz/corpus-http/"* "$1/"; }
 seed_window() { cp "$FUZZ/corpus-window/"* "$1/"; }
+seed_push_cursor() { printf 'bpfprof-push 1 1700000000123 2\n' > "$1/valid"; }
 seed_config() {
 	cp "$ROOT/deploy/bpfprof.conf" "$1/example.conf"
 	printf 'freq = 3\nidle\n# c\nlabel a=b\nlabel = c=d # e\nmaybe\nidle = false\n' >"$1/forms.conf"

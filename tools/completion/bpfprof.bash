@@ -12,7 +12,7 @@ _bpfprof()
 	fi
 	cmd=${COMP_WORDS[1]}
 	case $prev in
-	-o|--output|--token-file|--config|-D|--data-dir|--debug-root|-e|--exe)
+	-o|--output|--token-file|--config|--push-token-file|--push-basic-auth-file|-D|--data-dir|--debug-root|-e|--exe)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-f|--format)
@@ -20,6 +20,9 @@ _bpfprof()
 		return ;;
 	--unwind)
 		COMPREPLY=($(compgen -W "auto dwarf fp" -- "$cur"))
+		return ;;
+	--push-group-by)
+		COMPREPLY=($(compgen -W "service container exe comm" -- "$cur"))
 		return ;;
 	--call-graph)
 		COMPREPLY=($(compgen -W "dwarf fp" -- "$cur"))
