@@ -104,12 +104,16 @@ static const char usage[] =
     "      --idle              keep samples of idle CPUs\n"
     "      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
     "                          pointers elsewhere; default), dwarf, fp\n"
+    "      --label KEY=VALUE   a label on every sample (repeatable: cluster, region,\n"
+    "                          env, ...); host=NAME replaces the machine's name\n"
     "  -h, --help              this help\n"
     "\n"
     "Endpoints:\n"
     "  /                                 the web UI\n"
     "  /api/profile?from=&to=&format=    merged profile (json, folded, pprof);\n"
-    "                                    filters pid=, comm=, cgroup=\n"
+    "                                    filters pid=, comm=, cgroup=, label.KEY=\n"
+    "                                    (host, exe, service, container_id, pod_uid,\n"
+    "                                    --label keys; several are ANDed)\n"
     "  /api/timeline?from=&to=&step=     samples over time\n"
     "  /api/processes?from=&to=          top processes\n"
     "  /debug/pprof/profile?seconds=N    Go pprof semantics (go tool pprof, Parca,\n"
@@ -127,7 +131,8 @@ static const char usage[] =
     "  curl -H \"Authorization: Bearer $(cat /etc/bpfprof/token)\" http://HOST:7070/metrics\n"
     "  go tool pprof http://127.0.0.1:7070/debug/pprof/profile?seconds=10\n";
 
-static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen)
+static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
+		      struct cli_labels *labels)
 {
 	enum {
 		OPT_RETENTION = 256,
@@ -137,7 +142,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		OPT_SYMBOL_CACHE,
 		OPT_LINES,
 		OPT_TOKEN_FILE,
-		OPT_INSECURE_LISTEN
+		OPT_INSECURE_LISTEN,
+		OPT_LABEL
 	};
 	static const struct option longopts[] = {
 	    {"listen", required_argument, NULL, 'l'},
@@ -152,6 +158,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	    {"unwind", required_argument, NULL, OPT_UNWIND},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
+	    {"label", required_argument, NULL, OPT_LABEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -208,6 +215,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 			break;
 		case OPT_TOKEN_FILE: token_file = optarg; break;
 		case OPT_INSECURE_LISTEN: insecure = true; break;
+		case OPT_LABEL:
+			if (cli__parse_label("serve", optarg, labels))
+				return EXIT_USAGE;
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':':
 			return cli__usage_error("serve", "option '%s' needs a value",
@@ -217,6 +228,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	}
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	cli__labels_add_host(labels);
+	o->labels = labels->l;
+	o->nlabels = labels->n;
 	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
 		return cli__usage_error("serve", "%s", err);
 	if (token_file) {
@@ -292,8 +306,9 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 	struct store_stats st;
 	uint64_t kept = 0, ignored;
 	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
+	struct cli_labels labels = {0}; /* o.labels points here */
 	char err[256] = "";
-	int ret = parse_args(argc, argv, &o, token, sizeof(token));
+	int ret = parse_args(argc, argv, &o, token, sizeof(token), &labels);
 
 	if (ret >= 0)
 		return ret;

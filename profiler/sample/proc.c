@@ -13,6 +13,7 @@
 #include "symbolizer/symbolizer.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,7 @@ static void proc_free(struct proc_table *t, struct proc *p)
 {
 	maps_free(t, p->maps, p->nmaps);
 	free(p->cgroup);
+	free(p->exe);
 	free(p);
 }
 
@@ -394,6 +396,37 @@ static char *read_cgroup(struct proc_table *t, uint32_t pid)
 	return c.best_rank >= 0 ? strdup(c.best) : NULL;
 }
 
+/*
+ * The path of the process's main binary, as the kernel names it in
+ * /proc/PID/exe (never followed: the text only). Whoever runs the process
+ * chooses it: control characters become '?', and " (deleted)" (the binary
+ * was replaced, as an upgrade does) is dropped so the name stays the same.
+ */
+static char *read_exe(struct proc_table *t, uint32_t pid)
+{
+	char path[96], buf[PROC_EXE_MAX + 1];
+	ssize_t n;
+	const size_t del = sizeof(" (deleted)") - 1;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", t->procfs, pid);
+	n = readlink(path, buf, PROC_EXE_MAX);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((size_t)n > del && !strcmp(buf + n - del, " (deleted)"))
+		buf[n - del] = '\0';
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return strdup(buf);
+}
+
+/* Compare two optional strings. */
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 int proc_maps__parse_line(const char *line, struct proc_maps_line *out)
 {
 	const char *p = line;
@@ -540,8 +573,16 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 		return ret;
 	}
 	read_comm(t, pid, p->comm);
-	free(p->cgroup);
-	p->cgroup = read_cgroup(t, pid);
+	{
+		char *cgroup = read_cgroup(t, pid), *exe = read_exe(t, pid);
+
+		if (!p->identity || !same_text(cgroup, p->cgroup) || !same_text(exe, p->exe))
+			p->identity = t->next_image++;
+		free(p->cgroup);
+		free(p->exe);
+		p->cgroup = cgroup;
+		p->exe = exe;
+	}
 	maps_free(t, p->maps, p->nmaps);
 	p->maps = maps;
 	p->nmaps = n;
