@@ -11,6 +11,7 @@
 #include "format/profile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -283,6 +284,55 @@ cleanup:
 		fclose(f);
 }
 
+/* A window file written by the agent before labels (version 1: main at
+ * 7ca9b69, tests/fixtures/window-v1.win.gz) still reads, without labels,
+ * and filters by pid, comm and labels as before. */
+static void test_version1_file(struct test_state *s)
+{
+	const struct profile_label by_host[] = {{"host", "vm"}}, by_comm[] = {{"comm", "calltree"}};
+	struct window_filter flt = {0};
+	struct window_info info;
+	struct profile *p = profile__new();
+	uint64_t added = 0, calltree = 0;
+	char err[256] = "";
+	int fd = open("tests/fixtures/window-v1.win.gz", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		SKIP(s, "run from the repository root");
+	ASSERT_TRUE(s, p);
+	ASSERT_EQ(s, window_file__read(fd, "v1", NULL, p, &info, &added, err, sizeof(err)), 0);
+	ASSERT_EQ(s, info.samples, 106);
+	ASSERT_EQ(s, added, 106);
+	ASSERT_EQ(s, info.time_ns, 1796309459373000000ULL);
+	for (size_t i = 0; i < profile__sample_count(p); i++) {
+		const struct profile_sample *x = profile__sample(p, i);
+
+		ASSERT_TRUE(s, x->labels == NULL);
+		if (!strcmp(x->comm, "calltree"))
+			calltree += x->count;
+	}
+	ASSERT_TRUE(s, calltree > 0);
+	/* a label filter: nothing carries host; comm works as a label key */
+	flt.labels = by_host;
+	flt.nlabels = 1;
+	ASSERT_EQ(s, lseek(fd, 0, SEEK_SET), 0);
+	ASSERT_EQ(s, window_file__read(fd, "v1", &flt, NULL, &info, &added, err, sizeof(err)), 0);
+	profile__free(p);
+	p = profile__new();
+	ASSERT_TRUE(s, p);
+	ASSERT_EQ(s, lseek(fd, 0, SEEK_SET), 0);
+	ASSERT_EQ(s, window_file__read(fd, "v1", &flt, p, &info, &added, err, sizeof(err)), 0);
+	ASSERT_EQ(s, added, 0);
+	flt.labels = by_comm;
+	ASSERT_EQ(s, lseek(fd, 0, SEEK_SET), 0);
+	ASSERT_EQ(s, window_file__read(fd, "v1", &flt, p, &info, &added, err, sizeof(err)), 0);
+	ASSERT_EQ(s, added, calltree);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	profile__free(p);
+}
+
 int main(void)
 {
 	RUN_TEST(&st, test_round_trip);
@@ -291,5 +341,6 @@ int main(void)
 	RUN_TEST(&st, test_refused);
 	RUN_TEST(&st, test_damaged_gzip);
 	RUN_TEST(&st, test_fixture);
+	RUN_TEST(&st, test_version1_file);
 	return test__finish(&st);
 }
