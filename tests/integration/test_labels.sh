@@ -9,7 +9,8 @@
 #   - serve --label env=prod: /api/profile?label.KEY=VALUE (ANDed, with the
 #     old filters), /api/processes rows carry the labels, a bad filter is 400,
 #     and a history file of the agent before labels (tests/fixtures/
-#     window-v1.win.gz) is still served.
+#     window-v1.win.gz) is still served;
+#   - the agent's page offers the labels as filters (tests/web/agent_labels.js).
 # The cgroups are removed at the end (the workloads are stopped first).
 . "$(dirname "$0")/../lib.sh"
 
@@ -231,4 +232,9 @@ code=$(get "/api/profile?format=folded&from=$v1_from&to=$v1_to&label.env=prod")
 	fail old-window-label-filter "HTTP $code, $(total "$TMP/body") samples"
 grep -q "ignored" "$TMP/agent.err" && fail old-window-accepted "$(grep ignored "$TMP/agent.err")" ||
 	pass old-window-accepted
+
+# the UI offers the labels as filters and asks label.service= (last: skips
+# the rest of the script when there is no browser)
+need_browser
+TEST_PREFIX=$TEST_NAME node "$WEB/agent_labels.js" "$URL/" "$SVC" lbl_svc || FAILED=1
 finish
