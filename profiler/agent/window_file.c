@@ -322,6 +322,9 @@ static const char *read_frame(struct reader *r, char *line, int *ret)
 	return NULL;
 }
 
+/* Bytes of a label key at most (a value is a string field). */
+#define MAX_LABEL_KEY 256
+
 /* The label set being read is complete. NULL or why it is bad. */
 static const char *end_label_set(struct reader *r, int *ret)
 {
@@ -358,6 +361,11 @@ static const char *read_label(struct reader *r, char *line, int *ret)
 	if (split_tabs(line, fields, 2) != 2 || parse_u64(&p, &set, 10) || *p++ != ' ' || !*p ||
 	    !*fields[1])
 		return "bad label line";
+	/* a key the writer would change (control characters, cut) could make
+	 * two keys of a set one */
+	for (const char *k = p; *k; k++)
+		if ((unsigned char)*k < 0x20 || k - p >= MAX_LABEL_KEY)
+			return "bad label key";
 	if (set == r->nsets + 1 && r->npending) {
 		if ((why = end_label_set(r, ret)) || *ret)
 			return why;
