@@ -263,10 +263,13 @@ int profile__merge(struct profile *dst, const struct profile *src)
 {
 	uint32_t *ids = NULL, *frames = NULL;
 	size_t frames_cap = 0;
+	struct hmap *sets = hmap__new(); /* src's label set -> dst's */
 	int ret = 0;
 
-	if (src->nframes && !(ids = calloc(src->nframes, sizeof(*ids))))
+	if (!sets || (src->nframes && !(ids = calloc(src->nframes, sizeof(*ids))))) {
+		hmap__free(sets);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < src->nframes; i++) {
 		const struct frame *f = &src->frames[i];
 		const char *bid = profile__build_id(src, f->module);
@@ -289,8 +292,19 @@ int profile__merge(struct profile *dst, const struct profile *src)
 		for (uint32_t j = 0; j < s->nframes; j++)
 			frames[j] = ids[s->frames[j]]; /* ids < src->nframes: interned by src */
 		o = (struct profile_origin){s->pid, s->tid, s->comm, s->cgroup, NULL};
-		if (s->labels)
-			ret = profile__labels(dst, s->labels->l, s->labels->n, &o.labels);
+		if (s->labels) {
+			uintptr_t key = (uintptr_t)s->labels;
+			uint64_t v;
+
+			if (hmap__get(sets, &key, sizeof(key), &v)) {
+				o.labels = (const struct profile_labels *)(uintptr_t)v;
+			} else {
+				ret = profile__labels(dst, s->labels->l, s->labels->n, &o.labels);
+				if (!ret && hmap__put(sets, &key, sizeof(key),
+						      (uint64_t)(uintptr_t)o.labels, NULL, NULL) < 0)
+					ret = -ENOMEM;
+			}
+		}
 		if (!ret)
 			ret = profile__add_sample_from(dst, frames, s->nframes, &o, s->count);
 		if (ret)
@@ -299,6 +313,7 @@ int profile__merge(struct profile *dst, const struct profile *src)
 cleanup:
 	free(frames);
 	free(ids);
+	hmap__free(sets);
 	return ret;
 }
 
