@@ -128,11 +128,7 @@ int profile__add_sample_from(struct profile *p, const uint32_t *frames, uint32_t
 	char pid[16];
 	int ret;
 
-	if (o->pid) {
-		snprintf(pid, sizeof(pid), "%u", o->pid);
-		ipid = profile__intern(p, pid);
-	}
-	if (!icomm || (o->cgroup && !icg) || (o->pid && !ipid))
+	if (!icomm || (o->cgroup && !icg))
 		return -ENOMEM;
 	if (len > sizeof(stack)) {
 		key = malloc(len);
@@ -156,7 +152,12 @@ int profile__add_sample_from(struct profile *p, const uint32_t *frames, uint32_t
 		p->samples[existing].count += count;
 		return 0;
 	}
-	if (array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
+	if (o->pid) { /* a new sample: its pid as text, for profile_sample__label */
+		snprintf(pid, sizeof(pid), "%u", o->pid);
+		ipid = profile__intern(p, pid);
+	}
+	if ((o->pid && !ipid) ||
+	    array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
 		return -ENOMEM;
 	p->samples[p->nsamples] = (struct profile_sample){
 		.frames = (const uint32_t *)((const uint64_t *)stored + SAMPLE_KEY_HEAD),
