@@ -100,7 +100,7 @@ test: deps
 # them for 8 s each).
 fuzz: all
 	@$(MAKE) --no-print-directory -C tests build
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-0} tests/run.sh test_fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-0} TEST_TIMEOUT=0 tests/run.sh test_fuzz
 
 # The soak test, long: 10 minutes of process and binary churn under serve
 # (tests/integration/test_soak.sh; SOAK_SECONDS overrides).
