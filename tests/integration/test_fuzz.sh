@@ -48,6 +48,10 @@ seed_identity() {
 	printf '/machine.slice/libpod-%s.scope/container' $id >"$1/podman"
 	printf '/system.slice/getty.slice/getty@tty1.service' >"$1/service"
 }
+seed_config() {
+	cp "$ROOT/deploy/bpfprof.conf" "$1/example.conf"
+	printf 'freq = 3\nidle\n# c\nlabel a=b\nlabel = c=d # e\nmaybe\nidle = false\n' >"$1/forms.conf"
+}
 # a section with a byte in front: 0 .eh_frame, 1 .debug_frame (fuzz_unwind_table.c)
 seed_unwind_table() {
 	local f
