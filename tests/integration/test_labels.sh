@@ -8,6 +8,7 @@
 #     and convert (pprof to pprof) keeps them;
 #   - serve --label env=prod: /api/profile?label.KEY=VALUE (ANDed, with the
 #     old filters), /api/processes rows carry the labels, a bad filter is 400,
+#     an exe path with a line break and a tab is labelled with '?' for them,
 #     and a history file of the agent before labels (tests/fixtures/
 #     window-v1.win.gz) is still served;
 #   - the agent's page offers the labels as filters (tests/web/agent_labels.js).
@@ -77,6 +78,13 @@ run_in "$CG_KUBE" lbl_kube 14
 PID_KUBE=$LAST_PID
 run_in "$CG_SVC" lbl_svc 14
 PID_SVC=$LAST_PID
+# an exe path with a line break and a tab (whoever starts a process names
+# it): the label shows them as '?', in pprof and through the history
+NLDIR=$TMP/$'dir\nwith\ttab'
+mkdir -p "$NLDIR"
+cp "$WORKLOADS/calltree" "$NLDIR/lbl_nl"
+bg "$NLDIR/lbl_nl" 14 >/dev/null 2>&1
+EXE_NL="$TMP/dir?with?tab/lbl_nl"
 sleep 0.3
 for pair in "$PID_DOCKER:${CG_DOCKER#"$CG2"}" "$PID_KUBE:${CG_KUBE#"$CG2"}" "$PID_SVC:${CG_SVC#"$CG2"}"; do
 	pid=${pair%%:*}
@@ -159,6 +167,7 @@ check_samples() {
 		"pod_uid: service:"
 	expect lbl_kube "container_id:[$KCID] pod_uid:[$PUID] exe:[$TMP/lbl_kube]" "service:"
 	expect lbl_svc "service:[$SVC] exe:[$TMP/lbl_svc]" "container_id: pod_uid:"
+	expect lbl_nl "exe:[$EXE_NL]" "container_id: pod_uid: service:[$SVC]"
 }
 check_samples "$TMP/x.pb.gz" record
 # pprof to pprof keeps them (pprof_read reads labels back)
@@ -190,6 +199,7 @@ api_filter and-env "label.service=$SVC&label.env=prod&label.host=$HOST" "lbl_svc
 api_filter and-none "label.service=$SVC&label.env=dev" ""
 api_filter and-comm "label.pod_uid=$PUID&comm=lbl_docker" ""
 api_filter exe "label.exe=$(printf %s "$TMP/lbl_kube" | sed 's|/|%2F|g')" "lbl_kube "
+api_filter exe-sanitised "label.exe=$(printf %s "$EXE_NL" | sed 's|/|%2F|g; s|?|%3F|g')" "lbl_nl "
 code=$(get "/api/profile?format=folded&label.a-b=1")
 [ "$code" = 400 ] && pass api-bad-filter || fail api-bad-filter "HTTP $code for label.a-b"
 
