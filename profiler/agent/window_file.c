@@ -250,7 +250,8 @@ struct reader {
 	uint32_t *ids, *stack;
 	size_t nids, ids_cap;
 	/* label sets read and the one being read, interned in into (when
-	 * checking only, in a profile of their own: a bad set is found either way) */
+	 * checking only, in a profile of their own made at the first label
+	 * line: a bad set is found either way) */
 	struct profile *labels_into;
 	const struct profile_labels **sets;
 	size_t nsets, sets_cap;
@@ -376,6 +377,10 @@ static const char *read_label(struct reader *r, char *line, int *ret)
 		return "too many label sets";
 	if (r->npending >= PROFILE_MAX_LABELS)
 		return "too many labels in a set";
+	if (!r->labels_into && !(r->labels_into = profile__new())) { /* checking only */
+		*ret = -ENOMEM;
+		return NULL;
+	}
 	{
 		const char *k = profile__intern(r->labels_into, p),
 			   *v = profile__intern(r->labels_into, fields[1]);
@@ -506,8 +511,8 @@ int window_file__read(int fd, const char *name, const struct window_filter *flt,
 	}
 	line = malloc(WINDOW_MAX_LINE);
 	r.stack = malloc(WINDOW_MAX_DEPTH * sizeof(*r.stack));
-	r.labels_into = into ? into : profile__new();
-	if (!line || !r.stack || !r.labels_into) {
+	r.labels_into = into; /* NULL: made at the first label line */
+	if (!line || !r.stack) {
 		ret = -ENOMEM;
 		errbuf__set(err, errlen, "read %s: %s", name, strerror(ENOMEM));
 		goto cleanup;
