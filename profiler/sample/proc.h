@@ -55,7 +55,8 @@ struct proc {
 	char *exe;    /* /proc/PID/exe as text (" (deleted)" dropped, control
 		       * characters as '?'), or NULL: untrusted */
 	uint64_t identity; /* new whenever cgroup or exe changed: keys caches
-			    * of the process's labels */
+			    * of the process's labels; 0 until a capture read
+			    * them (the labels of no process) */
 	int exited;
 	uint64_t image;    /* new for every process and every exec: keys caches of
 			    * what its addresses mean */
