@@ -8,9 +8,10 @@
  * graph, and downloads.
  *
  * Labels: every field of an /api/processes row but `samples` (pid, comm and,
- * where the agent reports them, cgroup, container, ...) is a label key; its
- * values in the range are offered as filters, and a filter is sent to
- * api/profile as KEY=VALUE. A new label key in the API needs no code here.
+ * where the agent reports them, cgroup, host, exe, service, container_id,
+ * pod_uid, --label keys) is a label key; its values in the range are offered
+ * as filters, and a filter is sent to api/profile as pid=, comm=, cgroup= or
+ * label.KEY=VALUE. A new label key in the API needs no code here.
  *
  * It talks only to the agent that served it (relative URLs under api/, listed
  * in the README under `bpfprof serve`), so it works with no other
@@ -104,8 +105,13 @@
 		}
 	}
 
+	/* the API's own filters keep their names; every other label is label.KEY */
+	const DIRECT_FILTERS = ['pid', 'comm', 'cgroup'];
 	function filterParams() {
-		return Object.assign({}, state.filter);
+		const out = {};
+		for (const [k, v] of Object.entries(state.filter))
+			out[DIRECT_FILTERS.includes(k) ? k : 'label.' + k] = v;
+		return out;
 	}
 
 	function profileURL(format, r) {
@@ -401,7 +407,7 @@
 	/* names that are never label keys: the row's count, the API's own
 	 * parameters and the URL hash's */
 	const NOT_LABELS = ['samples', 'from', 'to', 'format', 'step', 'limit', 'span', 'a', 'b', 'sel'];
-	const isLabelKey = (k) => /^[a-z][a-z0-9_]*$/.test(k) && !NOT_LABELS.includes(k);
+	const isLabelKey = (k) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) && !NOT_LABELS.includes(k);
 
 	/* label keys of the rows: every field but samples, pid and comm first */
 	function labelKeys(rows) {

@@ -101,6 +101,8 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	so.no_lines = !opts->lines;
 	so.unwind_mode = opts->unwind_mode;
 	so.preload_unwind = true;
+	so.labels = opts->labels;
+	so.nlabels = opts->nlabels;
 	ret = sampler__new(&so, a->drained, &a->sampler, err, errlen);
 	if (ret)
 		goto fail;

@@ -29,6 +29,8 @@ struct agent_opts {
 	const char *token; /* with it, every endpoint but /healthz needs
 			    * "Authorization: Bearer TOKEN"; NULL: open */
 	int unwind_mode; /* enum unwind_mode */
+	const struct profile_label *labels; /* on every sample: host, --label */
+	size_t nlabels;
 	/* what the operator must hear of (a window that could not be stored);
 	 * the library itself never prints. NULL: nothing is said. */
 	void (*log)(const char *msg);

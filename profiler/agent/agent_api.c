@@ -80,15 +80,78 @@ static int get_range(const struct http_request *req, struct http_response *resp,
 	return 0;
 }
 
-/* pid=, comm=, cgroup= into f, strings into the caller's buffers. */
+/* label.KEY=VALUE filters of a request, at most this many */
+#define MAX_LABEL_FILTERS 16
+
+struct label_filters {
+	struct profile_label l[MAX_LABEL_FILTERS];
+	char keys[MAX_LABEL_FILTERS][64];
+	char values[MAX_LABEL_FILTERS][HTTP_MAX_TARGET];
+};
+
+/* Every label.KEY=VALUE of the query into lf (KEY of [a-zA-Z0-9_], at most
+ * 63 bytes; VALUE percent-decoded; a KEY given twice counts once). Returns
+ * how many, or -1 with the 400 response set. */
+static int get_label_filters(const char *query, struct label_filters *lf,
+			     struct http_response *resp)
+{
+	int n = 0;
+
+	for (const char *p = query; p && *p;) {
+		size_t len = strcspn(p, "&"), klen = strcspn(p, "&=");
+		char name[6 + 64];
+		bool dup = false;
+
+		if (klen > 6 && !strncmp(p, "label.", 6)) {
+			const char *k = p + 6;
+
+			klen -= 6;
+			if (klen >= sizeof(lf->keys[0]) || strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+								    "KLMNOPQRSTUVWXYZ0123456789_") < klen) {
+				http__text(resp, 400, "bad label filter: want label.KEY=VALUE, KEY of "
+						      "letters, digits and _\n");
+				return -1;
+			}
+			snprintf(name, sizeof(name), "label.%.*s", (int)klen, k);
+			for (int i = 0; i < n; i++)
+				dup |= !strcmp(lf->keys[i], name + 6);
+			if (!dup && n == MAX_LABEL_FILTERS) {
+				http__text(resp, 400, "at most %d label filters\n", MAX_LABEL_FILTERS);
+				return -1;
+			}
+			if (!dup) {
+				snprintf(lf->keys[n], sizeof(lf->keys[n]), "%s", name + 6);
+				if (http__query_get(query, name, lf->values[n], sizeof(lf->values[n])) < 0) {
+					http__text(resp, 400, "bad '%s'\n", name);
+					return -1;
+				}
+				lf->l[n] = (struct profile_label){lf->keys[n], lf->values[n]};
+				n++;
+			}
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return n;
+}
+
+/* pid=, comm=, cgroup=, label.KEY= into f, strings into the caller's
+ * buffers. */
 static int get_filter(const struct http_request *req, struct http_response *resp,
-		      struct window_filter *f, char *comm, size_t clen, char *cg, size_t cglen)
+		      struct window_filter *f, char *comm, size_t clen, char *cg, size_t cglen,
+		      struct label_filters *lf)
 {
 	char v[32];
 	uint64_t pid;
 	int r;
 
 	memset(f, 0, sizeof(*f));
+	r = get_label_filters(req->query, lf, resp);
+	if (r < 0)
+		return -EINVAL;
+	f->labels = lf->l;
+	f->nlabels = (size_t)r;
 	r = http__query_get(req->query, "pid", v, sizeof(v));
 	if (r < 0 || (r > 0 && parse__u64(v, 1, UINT32_MAX, &pid))) {
 		http__text(resp, 400, "bad 'pid': want a process id\n");
@@ -131,6 +194,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 {
 	struct output_opts oo = {0};
 	struct window_filter flt;
+	struct label_filters *lf = malloc(sizeof(*lf));
 	struct profile *p = NULL;
 	char fmt[16] = "json", comm[64], cg[1024];
 	uint64_t from, to;
@@ -139,18 +203,22 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 	FILE *f;
 	int ret;
 
-	if (get_range(req, resp, &from, &to) ||
-	    get_filter(req, resp, &flt, comm, sizeof(comm), cg, sizeof(cg)))
+	if (!lf) {
+		http__text(resp, 500, "out of memory\n");
 		return;
+	}
+	if (get_range(req, resp, &from, &to) ||
+	    get_filter(req, resp, &flt, comm, sizeof(comm), cg, sizeof(cg), lf))
+		goto out;
 	if (http__query_get(req->query, "format", fmt, sizeof(fmt)) < 0 ||
 	    output__parse_format(fmt, &oo.format)) {
 		http__text(resp, 400, "bad 'format': want json, folded, pprof or html\n");
-		return;
+		goto out;
 	}
 	p = profile__new();
 	if (!p) {
 		http__text(resp, 500, "out of memory\n");
-		return;
+		goto out;
 	}
 	ret = store__query(agent__store(a), from, to, false, &flt, p);
 	if (ret < 0) {
@@ -185,6 +253,7 @@ static void handle_profile(struct agent *a, const struct http_request *req,
 		set_body(resp, 200, "application/json", buf, len);
 	}
 out:
+	free(lf);
 	profile__free(p);
 }
 
@@ -233,6 +302,7 @@ static void handle_timeline(struct agent *a, const struct http_request *req,
 struct proc_row {
 	uint32_t pid;
 	const char *comm, *cgroup; /* interned in the profile; cgroup may be NULL */
+	const struct profile_labels *labels; /* NULL when none */
 	uint64_t samples;
 };
 
@@ -280,8 +350,8 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 	for (size_t i = 0; i < profile__sample_count(p); i++) {
 		const struct profile_sample *s = profile__sample(p, i);
 		/* strings are interned: equal names, equal pointers */
-		uint64_t key[3] = {s->pid, (uint64_t)(uintptr_t)s->comm,
-				   (uint64_t)(uintptr_t)s->cgroup},
+		uint64_t key[4] = {s->pid, (uint64_t)(uintptr_t)s->comm,
+				   (uint64_t)(uintptr_t)s->cgroup, (uint64_t)(uintptr_t)s->labels},
 			 at;
 
 		total += s->count;
@@ -291,7 +361,7 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 		}
 		if (hmap__put(idx, key, sizeof(key), nrows, NULL, NULL) < 0)
 			break;
-		rows[nrows++] = (struct proc_row){s->pid, s->comm, s->cgroup, s->count};
+		rows[nrows++] = (struct proc_row){s->pid, s->comm, s->cgroup, s->labels, s->count};
 	}
 	qsort(rows, nrows, sizeof(*rows), row_cmp);
 	f = open_memstream(&buf, &len);
@@ -306,6 +376,19 @@ static void handle_processes(struct agent *a, const struct http_request *req,
 		if (rows[i].cgroup) {
 			fprintf(f, ",\"cgroup\":");
 			json_profile__string(rows[i].cgroup, f);
+		}
+		/* each label as a field; a history file's key that would shadow a
+		 * field of the row is left out */
+		for (size_t k = 0; rows[i].labels && k < rows[i].labels->n; k++) {
+			const struct profile_label *l = &rows[i].labels->l[k];
+
+			if (!strcmp(l->key, "pid") || !strcmp(l->key, "comm") ||
+			    !strcmp(l->key, "cgroup") || !strcmp(l->key, "samples"))
+				continue;
+			fputc(',', f);
+			json_profile__string(l->key, f);
+			fputc(':', f);
+			json_profile__string(l->value, f);
 		}
 		fprintf(f, ",\"samples\":%" PRIu64 "}", rows[i].samples);
 	}

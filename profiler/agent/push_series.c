@@ -9,17 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- TEMPORARY stand-in (see push_series.h): delete when `labels` is merged ---- */
-const char *profile_sample__label(const struct profile_sample *s, const char *key)
-{
-	if (!strcmp(key, "comm"))
-		return s->comm;
-	if (!strcmp(key, "cgroup"))
-		return s->cgroup;
-	return NULL;
-}
-/* ---- end of the stand-in ---- */
-
 static const char *const group_names[] = {"service", "container", "exe", "comm"};
 static const char *const group_keys[] = {"service", "container_id", "exe", "comm"};
 
@@ -150,9 +139,16 @@ static struct profile *series_profile(const struct profile *window, const size_t
 			}
 			(*frames)[f] = map[id];
 		}
-		if (!ret)
-			ret = profile__add_sample_cg(p, *frames, s->nframes, s->pid, s->tid,
-						     s->comm, s->cgroup, s->count);
+		if (!ret) {
+			struct profile_origin o = {.pid = s->pid, .tid = s->tid, .comm = s->comm,
+						   .cgroup = s->cgroup};
+
+			/* the set is interned in window: intern it in p */
+			if (s->labels)
+				ret = profile__labels(p, s->labels->l, s->labels->n, &o.labels);
+			if (!ret)
+				ret = profile__add_sample_from(p, *frames, s->nframes, &o, s->count);
+		}
 	}
 	/* put map back for the next series: only the frames used here */
 	for (size_t i = 0; i < n; i++) {

@@ -41,12 +41,4 @@ int push_series__split(const struct profile *window, enum push_group g,
 		       struct push_series **out, size_t *n);
 void push_series__free(struct push_series *s, size_t n);
 
-/*
- * TEMPORARY stand-in, to be deleted when branch `labels` is merged: that
- * branch declares this function in format/profile.h (values for exe,
- * container_id, pod_uid, service, host, static --label keys, comm, cgroup;
- * NULL if absent). Until then only comm and cgroup exist.
- */
-const char *profile_sample__label(const struct profile_sample *s, const char *key);
-
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "common/array.h"
 #include "common/errbuf.h"
+#include "common/hmap.h"
 #include "agent/window_file.h"
 
 #include <errno.h>
@@ -116,22 +117,53 @@ static void enc_str(struct enc *e, const char *s)
 	enc_put(e, buf, n);
 }
 
+/* Each label set of p's samples, numbered in order of first use into sets
+ * (set pointer -> number), as l lines. */
+static void enc_label_sets(struct enc *e, const struct profile *p, struct hmap *sets)
+{
+	size_t nsamples = profile__sample_count(p);
+
+	for (size_t i = 0; !e->err && i < nsamples; i++) {
+		const struct profile_labels *set = profile__sample(p, i)->labels;
+		uintptr_t key = (uintptr_t)set;
+		size_t n = hmap__count(sets);
+		int r;
+
+		if (!set)
+			continue;
+		r = hmap__put(sets, &key, sizeof(key), n, NULL, NULL);
+		if (r < 0)
+			e->err = -ENOMEM;
+		else if (r > 0 && n >= WINDOW_MAX_LABEL_SETS)
+			e->err = -EFBIG;
+		for (size_t k = 0; r > 0 && !e->err && k < set->n; k++) {
+			enc_printf(e, "l %zu ", n);
+			enc_str(e, set->l[k].key);
+			enc_put(e, "\t", 1);
+			enc_str(e, set->l[k].value);
+			enc_put(e, "\n", 1);
+		}
+	}
+}
+
 int window_file__encode(const struct profile *p, struct bytebuf *out, char *err, size_t errlen)
 {
 	const struct profile_meta *m = profile__meta_const(p);
 	size_t nframes = profile__frame_count(p), nsamples = profile__sample_count(p);
 	struct enc *e = calloc(1, sizeof(*e));
+	struct hmap *sets = hmap__new();
 	int ret;
 
-	if (!e || deflateInit2(&e->zs, 6, Z_DEFLATED, 15 + 16 /* gzip */, 8,
-			       Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (!e || !sets || deflateInit2(&e->zs, 6, Z_DEFLATED, 15 + 16 /* gzip */, 8,
+					Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(e);
+		hmap__free(sets);
 		errbuf__set(err, errlen, "compress: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	e->out = out;
 	e->out_start = out->len;
-	enc_printf(e, "bpfprof-window 1\ntime %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", m->time_ns,
+	enc_printf(e, "bpfprof-window 2\ntime %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", m->time_ns,
 		   m->duration_ns, m->period_ns);
 	for (uint32_t i = 0; !e->err && i < nframes; i++) {
 		const struct frame *f = profile__frame(p, i);
@@ -144,10 +176,17 @@ int window_file__encode(const struct profile *p, struct bytebuf *out, char *err,
 		enc_str(e, f->file);
 		enc_put(e, "\n", 1);
 	}
+	enc_label_sets(e, p, sets);
 	for (size_t i = 0; !e->err && i < nsamples; i++) {
 		const struct profile_sample *s = profile__sample(p, i);
+		uintptr_t key = (uintptr_t)s->labels;
+		uint64_t set;
 
-		enc_printf(e, "s %u %u %" PRIu64 "\t", s->pid, s->tid, s->count);
+		if (s->labels && hmap__get(sets, &key, sizeof(key), &set))
+			enc_printf(e, "s %u %u %" PRIu64 " %" PRIu64 "\t", s->pid, s->tid, s->count,
+				   set);
+		else
+			enc_printf(e, "s %u %u %" PRIu64 " -\t", s->pid, s->tid, s->count);
 		enc_str(e, s->comm);
 		enc_put(e, "\t", 1);
 		enc_str(e, s->cgroup);
@@ -172,6 +211,7 @@ int window_file__encode(const struct profile *p, struct bytebuf *out, char *err,
 	if (ret)
 		out->len = e->out_start;
 	free(e);
+	hmap__free(sets);
 	return ret;
 }
 
@@ -206,8 +246,17 @@ static int parse_u64(const char **p, uint64_t *v, int base)
 struct reader {
 	const struct window_filter *flt;
 	struct profile *into; /* NULL: check only */
+	int version;          /* 1: no labels */
 	uint32_t *ids, *stack;
 	size_t nids, ids_cap;
+	/* label sets read and the one being read, interned in into (when
+	 * checking only, in a profile of their own made at the first label
+	 * line: a bad set is found either way) */
+	struct profile *labels_into;
+	const struct profile_labels **sets;
+	size_t nsets, sets_cap;
+	struct profile_label pending[PROFILE_MAX_LABELS];
+	size_t npending;
 	uint64_t nsamples, total, added;
 	bool seen_time;
 	struct window_info info;
@@ -274,18 +323,126 @@ static const char *read_frame(struct reader *r, char *line, int *ret)
 	return NULL;
 }
 
+/* Bytes of a label key at most (a value is a string field). */
+#define MAX_LABEL_KEY 256
+
+/* The label set being read is complete. NULL or why it is bad. */
+static const char *end_label_set(struct reader *r, int *ret)
+{
+	const struct profile_labels *set = NULL;
+
+	if (!r->npending)
+		return NULL;
+	if ((*ret = profile__labels(r->labels_into, r->pending, r->npending, &set))) {
+		if (*ret == -EINVAL) {
+			*ret = 0;
+			return "a key twice in a label set";
+		}
+		return NULL;
+	}
+	if (array__grow((void **)&r->sets, &r->sets_cap, r->nsets + 1, sizeof(*r->sets))) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	r->sets[r->nsets++] = set;
+	r->npending = 0;
+	return NULL;
+}
+
+/* "l SET KEY<TAB>VALUE" (the line after "l "): a label of the set being
+ * read (SET = sets read so far) or the first of the next one. */
+static const char *read_label(struct reader *r, char *line, int *ret)
+{
+	const char *p = line, *why;
+	char *fields[2];
+	uint64_t set;
+
+	if (r->version < 2)
+		return "a label line in a version 1 file";
+	if (split_tabs(line, fields, 2) != 2 || parse_u64(&p, &set, 10) || *p++ != ' ' || !*p ||
+	    !*fields[1])
+		return "bad label line";
+	/* a key the writer would change (control characters, cut) could make
+	 * two keys of a set one */
+	for (const char *k = p; *k; k++)
+		if ((unsigned char)*k < 0x20 || k - p >= MAX_LABEL_KEY)
+			return "bad label key";
+	if (set == r->nsets + 1 && r->npending) {
+		if ((why = end_label_set(r, ret)) || *ret)
+			return why;
+	}
+	if (set != r->nsets)
+		return "label sets out of order";
+	if (set >= WINDOW_MAX_LABEL_SETS)
+		return "too many label sets";
+	if (r->npending >= PROFILE_MAX_LABELS)
+		return "too many labels in a set";
+	if (!r->labels_into && !(r->labels_into = profile__new())) { /* checking only */
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	{
+		const char *k = profile__intern(r->labels_into, p),
+			   *v = profile__intern(r->labels_into, fields[1]);
+
+		if (!k || !v) {
+			*ret = -ENOMEM;
+			return NULL;
+		}
+		r->pending[r->npending++] = (struct profile_label){k, v};
+	}
+	return NULL;
+}
+
+/* The sample matches the filter's labels. */
+static bool labels_match(const struct window_filter *flt, uint64_t pid, const char *comm,
+			 const char *cgroup, const struct profile_labels *set)
+{
+	char pid_text[16];
+	struct profile_sample v = {.pid = (uint32_t)pid, .comm = comm, .cgroup = cgroup,
+				   .labels = set, .pid_text = pid_text};
+
+	snprintf(pid_text, sizeof(pid_text), "%u", (uint32_t)pid);
+	if (!pid)
+		v.pid_text = NULL;
+	for (size_t i = 0; i < flt->nlabels; i++) {
+		const char *got = profile_sample__label(&v, flt->labels[i].key);
+
+		if (!got || strcmp(got, flt->labels[i].value))
+			return false;
+	}
+	return true;
+}
+
 static const char *read_sample(struct reader *r, char *line, int *ret)
 {
 	const struct window_filter *flt = r->flt;
-	uint64_t pid, tid, count, fid;
+	const struct profile_labels *set = NULL;
+	uint64_t pid, tid, count, fid, setno;
+	struct profile_origin o;
 	uint32_t depth = 0;
 	char *fields[4];
-	const char *p = line;
+	const char *p = line, *why;
 
+	if ((why = end_label_set(r, ret)) || *ret)
+		return why;
 	if (split_tabs(line, fields, 4) != 4)
 		return "bad sample line";
 	if (parse_u64(&p, &pid, 10) || pid > UINT32_MAX || *p++ != ' ' || parse_u64(&p, &tid, 10) ||
-	    tid > UINT32_MAX || *p++ != ' ' || parse_u64(&p, &count, 10) || *p)
+	    tid > UINT32_MAX || *p++ != ' ' || parse_u64(&p, &count, 10))
+		return "bad sample line";
+	if (r->version >= 2) {
+		if (*p++ != ' ')
+			return "bad sample line";
+		if (*p == '-') {
+			p++;
+		} else if (parse_u64(&p, &setno, 10) || setno >= r->nsets) {
+			return "bad label set reference in sample";
+		} else {
+			set = r->sets[setno];
+		}
+	}
+	if (*p)
 		return "bad sample line";
 	if (count > WINDOW_MAX_SAMPLES - r->total)
 		return "more samples than a window can hold";
@@ -300,12 +457,14 @@ static const char *read_sample(struct reader *r, char *line, int *ret)
 	}
 	r->nsamples++;
 	r->total += count;
+	o = (struct profile_origin){(uint32_t)pid, (uint32_t)tid, fields[1],
+				    *fields[2] ? fields[2] : NULL, set};
 	if (!r->into || (flt && flt->pid && flt->pid != pid) ||
 	    (flt && flt->comm && strcmp(flt->comm, fields[1])) ||
-	    (flt && flt->cgroup && strcmp(flt->cgroup, fields[2])))
+	    (flt && flt->cgroup && strcmp(flt->cgroup, fields[2])) ||
+	    (flt && flt->nlabels && !labels_match(flt, pid, o.comm, o.cgroup, set)))
 		return NULL;
-	*ret = profile__add_sample_cg(r->into, r->stack, depth, (uint32_t)pid, (uint32_t)tid,
-				      fields[1], *fields[2] ? fields[2] : NULL, count);
+	*ret = profile__add_sample_from(r->into, r->stack, depth, &o, count);
 	if (!*ret)
 		r->added += count;
 	return NULL;
@@ -315,6 +474,8 @@ static const char *read_end(struct reader *r, const char *p)
 {
 	uint64_t n, total;
 
+	if (r->npending)
+		return "a label set no sample uses at the end";
 	if (parse_u64(&p, &n, 10) || *p++ != ' ' || parse_u64(&p, &total, 10) || *p)
 		return "bad end line";
 	if (n != r->nsamples || total != r->total)
@@ -350,6 +511,7 @@ int window_file__read(int fd, const char *name, const struct window_filter *flt,
 	}
 	line = malloc(WINDOW_MAX_LINE);
 	r.stack = malloc(WINDOW_MAX_DEPTH * sizeof(*r.stack));
+	r.labels_into = into; /* NULL: made at the first label line */
 	if (!line || !r.stack) {
 		ret = -ENOMEM;
 		errbuf__set(err, errlen, "read %s: %s", name, strerror(ENOMEM));
@@ -371,13 +533,18 @@ int window_file__read(int fd, const char *name, const struct window_filter *flt,
 		if (why)
 			break;
 		line[--len] = '\0';
-		if (lineno == 1)
-			why = strcmp(line, "bpfprof-window 1") ? "not a bpfprof window file (version 1)"
-							       : NULL;
+		if (lineno == 1) {
+			r.version = !strcmp(line, "bpfprof-window 1")   ? 1
+				    : !strcmp(line, "bpfprof-window 2") ? 2
+									: 0;
+			why = r.version ? NULL : "not a bpfprof window file (version 1 or 2)";
+		}
 		else if (!strncmp(line, "time ", 5))
 			why = read_time(&r, line + 5);
 		else if (!strncmp(line, "f ", 2))
 			why = read_frame(&r, line + 2, &ret);
+		else if (!strncmp(line, "l ", 2))
+			why = read_label(&r, line + 2, &ret);
 		else if (!strncmp(line, "s ", 2))
 			why = read_sample(&r, line + 2, &ret);
 		else if (!strncmp(line, "end ", 4))
@@ -417,5 +584,8 @@ cleanup:
 	free(line);
 	free(r.stack);
 	free(r.ids);
+	free(r.sets);
+	if (r.labels_into != into)
+		profile__free(r.labels_into);
 	return ret;
 }

@@ -3,12 +3,16 @@
  * window_file.h - one window of the agent's history as a file: a symbolized
  * profile in a small line format, gzip-compressed.
  *
- *   bpfprof-window 1
+ *   bpfprof-window 2
  *   time START_NS DURATION_NS PERIOD_NS
  *   f KIND LINE ADDR_HEX<TAB>NAME<TAB>MODULE<TAB>FILE      (frames, numbered from 0)
- *   s PID TID COUNT<TAB>COMM<TAB>CGROUP<TAB>FRAME FRAME... (root first)
+ *   l SET KEY<TAB>VALUE              (label sets, numbered from 0; a set's
+ *                                     labels on consecutive lines)
+ *   s PID TID COUNT SET<TAB>COMM<TAB>CGROUP<TAB>FRAME FRAME... (root first;
+ *                                     SET "-" when the sample has no labels)
  *   end NSAMPLES TOTAL
  *
+ * Version 1 files (before labels: no l lines, no SET) are read as well.
  * Empty MODULE/FILE/CGROUP mean unknown. Tabs and line breaks inside strings
  * are written as spaces. A file is accepted whole or not at all: one time
  * line, the end line's counts equal to what the file holds, nothing after it,
@@ -28,11 +32,14 @@
 #include "common/bytebuf.h"
 #include "format/profile.h"
 
-/* Which samples to keep when reading. Zero/NULL fields match everything. */
+/* Which samples to keep when reading. Zero/NULL fields match everything;
+ * labels: each key must have the value (profile_sample__label's keys). */
 struct window_filter {
 	uint32_t pid;
 	const char *comm;
 	const char *cgroup;
+	const struct profile_label *labels;
+	size_t nlabels;
 };
 
 /* Bounds that keep a damaged or hostile file from costing unbounded memory
@@ -46,6 +53,7 @@ struct window_filter {
 /* Samples in one window: 10,000 Hz on 4,096 CPUs for an hour is 1.5e11. A
  * bound this far below 2^64 lets 2^24 windows be summed without wrapping. */
 #define WINDOW_MAX_SAMPLES (1ULL << 40)
+#define WINDOW_MAX_LABEL_SETS (1u << 20)
 
 /* What a window file says of itself, from its time and end lines. */
 struct window_info {

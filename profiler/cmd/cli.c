@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids)
 {
@@ -181,4 +182,52 @@ int cli__parse_cgroup(const char *path, uint64_t *id, uint32_t *level)
 	*id = (uint64_t)st.st_ino;
 	*level = depth;
 	return 0;
+}
+
+static void label_set(struct cli_labels *l, const char *key, const char *value, size_t vlen)
+{
+	size_t i = l->n++;
+
+	size_t klen = strnlen(key, LABEL_MAX_KEY);
+
+	vlen = vlen < LABEL_MAX_VALUE ? vlen : LABEL_MAX_VALUE;
+	memcpy(l->keys[i], key, klen);
+	l->keys[i][klen] = '\0';
+	memcpy(l->values[i], value, vlen);
+	l->values[i][vlen] = '\0';
+	l->l[i] = (struct profile_label){l->keys[i], l->values[i]};
+}
+
+int cli__parse_label(const char *cmd, const char *arg, struct cli_labels *l)
+{
+	const char *eq = strchr(arg, '='), *why;
+	char key[LABEL_MAX_KEY + 2];
+	size_t klen = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq)
+		return cli__usage_error(cmd, "--label %s: want KEY=VALUE", arg);
+	snprintf(key, sizeof(key), "%.*s", (int)(klen < sizeof(key) - 1 ? klen : sizeof(key) - 1),
+		 arg);
+	why = klen > LABEL_MAX_KEY ? "key longer than 63 bytes"
+				   : identity__static_label_error(key, eq + 1);
+	if (why)
+		return cli__usage_error(cmd, "--label %s: %s", arg, why);
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->keys[i], key))
+			return cli__usage_error(cmd, "--label %s: %s is given twice", arg, key);
+	if (l->n >= LABEL_MAX_STATIC)
+		return cli__usage_error(cmd, "--label %s: at most %d labels", arg, LABEL_MAX_STATIC);
+	label_set(l, key, eq + 1, strlen(eq + 1));
+	return 0;
+}
+
+void cli__labels_add_host(struct cli_labels *l)
+{
+	struct utsname u;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->keys[i], "host"))
+			return;
+	if (!uname(&u) && u.nodename[0] && l->n < LABEL_MAX_STATIC + 1)
+		label_set(l, "host", u.nodename, strlen(u.nodename));
 }

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/profile.h"
+#include "sample/identity.h"
+
 /* "PID[,PID...]" appended to *pids (grown with realloc). */
 int cli__parse_pids(const char *s, uint32_t **pids, size_t *npids);
 
@@ -17,6 +20,23 @@ int cli__parse_unwind(const char *s, int *mode);
  * /proc/PID/cgroup writes it ("/system.slice/x.service"): its id (the
  * directory's inode) and depth below the root. 0 or -errno. */
 int cli__parse_cgroup(const char *path, uint64_t *id, uint32_t *level);
+
+/* The labels every sample gets: --label KEY=VALUE (record, serve) and host. */
+struct cli_labels {
+	struct profile_label l[LABEL_MAX_STATIC + 1]; /* point into the arrays below */
+	size_t n;
+	char keys[LABEL_MAX_STATIC + 1][LABEL_MAX_KEY + 1];
+	char values[LABEL_MAX_STATIC + 1][LABEL_MAX_VALUE + 1];
+};
+
+/* One --label KEY=VALUE of cmd into l (identity__static_label_error's rules,
+ * each key once, at most LABEL_MAX_STATIC). 0, or says why on stderr and
+ * returns EXIT_USAGE. */
+int cli__parse_label(const char *cmd, const char *arg, struct cli_labels *l);
+
+/* Add host = the machine's name (uname's nodename) unless --label host=
+ * named it. */
+void cli__labels_add_host(struct cli_labels *l);
 
 /* Exit code of every usage error: bad option, bad value, missing privilege. */
 #define EXIT_USAGE 2

@@ -53,6 +53,10 @@ static const char usage[] =
 	"                         (tables only), fp (frame pointers only)\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"
 	"      --stack-entries N  in-kernel stack map size per buffer\n"
+	"      --label KEY=VALUE  a label on every sample (repeatable: cluster, region,\n"
+	"                         env, ...); host=NAME replaces the machine's name.\n"
+	"                         pprof samples carry host, exe, comm, cgroup and, where\n"
+	"                         the cgroup says, container_id, pod_uid, service\n"
 	"  -q, --quiet            no progress and no summary\n"
 	"  -h, --help             this help\n"
 	"\n"
@@ -89,6 +93,7 @@ struct record_opts {
 	uint64_t cgroup_id; /* --cgroup */
 	uint32_t cgroup_level;
 	bool no_user, no_kernel; /* -k, -u */
+	struct cli_labels labels; /* --label, host */
 };
 
 struct record {
@@ -113,6 +118,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		OPT_UNWIND,
 		OPT_CALL_GRAPH,
 		OPT_CGROUP,
+		OPT_LABEL,
 		OPT_NOT_HERE, /* a perf or bcc flag with no meaning here */
 	};
 	static const struct option longopts[] = {
@@ -131,6 +137,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"cpu", required_argument, NULL, 'C'},
 		{"tid", required_argument, NULL, 't'},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"label", required_argument, NULL, OPT_LABEL},
 		{"kernel-only", no_argument, NULL, 'k'},
 		{"user-only", no_argument, NULL, 'u'},
 		/* perf's and bcc's habits */
@@ -212,6 +219,10 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 							optarg, strerror(-ret));
 			break;
 		}
+		case OPT_LABEL:
+			if (cli__parse_label("record", optarg, &o->labels))
+				return EXIT_USAGE;
+			break;
 		case 'k': /* bcc: -K */
 		case 'K':
 			o->no_user = true;
@@ -265,6 +276,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		return cli__usage_error("record", "%s", "-k and -u exclude each other");
 	if (!o->format_given)
 		o->out.format = output__format_for_path(o->output);
+	cli__labels_add_host(&o->labels);
 	return -1;
 }
 
@@ -552,6 +564,8 @@ static int start(struct record *r)
 	so.drain_interval_ns = DRAIN_INTERVAL_NS;
 	so.count_entries = r->o.count_entries;
 	so.stack_entries = r->o.stack_entries;
+	so.labels = r->o.labels.l;
+	so.nlabels = r->o.labels.n;
 	so.filter = (struct sample_filter){
 		.cpus = r->o.cpus,
 		.ncpus = r->o.ncpus,

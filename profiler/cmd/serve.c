@@ -121,6 +121,8 @@ static const char usage[] =
     "      --idle              keep samples of idle CPUs\n"
     "      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
     "                          pointers elsewhere; default), dwarf, fp\n"
+    "      --label KEY=VALUE   a label on every sample (repeatable: cluster, region,\n"
+    "                          env, ...); host=NAME replaces the machine's name\n"
     "      --push URL          send every window to a Pyroscope-compatible store:\n"
     "                          POST URL/ingest, one series per --push-group-by value,\n"
     "                          in order, from a queue kept on disk (needs --window\n"
@@ -150,7 +152,9 @@ static const char usage[] =
     "Endpoints:\n"
     "  /                                 the web UI\n"
     "  /api/profile?from=&to=&format=    merged profile (json, folded, pprof);\n"
-    "                                    filters pid=, comm=, cgroup=\n"
+    "                                    filters pid=, comm=, cgroup=, label.KEY=\n"
+    "                                    (host, exe, service, container_id, pod_uid,\n"
+    "                                    --label keys; several are ANDed)\n"
     "  /api/timeline?from=&to=&step=     samples over time\n"
     "  /api/processes?from=&to=          top processes\n"
     "  /debug/pprof/profile?seconds=N    Go pprof semantics (go tool pprof, Parca,\n"
@@ -217,6 +221,7 @@ enum {
 	OPT_PUSH_HEADER,
 	OPT_PUSH_TIMEOUT,
 	OPT_PUSH_BACKOFF_MAX,
+	OPT_LABEL,
 };
 /* serve's options: the command line's and, through the same table, the
  * config file's keys (config_file.h). */
@@ -233,6 +238,7 @@ static const struct option serve_options[] = {
     {"unwind", required_argument, NULL, OPT_UNWIND},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
+    {"label", required_argument, NULL, OPT_LABEL},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"push", required_argument, NULL, OPT_PUSH},
@@ -251,7 +257,7 @@ static const struct option serve_options[] = {
  * returns (0 for errors after them: the token file, a listen address that
  * needs it). */
 static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
-		      struct push_args *pa, int *at)
+		      struct cli_labels *labels, struct push_args *pa, int *at)
 {
 	const char *token_file = NULL, *push_token_file = NULL, *push_basic_file = NULL;
 	struct push_opts *po = &pa->o;
@@ -363,6 +369,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 				    "serve", "invalid --push-backoff-max '%s' (1s to 1h)", optarg);
 			po->backoff_max_ms = ns / 1000000;
 			break;
+		case OPT_LABEL:
+			if (cli__parse_label("serve", optarg, labels))
+				return EXIT_USAGE;
+			break;
 		case OPT_CONFIG:
 		case OPT_NO_CONFIG: break; /* read by serve_args, before */
 		case 'h': fputs(usage, stdout); return 0;
@@ -375,6 +385,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	*at = 0;
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	cli__labels_add_host(labels);
+	o->labels = labels->l;
+	o->nlabels = labels->n;
 	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
 		return cli__usage_error("serve", "%s", err);
 	if (token_file) {
@@ -428,7 +441,8 @@ static const char *const serve_config_deny[] = {"config", "no-config", "help", N
  * the agent. Returns -1 to run, else the exit code.
  */
 static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
-		      struct push_args *pa, struct config_file **cfg, char ***args)
+		      struct cli_labels *labels, struct push_args *pa, struct config_file **cfg,
+		      char ***args)
 {
 	char **scan = calloc((size_t)argc + 1, sizeof(*scan)), err[512];
 	const char *path = NULL;
@@ -481,7 +495,7 @@ static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		(*args)[n++] = (*cfg)->entries[i].arg;
 	for (int i = 1; i < argc; i++)
 		(*args)[n++] = argv[i];
-	ret = parse_args((int)n, *args, o, token, toklen, pa, &at);
+	ret = parse_args((int)n, *args, o, token, toklen, labels, pa, &at);
 	/* a value of the file refused: say which line (its arguments are
 	 * 1 to n of the list) */
 	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n)
@@ -631,6 +645,7 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 {
 	struct agent_opts o = {0};
 	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
+	struct cli_labels labels = {0}; /* o.labels points here */
 	char **args = NULL;
 	struct config_file *cfg = NULL; /* o points into cfg and args */
 	struct push_args *pa = calloc(1, sizeof(*pa)); /* --push's secrets and headers */
@@ -640,7 +655,7 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
 		return 1;
 	}
-	ret = serve_args(argc, argv, &o, token, sizeof(token), pa, &cfg, &args);
+	ret = serve_args(argc, argv, &o, token, sizeof(token), &labels, pa, &cfg, &args);
 	if (ret >= 0)
 		goto cleanup;
 	ret = serve_run(o, pa, stop);

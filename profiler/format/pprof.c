@@ -198,7 +198,8 @@ static void num_label(struct bytebuf *b, struct bytebuf *sub, uint64_t key, uint
 	pb__msg(b, PPROF_SAMPLE_LABEL, sub);
 }
 
-/* A string label (comm, cgroup) on a sample; nothing when value is empty. */
+/* A string label (comm, cgroup, a label set's) on a sample; nothing when
+ * value is empty. */
 static int str_label(struct writer *w, struct bytebuf *s, struct bytebuf *sub, uint64_t key,
 		     const char *value)
 {
@@ -276,6 +277,16 @@ static int encode_samples(struct writer *w, struct bytebuf *out)
 		if ((ret = str_label(w, &s, &sub, k_comm, ps->comm)) ||
 		    (ret = str_label(w, &s, &sub, k_cgroup, ps->cgroup)))
 			goto cleanup;
+		for (size_t k = 0; ps->labels && k < ps->labels->n; k++) {
+			uint64_t key;
+
+			if (str(w, ps->labels->l[k].key, &key)) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			if ((ret = str_label(w, &s, &sub, key, ps->labels->l[k].value)))
+				goto cleanup;
+		}
 		pb__msg(out, PPROF_PROFILE_SAMPLE, &s);
 	}
 	ret = out->err;

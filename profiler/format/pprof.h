@@ -7,7 +7,8 @@
  * samples/count and cpu/nanoseconds, period_type cpu/nanoseconds,
  * string_table[0] = "". A location is one real frame with the frames inlined
  * into it (line[0] is the innermost); kernel frames sit in a
- * "[kernel.kallsyms]" mapping; samples carry pid, tid, comm and cgroup labels.
+ * "[kernel.kallsyms]" mapping; samples carry pid and tid (numeric), comm,
+ * cgroup and their label set's labels (strings).
  */
 #ifndef BPFPROF_PPROF_H
 #define BPFPROF_PPROF_H

@@ -407,6 +407,7 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 {
 	uint32_t *ids = malloc(MAX_SAMPLE_FRAMES * sizeof(*ids));
 	uint64_t *locs = malloc(MAX_SAMPLE_FRAMES * sizeof(*locs));
+	struct profile_label labels[PROFILE_MAX_LABELS];
 	size_t vi = 0, nsample = 0;
 	struct pb_reader pr;
 	struct pb_field f;
@@ -433,8 +434,10 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 		size_t nlocs = 0, nvals = 0;
 		uint64_t value = 0, pid = 0, tid = 0;
 		const char *comm = NULL, *cgroup = NULL;
+		struct profile_origin o;
+		size_t nlabels = 0;
 		uint32_t n = 0;
-		bool bad = false, too_deep = false;
+		bool bad = false, too_deep = false, too_many = false;
 
 		ret = 0;
 		if (f.field != PPROF_PROFILE_SAMPLE || f.wire != PB_LEN)
@@ -505,6 +508,18 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 					pid = num;
 				else if (!strcmp(k, "tid") && num <= UINT32_MAX)
 					tid = num;
+				else if (*k && *s && strcmp(k, "pid") && strcmp(k, "tid") &&
+					 strcmp(k, "comm") && strcmp(k, "cgroup")) {
+					/* any other string label (a key's first value) */
+					size_t j = 0;
+
+					while (j < nlabels && strcmp(labels[j].key, k))
+						j++;
+					if (j == nlabels && nlabels == PROFILE_MAX_LABELS)
+						too_many = true;
+					else if (j == nlabels)
+						labels[nlabels++] = (struct profile_label){k, s};
+				}
 			}
 			if (ret)
 				break;
@@ -521,6 +536,10 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 			ret = fail(r, "sample %zu: label string index out of range", nsample);
 			break;
 		}
+		if (too_many) {
+			ret = fail(r, "sample %zu: more than %d labels", nsample, PROFILE_MAX_LABELS);
+			break;
+		}
 		if ((int64_t)value <= 0)
 			continue;
 		for (size_t i = nlocs; i-- > 0 && !ret;) { /* leaf first in the file */
@@ -533,9 +552,11 @@ static int read_samples(struct reader *r, const uint8_t *data, size_t len, struc
 			}
 			ret = location_frames(r, p, &r->locs[idx], ids, &n);
 		}
+		o = (struct profile_origin){(uint32_t)pid, (uint32_t)tid, comm, cgroup, NULL};
 		if (!ret)
-			ret = profile__add_sample_cg(p, ids, n, (uint32_t)pid, (uint32_t)tid, comm,
-						     cgroup, value);
+			ret = profile__labels(p, labels, nlabels, &o.labels);
+		if (!ret)
+			ret = profile__add_sample_from(p, ids, n, &o, value);
 	}
 	free(ids);
 	free(locs);

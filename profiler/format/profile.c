@@ -4,8 +4,13 @@
 #include "common/hmap.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A sample's key: pid, tid, interned comm, cgroup and label set, then the
+ * frame ids. */
+#define SAMPLE_KEY_HEAD 5
 
 struct profile {
 	struct profile_meta meta;
@@ -17,6 +22,7 @@ struct profile {
 	struct profile_sample *samples;
 	size_t nsamples, samples_cap;
 	struct hmap *build_ids; /* interned module pointer -> interned build-id */
+	struct hmap *label_sets; /* struct profile_labels bytes -> 0; the stored key is the set */
 	uint64_t total;
 };
 
@@ -30,7 +36,8 @@ struct profile *profile__new(void)
 	p->frame_ids = hmap__new();
 	p->sample_ids = hmap__new();
 	p->build_ids = hmap__new();
-	if (!p->strings || !p->frame_ids || !p->sample_ids || !p->build_ids) {
+	p->label_sets = hmap__new();
+	if (!p->strings || !p->frame_ids || !p->sample_ids || !p->build_ids || !p->label_sets) {
 		profile__free(p);
 		return NULL;
 	}
@@ -45,6 +52,7 @@ void profile__free(struct profile *p)
 	hmap__free(p->frame_ids);
 	hmap__free(p->sample_ids);
 	hmap__free(p->build_ids);
+	hmap__free(p->label_sets);
 	free(p->frames);
 	free(p->samples);
 	free(p);
@@ -103,34 +111,37 @@ int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id)
 int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
 			uint32_t pid, uint32_t tid, const char *comm, uint64_t count)
 {
-	return profile__add_sample_cg(p, frames, nframes, pid, tid, comm, NULL, count);
+	struct profile_origin o = {.pid = pid, .tid = tid, .comm = comm};
+
+	return profile__add_sample_from(p, frames, nframes, &o, count);
 }
 
-int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t nframes,
-			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
-			   uint64_t count)
+int profile__add_sample_from(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			     const struct profile_origin *o, uint64_t count)
 {
-	/* key: pid, tid, interned comm and cgroup pointers, frame ids */
-	size_t len = 4 * sizeof(uint64_t) + (size_t)nframes * sizeof(uint32_t);
+	size_t len = SAMPLE_KEY_HEAD * sizeof(uint64_t) + (size_t)nframes * sizeof(uint32_t);
 	uint64_t stack[64], *key = stack, existing;
 	const void *stored;
-	const char *icomm = profile__intern(p, comm ? comm : "");
-	const char *icg = profile__intern(p, cgroup);
+	const char *icomm = profile__intern(p, o->comm ? o->comm : "");
+	const char *icg = profile__intern(p, o->cgroup);
+	const char *ipid = NULL;
+	char pid[16];
 	int ret;
 
-	if (!icomm || (cgroup && !icg))
+	if (!icomm || (o->cgroup && !icg))
 		return -ENOMEM;
 	if (len > sizeof(stack)) {
 		key = malloc(len);
 		if (!key)
 			return -ENOMEM;
 	}
-	key[0] = pid;
-	key[1] = tid;
+	key[0] = o->pid;
+	key[1] = o->tid;
 	key[2] = (uint64_t)(uintptr_t)icomm;
 	key[3] = (uint64_t)(uintptr_t)icg;
+	key[4] = (uint64_t)(uintptr_t)o->labels;
 	if (nframes)
-		memcpy(&key[4], frames, (size_t)nframes * sizeof(uint32_t));
+		memcpy(&key[SAMPLE_KEY_HEAD], frames, (size_t)nframes * sizeof(uint32_t));
 	ret = hmap__put(p->sample_ids, key, len, p->nsamples, &existing, &stored);
 	if (key != stack)
 		free(key);
@@ -141,29 +152,125 @@ int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t n
 		p->samples[existing].count += count;
 		return 0;
 	}
-	if (array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
+	if (o->pid) { /* a new sample: its pid as text, for profile_sample__label */
+		snprintf(pid, sizeof(pid), "%u", o->pid);
+		ipid = profile__intern(p, pid);
+	}
+	if ((o->pid && !ipid) ||
+	    array__grow((void **)&p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples)))
 		return -ENOMEM;
 	p->samples[p->nsamples] = (struct profile_sample){
-		.frames = (const uint32_t *)((const uint64_t *)stored + 4),
+		.frames = (const uint32_t *)((const uint64_t *)stored + SAMPLE_KEY_HEAD),
 		.nframes = nframes,
-		.pid = pid,
-		.tid = tid,
+		.pid = o->pid,
+		.tid = o->tid,
 		.comm = icomm,
 		.cgroup = icg,
+		.labels = o->labels,
+		.pid_text = ipid,
 		.count = count,
 	};
 	p->nsamples++;
 	return 0;
 }
 
+static int label_cmp(const void *a, const void *b)
+{
+	const struct profile_label *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+int profile__labels(struct profile *p, const struct profile_label *l, size_t n,
+		    const struct profile_labels **out)
+{
+	struct profile_labels *set;
+	const void *stored;
+	size_t k = 0, len;
+	int ret = 0;
+
+	*out = NULL;
+	if (n > PROFILE_MAX_LABELS)
+		return -E2BIG;
+	len = sizeof(*set) + n * sizeof(set->l[0]);
+	set = calloc(1, len);
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!l[i].key || !*l[i].key) {
+			ret = -EINVAL;
+			goto cleanup;
+		}
+		if (!l[i].value || !*l[i].value)
+			continue;
+		set->l[k].key = profile__intern(p, l[i].key);
+		set->l[k].value = profile__intern(p, l[i].value);
+		if (!set->l[k].key || !set->l[k].value) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		k++;
+	}
+	if (!k)
+		goto cleanup;
+	qsort(set->l, k, sizeof(set->l[0]), label_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (set->l[i].key == set->l[i - 1].key) { /* interned: equal keys, equal pointers */
+			ret = -EINVAL;
+			goto cleanup;
+		}
+	set->n = k;
+	len = sizeof(*set) + k * sizeof(set->l[0]);
+	ret = hmap__put(p->label_sets, set, len, 0, NULL, &stored);
+	if (ret < 0)
+		goto cleanup;
+	*out = stored; /* the map's copy, inserted or found */
+	ret = 0;
+cleanup:
+	free(set);
+	return ret;
+}
+
+const char *profile_labels__get(const struct profile_labels *set, const char *key)
+{
+	size_t lo = 0, hi = set ? set->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(set->l[mid].key, key);
+
+		if (!c)
+			return set->l[mid].value;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *profile_sample__label(const struct profile_sample *s, const char *key)
+{
+	if (!strcmp(key, "pid"))
+		return s->pid_text;
+	if (!strcmp(key, "comm"))
+		return s->comm && *s->comm ? s->comm : NULL;
+	if (!strcmp(key, "cgroup"))
+		return s->cgroup;
+	return profile_labels__get(s->labels, key);
+}
+
 int profile__merge(struct profile *dst, const struct profile *src)
 {
 	uint32_t *ids = NULL, *frames = NULL;
 	size_t frames_cap = 0;
+	struct hmap *sets = hmap__new(); /* src's label set -> dst's */
 	int ret = 0;
 
-	if (src->nframes && !(ids = calloc(src->nframes, sizeof(*ids))))
+	if (!sets || (src->nframes && !(ids = calloc(src->nframes, sizeof(*ids))))) {
+		hmap__free(sets);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < src->nframes; i++) {
 		const struct frame *f = &src->frames[i];
 		const char *bid = profile__build_id(src, f->module);
@@ -176,6 +283,7 @@ int profile__merge(struct profile *dst, const struct profile *src)
 	}
 	for (size_t i = 0; i < src->nsamples; i++) {
 		const struct profile_sample *s = &src->samples[i];
+		struct profile_origin o;
 
 		if (array__grow((void **)&frames, &frames_cap, (size_t)s->nframes + 1,
 				sizeof(*frames))) {
@@ -184,14 +292,29 @@ int profile__merge(struct profile *dst, const struct profile *src)
 		}
 		for (uint32_t j = 0; j < s->nframes; j++)
 			frames[j] = ids[s->frames[j]]; /* ids < src->nframes: interned by src */
-		ret = profile__add_sample_cg(dst, frames, s->nframes, s->pid, s->tid, s->comm,
-					     s->cgroup, s->count);
+		o = (struct profile_origin){s->pid, s->tid, s->comm, s->cgroup, NULL};
+		if (s->labels) {
+			uintptr_t key = (uintptr_t)s->labels;
+			uint64_t v;
+
+			if (hmap__get(sets, &key, sizeof(key), &v)) {
+				o.labels = (const struct profile_labels *)(uintptr_t)v;
+			} else {
+				ret = profile__labels(dst, s->labels->l, s->labels->n, &o.labels);
+				if (!ret && hmap__put(sets, &key, sizeof(key),
+						      (uint64_t)(uintptr_t)o.labels, NULL, NULL) < 0)
+					ret = -ENOMEM;
+			}
+		}
+		if (!ret)
+			ret = profile__add_sample_from(dst, frames, s->nframes, &o, s->count);
 		if (ret)
 			goto cleanup;
 	}
 cleanup:
 	free(frames);
 	free(ids);
+	hmap__free(sets);
 	return ret;
 }
 

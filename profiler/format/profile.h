@@ -4,8 +4,8 @@
  * output (folded, pprof, HTML) reads and every input (collector, folded and
  * pprof readers) writes.
  *
- * Strings, frames and stacks are interned; samples with the same
- * (stack, pid, tid, comm) are merged. Everything a profile returns is owned by
+ * Strings, frames, stacks and label sets are interned; samples with the same
+ * (stack, pid, tid, comm, cgroup, labels) are merged. Everything a profile returns is owned by
  * it and valid until profile__free().
  */
 #ifndef BPFPROF_PROFILE_H
@@ -31,13 +31,40 @@ struct frame {
 	uint64_t addr;      /* user: ELF virtual address in module; kernel: address */
 };
 
+/* A sample's labels beyond pid, tid, comm and cgroup (host, exe,
+ * container_id, pod_uid, service, the static ones, a pprof file's own). */
+struct profile_label {
+	const char *key, *value;
+};
+
+/* An interned label set: keys sorted (strcmp), each once, values non-empty.
+ * Two samples of a profile with equal sets have the same pointer. */
+struct profile_labels {
+	size_t n;
+	struct profile_label l[];
+};
+
+/* Labels in one set at most (readers of files refuse more). */
+#define PROFILE_MAX_LABELS 64
+
 struct profile_sample {
 	const uint32_t *frames; /* frame ids, root first */
 	uint32_t nframes;
 	uint32_t pid, tid;
 	const char *comm;
 	const char *cgroup; /* cgroup path, or NULL when unknown */
+	const struct profile_labels *labels; /* NULL when none */
+	const char *pid_text; /* pid in decimal, NULL when 0 (profile_sample__label) */
 	uint64_t count;
+};
+
+/* Who a sample is, to add it: labels interned in the same profile
+ * (profile__labels) or NULL. */
+struct profile_origin {
+	uint32_t pid, tid;
+	const char *comm;   /* NULL: "" */
+	const char *cgroup; /* NULL: unknown */
+	const struct profile_labels *labels;
 };
 
 struct profile_meta {
@@ -64,10 +91,24 @@ int profile__add_frame(struct profile *p, const struct frame *f, uint32_t *id);
 int profile__add_sample(struct profile *p, const uint32_t *frames, uint32_t nframes,
 			uint32_t pid, uint32_t tid, const char *comm, uint64_t count);
 
-/* The same, with the sample's cgroup path (NULL when unknown). */
-int profile__add_sample_cg(struct profile *p, const uint32_t *frames, uint32_t nframes,
-			   uint32_t pid, uint32_t tid, const char *comm, const char *cgroup,
-			   uint64_t count);
+/* The same, with the sample's cgroup and labels. */
+int profile__add_sample_from(struct profile *p, const uint32_t *frames, uint32_t nframes,
+			     const struct profile_origin *o, uint64_t count);
+
+/* Intern a label set of n labels (any order; strings copied) into p:
+ * *out is NULL when n is 0 or every value is empty (an empty value is no
+ * label). 0, -EINVAL (a key twice, an empty key), -E2BIG (more than
+ * PROFILE_MAX_LABELS) or -ENOMEM. */
+int profile__labels(struct profile *p, const struct profile_label *l, size_t n,
+		    const struct profile_labels **out);
+
+/* The value of label key in set, or NULL. */
+const char *profile_labels__get(const struct profile_labels *set, const char *key);
+
+/* The sample's value of label key: "pid" (decimal), "comm", "cgroup", or a
+ * key of its label set (host, exe, container_id, pod_uid, service, static
+ * ones). NULL when absent. Valid as long as the profile. */
+const char *profile_sample__label(const struct profile_sample *s, const char *key);
 
 /* Add every sample of src to dst: frames, strings and build-ids are interned
  * into dst, samples merged as profile__add_sample does; dst's meta is left

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,7 @@ static void proc_free(struct proc_table *t, struct proc *p)
 {
 	maps_free(t, p->maps, p->nmaps);
 	free(p->cgroup);
+	free(p->exe);
 	free(p);
 }
 
@@ -437,6 +439,36 @@ static char *cgroup_of(struct proc_table *t, int dirfd, uint64_t id)
 	return path;
 }
 
+/*
+ * The path of the process's main binary, as the kernel names it in
+ * /proc/PID/exe (never followed: the text only). Whoever runs the process
+ * chooses it: control characters become '?', and " (deleted)" (the binary
+ * was replaced, as an upgrade does) is dropped so the name stays the same.
+ */
+static char *read_exe(int dirfd)
+{
+	char buf[PROC_EXE_MAX + 1];
+	ssize_t n;
+	const size_t del = sizeof(" (deleted)") - 1;
+
+	n = readlinkat(dirfd, "exe", buf, PROC_EXE_MAX);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((size_t)n > del && !strcmp(buf + n - del, " (deleted)"))
+		buf[n - del] = '\0';
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return strdup(buf);
+}
+
+/* Compare two optional strings. */
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 int proc_maps__parse_line(const char *line, struct proc_maps_line *out)
 {
 	const char *p = line;
@@ -600,8 +632,16 @@ int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_i
 		return ret;
 	}
 	read_comm(t, dirfd, p->comm);
-	free(p->cgroup);
-	p->cgroup = cgroup_of(t, dirfd, cgroup_id);
+	{
+		char *cgroup = cgroup_of(t, dirfd, cgroup_id), *exe = read_exe(dirfd);
+
+		if (!p->identity || !same_text(cgroup, p->cgroup) || !same_text(exe, p->exe))
+			p->identity = t->next_image++;
+		free(p->cgroup);
+		free(p->exe);
+		p->cgroup = cgroup;
+		p->exe = exe;
+	}
 	close(dirfd);
 	maps_free(t, p->maps, p->nmaps);
 	p->maps = maps;

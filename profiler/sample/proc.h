@@ -22,6 +22,8 @@
 #define PROC_MAPS_MAX_BYTES (64ull << 20)
 /* A maps line is at most a 4,096-byte path and ~100 bytes of fields. */
 #define PROC_MAPS_MAX_LINE 8192
+/* Bytes of an exe path kept (PATH_MAX). */
+#define PROC_EXE_MAX 4096
 
 struct proc_file {
 	int fd; /* -1 when the file could not be opened */
@@ -50,6 +52,11 @@ struct proc {
 	struct proc_mapping *maps; /* executable mappings, sorted by start */
 	size_t nmaps;
 	char *cgroup; /* cgroup path ("/system.slice/x.service"), or NULL */
+	char *exe;    /* /proc/PID/exe as text (" (deleted)" dropped, control
+		       * characters as '?'), or NULL: untrusted */
+	uint64_t identity; /* new whenever cgroup or exe changed: keys caches
+			    * of the process's labels; 0 until a capture read
+			    * them (the labels of no process) */
 	int exited;
 	uint64_t image;    /* new for every process and every exec: keys caches of
 			    * what its addresses mean */

@@ -11,6 +11,7 @@
  * it reaches RESOLVER_CACHE_MAX entries.
  */
 #include "common/array.h"
+#include "sample/identity.h"
 #include "sample/resolver.h"
 #include "common/hmap.h"
 
@@ -34,6 +35,11 @@ struct resolver {
 	size_t nids, ids_cap;
 	uint64_t generation;
 	struct resolver_stats stats;
+	struct profile_label *static_labels; /* owned copies */
+	size_t nstatic;
+	/* process identity (proc->identity; 0: no process) -> its interned
+	 * label set in profile; emptied with the frame cache */
+	struct hmap *label_cache;
 };
 
 int resolver__new(struct profile *profile, struct proc_table *procs, struct symbolizer *sym,
@@ -49,8 +55,9 @@ int resolver__new(struct profile *profile, struct proc_table *procs, struct symb
 	r->sym = sym;
 	r->generation = 1;
 	r->cache = hmap__new();
-	if (!r->cache) {
-		free(r);
+	r->label_cache = hmap__new();
+	if (!r->cache || !r->label_cache) {
+		resolver__free(r);
 		return -ENOMEM;
 	}
 	*out = r;
@@ -62,8 +69,48 @@ void resolver__free(struct resolver *r)
 	if (!r)
 		return;
 	hmap__free(r->cache);
+	hmap__free(r->label_cache);
+	for (size_t i = 0; i < r->nstatic; i++) {
+		free((char *)r->static_labels[i].key);
+		free((char *)r->static_labels[i].value);
+	}
+	free(r->static_labels);
 	free(r->ids);
 	free(r);
+}
+
+int resolver__set_static_labels(struct resolver *r, const struct profile_label *l, size_t n)
+{
+	struct profile_label *copy = n ? calloc(n, sizeof(*copy)) : NULL;
+	struct hmap *fresh = hmap__new();
+
+	if ((n && !copy) || !fresh)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		copy[i].key = strdup(l[i].key);
+		copy[i].value = strdup(l[i].value);
+		if (!copy[i].key || !copy[i].value) {
+			for (size_t j = 0; j <= i; j++) {
+				free((char *)copy[j].key);
+				free((char *)copy[j].value);
+			}
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < r->nstatic; i++) {
+		free((char *)r->static_labels[i].key);
+		free((char *)r->static_labels[i].value);
+	}
+	free(r->static_labels);
+	r->static_labels = copy;
+	r->nstatic = n;
+	hmap__free(r->label_cache); /* sets made with the old labels */
+	r->label_cache = fresh;
+	return 0;
+fail:
+	free(copy);
+	hmap__free(fresh);
+	return -ENOMEM;
 }
 
 void resolver__next_generation(struct resolver *r)
@@ -78,12 +125,17 @@ uint64_t resolver__generation(const struct resolver *r)
 
 static int cache_reset(struct resolver *r)
 {
-	struct hmap *fresh = hmap__new();
+	struct hmap *fresh = hmap__new(), *labels = hmap__new();
 
-	if (!fresh)
+	if (!fresh || !labels) {
+		hmap__free(fresh);
+		hmap__free(labels);
 		return -ENOMEM;
+	}
 	hmap__free(r->cache);
 	r->cache = fresh;
+	hmap__free(r->label_cache); /* its sets belong to the profile */
+	r->label_cache = labels;
 	r->nids = 0;
 	return 0;
 }
@@ -274,12 +326,52 @@ static int add_lost(struct resolver *r, const char *what, int32_t id, uint32_t *
 	return add_frame(r, &f, out, n);
 }
 
+/* The labels of p's samples (p NULL: a sample without a process, which has
+ * the static ones only), interned in the profile, once per identity. */
+static int process_labels(struct resolver *r, const struct proc *p,
+			  const struct profile_labels **out)
+{
+	struct profile_label l[LABEL_MAX_STATIC + 8];
+	uint64_t key = p ? p->identity : 0, v;
+	struct identity id;
+	size_t n = 0;
+	int ret;
+
+	if (hmap__get(r->label_cache, &key, sizeof(key), &v)) {
+		*out = (const struct profile_labels *)(uintptr_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < r->nstatic && n < LABEL_MAX_STATIC + 1; i++)
+		l[n++] = r->static_labels[i];
+	if (p) {
+		identity__from_cgroup(p->cgroup, &id);
+		l[n++] = (struct profile_label){"exe", p->exe};
+		l[n++] = (struct profile_label){"container_id", id.container_id};
+		l[n++] = (struct profile_label){"pod_uid", id.pod_uid};
+		l[n++] = (struct profile_label){"service", id.service};
+	}
+	ret = profile__labels(r->profile, l, n, out);
+	if (ret)
+		return ret;
+	if (hmap__count(r->label_cache) >= RESOLVER_CACHE_MAX) {
+		struct hmap *fresh = hmap__new();
+
+		if (!fresh)
+			return 0; /* uncached is still correct */
+		hmap__free(r->label_cache);
+		r->label_cache = fresh;
+	}
+	hmap__put(r->label_cache, &key, sizeof(key), (uint64_t)(uintptr_t)*out, NULL, NULL);
+	return 0;
+}
+
 int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth)
 {
 	struct resolver *r = resolver;
 	uint32_t frames[MAX_FRAMES], tmp[MAX_FRAMES_PER_ADDR];
 	struct proc *p = NULL;
+	struct profile_origin o;
 	char comm[TASK_COMM_LEN + 1];
 	int n = 0;
 
@@ -331,8 +423,10 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 	}
 	r->stats.samples += count;
 	r->stats.frames += (uint64_t)n * count;
-	if (!p) /* only for the cgroup: a kernel-only sample captures nothing */
+	if (!p) /* for the cgroup and labels: a kernel-only sample captures nothing */
 		p = proc_table__lookup(r->procs, key->tgid);
-	return profile__add_sample_cg(r->profile, frames, (uint32_t)n, key->tgid, key->tid, comm,
-				      p ? p->cgroup : NULL, count);
+	o = (struct profile_origin){key->tgid, key->tid, comm, p ? p->cgroup : NULL, NULL};
+	if (process_labels(r, p, &o.labels))
+		return -ENOMEM;
+	return profile__add_sample_from(r->profile, frames, (uint32_t)n, &o, count);
 }

@@ -29,6 +29,11 @@ int resolver__new(struct profile *profile, struct proc_table *procs, struct symb
 		  struct resolver **out);
 void resolver__free(struct resolver *r);
 
+/* Labels every sample gets (host, --label ones; copied), besides those of
+ * its process: exe, and container_id, pod_uid, service from its cgroup
+ * (identity.h). 0 or -ENOMEM. */
+int resolver__set_static_labels(struct resolver *r, const struct profile_label *l, size_t n);
+
 /* A collector_sample_fn: pass the resolver as ctx. */
 int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth);

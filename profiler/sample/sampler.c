@@ -178,7 +178,8 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 					   .no_lines = o->no_lines};
 
 	if ((ret = proc_table__new(NULL, &s->procs)) || (ret = symbolizer__new(&sym_opts, &s->sym)) ||
-	    (ret = resolver__new(profile, s->procs, s->sym, &s->resolver))) {
+	    (ret = resolver__new(profile, s->procs, s->sym, &s->resolver)) ||
+	    (ret = resolver__set_static_labels(s->resolver, o->labels, o->nlabels))) {
 		snprintf(err, errlen, "set up symbolization: %s", strerror(-ret));
 		goto fail;
 	}

@@ -31,6 +31,9 @@ struct sampler_opts {
 	int unwind_mode;      /* enum unwind_mode: UNWIND_AUTO, UNWIND_DWARF, UNWIND_FP */
 	bool preload_unwind;  /* load tables of the running processes (or pids) at start */
 	struct sample_filter filter; /* CPUs, threads, cgroup, stack kinds; zero = all */
+	/* labels on every sample (host, --label; resolver__set_static_labels) */
+	const struct profile_label *labels;
+	size_t nlabels;
 };
 
 struct sampler;

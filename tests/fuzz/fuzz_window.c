@@ -10,7 +10,8 @@
  * memfd, as the store hands the reader a descriptor. Beyond "no crash, no
  * leak, no hang": a file that checks out reads into a profile with the
  * total it claims, and our own encoding of that profile reads back the same.
- * Seeds: tests/fixtures/window.txt in both forms (make -C tests fuzz).
+ * Seeds: tests/fixtures/window.txt in both forms and window2.txt (label sets,
+ * version 2) as text (make -C tests fuzz); a label filter reads a part too.
  */
 #include "agent/window_file.h"
 #include "common/bytebuf.h"
@@ -55,7 +56,8 @@ static int memfd(const void *data, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	struct window_filter flt = {.pid = 1786};
+	static const struct profile_label host[] = {{"host", "vm"}};
+	struct window_filter flt = {.pid = 1786, .labels = host, .nlabels = 1};
 	struct profile *p = profile__new(), *q = profile__new(), *r = profile__new();
 	struct bytebuf gz = {0}, again = {0};
 	struct window_info info, info2;

@@ -38,6 +38,17 @@ seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
 seed_http() { cp "$ROOT/tests/fuzz/corpus-http/"* "$1/"; }
 seed_window() { cp "$FUZZ/corpus-window/"* "$1/"; }
 seed_push_cursor() { printf 'bpfprof-push 1 1700000000123 2\n' > "$1/valid"; }
+# cgroup paths as Docker, kubelet (both drivers), podman and systemd lay them out
+seed_identity() {
+	local id=3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899
+	local uid=1d6e5b0e-9a7c-4c1f-8f3e-2b9a7c1d0e5f
+	printf '/system.slice/docker-%s.scope' $id >"$1/docker"
+	printf '/kubepods/burstable/pod%s/%s' $uid $id >"$1/kubepods"
+	printf '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/cri-containerd-%s.scope' \
+		"${uid//-/_}" $id >"$1/kubepods-systemd"
+	printf '/machine.slice/libpod-%s.scope/container' $id >"$1/podman"
+	printf '/system.slice/getty.slice/getty@tty1.service' >"$1/service"
+}
 seed_config() {
 	cp "$ROOT/deploy/bpfprof.conf" "$1/example.conf"
 	printf 'freq = 3\nidle\n# c\nlabel a=b\nlabel = c=d # e\nmaybe\nidle = false\n' >"$1/forms.conf"

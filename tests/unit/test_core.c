@@ -442,6 +442,53 @@ cleanup:
 
 /* profile__merge: the sum of two profiles, frames re-interned (ids differ),
  * cgroups and build-ids kept, merging twice doubles; src is untouched. */
+/* Label sets: interned (any order, same set), samples with different sets
+ * stay apart, bounds and bad sets refused. */
+static void test_profile_label_sets(struct test_state *t)
+{
+	struct profile *p = profile__new();
+	const struct profile_label a[] = {{"exe", "/bin/x"}, {"host", "h1"}},
+				   b[] = {{"host", "h1"}, {"exe", "/bin/x"}},
+				   c[] = {{"host", "h2"}, {"exe", "/bin/x"}},
+				   dup[] = {{"host", "h1"}, {"host", "h2"}},
+				   nokey[] = {{"", "v"}};
+	struct profile_label many[PROFILE_MAX_LABELS + 1];
+	char keys[PROFILE_MAX_LABELS + 1][16];
+	const struct profile_labels *sa, *sb, *sc, *none;
+	struct profile_origin o = {.pid = 5, .tid = 5, .comm = "c"};
+	uint32_t id;
+	struct frame f = {.name = "f"};
+
+	ASSERT_TRUE(t, p);
+	ASSERT_EQ(t, profile__labels(p, a, 2, &sa), 0);
+	ASSERT_EQ(t, profile__labels(p, b, 2, &sb), 0);
+	ASSERT_EQ(t, profile__labels(p, c, 2, &sc), 0);
+	ASSERT_TRUE(t, sa && sa == sb && sa != sc);
+	ASSERT_EQ(t, profile__labels(p, a, 0, &none), 0);
+	ASSERT_TRUE(t, none == NULL);
+	ASSERT_EQ(t, profile__labels(p, dup, 2, &none), -EINVAL);
+	ASSERT_EQ(t, profile__labels(p, nokey, 1, &none), -EINVAL);
+	for (int i = 0; i <= PROFILE_MAX_LABELS; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		many[i] = (struct profile_label){keys[i], "v"};
+	}
+	ASSERT_EQ(t, profile__labels(p, many, PROFILE_MAX_LABELS + 1, &none), -E2BIG);
+	ASSERT_EQ(t, profile__labels(p, many, PROFILE_MAX_LABELS, &none), 0);
+	ASSERT_STREQ(t, profile_labels__get(none, "k63"), "v");
+	ASSERT_EQ(t, profile__add_frame(p, &f, &id), 0);
+	o.labels = sa;
+	ASSERT_EQ(t, profile__add_sample_from(p, &id, 1, &o, 1), 0);
+	o.labels = sb;
+	ASSERT_EQ(t, profile__add_sample_from(p, &id, 1, &o, 2), 0);
+	o.labels = sc;
+	ASSERT_EQ(t, profile__add_sample_from(p, &id, 1, &o, 4), 0);
+	ASSERT_EQ(t, profile__sample_count(p), 2);
+	ASSERT_EQ(t, profile__sample(p, 0)->count, 3);
+	ASSERT_STREQ(t, profile_sample__label(profile__sample(p, 1), "host"), "h2");
+cleanup:
+	profile__free(p);
+}
+
 static void test_profile_merge(struct test_state *t)
 {
 	struct profile *src = profile__new(), *dst = profile__new();
@@ -456,7 +503,14 @@ static void test_profile_merge(struct test_state *t)
 	ASSERT_EQ(t, profile__add_sample(dst, &d0, 1, 1, 1, "y", 5), 0);
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(t, profile__add_frame(src, &f[i], &ids[i]), 0);
-	ASSERT_EQ(t, profile__add_sample_cg(src, ids, 2, 10, 11, "x", "/sys/a", 3), 0);
+	{
+		const struct profile_label l[] = {{"service", "a.service"}, {"env", "prod"},
+						  {"empty", ""}};
+		struct profile_origin o = {10, 11, "x", "/sys/a", NULL};
+
+		ASSERT_EQ(t, profile__labels(src, l, 3, &o.labels), 0);
+		ASSERT_EQ(t, profile__add_sample_from(src, ids, 2, &o, 3), 0);
+	}
 	ASSERT_EQ(t, profile__add_sample(src, &ids[2], 1, 1, 1, "y", 2), 0);
 	ASSERT_EQ(t, profile__set_build_id(src, "/bin/x", "beef"), 0);
 	ASSERT_EQ(t, profile__merge(dst, src), 0);
@@ -471,6 +525,17 @@ static void test_profile_merge(struct test_state *t)
 	ASSERT_EQ(t, profile__frame(dst, s->frames[1])->line, 7);
 	ASSERT_STREQ(t, s->cgroup, "/sys/a");
 	ASSERT_STREQ(t, s->comm, "x");
+	/* the labels came along, interned in dst; empty values are no label */
+	ASSERT_TRUE(t, s->labels && s->labels->n == 2);
+	ASSERT_STREQ(t, s->labels->l[0].key, "env"); /* sorted */
+	ASSERT_STREQ(t, profile_sample__label(s, "service"), "a.service");
+	ASSERT_STREQ(t, profile_sample__label(s, "env"), "prod");
+	ASSERT_TRUE(t, profile_sample__label(s, "empty") == NULL);
+	ASSERT_TRUE(t, profile_sample__label(s, "host") == NULL);
+	ASSERT_STREQ(t, profile_sample__label(s, "pid"), "10");
+	ASSERT_STREQ(t, profile_sample__label(s, "comm"), "x");
+	ASSERT_STREQ(t, profile_sample__label(s, "cgroup"), "/sys/a");
+	ASSERT_TRUE(t, profile_sample__label(profile__sample(dst, 0), "cgroup") == NULL);
 	ASSERT_STREQ(t, profile__build_id(dst, "/bin/x"), "beef");
 	ASSERT_EQ(t, profile__merge(dst, src), 0);
 	ASSERT_EQ(t, profile__total(dst), 15);
@@ -535,6 +600,7 @@ int main(void)
 	RUN_TEST(&T, test_cli_pids_and_thousands);
 	RUN_TEST(&T, test_profile_merges_and_interns);
 	RUN_TEST(&T, test_profile_merge);
+	RUN_TEST(&T, test_profile_label_sets);
 	RUN_TEST(&T, test_folded_format);
 	return test__finish(&T);
 }

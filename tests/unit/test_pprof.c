@@ -51,7 +51,11 @@ static struct profile *sample_profile(void)
 			goto fail;
 	s1[0] = id[0], s1[1] = id[1], s1[2] = id[2], s1[3] = id[3];
 	s2[0] = id[0], s2[1] = id[4];
-	if (profile__add_sample_cg(p, s1, 4, 42, 43, "app", "/system.slice/app.service", 5) ||
+	const struct profile_label l[] = {{"service", "app.service"}, {"exe", "/bin/app"},
+					  {"env", "prod"}};
+	struct profile_origin o = {42, 43, "app", "/system.slice/app.service", NULL};
+
+	if (profile__labels(p, l, 3, &o.labels) || profile__add_sample_from(p, s1, 4, &o, 5) ||
 	    profile__add_sample(p, s2, 2, 42, 42, "app", 2) ||
 	    profile__set_build_id(p, "/bin/app", "abcdef0123456789"))
 		goto fail;
@@ -209,6 +213,13 @@ static void test_round_trip(struct test_state *s)
 	ASSERT_EQ(s, profile__sample(q, 0)->tid, 43);
 	ASSERT_STREQ(s, profile__sample(q, 0)->cgroup, "/system.slice/app.service");
 	ASSERT_TRUE(s, profile__sample(q, 1)->cgroup == NULL);
+	/* the label set is read back (pid stays numeric) */
+	ASSERT_STREQ(s, profile_sample__label(profile__sample(q, 0), "service"), "app.service");
+	ASSERT_STREQ(s, profile_sample__label(profile__sample(q, 0), "exe"), "/bin/app");
+	ASSERT_STREQ(s, profile_sample__label(profile__sample(q, 0), "env"), "prod");
+	ASSERT_STREQ(s, profile_sample__label(profile__sample(q, 0), "pid"), "42");
+	ASSERT_TRUE(s, profile__sample(q, 0)->labels && profile__sample(q, 0)->labels->n == 3);
+	ASSERT_TRUE(s, profile__sample(q, 1)->labels == NULL);
 	ASSERT_STREQ(s, profile__build_id(q, "/bin/app"), "abcdef0123456789");
 	ASSERT_EQ(s, profile__meta(q)->period_ns, 10101010);
 	ASSERT_EQ(s, profile__meta(q)->duration_ns, 5000000000ULL);

@@ -12,7 +12,8 @@
  *   top) and by pid on request (gzip then out of the first 40 rows);
  * - the label filter offers every label key of the API's rows (container is
  *   a key this page's code never names) with the values of the range, and a
- *   filter changes the totals and travels in the URL hash;
+ *   filter changes the totals, is asked as label.KEY= (cgroup= for the API's
+ *   own) and travels in the URL hash;
  * - the sandwich of deflate: callers and callees with their counts, search
  *   and zoom in both halves, picked from the table and from the graph;
  * - dark mode follows prefers-color-scheme; the toggle is remembered.
@@ -123,7 +124,10 @@ async function main() {
 					? ['/system.slice/web.service', '/user.slice/user-1000.slice', '/system.slice/deepapp.service',
 						'/system.slice/backup.service']
 					: ['web-1', 'batch-1', 'deep-1', 'backup-1'];
-				check(`label-filter-${key}`, q && q.get(key) === value && total === want && all === 1575 &&
+				/* the API's own filters by name, the other labels as label.KEY */
+				const param = key === 'cgroup' ? key : `label.${key}`;
+				check(`label-filter-${key}`, q && q.get(param) === value && !q.has(key === 'cgroup' ? 'label.cgroup' : key) &&
+					total === want && all === 1575 &&
 					chip.length === 1 && chip[0].startsWith(`${key} ${value}`) &&
 					JSON.stringify(values.filter(Boolean)) === JSON.stringify(wantValues) && roots > 0,
 					`request ${q}, total ${total} of ${all} (want ${want}), chips ${JSON.stringify(chip)}, ` +
@@ -136,7 +140,7 @@ async function main() {
 		await attempt('label-filter-removed', async () => {
 			const total = await profileTotal(page);
 			const q = new URL(profileReqs[profileReqs.length - 1]).searchParams;
-			check('label-filter-removed', total === 1575 && !q.has('cgroup') && !q.has('container'),
+			check('label-filter-removed', total === 1575 && !q.has('cgroup') && !q.has('label.container'),
 				`total ${total}, last request ${q}`);
 		});
 		await attempt('procs-row-filters', async () => {

@@ -17,11 +17,13 @@
  * (pid 500, 400 samples, 122-frame stacks), 302 short `gzip` processes (one
  * sample each, pids 10000-10301: leaf deflate 31, longest_match 120,
  * fill_window 151) and 60 services svc_00..svc_59 (pids 1000-1059, 14 or 15
- * samples each). Every process has a cgroup and a `container` label: the
- * labels a future agent reports as more keys of /api/processes rows.
+ * samples each). Every process has a cgroup and a `container` label (as the
+ * agent reports host, service, container_id, ... as more keys of
+ * /api/processes rows).
  *
  * /api/processes honours limit= (default 50) like the agent; /api/profile
- * filters by every label key of a process (pid=, comm=, cgroup=, ...).
+ * filters by every label key of a process as the agent does: pid=, comm=,
+ * cgroup=, and label.KEY= for the others.
  * MOCK_WEB=DIR serves another web/ folder (to try the tests on old pages).
  */
 'use strict';
@@ -95,9 +97,15 @@ function windows(from, to, now) {
 	return out;
 }
 
-/* samples per stack of [from, to), of the processes whose labels match q's */
-function merged(from, to, now, q) {
-	const acc = new Map();
+/* samples per stack of [from, to), of the processes whose labels match q's
+ * (pid=, comm=, cgroup=, label.KEY=) */
+const DIRECT = ['pid', 'comm', 'cgroup'];
+function merged(from, to, now, query) {
+	const acc = new Map(), q = {};
+	for (const [k, v] of Object.entries(query)) {
+		if (DIRECT.includes(k)) q[k] = v;
+		else if (k.startsWith('label.')) q[k.slice(6)] = v;
+	}
 	for (const t of windows(from, to, now))
 		for (const [stack, n, labels] of windowStacks(t)) {
 			if (Object.keys(labels).some((k) => q[k] !== undefined && String(labels[k]) !== q[k])) continue;
