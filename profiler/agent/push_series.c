@@ -72,37 +72,60 @@ static int group_cmp(const void *a, const void *b)
 	return strcmp(((const struct group *)a)->app, ((const struct group *)b)->app);
 }
 
-/* The series name of the samples idx[0..n) of window. NULL: no memory. */
+/* key's value when every sample idx[0..n) of window has the same, else NULL. */
+static const char *shared_value(const struct profile *window, const size_t *idx, size_t n,
+				const char *key)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *w = profile_sample__label(profile__sample(window, idx[i]), key);
+
+		if (!w || !*w || (v && strcmp(v, w)))
+			return NULL;
+		v = w;
+	}
+	return v;
+}
+
+static bool is_name_key(const char *key)
+{
+	for (size_t k = 0; k < NAME_KEYS; k++)
+		if (!strcmp(key, name_keys[k]))
+			return true;
+	return false;
+}
+
+static void put_label(struct bytebuf *b, bool *any, const char *key, const char *v)
+{
+	if (*any)
+		bytebuf__puts(b, ",");
+	bytebuf__puts(b, key);
+	bytebuf__puts(b, "=");
+	put_clean(b, v, true, 256);
+	*any = true;
+}
+
+/* The series name of the samples idx[0..n) of window: the identity labels
+ * and then the static ones (--label: cluster, env, ...) that all of them
+ * share. NULL: no memory. */
 static char *series_name(const struct profile *window, const char *app, const size_t *idx,
 			 size_t n)
 {
+	const struct profile_labels *first = n ? profile__sample(window, idx[0])->labels : NULL;
 	struct bytebuf b = {0};
 	bool any = false;
+	const char *v;
 
 	bytebuf__puts(&b, app);
 	bytebuf__puts(&b, ".cpu{");
-	for (size_t k = 0; k < NAME_KEYS; k++) {
-		const char *v = NULL;
-
-		for (size_t i = 0; i < n; i++) {
-			const char *w = profile_sample__label(profile__sample(window, idx[i]),
-							      name_keys[k]);
-
-			if (!w || !*w || (v && strcmp(v, w))) {
-				v = NULL;
-				break;
-			}
-			v = w;
-		}
-		if (!v)
-			continue;
-		if (any)
-			bytebuf__puts(&b, ",");
-		bytebuf__puts(&b, name_keys[k]);
-		bytebuf__puts(&b, "=");
-		put_clean(&b, v, true, 256);
-		any = true;
-	}
+	for (size_t k = 0; k < NAME_KEYS; k++)
+		if ((v = shared_value(window, idx, n, name_keys[k])))
+			put_label(&b, &any, name_keys[k], v);
+	for (size_t j = 0; first && j < first->n; j++)
+		if (!is_name_key(first->l[j].key) &&
+		    (v = shared_value(window, idx, n, first->l[j].key)))
+			put_label(&b, &any, first->l[j].key, v);
 	bytebuf__put(&b, "}", 2); /* with the terminating NUL */
 	if (b.err) {
 		bytebuf__release(&b);

@@ -32,8 +32,12 @@ static struct profile *window(void)
 	profile__meta(p)->time_ns = 1700000000123000000ULL;
 	profile__meta(p)->duration_ns = 1000000000ULL;
 	profile__meta(p)->period_ns = 10101010;
-	if (profile__add_sample_cg(p, ids, 2, 10, 10, "calltree", "/system.slice/a.service", 5) ||
-	    profile__add_sample_cg(p, ids, 1, 11, 11, "calltree", NULL, 2) ||
+	if (profile__add_sample_from(p, ids, 2,
+				     &(struct profile_origin){10, 10, "calltree",
+							      "/system.slice/a.service", NULL},
+				     5) ||
+	    profile__add_sample_from(p, ids, 1, &(struct profile_origin){11, 11, "calltree", NULL, NULL},
+				     2) ||
 	    profile__add_sample(p, &k, 1, 3, 3, "kworker/0:1", 4) ||
 	    profile__add_sample(p, &k, 1, 4, 4, "a{b},c=d e", 1) ||
 	    profile__add_sample(p, &k, 1, 5, 5, NULL, 1))
@@ -96,6 +100,52 @@ cleanup:
 	profile__free(w);
 }
 
+/* Grouped by service: the samples without one go to their executable;
+ * the series name carries the labels its samples share, static ones last. */
+static void test_split_by_service(struct test_state *s)
+{
+	struct profile *w = profile__new();
+	struct frame f = {.name = "main", .module = "/usr/sbin/nginx"};
+	const struct profile_labels *web1 = NULL, *web2 = NULL, *bare = NULL;
+	struct push_series *series = NULL;
+	size_t n = 0;
+	uint32_t id;
+
+	ASSERT_TRUE(s, w != NULL);
+	ASSERT_EQ(s, profile__add_frame(w, &f, &id), 0);
+	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"service", "nginx.service"},
+								 {"host", "h1"},
+								 {"env", "prod"},
+								 {"exe", "/usr/sbin/nginx"}},
+				     4, &web1),
+		  0);
+	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"service", "nginx.service"},
+								 {"host", "h1"},
+								 {"env", "prod"},
+								 {"exe", "/usr/sbin/nginx-debug"}},
+				     4, &web2),
+		  0);
+	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"host", "h1"},
+								 {"exe", "/opt/app/bin/worker"}},
+				     2, &bare),
+		  0);
+	ASSERT_EQ(s, profile__add_sample_from(w, &id, 1, &(struct profile_origin){1, 1, "nginx", NULL, web1}, 3), 0);
+	ASSERT_EQ(s, profile__add_sample_from(w, &id, 1, &(struct profile_origin){2, 2, "nginx", NULL, web2}, 2), 0);
+	ASSERT_EQ(s, profile__add_sample_from(w, &id, 1, &(struct profile_origin){3, 3, "worker", NULL, bare}, 4), 0);
+	ASSERT_EQ(s, push_series__split(w, PUSH_GROUP_SERVICE, &series, &n), 0);
+	ASSERT_EQ(s, n, 2);
+	ASSERT_STREQ(s, series[0].name, "nginx.service.cpu{host=h1,service=nginx.service,comm=nginx,env=prod}");
+	ASSERT_EQ(s, series[0].samples, 5);
+	ASSERT_STREQ(s, series[1].name, "worker.cpu{host=h1,exe=/opt/app/bin/worker,comm=worker}");
+	ASSERT_EQ(s, series[1].samples, 4);
+	/* a series' samples keep their label sets */
+	ASSERT_STREQ(s, profile_sample__label(profile__sample(series[1].p, 0), "exe"),
+		     "/opt/app/bin/worker");
+cleanup:
+	push_series__free(series, n);
+	profile__free(w);
+}
+
 static void test_split_empty_and_groups(struct test_state *s)
 {
 	struct profile *w = profile__new();
@@ -137,6 +187,7 @@ int main(void)
 {
 	RUN_TEST(&st, test_split_by_comm);
 	RUN_TEST(&st, test_split_fallback);
+	RUN_TEST(&st, test_split_by_service);
 	RUN_TEST(&st, test_split_empty_and_groups);
 	RUN_TEST(&st, test_cursor);
 	return test__finish(&st);
