@@ -113,7 +113,7 @@ caught_up && pass catches-up \
 # every history window with samples that starts before the newest pushed one
 ls "$DATA" | grep '\.win\.gz$' > "$TMP/windows.txt"
 /usr/bin/python3 - "$RECV" "$TMP/windows.txt" "$TMP" <<'PY' > "$TMP/check.txt"
-import json, sys, os, base64
+import base64, json, os, re, sys
 recv, wins, tmp = sys.argv[1:4]
 reqs = [json.loads(l) for l in open(os.path.join(recv, "requests.jsonl"))]
 ok = [r for r in reqs if r["status"] == 200]
@@ -140,7 +140,9 @@ params = all(r["query"].get("format") == "pprof" and r["query"].get("spyName") =
              and r["query"].get("sampleRate") == "99" and r["path"] == "/ingest"
              and r["content_type"] == "multipart/form-data" for r in ok)
 print("params", int(params))
-print("calltree_series", int(any(r["query"]["name"] == "calltree.cpu{comm=calltree}" for r in ok)))
+# grouped by comm; the name carries the labels its samples share
+print("calltree_series", int(any(re.fullmatch(r"calltree\.cpu\{host=[^,{}]+,(service=[^,{}]+,)?exe=[^,{}]*/calltree,comm=calltree\}",
+                                              r["query"]["name"]) for r in ok)))
 bearer = "Bearer secret-token-1"
 basic = "Basic " + base64.b64encode(b"user42:pa55word").decode()
 auth = {r["authorization"] for r in ok}
