@@ -28,6 +28,7 @@ struct agent_opts {
 	const char *token; /* with it, every endpoint but /healthz needs
 			    * "Authorization: Bearer TOKEN"; NULL: open */
 	int unwind_mode; /* enum unwind_mode */
+	bool no_interpreters; /* no CPython frames */
 	/* what the operator must hear of (a window that could not be stored);
 	 * the library itself never prints. NULL: nothing is said. */
 	void (*log)(const char *msg);
@@ -111,7 +112,7 @@ struct agent_snapshot {
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */
 	uint64_t unwind_table_bytes;
-	double unwind_seconds, bpf_run_seconds;
+	double unwind_seconds, bpf_run_seconds, python_seconds;
 	double cpu_seconds; /* the agent's own, user + system */
 	uint64_t rss_bytes;
 };

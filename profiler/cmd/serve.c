@@ -104,6 +104,8 @@ static const char usage[] =
     "      --idle              keep samples of idle CPUs\n"
     "      --unwind MODE       user stacks: auto (unwind tables where loaded, frame\n"
     "                          pointers elsewhere; default), dwarf, fp\n"
+    "      --no-interpreters   no Python frames (CPython 3.11 functions read from the\n"
+    "                          interpreter's memory; default: on)\n"
     "  -h, --help              this help\n"
     "\n"
     "Endpoints:\n"
@@ -137,7 +139,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		OPT_SYMBOL_CACHE,
 		OPT_LINES,
 		OPT_TOKEN_FILE,
-		OPT_INSECURE_LISTEN
+		OPT_INSECURE_LISTEN,
+		OPT_NO_INTERPRETERS
 	};
 	static const struct option longopts[] = {
 	    {"listen", required_argument, NULL, 'l'},
@@ -152,6 +155,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	    {"unwind", required_argument, NULL, OPT_UNWIND},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
+	    {"no-interpreters", no_argument, NULL, OPT_NO_INTERPRETERS},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -208,6 +212,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 			break;
 		case OPT_TOKEN_FILE: token_file = optarg; break;
 		case OPT_INSECURE_LISTEN: insecure = true; break;
+		case OPT_NO_INTERPRETERS: o->no_interpreters = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':':
 			return cli__usage_error("serve", "option '%s' needs a value",

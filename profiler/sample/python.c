@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/*
+ * python.c - CPython processes and their code objects.
+ *
+ * The code cache is keyed by (process image, code address, fingerprint):
+ * the fingerprint the BPF side read with the frame must match what is read
+ * now, so a code object freed and its address reused by another never lends
+ * its name (counted in code_changed). The cache holds at most
+ * PY_CACHE_MAX_ENTRIES objects and PY_CACHE_MAX_BYTES of line tables, then
+ * starts afresh.
+ */
+#include "common/array.h"
+#include "common/hmap.h"
+#include "sample/python.h"
+#include "symbolizer/elf_symtab.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#define PY_CACHE_MAX_ENTRIES (1u << 16)
+#define PY_CACHE_MAX_BYTES (32u << 20)
+
+struct python {
+	int procs_fd;
+	struct hmap *cache; /* {image, code, fingerprint} -> index in codes */
+	struct py_code *codes;
+	size_t ncodes, codes_cap, bytes;
+	char name[2 * PY_CODE_MAX_NAME + 32];
+	char file[PY_CODE_MAX_NAME];
+	struct python_stats stats;
+};
+
+int python__new(int procs_fd, struct python **out)
+{
+	struct python *py = calloc(1, sizeof(*py));
+
+	*out = NULL;
+	if (!py)
+		return -ENOMEM;
+	py->procs_fd = procs_fd;
+	py->cache = hmap__new();
+	if (!py->cache) {
+		free(py);
+		return -ENOMEM;
+	}
+	*out = py;
+	return 0;
+}
+
+static void cache_clear(struct python *py)
+{
+	for (size_t i = 0; i < py->ncodes; i++)
+		free(py->codes[i].linetable);
+	py->ncodes = 0;
+	py->bytes = 0;
+}
+
+void python__free(struct python *py)
+{
+	if (!py)
+		return;
+	cache_clear(py);
+	free(py->codes);
+	hmap__free(py->cache);
+	free(py);
+}
+
+void python__load_proc(struct python *py, const struct proc *p)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct proc_mapping *m = &p->maps[i];
+		uint32_t version = py_version__from_path(m->path);
+		const struct py_layout *l;
+		struct py_proc e = {0};
+		uint64_t sym, base;
+
+		if (!version || !m->file || m->file->fd < 0)
+			continue;
+		l = py_layout__find(version);
+		if (!l) {
+			py->stats.procs_unsupported++;
+			return;
+		}
+		if (elf_symtab__find_object(m->file->fd, "_PyRuntime", m->pgoff, &sym, &base) ||
+		    py_offsets__windows(&l->off, &e.frame_window, &e.code_window)) {
+			continue; /* libpython's name on a binary that only links it */
+		}
+		e.runtime = sym + (m->start - base);
+		e.version = version;
+		e.off = l->off;
+		if (bpf_map_update_elem(py->procs_fd, &p->pid, &e, BPF_ANY)) {
+			py->stats.procs_no_runtime++;
+			return;
+		}
+		py->stats.procs++;
+		return;
+	}
+}
+
+void python__forget(struct python *py, uint32_t pid)
+{
+	bpf_map_delete_elem(py->procs_fd, &pid);
+}
+
+static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct proc *p = ctx;
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+	ssize_t n = process_vm_readv((pid_t)p->pid, &local, 1, &remote, 1, 0);
+
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* The cached code object, read now when missing. NULL when unreadable or
+ * changed since the sample (counted). */
+static const struct py_code *code_get(struct python *py, const struct proc *p,
+				      const struct py_layout *l, const struct py_frame *f)
+{
+	uint64_t key[3] = {p->image, f->code, f->fingerprint}, v;
+	struct py_code c;
+
+	if (hmap__get(py->cache, key, sizeof(key), &v))
+		return &py->codes[v];
+	py->stats.code_reads++;
+	if (py_code__read(l, read_mem, (void *)p, f->code, &c)) {
+		py->stats.code_unreadable++;
+		return NULL;
+	}
+	if (c.fingerprint != f->fingerprint) {
+		py->stats.code_changed++;
+		free(c.linetable);
+		return NULL;
+	}
+	if (py->ncodes >= PY_CACHE_MAX_ENTRIES || py->bytes + c.linetable_len > PY_CACHE_MAX_BYTES) {
+		struct hmap *fresh = hmap__new();
+
+		if (!fresh) {
+			free(c.linetable);
+			return NULL;
+		}
+		hmap__free(py->cache);
+		py->cache = fresh;
+		cache_clear(py);
+		py->stats.cache_resets++;
+	}
+	if (array__grow((void **)&py->codes, &py->codes_cap, py->ncodes + 1, sizeof(*py->codes))) {
+		free(c.linetable);
+		return NULL;
+	}
+	if (hmap__put(py->cache, key, sizeof(key), py->ncodes, NULL, NULL) < 0) {
+		free(c.linetable);
+		return NULL;
+	}
+	py->codes[py->ncodes] = c;
+	py->bytes += c.linetable_len + sizeof(c);
+	return &py->codes[py->ncodes++];
+}
+
+int python__frame(struct python *py, const struct proc *p, const struct py_frame *f,
+		  struct frame *out)
+{
+	const struct py_layout *l = NULL;
+	const struct py_code *c = NULL;
+	struct py_proc e;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = FRAME_PYTHON;
+	out->module = "[python]";
+	out->addr = f->code;
+	/* the layout of the process's interpreter, from what BPF was told */
+	if (p && !bpf_map_lookup_elem(py->procs_fd, &p->pid, &e))
+		l = py_layout__find(e.version);
+	if (!l)
+		l = py_layout__find(0x030b);
+	if (p && l)
+		c = code_get(py, p, l, f);
+	if (!c) {
+		out->name = "[python: code not readable]";
+		return 0;
+	}
+	out->name = c->qualname[0] ? c->qualname : "[python: unnamed]";
+	out->file = c->filename[0] ? c->filename : NULL;
+	out->line = (uint32_t)py_code__line(c->linetable, c->linetable_len, c->firstlineno,
+					    (int32_t)f->instr);
+	return 0;
+}
+
+void python__stats(const struct python *py, struct python_stats *st)
+{
+	*st = py->stats;
+	st->cached = py->ncodes;
+}
+
+int python__is_eval_frame(const struct frame *f)
+{
+	static const char eval[] = "_PyEval_EvalFrameDefault";
+
+	return f->kind == FRAME_USER && !strncmp(f->name, eval, sizeof(eval) - 1) &&
+	       (f->name[sizeof(eval) - 1] == '\0' || f->name[sizeof(eval) - 1] == '.');
+}
