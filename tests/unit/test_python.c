@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_python.c - the CPython readers on bytes: the 3.11 location table
+ * against the lines CPython itself gives, str objects (ASCII, Latin-1,
+ * UCS-2, UCS-4, lies about their length or kind), code objects in a fake
+ * memory image (fingerprint, truncated and hostile fields), version names.
+ */
+#include "harness.h"
+#include "py_mem.h"
+#include "sample/py_code.h"
+#include "sample/py_offsets.h"
+#include "sample/python.h"
+
+#include <stdlib.h>
+
+/* def f(a):\n x = a + 1\n if x > 3:\n  y = [i for i in range(x)]\n else:\n
+ * y = None\n\n return (x,\n y)  -- from CPython 3.11.2: co_linetable of f
+ * and its co_lines() (byte start, end, line), first line 1 */
+static const uint8_t linetable[] = {
+	0x80, 0x00, 0xd8, 0x08, 0x09, 0x88, 0x41, 0x89, 0x05, 0x80, 0x41, 0xd8, 0x07, 0x08,
+	0x88, 0x31, 0x82, 0x75, 0x80, 0x75, 0xd8, 0x0c, 0x21, 0xd0, 0x0c, 0x21, 0x9d, 0x05,
+	0x98, 0x61, 0x99, 0x08, 0x9c, 0x08, 0xd0, 0x0c, 0x21, 0xd1, 0x0c, 0x21, 0xd4, 0x0c,
+	0x21, 0x88, 0x01, 0x88, 0x01, 0xe0, 0x0c, 0x10, 0x88, 0x01, 0xe0, 0x0c, 0x0d, 0xd8,
+	0x0c, 0x0d, 0xf0, 0x03, 0x01, 0x0c, 0x0f, 0xf0, 0x00, 0x01, 0x05, 0x0f};
+static const int lines[][3] = {
+	{0, 2, 1},    {2, 4, 2},    {4, 6, 2},    {6, 10, 2},   {10, 12, 2},  {12, 14, 3},
+	{14, 16, 3},  {16, 22, 3},  {22, 24, 3},  {24, 26, 4},  {26, 28, 4},  {28, 40, 4},
+	{40, 42, 4},  {42, 46, 4},  {46, 56, 4},  {56, 58, 4},  {58, 62, 4},  {62, 72, 4},
+	{72, 74, 4},  {74, 76, 4},  {76, 78, 6},  {78, 80, 6},  {80, 82, 8},  {82, 84, 9},
+	{84, 86, 8},  {86, 88, 8}};
+
+static void test_line_table(struct test_state *t)
+{
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		for (int b = lines[i][0]; b < lines[i][1]; b += 2)
+			ASSERT_EQ(t, py_code__line(linetable, sizeof(linetable), 1, b), lines[i][2]);
+	/* before the first instruction (a frame just entered), past the end,
+	 * truncated tables, no table: the first line, never a read past it */
+	ASSERT_EQ(t, py_code__line(linetable, sizeof(linetable), 1, -2), 1);
+	ASSERT_EQ(t, py_code__line(linetable, sizeof(linetable), 7, 10000), 7);
+	for (size_t n = 0; n < sizeof(linetable); n++) {
+		uint8_t *cut = malloc(n ? n : 1);
+
+		ASSERT_TRUE(t, cut != NULL);
+		memcpy(cut, linetable, n);
+		(void)py_code__line(cut, n, 1, 86);
+		free(cut);
+	}
+	ASSERT_EQ(t, py_code__line(NULL, 0, 5, 4), 5);
+cleanup:;
+}
+
+/* A fake memory image: objects laid out at fixed offsets from PY_MEM_BASE. */
+struct image {
+	uint8_t b[4096];
+};
+
+static void put64(struct image *im, size_t off, uint64_t v)
+{
+	memcpy(im->b + off, &v, 8);
+}
+
+static void put32(struct image *im, size_t off, uint32_t v)
+{
+	memcpy(im->b + off, &v, 4);
+}
+
+#define STATE(kind, compact, ascii) ((kind) << 2 | (compact) << 5 | (ascii) << 6)
+
+/* a compact ASCII str at off */
+static void put_ascii(struct image *im, const struct py_layout *l, size_t off, const char *s)
+{
+	put64(im, off + l->unicode_length, strlen(s));
+	put32(im, off + l->unicode_state, STATE(1, 1, 1));
+	memcpy(im->b + off + l->unicode_ascii_data, s, strlen(s));
+}
+
+static void test_str(struct test_state *t)
+{
+	const struct py_layout *l = py_layout__find(0x030b);
+	struct image im = {0};
+	struct py_mem m = {im.b, sizeof(im.b)};
+	char out[PY_CODE_MAX_NAME];
+	uint16_t ucs2[] = {0x3b1, 0x3b2, 'x'};
+	uint32_t ucs4[] = {0x1f600, 'y', 0xd800};
+
+	ASSERT_TRUE(t, l != NULL);
+	put_ascii(&im, l, 0, "run");
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE, out, sizeof(out)), 0);
+	ASSERT_STREQ(t, out, "run");
+	/* Latin-1, UCS-2 and UCS-4 compact objects, UTF-8 out; a surrogate is replaced */
+	put64(&im, 256 + l->unicode_length, 2);
+	put32(&im, 256 + l->unicode_state, STATE(1, 1, 0));
+	memcpy(im.b + 256 + l->unicode_compact_data, "\xe9t", 2);
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 256, out, sizeof(out)), 0);
+	ASSERT_STREQ(t, out, "\xc3\xa9t");
+	put64(&im, 512 + l->unicode_length, 3);
+	put32(&im, 512 + l->unicode_state, STATE(2, 1, 0));
+	memcpy(im.b + 512 + l->unicode_compact_data, ucs2, sizeof(ucs2));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 512, out, sizeof(out)), 0);
+	ASSERT_STREQ(t, out, "\xce\xb1\xce\xb2x");
+	put64(&im, 768 + l->unicode_length, 3);
+	put32(&im, 768 + l->unicode_state, STATE(4, 1, 0));
+	memcpy(im.b + 768 + l->unicode_compact_data, ucs4, sizeof(ucs4));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 768, out, sizeof(out)), 0);
+	ASSERT_STREQ(t, out, "\xf0\x9f\x98\x80y\xef\xbf\xbd");
+	/* not compact, a bad kind, a huge length: refused or cut, never overread */
+	put32(&im, 1024 + l->unicode_state, STATE(1, 0, 1));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 1024, out, sizeof(out)),
+		  -EINVAL);
+	put32(&im, 1024 + l->unicode_state, STATE(3, 1, 0));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 1024, out, sizeof(out)),
+		  -EINVAL);
+	put64(&im, 1280 + l->unicode_length, 1ull << 40);
+	put32(&im, 1280 + l->unicode_state, STATE(1, 1, 1));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 1280, out, sizeof(out)),
+		  -EINVAL);
+	put64(&im, 3900 + l->unicode_length, 200); /* text past the image: unreadable */
+	put32(&im, 3900 + l->unicode_state, STATE(1, 1, 1));
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 3900, out, sizeof(out)),
+		  -EFAULT);
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 4090, out, sizeof(out)),
+		  -EFAULT);
+	/* a name longer than the buffer is cut */
+	put64(&im, 1280 + l->unicode_length, 200);
+	memset(im.b + 1280 + l->unicode_ascii_data, 'a', 200);
+	ASSERT_EQ(t, py_code__read_str(l, py_mem__read, &m, PY_MEM_BASE + 1280, out, 8), 0);
+	ASSERT_EQ(t, strlen(out), 7);
+cleanup:;
+}
+
+static void test_code_object(struct test_state *t)
+{
+	const struct py_layout *l = py_layout__find(0x030b);
+	const struct py_offsets *o = &l->off;
+	struct image im = {0};
+	struct py_mem m = {im.b, sizeof(im.b)};
+	struct py_code c = {0};
+	const size_t code = 0, qual = 512, file = 768, table = 1024;
+
+	put32(&im, code + o->code_firstlineno, 1);
+	put64(&im, code + o->code_qualname, PY_MEM_BASE + qual);
+	put64(&im, code + o->code_filename, PY_MEM_BASE + file);
+	put64(&im, code + o->code_linetable, PY_MEM_BASE + table);
+	put_ascii(&im, l, qual, "Outer.f");
+	put_ascii(&im, l, file, "/srv/app/mod.py");
+	put64(&im, table + l->bytes_size, sizeof(linetable));
+	memcpy(im.b + table + l->bytes_data, linetable, sizeof(linetable));
+	ASSERT_EQ(t, py_code__read(l, py_mem__read, &m, PY_MEM_BASE + code, &c), 0);
+	ASSERT_STREQ(t, c.qualname, "Outer.f");
+	ASSERT_STREQ(t, c.filename, "/srv/app/mod.py");
+	ASSERT_EQ(t, c.firstlineno, 1);
+	ASSERT_EQ(t, c.linetable_len, sizeof(linetable));
+	ASSERT_EQ(t, py_code__line(c.linetable, c.linetable_len, c.firstlineno, 82), 9);
+	/* the fingerprint is the BPF side's: pointers and first line */
+	ASSERT_EQ(t, c.fingerprint, py_fingerprint(PY_MEM_BASE + qual, PY_MEM_BASE + file, 1));
+	free(c.linetable);
+	c.linetable = NULL;
+	/* a reused address: another name pointer, another fingerprint */
+	put64(&im, code + o->code_qualname, PY_MEM_BASE + file);
+	ASSERT_EQ(t, py_code__read(l, py_mem__read, &m, PY_MEM_BASE + code, &c), 0);
+	ASSERT_TRUE(t, c.fingerprint != py_fingerprint(PY_MEM_BASE + qual, PY_MEM_BASE + file, 1));
+	free(c.linetable);
+	c.linetable = NULL;
+	/* a line table that claims 1 GiB is not read (lines fall back) */
+	put64(&im, table + l->bytes_size, 1ull << 30);
+	ASSERT_EQ(t, py_code__read(l, py_mem__read, &m, PY_MEM_BASE + code, &c), 0);
+	ASSERT_TRUE(t, c.linetable == NULL);
+	/* a table running past readable memory, a name pointer to nowhere */
+	put64(&im, table + l->bytes_size, 4000);
+	ASSERT_EQ(t, py_code__read(l, py_mem__read, &m, PY_MEM_BASE + code, &c), -EFAULT);
+	ASSERT_TRUE(t, c.linetable == NULL);
+	put64(&im, code + o->code_filename, 0x7);
+	ASSERT_TRUE(t, py_code__read(l, py_mem__read, &m, PY_MEM_BASE + code, &c) < 0);
+	ASSERT_EQ(t, py_code__read(l, py_mem__read, &m, 0, &c), -EFAULT);
+cleanup:
+	free(c.linetable);
+}
+
+static void test_versions(struct test_state *t)
+{
+	uint16_t fw, cw;
+
+	ASSERT_EQ(t, py_version__from_path("/usr/bin/python3.11"), 0x030b);
+	ASSERT_EQ(t, py_version__from_path("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"), 0x030b);
+	ASSERT_EQ(t, py_version__from_path("/opt/py/lib/libpython3.12d.so"), 0x030c);
+	ASSERT_EQ(t, py_version__from_path("/usr/bin/python3.11-config"), 0);
+	ASSERT_EQ(t, py_version__from_path("/usr/bin/python3"), 0);
+	ASSERT_EQ(t, py_version__from_path("/usr/bin/python2.7"), 0);
+	ASSERT_EQ(t, py_version__from_path("/x/python3.11.py"), 0);
+	ASSERT_TRUE(t, py_layout__find(0x030b) != NULL);
+	ASSERT_TRUE(t, py_layout__find(0x030e) == NULL);
+	/* the BPF side's windows hold every field it reads */
+	ASSERT_EQ(t, py_offsets__windows(&py_layout__find(0x030b)->off, &fw, &cw), 0);
+	ASSERT_EQ(t, fw, py_layout__find(0x030b)->off.frame_code);
+	ASSERT_EQ(t, cw, py_layout__find(0x030b)->off.code_firstlineno);
+cleanup:;
+}
+
+static void test_eval_frame(struct test_state *t)
+{
+	struct frame f = {.name = "_PyEval_EvalFrameDefault", .kind = FRAME_USER};
+
+	ASSERT_TRUE(t, python__is_eval_frame(&f));
+	f.name = "_PyEval_EvalFrameDefault.cold";
+	ASSERT_TRUE(t, python__is_eval_frame(&f));
+	f.name = "_PyEval_EvalFrameDefaultX";
+	ASSERT_TRUE(t, !python__is_eval_frame(&f));
+	f.name = "_PyEval_EvalFrameDefault";
+	f.kind = FRAME_INLINE;
+	ASSERT_TRUE(t, !python__is_eval_frame(&f));
+cleanup:;
+}
+
+int main(void)
+{
+	struct test_state s = {.suite = "python"};
+
+	RUN_TEST(&s, test_line_table);
+	RUN_TEST(&s, test_str);
+	RUN_TEST(&s, test_code_object);
+	RUN_TEST(&s, test_versions);
+	RUN_TEST(&s, test_eval_frame);
+	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
+	return test__finish(&s);
+}
