@@ -24,8 +24,13 @@
 #define PY_CACHE_MAX_ENTRIES (1u << 16)
 #define PY_CACHE_MAX_BYTES (32u << 20)
 
+/* Processes remembered as published at most (then forgotten all at once:
+ * only the count of distinct processes suffers). */
+#define PY_MAX_PUBLISHED (1u << 14)
+
 struct python {
 	int procs_fd;
+	struct hmap *published; /* pid -> image published to py_procs */
 	struct hmap *cache; /* {image, code, fingerprint} -> index in codes */
 	struct py_code *codes;
 	size_t ncodes, codes_cap, bytes;
@@ -43,7 +48,10 @@ int python__new(int procs_fd, struct python **out)
 		return -ENOMEM;
 	py->procs_fd = procs_fd;
 	py->cache = hmap__new();
-	if (!py->cache) {
+	py->published = hmap__new();
+	if (!py->cache || !py->published) {
+		hmap__free(py->cache);
+		hmap__free(py->published);
 		free(py);
 		return -ENOMEM;
 	}
@@ -66,7 +74,28 @@ void python__free(struct python *py)
 	cache_clear(py);
 	free(py->codes);
 	hmap__free(py->cache);
+	hmap__free(py->published);
 	free(py);
+}
+
+/* Count a process (image) once, however often it is captured again. */
+static void mark_published(struct python *py, const struct proc *p)
+{
+	uint64_t image;
+
+	if (hmap__get(py->published, &p->pid, sizeof(p->pid), &image) && image == p->image)
+		return;
+	py->stats.procs++;
+	if (hmap__count(py->published) >= PY_MAX_PUBLISHED) {
+		struct hmap *fresh = hmap__new();
+
+		if (!fresh)
+			return;
+		hmap__free(py->published);
+		py->published = fresh;
+	}
+	if (hmap__put(py->published, &p->pid, sizeof(p->pid), p->image, NULL, NULL) == 0)
+		hmap__set(py->published, &p->pid, sizeof(p->pid), p->image);
 }
 
 void python__load_proc(struct python *py, const struct proc *p)
@@ -96,7 +125,7 @@ void python__load_proc(struct python *py, const struct proc *p)
 			py->stats.procs_no_runtime++;
 			return;
 		}
-		py->stats.procs++;
+		mark_published(py, p);
 		return;
 	}
 }
@@ -104,6 +133,7 @@ void python__load_proc(struct python *py, const struct proc *p)
 void python__forget(struct python *py, uint32_t pid)
 {
 	bpf_map_delete_elem(py->procs_fd, &pid);
+	hmap__del(py->published, &pid, sizeof(pid));
 }
 
 static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -117,9 +147,10 @@ static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 }
 
 /* The cached code object, read now when missing. NULL when unreadable or
- * changed since the sample (counted). */
+ * changed since the sample (*changed set; both counted). */
 static const struct py_code *code_get(struct python *py, const struct proc *p,
-				      const struct py_layout *l, const struct py_frame *f)
+				      const struct py_layout *l, const struct py_frame *f,
+				      int *changed)
 {
 	uint64_t key[3] = {p->image, f->code, f->fingerprint}, v;
 	struct py_code c;
@@ -133,6 +164,7 @@ static const struct py_code *code_get(struct python *py, const struct proc *p,
 	}
 	if (c.fingerprint != f->fingerprint) {
 		py->stats.code_changed++;
+		*changed = 1;
 		free(c.linetable);
 		return NULL;
 	}
@@ -167,6 +199,7 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 	const struct py_layout *l = NULL;
 	const struct py_code *c = NULL;
 	struct py_proc e;
+	int changed = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = FRAME_PYTHON;
@@ -178,9 +211,9 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 	if (!l)
 		l = py_layout__find(0x030b);
 	if (p && l)
-		c = code_get(py, p, l, f);
+		c = code_get(py, p, l, f, &changed);
 	if (!c) {
-		out->name = "[python: code not readable]";
+		out->name = changed ? PYTHON_CODE_CHANGED : PYTHON_CODE_UNREADABLE;
 		return 0;
 	}
 	out->name = c->qualname[0] ? c->qualname : "[python: unnamed]";

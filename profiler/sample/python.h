@@ -38,6 +38,12 @@ void python__load_proc(struct python *py, const struct proc *p);
 /* The process exited. */
 void python__forget(struct python *py, uint32_t pid);
 
+/* Names of Python frames whose code object could not be named: not
+ * readable (the process is gone, memory unmapped), or freed and reused since
+ * the sample (its fingerprint differs). */
+#define PYTHON_CODE_UNREADABLE "[python: code object unreadable]"
+#define PYTHON_CODE_CHANGED "[python: code object freed]"
+
 /*
  * The Python frame f of process p as a profile frame (kind FRAME_PYTHON,
  * module "[python]"); out's strings live until the next call. A code

@@ -285,7 +285,8 @@ static int python_frame(struct resolver *r, struct proc *p, const struct py_fram
 	}
 	if ((ret = python__frame(r->python, p, f, &fr)) || (ret = profile__add_frame(r->profile, &fr, id)))
 		return ret;
-	if (!key[0] || !strcmp(fr.name, "[python: code not readable]"))
+	if (!key[0] || !strcmp(fr.name, PYTHON_CODE_UNREADABLE) ||
+	    !strcmp(fr.name, PYTHON_CODE_CHANGED))
 		return 0; /* read again next time: it may be readable then */
 	if (hmap__count(r->cache) >= RESOLVER_CACHE_MAX) {
 		if (cache_reset(r))
