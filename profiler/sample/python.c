@@ -223,6 +223,41 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 	return 0;
 }
 
+int python__merge(const uint32_t *native, const uint8_t *is_eval, int n, const uint32_t *py,
+		  const struct py_frame *frames, int npy, uint32_t *out, int max)
+{
+	int gstart[PY_MAX_FRAMES + 1], ngroups = 0, neval = 0, m = 0;
+
+	if (npy > PY_MAX_FRAMES)
+		npy = PY_MAX_FRAMES;
+	for (int i = 0; i < npy; i++)
+		if (i == 0 || (frames[i - 1].flags & PY_FRAME_ENTRY))
+			gstart[ngroups++] = i;
+	gstart[ngroups] = npy;
+	for (int i = 0; i < n; i++)
+		neval += is_eval[i] != 0;
+	/* groups without an eval frame, oldest first, at the root */
+	for (int g = ngroups - 1; g >= neval; g--)
+		for (int i = gstart[g + 1] - 1; i >= gstart[g] && m < max; i--)
+			out[m++] = py[i];
+	for (int i = 0, k = 0; i < n && m < max; i++) {
+		int g;
+
+		if (!is_eval[i]) {
+			out[m++] = native[i];
+			continue;
+		}
+		g = neval - 1 - k++; /* the k-th eval frame from the root */
+		if (g >= ngroups) {
+			out[m++] = native[i]; /* no Python frames left for it */
+			continue;
+		}
+		for (int j = gstart[g + 1] - 1; j >= gstart[g] && m < max; j--)
+			out[m++] = py[j];
+	}
+	return m;
+}
+
 void python__stats(const struct python *py, struct python_stats *st)
 {
 	*st = py->stats;

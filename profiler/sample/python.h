@@ -53,6 +53,19 @@ void python__forget(struct python *py, uint32_t pid);
 int python__frame(struct python *py, const struct proc *p, const struct py_frame *f,
 		  struct frame *out);
 
+/*
+ * Merge a Python stack into a native one. native[0..n) is root first,
+ * is_eval[i] says native[i] is a call of the eval loop; py[0..npy) are the
+ * Python frames' ids, newest first, with their flags in frames. Each eval
+ * call ran one group of Python frames: from a frame down to the next entry
+ * frame. The newest group replaces the leaf-most eval frame, and so on
+ * toward the root; groups left over (a native stack cut short) go at the
+ * root, eval frames left over stay. Writes at most max ids to out, returns
+ * how many.
+ */
+int python__merge(const uint32_t *native, const uint8_t *is_eval, int n, const uint32_t *py,
+		  const struct py_frame *frames, int npy, uint32_t *out, int max);
+
 void python__stats(const struct python *py, struct python_stats *st);
 
 /* Is this native frame the interpreter's eval loop (one group of Python

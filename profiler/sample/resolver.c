@@ -301,53 +301,23 @@ static int python_frame(struct resolver *r, struct proc *p, const struct py_fram
 	return 0;
 }
 
-/*
- * Merge the Python stack into the user frames frames[0..*n) (root first):
- * each native call of the eval loop ran one group of Python frames, from a
- * frame down to the next entry frame (newest first). The newest group goes
- * to the leaf-most eval frame, and so on toward the root; each eval frame
- * is replaced by its group, root first. Groups left over (a native stack cut
- * short) go at the root. Returns 0 or -ENOMEM.
- */
+/* The user frames frames[0..*n) (root first) with the Python stack merged
+ * in (python__merge). 0 or -ENOMEM. */
 static int merge_python(struct resolver *r, struct proc *p, const struct py_stack *py,
 			uint32_t *frames, int *n, int max)
 {
 	uint32_t ids[PY_MAX_FRAMES], out[MAX_FRAMES];
-	int gstart[PY_MAX_FRAMES + 1], ngroups = 0, neval = 0, m = 0, len = (int)py->len;
-	int ret;
+	uint8_t is_eval[MAX_FRAMES];
+	int len = py->len > PY_MAX_FRAMES ? PY_MAX_FRAMES : (int)py->len, ret;
 
-	if (len > PY_MAX_FRAMES)
-		len = PY_MAX_FRAMES;
-	for (int i = 0; i < len; i++) {
+	for (int i = 0; i < len; i++)
 		if ((ret = python_frame(r, p, &py->frames[i], &ids[i])))
 			return ret;
-		if (i == 0 || (py->frames[i - 1].flags & PY_FRAME_ENTRY))
-			gstart[ngroups++] = i;
-	}
-	gstart[ngroups] = len;
 	for (int i = 0; i < *n; i++)
-		neval += python__is_eval_frame(profile__frame(r->profile, frames[i]));
-	/* groups without an eval frame, oldest first, at the root */
-	for (int g = ngroups - 1; g >= neval && g >= 0; g--)
-		for (int i = gstart[g + 1] - 1; i >= gstart[g] && m < max; i--)
-			out[m++] = ids[i];
-	for (int i = 0, k = 0; i < *n && m < max; i++) {
-		int g;
-
-		if (!python__is_eval_frame(profile__frame(r->profile, frames[i]))) {
-			out[m++] = frames[i];
-			continue;
-		}
-		g = neval - 1 - k++; /* the k-th eval frame from the root */
-		if (g >= ngroups) {
-			out[m++] = frames[i]; /* no Python frames left for it */
-			continue;
-		}
-		for (int j = gstart[g + 1] - 1; j >= gstart[g] && m < max; j--)
-			out[m++] = ids[j];
-	}
-	memcpy(frames, out, (size_t)m * sizeof(*frames));
-	*n = m;
+		is_eval[i] = (uint8_t)python__is_eval_frame(profile__frame(r->profile, frames[i]));
+	*n = python__merge(frames, is_eval, *n, ids, py->frames, len, out,
+			   max < MAX_FRAMES ? max : MAX_FRAMES);
+	memcpy(frames, out, (size_t)*n * sizeof(*frames));
 	r->stats.py_frames += (uint64_t)len;
 	return 0;
 }

@@ -10,6 +10,14 @@
 #include "sample/py_code.h"
 #include "sample/py_offsets.h"
 #include "sample/python.h"
+#include "agent/window_file.h"
+#include "common/bytebuf.h"
+#include "format/folded.h"
+#include "format/folded_read.h"
+#include "format/profile.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 
@@ -212,6 +220,119 @@ static void test_eval_frame(struct test_state *t)
 cleanup:;
 }
 
+/* folded-like strings of merged ids: native 1xx, Python 2xx */
+static void merged(const uint32_t *native, const uint8_t *is_eval, int n, const uint32_t *flags,
+		   int npy, char *out, size_t len)
+{
+	struct py_frame pf[PY_MAX_FRAMES] = {{0}};
+	uint32_t py[PY_MAX_FRAMES], ids[64];
+	int m;
+
+	for (int i = 0; i < npy; i++) {
+		py[i] = 200 + (uint32_t)i;
+		pf[i].flags = flags[i];
+	}
+	m = python__merge(native, is_eval, n, py, pf, npy, ids, 64);
+	out[0] = '\0';
+	for (int i = 0; i < m; i++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%u", i ? ";" : "", ids[i]);
+}
+
+static void test_merge(struct test_state *t)
+{
+	/* main;eval;call;eval;zlib  with Python  beta(200) run(201, entry)
+	 * main(202) <module>(203, entry): the newest group to the leaf-most eval */
+	const uint32_t native[] = {100, 101, 102, 103, 104};
+	const uint8_t is_eval[] = {0, 1, 0, 1, 0};
+	const uint32_t flags[] = {0, PY_FRAME_ENTRY, 0, PY_FRAME_ENTRY};
+	const uint8_t one_eval[] = {0, 0, 0, 1, 0}, no_eval[5] = {0};
+	char s[512];
+
+	merged(native, is_eval, 5, flags, 4, s, sizeof(s));
+	ASSERT_STREQ(t, s, "100;203;202;102;201;200;104");
+	/* a native stack with one eval frame: the older group goes at the root */
+	merged(native, one_eval, 5, flags, 4, s, sizeof(s));
+	ASSERT_STREQ(t, s, "203;202;100;101;102;201;200;104");
+	/* no eval frame at all (frame-pointer stack cut short) */
+	merged(native, no_eval, 5, flags, 4, s, sizeof(s));
+	ASSERT_STREQ(t, s, "203;202;201;200;100;101;102;103;104");
+	/* more eval frames than groups: the root-most ones stay native */
+	merged(native, is_eval, 5, flags, 2, s, sizeof(s));
+	ASSERT_STREQ(t, s, "100;101;102;201;200;104");
+	/* no Python frames: unchanged */
+	merged(native, is_eval, 5, flags, 0, s, sizeof(s));
+	ASSERT_STREQ(t, s, "100;101;102;103;104");
+	/* the output bound holds */
+	{
+		struct py_frame pf[3] = {{0}};
+		uint32_t py[3] = {200, 201, 202}, out[2];
+
+		ASSERT_EQ(t, python__merge(native, is_eval, 5, py, pf, 3, out, 2), 2);
+	}
+cleanup:;
+}
+
+/* A Python frame keeps its kind, file and line through a window file, and
+ * its kind through folded text ("name (file.py)_[p]"). */
+static void test_kind_round_trip(struct test_state *t)
+{
+	struct profile *p = profile__new(), *q = profile__new(), *r = profile__new();
+	struct frame f = {.name = "Outer.f", .file = "/srv/app/mod.py", .line = 12,
+			  .kind = FRAME_PYTHON, .module = "[python]", .addr = 0x7f0012345678};
+	struct folded_opts fo = {0};
+	struct bytebuf buf = {0};
+	struct window_info info;
+	const struct frame *g;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	uint32_t id;
+	FILE *out = NULL;
+	int fd = -1;
+
+	ASSERT_TRUE(t, p && q && r);
+	ASSERT_EQ(t, profile__add_frame(p, &f, &id), 0);
+	ASSERT_EQ(t, profile__add_sample(p, &id, 1, 7, 7, "app", 4), 0);
+	ASSERT_EQ(t, window_file__encode(p, &buf, err, sizeof(err)), 0);
+	fd = memfd_create("window", MFD_CLOEXEC);
+	ASSERT_TRUE(t, fd >= 0 && write(fd, buf.data, buf.len) == (ssize_t)buf.len &&
+			       lseek(fd, 0, SEEK_SET) == 0);
+	ASSERT_EQ(t, window_file__read(fd, "t", NULL, q, &info, NULL, err, sizeof(err)), 0);
+	g = profile__frame(q, profile__sample(q, 0)->frames[0]);
+	ASSERT_EQ(t, g->kind, FRAME_PYTHON);
+	ASSERT_STREQ(t, g->name, "Outer.f");
+	ASSERT_STREQ(t, g->file, "/srv/app/mod.py");
+	ASSERT_EQ(t, g->line, 12);
+	out = open_memstream(&text, &len);
+	ASSERT_TRUE(t, out != NULL);
+	ASSERT_EQ(t, folded__write(p, &fo, out), 0);
+	fclose(out);
+	out = NULL;
+	ASSERT_STREQ(t, text, "app;Outer.f (mod.py)_[p] 4\n");
+	ASSERT_EQ(t, folded__read(text, len, r, err, sizeof(err)), 0);
+	g = profile__frame(r, profile__sample(r, 0)->frames[0]);
+	ASSERT_EQ(t, g->kind, FRAME_PYTHON);
+	ASSERT_STREQ(t, g->module, "[python]");
+	free(text);
+	text = NULL;
+	fo.lines = true;
+	out = open_memstream(&text, &len);
+	ASSERT_TRUE(t, out != NULL);
+	ASSERT_EQ(t, folded__write(p, &fo, out), 0);
+	fclose(out);
+	out = NULL;
+	ASSERT_STREQ(t, text, "app;Outer.f (mod.py:12)_[p] 4\n");
+cleanup:
+	if (out)
+		fclose(out);
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	bytebuf__release(&buf);
+	profile__free(p);
+	profile__free(q);
+	profile__free(r);
+}
+
 int main(void)
 {
 	struct test_state s = {.suite = "python"};
@@ -221,6 +342,8 @@ int main(void)
 	RUN_TEST(&s, test_code_object);
 	RUN_TEST(&s, test_versions);
 	RUN_TEST(&s, test_eval_frame);
+	RUN_TEST(&s, test_kind_round_trip);
+	RUN_TEST(&s, test_merge);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
 }
