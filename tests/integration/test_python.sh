@@ -54,7 +54,7 @@ check_tree record "$TMP/py.folded"
 grep -q '^bpfprof: Python: [1-9][0-9]* interpreters walked.* [1-9][0-9]* stacks' "$TMP/record.err" \
 	&& pass record-summary || fail record-summary "$(grep Python: "$TMP/record.err")"
 
-"$BPFPROF" record -F 199 -p "$WL" -d 3 -q -o "$TMP/py.pb.gz" || fail record-pprof "exit $?"
+"$BPFPROF" record -F 199 -p "$WL" -d 5 -q -o "$TMP/py.pb.gz" || fail record-pprof "exit $?"
 if command -v go >/dev/null 2>&1; then
 	export HOME=$TMP/home GOCACHE=$TMP/gocache
 	mkdir -p "$HOME" "$GOCACHE"
