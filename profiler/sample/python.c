@@ -98,16 +98,47 @@ static void mark_published(struct python *py, const struct proc *p)
 		hmap__set(py->published, &p->pid, sizeof(p->pid), p->image);
 }
 
+static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* Might this mapping be a CPython interpreter? Its file's base name starts
+ * with "python" or "libpython" (the others are not opened). */
+static int python_named(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
+}
+
+/* The version the process's Py_Version says (3.11+: PY_VERSION_HEX, e.g.
+ * 0x030b02f0), as 0x03MM; 0 when it has none or it cannot be read. */
+static uint32_t version_from_data(const struct proc *p, const struct proc_mapping *m)
+{
+	uint64_t sym, base;
+	uint32_t hex;
+
+	if (elf_symtab__find_object(m->file->fd, "Py_Version", m->pgoff, &sym, &base) ||
+	    read_mem((void *)p, sym + (m->start - base), &hex, sizeof(hex)) || hex >> 24 != 3)
+		return 0;
+	return hex >> 16;
+}
+
 void python__load_proc(struct python *py, const struct proc *p)
 {
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct proc_mapping *m = &p->maps[i];
-		uint32_t version = py_version__from_path(m->path);
+		uint32_t version;
 		const struct py_layout *l;
 		struct py_proc e = {0};
 		uint64_t sym, base;
 
-		if (!version || !m->file || m->file->fd < 0)
+		if (!m->file || m->file->fd < 0 || !python_named(m->path))
+			continue;
+		/* the interpreter's own word first, its name when it has none */
+		version = version_from_data(p, m);
+		if (!version)
+			version = py_version__from_path(m->path);
+		if (!version)
 			continue;
 		l = py_layout__find(version);
 		if (!l) {
@@ -146,11 +177,41 @@ static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 
-/* The cached code object, read now when missing. NULL when unreadable or
- * changed since the sample (*changed set; both counted). */
+/* A cache entry that names nothing: fingerprint 0 (never a real one) and
+ * firstlineno saying why. The same frames are not read again. */
+#define CODE_UNREADABLE (-1)
+#define CODE_CHANGED (-2)
+
+/* Add c under key (a failed read too: c->fingerprint 0). NULL when out of
+ * memory (c is freed then). */
+static const struct py_code *code_put(struct python *py, const uint64_t key[3], struct py_code *c)
+{
+	if (py->ncodes >= PY_CACHE_MAX_ENTRIES || py->bytes + c->linetable_len > PY_CACHE_MAX_BYTES) {
+		struct hmap *fresh = hmap__new();
+
+		if (!fresh)
+			goto fail;
+		hmap__free(py->cache);
+		py->cache = fresh;
+		cache_clear(py);
+		py->stats.cache_resets++;
+	}
+	if (array__grow((void **)&py->codes, &py->codes_cap, py->ncodes + 1, sizeof(*py->codes)) ||
+	    hmap__put(py->cache, key, 3 * sizeof(*key), py->ncodes, NULL, NULL) < 0)
+		goto fail;
+	py->codes[py->ncodes] = *c;
+	py->bytes += c->linetable_len + sizeof(*c);
+	return &py->codes[py->ncodes++];
+fail:
+	free(c->linetable);
+	return NULL;
+}
+
+/* The cached code object, read now when missing: a code object that could
+ * not be read, or changed since the sample, is an entry with fingerprint 0
+ * (counted once). NULL without memory. */
 static const struct py_code *code_get(struct python *py, const struct proc *p,
-				      const struct py_layout *l, const struct py_frame *f,
-				      int *changed)
+				      const struct py_layout *l, const struct py_frame *f)
 {
 	uint64_t key[3] = {p->image, f->code, f->fingerprint}, v;
 	struct py_code c;
@@ -160,37 +221,16 @@ static const struct py_code *code_get(struct python *py, const struct proc *p,
 	py->stats.code_reads++;
 	if (py_code__read(l, read_mem, (void *)p, f->code, &c)) {
 		py->stats.code_unreadable++;
-		return NULL;
-	}
-	if (c.fingerprint != f->fingerprint) {
+		free(c.linetable);
+		memset(&c, 0, sizeof(c));
+		c.firstlineno = CODE_UNREADABLE;
+	} else if (c.fingerprint != f->fingerprint) {
 		py->stats.code_changed++;
-		*changed = 1;
 		free(c.linetable);
-		return NULL;
+		memset(&c, 0, sizeof(c));
+		c.firstlineno = CODE_CHANGED;
 	}
-	if (py->ncodes >= PY_CACHE_MAX_ENTRIES || py->bytes + c.linetable_len > PY_CACHE_MAX_BYTES) {
-		struct hmap *fresh = hmap__new();
-
-		if (!fresh) {
-			free(c.linetable);
-			return NULL;
-		}
-		hmap__free(py->cache);
-		py->cache = fresh;
-		cache_clear(py);
-		py->stats.cache_resets++;
-	}
-	if (array__grow((void **)&py->codes, &py->codes_cap, py->ncodes + 1, sizeof(*py->codes))) {
-		free(c.linetable);
-		return NULL;
-	}
-	if (hmap__put(py->cache, key, sizeof(key), py->ncodes, NULL, NULL) < 0) {
-		free(c.linetable);
-		return NULL;
-	}
-	py->codes[py->ncodes] = c;
-	py->bytes += c.linetable_len + sizeof(c);
-	return &py->codes[py->ncodes++];
+	return code_put(py, key, &c);
 }
 
 int python__frame(struct python *py, const struct proc *p, const struct py_frame *f,
@@ -199,7 +239,6 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 	const struct py_layout *l = NULL;
 	const struct py_code *c = NULL;
 	struct py_proc e;
-	int changed = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = FRAME_PYTHON;
@@ -211,9 +250,10 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 	if (!l)
 		l = py_layout__find(0x030b);
 	if (p && l)
-		c = code_get(py, p, l, f, &changed);
-	if (!c) {
-		out->name = changed ? PYTHON_CODE_CHANGED : PYTHON_CODE_UNREADABLE;
+		c = code_get(py, p, l, f);
+	if (!c || !c->fingerprint) {
+		out->name = c && c->firstlineno == CODE_CHANGED ? PYTHON_CODE_CHANGED
+								: PYTHON_CODE_UNREADABLE;
 		return 0;
 	}
 	out->name = c->qualname[0] ? c->qualname : "[python: unnamed]";
