@@ -220,6 +220,70 @@ static void test_eval_frame(struct test_state *t)
 cleanup:;
 }
 
+/* python__frame on code objects in this process's own memory: named from
+ * a read, cached, and a code object whose fingerprint changed since the
+ * sample (freed, its address reused) never shows the old name. */
+static void test_frame_cache(struct test_state *t)
+{
+	const struct py_layout *l = py_layout__find(0x030b);
+	const struct py_offsets *o = &l->off;
+	static struct image im; /* addresses of this process: read back with process_vm_readv */
+	struct proc p = {.pid = (uint32_t)getpid(), .image = 1};
+	struct python *py = NULL;
+	struct python_stats st;
+	struct py_frame f = {0};
+	struct frame out;
+	uint64_t base = (uint64_t)(uintptr_t)im.b, fp_a, fp_b;
+
+	ASSERT_EQ(t, python__new(-1, &py), 0);
+	put32(&im, o->code_firstlineno, 10);
+	put64(&im, o->code_qualname, base + 512);
+	put64(&im, o->code_filename, base + 768);
+	put_ascii(&im, l, 512, "alpha");
+	put_ascii(&im, l, 768, "/srv/a.py");
+	put_ascii(&im, l, 1024, "beta");
+	fp_a = py_fingerprint(base + 512, base + 768, 10);
+	fp_b = py_fingerprint(base + 1024, base + 768, 10);
+	f.code = base;
+	f.fingerprint = fp_a;
+	f.instr = (uint32_t)-2; /* just entered: the first line */
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	ASSERT_STREQ(t, out.name, "alpha");
+	ASSERT_STREQ(t, out.file, "/srv/a.py");
+	ASSERT_EQ(t, out.line, 10);
+	ASSERT_EQ(t, out.kind, FRAME_PYTHON);
+	ASSERT_STREQ(t, out.module, "[python]");
+	/* the object is replaced at the same address by another function */
+	put64(&im, o->code_qualname, base + 1024);
+	f.fingerprint = fp_b;
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	ASSERT_STREQ(t, out.name, "beta");
+	/* a sample taken before the change is not named from what is there now */
+	f.code = base;
+	f.fingerprint = fp_a ^ 0x10; /* not cached, and not what memory holds */
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	ASSERT_STREQ(t, out.name, PYTHON_CODE_CHANGED);
+	/* unreadable memory: named so, read once however often it is asked */
+	f.code = 8;
+	f.fingerprint = 1;
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	ASSERT_STREQ(t, out.name, PYTHON_CODE_UNREADABLE);
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	python__stats(py, &st);
+	ASSERT_EQ(t, st.code_reads, 4);
+	ASSERT_EQ(t, st.code_unreadable, 1);
+	ASSERT_EQ(t, st.code_changed, 1);
+	/* cached: the same frames are not read again */
+	f.code = base;
+	f.fingerprint = fp_a;
+	ASSERT_EQ(t, python__frame(py, &p, &f, &out), 0);
+	ASSERT_STREQ(t, out.name, "alpha");
+	python__stats(py, &st);
+	ASSERT_EQ(t, st.code_reads, 4);
+cleanup:
+	python__free(py);
+}
+
 /* folded-like strings of merged ids: native 1xx, Python 2xx */
 static void merged(const uint32_t *native, const uint8_t *is_eval, int n, const uint32_t *flags,
 		   int npy, char *out, size_t len)
@@ -344,6 +408,7 @@ int main(void)
 	RUN_TEST(&s, test_eval_frame);
 	RUN_TEST(&s, test_kind_round_trip);
 	RUN_TEST(&s, test_merge);
+	RUN_TEST(&s, test_frame_cache);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
 }
