@@ -89,6 +89,14 @@ if [ "$(total "$TMP/nopy.folded")" -gt 50 ] && ! grep -q "$P" "$TMP/nopy.folded"
 else
 	fail no-interpreters "$(grep -c "$P" "$TMP/nopy.folded") lines with Python frames, $(share "$TMP/nopy.folded" ';_PyEval_EvalFrameDefault(;|$)') % with the eval loop"
 fi
+# HTML: Python frames are a kind of their own, which the page colours
+"$BPFPROF" record -F 199 -p "$WL" -d 2 -q -o "$TMP/py.html" || fail html "exit $?"
+if grep -q '"kinds":\["user","kernel","inline","jit","lost","comm","python"\]' "$TMP/py.html" &&
+	grep -q "case 'python': return" "$TMP/py.html" && grep -q '"alpha (pycalltree.py)"' "$TMP/py.html"; then
+	pass html-python-kind
+else
+	fail html-python-kind "no python kind, colour or alpha frame in the page"
+fi
 "$BPFPROF" record --help 2>&1 | grep -q -- '--no-interpreters' && pass record-help \
 	|| fail record-help "--no-interpreters not in record --help"
 "$BPFPROF" serve --help 2>&1 | grep -q -- '--no-interpreters' && pass serve-help \
