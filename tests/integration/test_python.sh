@@ -102,6 +102,24 @@ fi
 "$BPFPROF" serve --help 2>&1 | grep -q -- '--no-interpreters' && pass serve-help \
 	|| fail serve-help "--no-interpreters not in serve --help"
 
+# --- two Python threads: each sample shows its own thread's stack (the
+# thread state is the one whose pthread_t is the sampled task's fs base) ----
+bg "$PY" "$WL_SRC" 30 thread
+WL2=$LAST_PID
+sleep 1
+"$BPFPROF" record -F 999 -p "$WL2" -d 3 -q -o "$TMP/threads.folded" || fail threads-record "exit $?"
+# Thread.run calls side through C (_PyFunction_Vectorcall): an entry frame
+side=$(share "$TMP/threads.folded" "Thread._bootstrap_inner \\(threading.py\\)$P;Thread.run \\(threading.py\\)$P;([^;]*;)*side \\(pycalltree.py\\)$P;side_spin \\(pycalltree.py\\)$P")
+main_side=$(share "$TMP/threads.folded" "<module> .*side_spin")
+thread_alpha=$(share "$TMP/threads.folded" "_bootstrap_inner .*alpha \\(")
+main_alpha=$(share "$TMP/threads.folded" "$ROOTPATH;alpha \\(")
+if ge "$side" 15 && ge "$main_alpha" 15 && [ "$main_side" = 0.0 ] && [ "$thread_alpha" = 0.0 ]; then
+	pass threads
+else
+	fail threads "side_spin under the thread's run: $side %, alpha under <module>: $main_alpha %; crossed: side_spin under <module> $main_side %, alpha under the thread $thread_alpha %"
+fi
+kill "$WL2" 2>/dev/null
+
 # --- serve ------------------------------------------------------------------
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT

@@ -5,7 +5,10 @@
                           -> beta -> zlib.compress      30 %  (C: libz's deflate)
                           -> gamma -> recurse x 30      10 %  (pure Python at the bottom)
 
-Usage: python3 pycalltree.py [SECONDS]   (default 5)
+Usage: python3 pycalltree.py [SECONDS [thread]]   (default 5)
+
+With "thread", a second thread runs side -> side_spin (pure Python) next to
+the main thread: each thread's samples must show its own stack.
 
 The split is of the thread's CPU time (time.thread_time), so a loaded
 machine does not skew it. Each round's length is scaled by a pseudo-random
@@ -13,6 +16,7 @@ machine does not skew it. Each round's length is scaled by a pseudo-random
 sampling period.
 """
 import sys
+import threading
 import time
 import zlib
 
@@ -62,8 +66,22 @@ def run(seconds):
     return rounds
 
 
+def side_spin(end):
+    x = 0
+    while time.monotonic() < end:
+        for i in range(200):
+            x = (x * 13 + i) & 0xFFFF
+    return x
+
+
+def side(seconds):
+    return side_spin(time.monotonic() + seconds)
+
+
 def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
+    if len(sys.argv) > 2 and sys.argv[2] == "thread":
+        threading.Thread(target=side, args=(seconds,), daemon=True).start()
     print("pycalltree: %d rounds" % run(seconds), flush=True)
 
 
