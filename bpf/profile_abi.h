@@ -155,7 +155,8 @@ enum metric {
 	METRIC_PY_STACKS,          /* samples given a Python stack */
 	METRIC_PY_NO_TSTATE,       /* no thread state of the sampled thread */
 	METRIC_PY_BAD_READ,        /* reading the interpreter's memory failed */
-	METRIC_PY_DEPTH,           /* PY_MAX_FRAMES frames or thread states: truncated */
+	METRIC_PY_DEPTH,           /* PY_MAX_FRAMES frames: the oldest left out */
+	METRIC_PY_THREADS,         /* thread not among the first PY_MAX_THREADS states */
 	METRIC_PY_STACKS_FULL,     /* Python stack not stored: pystacks map full */
 	METRIC_PY_FRAMES,          /* sum: Python frames of the stacks walked */
 	METRIC_PY_NS,              /* sum: ns spent walking and storing them */

@@ -176,7 +176,7 @@ static __noinline struct py_state *py_walk(struct task_struct *task, __u32 tgid)
 	bpf_loop(PY_MAX_THREADS, py_tstate_one, &fc, 0);
 	if (!fc.found) {
 		/* no interpreter yet or a thread Python does not know */
-		metric_inc(fc.tstate ? METRIC_PY_DEPTH : METRIC_PY_NO_TSTATE);
+		metric_inc(fc.tstate ? METRIC_PY_THREADS : METRIC_PY_NO_TSTATE);
 		return NULL;
 	}
 	cframe = py_read_ptr(fc.tstate + pp->off.tstate_cframe);

@@ -488,19 +488,23 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 		fprintf(stderr, ", BPF %.0f ns per sample",
 			(double)st.bpf_run_ns / (double)st.bpf_runs);
 	if (st.python && (st.python_st.procs || m[METRIC_PY_STACKS] || m[METRIC_PY_NO_TSTATE] ||
-			  st.python_st.procs_unsupported)) {
+			  st.python_st.procs_unsupported || st.python_st.procs_no_runtime ||
+			  st.python_st.procs_refused)) {
 		const struct python_stats *ps = &st.python_st;
 
 		fprintf(stderr,
-			"\nbpfprof: Python: %llu interpreters walked, %llu of an unsupported version; "
-			"%llu stacks (%.1f frames, %.0f ns each), %llu without a thread state, %llu "
-			"bad reads, %llu too deep, %llu not stored (map full); code objects: %llu "
-			"read, %llu unreadable, %llu changed since the sample",
+			"\nbpfprof: Python: %llu interpreters walked, not walked: %llu of an unsupported "
+			"version, %llu without _PyRuntime, %llu map full; %llu stacks (%.1f frames, %.0f "
+			"ns each), %llu without a thread state, %llu past %d threads, %llu bad reads, "
+			"%llu too deep, %llu not stored (map full); code objects: %llu read, %llu "
+			"unreadable, %llu changed since the sample",
 			(unsigned long long)ps->procs, (unsigned long long)ps->procs_unsupported,
+			(unsigned long long)ps->procs_no_runtime, (unsigned long long)ps->procs_refused,
 			(unsigned long long)m[METRIC_PY_STACKS],
 			m[METRIC_PY_STACKS] ? (double)m[METRIC_PY_FRAMES] / m[METRIC_PY_STACKS] : 0.0,
 			m[METRIC_PY_STACKS] ? (double)m[METRIC_PY_NS] / m[METRIC_PY_STACKS] : 0.0,
 			(unsigned long long)m[METRIC_PY_NO_TSTATE],
+			(unsigned long long)m[METRIC_PY_THREADS], PY_MAX_THREADS,
 			(unsigned long long)m[METRIC_PY_BAD_READ], (unsigned long long)m[METRIC_PY_DEPTH],
 			(unsigned long long)m[METRIC_PY_STACKS_FULL], (unsigned long long)ps->code_reads,
 			(unsigned long long)ps->code_unreadable, (unsigned long long)ps->code_changed);

@@ -125,6 +125,8 @@ static uint32_t version_from_data(const struct proc *p, const struct proc_mappin
 
 void python__load_proc(struct python *py, const struct proc *p)
 {
+	int missing = 0;
+
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct proc_mapping *m = &p->maps[i];
 		uint32_t version;
@@ -147,18 +149,23 @@ void python__load_proc(struct python *py, const struct proc *p)
 		}
 		if (elf_symtab__find_object(m->file->fd, "_PyRuntime", m->pgoff, &sym, &base) ||
 		    py_offsets__windows(&l->off, &e.frame_window, &e.code_window)) {
-			continue; /* libpython's name on a binary that only links it */
+			/* a file named like libpython, or a stripped .dynsym: the
+			 * process may still map the real one further on */
+			missing = 1;
+			continue;
 		}
 		e.runtime = sym + (m->start - base);
 		e.version = version;
 		e.off = l->off;
 		if (bpf_map_update_elem(py->procs_fd, &p->pid, &e, BPF_ANY)) {
-			py->stats.procs_no_runtime++;
+			py->stats.procs_refused++;
 			return;
 		}
 		mark_published(py, p);
 		return;
 	}
+	if (missing)
+		py->stats.procs_no_runtime++;
 }
 
 void python__forget(struct python *py, uint32_t pid)

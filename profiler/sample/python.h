@@ -17,7 +17,8 @@
 struct python_stats {
 	uint64_t procs;             /* processes whose interpreter the BPF side walks */
 	uint64_t procs_unsupported; /* a CPython of a version without a layout */
-	uint64_t procs_no_runtime;  /* no _PyRuntime symbol found, or no room in py_procs */
+	uint64_t procs_no_runtime;  /* a CPython file without a _PyRuntime symbol */
+	uint64_t procs_refused;     /* not walked: the BPF py_procs map is full */
 	uint64_t code_reads;        /* code objects read */
 	uint64_t code_unreadable;   /* code objects that could not be read (gone, bad) */
 	uint64_t code_changed;      /* freed and reused since the sample: not named */
