@@ -334,7 +334,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 #endif
 #ifdef HAVE_PYTHON
 	if (walk_python && has_user)
-		ps = py_walk(task, tgid);
+		ps = py_walk(task, tgid, tid);
 #endif
 	if (cs->options & SAMPLE_NO_KERNEL)
 		in_kernel = false; /* its registers were read above: no kernel stack now */

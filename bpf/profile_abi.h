@@ -235,8 +235,9 @@ struct py_proc {
 #ifndef PY_MAX_FRAMES
 #define PY_MAX_FRAMES 96
 #endif
-/* Thread states of one interpreter looked at for the sampled thread. */
-#define PY_MAX_THREADS 32
+/* Thread states of one interpreter looked at for a thread not in the
+ * py_tstates cache (newest first: CPython puts new ones at the head). */
+#define PY_MAX_THREADS 256
 
 enum py_frame_flags {
 	PY_FRAME_ENTRY = 1, /* is_entry: the first frame of a C call of the eval loop */

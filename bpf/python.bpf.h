@@ -38,6 +38,15 @@ struct pystacks_map {
 struct pystacks_map pystacks0 SEC(".maps");
 struct pystacks_map pystacks1 SEC(".maps");
 
+/* tid -> its PyThreadState, found once by the search below; checked on
+ * every use (its thread_id must still be the thread's fs base). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+} py_tstates SEC(".maps");
+
 struct py_state {
 	struct py_stack st;
 	__u8 win[PY_WINDOW + 8]; /* a window read; 8 spare bytes for masked reads */
@@ -148,12 +157,12 @@ static long py_tstate_one(__u64 index, void *data)
  * scratch state; NULL when the process has no entry or no stack was found
  * (counted by reason).
  */
-static __noinline struct py_state *py_walk(struct task_struct *task, __u32 tgid)
+static __noinline struct py_state *py_walk(struct task_struct *task, __u32 tgid, __u32 tid)
 {
 	struct py_proc *pp = bpf_map_lookup_elem(&py_procs, &tgid);
 	struct py_find_ctx fc = {};
 	struct py_ctx c;
-	__u64 t0, cframe, interp;
+	__u64 t0, cframe, interp, *cached;
 	__u32 zero = 0;
 
 	if (!pp)
@@ -167,17 +176,24 @@ static __noinline struct py_state *py_walk(struct task_struct *task, __u32 tgid)
 	c.s->st.truncated = 0;
 	c.s->stop = 0;
 	c.s->hash = 0x84222325cbf29ce4ULL;
-	/* the main interpreter only (subinterpreters are rare) */
-	interp = py_read_ptr(pp->runtime + pp->off.runtime_interp_head);
-	fc.tstate = interp ? py_read_ptr(interp + pp->off.interp_tstate_head) : 0;
 	fc.fsbase = BPF_CORE_READ(task, thread.fsbase);
 	fc.next = pp->off.tstate_next;
 	fc.thread_id = pp->off.tstate_thread_id;
-	bpf_loop(PY_MAX_THREADS, py_tstate_one, &fc, 0);
-	if (!fc.found) {
-		/* no interpreter yet or a thread Python does not know */
-		metric_inc(fc.tstate ? METRIC_PY_THREADS : METRIC_PY_NO_TSTATE);
-		return NULL;
+	/* the thread's state as found before, if it still is */
+	cached = bpf_map_lookup_elem(&py_tstates, &tid);
+	if (cached && *cached && py_read_ptr(*cached + fc.thread_id) == fc.fsbase) {
+		fc.tstate = *cached;
+	} else {
+		/* the main interpreter only (subinterpreters are rare) */
+		interp = py_read_ptr(pp->runtime + pp->off.runtime_interp_head);
+		fc.tstate = interp ? py_read_ptr(interp + pp->off.interp_tstate_head) : 0;
+		bpf_loop(PY_MAX_THREADS, py_tstate_one, &fc, 0);
+		if (!fc.found) {
+			/* no interpreter yet or a thread Python does not know */
+			metric_inc(fc.tstate ? METRIC_PY_THREADS : METRIC_PY_NO_TSTATE);
+			return NULL;
+		}
+		bpf_map_update_elem(&py_tstates, &tid, &fc.tstate, BPF_ANY);
 	}
 	cframe = py_read_ptr(fc.tstate + pp->off.tstate_cframe);
 	c.s->frame = cframe ? py_read_ptr(cframe + pp->off.cframe_current_frame) : 0;

@@ -131,6 +131,7 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		bpf_map__set_max_entries(skel->maps.py_procs, 1);
 		bpf_map__set_max_entries(skel->maps.pystacks0, 1);
 		bpf_map__set_max_entries(skel->maps.pystacks1, 1);
+		bpf_map__set_max_entries(skel->maps.py_tstates, 1);
 	}
 	/* one sampling program per mode: the frame-pointer one has no unwinder */
 	c->sampler = c->unwind_mode == UNWIND_FP ? skel->progs.do_sample : skel->progs.do_sample_unw;

@@ -102,9 +102,10 @@ fi
 "$BPFPROF" serve --help 2>&1 | grep -q -- '--no-interpreters' && pass serve-help \
 	|| fail serve-help "--no-interpreters not in serve --help"
 
-# --- two Python threads: each sample shows its own thread's stack (the
-# thread state is the one whose pthread_t is the sampled task's fs base) ----
-bg "$PY" "$WL_SRC" 30 thread
+# --- two busy Python threads and 100 idle ones: each sample shows its own
+# thread's stack (the thread state is the one whose pthread_t is the sampled
+# task's fs base, searched past the 100 newer states) ----
+bg "$PY" "$WL_SRC" 30 thread 100
 WL2=$LAST_PID
 sleep 1
 "$BPFPROF" record -F 999 -p "$WL2" -d 3 -q -o "$TMP/threads.folded" || fail threads-record "exit $?"

@@ -5,10 +5,11 @@
                           -> beta -> zlib.compress      30 %  (C: libz's deflate)
                           -> gamma -> recurse x 30      10 %  (pure Python at the bottom)
 
-Usage: python3 pycalltree.py [SECONDS [thread]]   (default 5)
+Usage: python3 pycalltree.py [SECONDS [thread [IDLE]]]   (default 5)
 
 With "thread", a second thread runs side -> side_spin (pure Python) next to
-the main thread: each thread's samples must show its own stack.
+the main thread: each thread's samples must show its own stack. IDLE more
+threads only wait (their thread states come before the busy ones').
 
 The split is of the thread's CPU time (time.thread_time), so a loaded
 machine does not skew it. Each round's length is scaled by a pseudo-random
@@ -82,6 +83,9 @@ def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
     if len(sys.argv) > 2 and sys.argv[2] == "thread":
         threading.Thread(target=side, args=(seconds,), daemon=True).start()
+        done = threading.Event()
+        for _ in range(int(sys.argv[3]) if len(sys.argv) > 3 else 0):
+            threading.Thread(target=done.wait, daemon=True).start()
     print("pycalltree: %d rounds" % run(seconds), flush=True)
 
 
