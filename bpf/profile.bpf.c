@@ -181,7 +181,8 @@ static __noinline void announce(__u32 tgid)
 
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
 static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
-					 void *pystacks, struct bpf_perf_event_data *ctx,
+					 void *pystacks, __u32 buffer,
+					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
 					 bool has_user, struct uw_state *us,
 					 struct py_state *ps, struct cpu_state *cs)
@@ -207,7 +208,7 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 #endif
 #ifdef HAVE_PYTHON
 	if (ps)
-		key->pystack_hash = store_pystack(pystacks, ps);
+		key->pystack_hash = store_pystack(pystacks, ps, key->tgid, buffer);
 #endif
 	if (has_user) {
 		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
@@ -339,10 +340,10 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 	if (cs->options & SAMPLE_NO_KERNEL)
 		in_kernel = false; /* its registers were read above: no kernel stack now */
 	if (cs->active_buffer == 0)
-		count_sample(&counts0, &stacks0, USTACKS(0), PYSTACKS(0), ctx, &key, in_kernel,
+		count_sample(&counts0, &stacks0, USTACKS(0), PYSTACKS(0), 0, ctx, &key, in_kernel,
 			     has_user, us, ps, cs);
 	else
-		count_sample(&counts1, &stacks1, USTACKS(1), PYSTACKS(1), ctx, &key, in_kernel,
+		count_sample(&counts1, &stacks1, USTACKS(1), PYSTACKS(1), 1, ctx, &key, in_kernel,
 			     has_user, us, ps, cs);
 	return 0;
 }

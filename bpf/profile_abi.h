@@ -114,6 +114,8 @@ enum pid_event_type {
 	PID_EVENT_EXEC = 2, /* tgid exec'd: its mappings changed */
 	PID_EVENT_EXIT = 3, /* tgid exited: metadata may be evicted later */
 	PID_EVENT_UNWIND_MISS = 4, /* a pc outside the tgid's tables: reload them */
+	PID_EVENT_PY_STACK = 5, /* a new Python stack (py_hash in pystacks of py_buffer):
+				 * name its code objects while the process lives */
 };
 
 struct pid_event {
@@ -121,6 +123,9 @@ struct pid_event {
 	__u32 tgid;
 	__u64 time_ns;
 	char comm[TASK_COMM_LEN];
+	__u64 py_hash;   /* PID_EVENT_PY_STACK only */
+	__u32 py_buffer;
+	__u32 pad;
 };
 
 /* Per-CPU counters, indexed by this enum; every lost or degraded sample

@@ -209,9 +209,28 @@ static __noinline struct py_state *py_walk(struct task_struct *task, __u32 tgid,
 	return c.s;
 }
 
+/* A stack new in its buffer: user space reads its code objects at once,
+ * while the process is alive (it may be gone by the drain). */
+static __noinline void emit_py_stack(__u32 tgid, __u32 buffer, __u64 hash)
+{
+	struct pid_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		metric_inc(METRIC_EVENTS_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PID_EVENT_PY_STACK;
+	e->tgid = tgid;
+	e->py_hash = hash;
+	e->py_buffer = buffer;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* Store the walked stack into pystacks (per buffer); returns its hash, 0
  * when the map is full. */
-static __always_inline __u64 store_pystack(void *pystacks, struct py_state *s)
+static __always_inline __u64 store_pystack(void *pystacks, struct py_state *s, __u32 tgid,
+					   __u32 buffer)
 {
 	__u64 h = (s->hash ^ s->st.len ^ ((__u64)s->st.truncated << 63)) * 0x9e3779b97f4a7c15ULL;
 
@@ -219,10 +238,13 @@ static __always_inline __u64 store_pystack(void *pystacks, struct py_state *s)
 		h = 1;
 	if (bpf_map_lookup_elem(pystacks, &h))
 		goto stored;
-	if (bpf_map_update_elem(pystacks, &h, &s->st, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(pystacks, &h)) {
-		metric_inc(METRIC_PY_STACKS_FULL);
-		return 0;
+	if (bpf_map_update_elem(pystacks, &h, &s->st, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(pystacks, &h)) {
+			metric_inc(METRIC_PY_STACKS_FULL);
+			return 0;
+		}
+	} else {
+		emit_py_stack(tgid, buffer, h);
 	}
 stored:
 	metric_inc(METRIC_PY_STACKS);

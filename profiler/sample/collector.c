@@ -601,6 +601,18 @@ int collector__unwind_maps(const struct collector *c, struct collector_unwind_ma
 	return 0;
 }
 
+int collector__py_stack(const struct collector *c, uint32_t buffer, uint64_t hash,
+			struct py_stack *out)
+{
+	struct bpf_map *m = buffer ? c->skel->maps.pystacks1 : c->skel->maps.pystacks0;
+
+	if (!c->python)
+		return -ENOTSUP;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &hash, out) || out->len > PY_MAX_FRAMES)
+		return -ENOENT;
+	return 0;
+}
+
 int collector__py_procs_fd(const struct collector *c)
 {
 	if (!c->python)

@@ -92,6 +92,11 @@ int collector__ncpus(const struct collector *c);
 /* The unwinder's maps; -ENOTSUP when built for FP only or mode is fp. */
 int collector__unwind_maps(const struct collector *c, struct collector_unwind_maps *out);
 
+/* The Python stack `hash` of buffer `buffer` (a PID_EVENT_PY_STACK), into
+ * out. 0, -ENOENT (drained since), or -ENOTSUP. */
+int collector__py_stack(const struct collector *c, uint32_t buffer, uint64_t hash,
+			struct py_stack *out);
+
 /* The BPF py_procs map; -ENOTSUP when interpreters are not walked. */
 int collector__py_procs_fd(const struct collector *c);
 

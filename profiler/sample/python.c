@@ -305,6 +305,14 @@ int python__merge(const uint32_t *native, const uint8_t *is_eval, int n, const u
 	return m;
 }
 
+void python__prefetch(struct python *py, const struct proc *p, const struct py_stack *st)
+{
+	struct frame out;
+
+	for (uint32_t i = 0; i < st->len && i < PY_MAX_FRAMES; i++)
+		python__frame(py, p, &st->frames[i], &out);
+}
+
 void python__stats(const struct python *py, struct python_stats *st)
 {
 	*st = py->stats;

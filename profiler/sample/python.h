@@ -67,6 +67,10 @@ int python__frame(struct python *py, const struct proc *p, const struct py_frame
 int python__merge(const uint32_t *native, const uint8_t *is_eval, int n, const uint32_t *py,
 		  const struct py_frame *frames, int npy, uint32_t *out, int max);
 
+/* Read and cache the code objects of st's frames now (a stack just seen:
+ * the process may be gone by the drain). */
+void python__prefetch(struct python *py, const struct proc *p, const struct py_stack *st);
+
 void python__stats(const struct python *py, struct python_stats *st);
 
 /* Is this native frame the interpreter's eval loop (one group of Python

@@ -23,6 +23,7 @@ struct sampler {
 	struct resolver *resolver;
 	struct unwinder *unwinder; /* NULL with --unwind fp */
 	struct python *python;     /* NULL with --no-interpreters */
+	struct py_stack *pybuf;    /* a new Python stack, read at its event */
 	uint32_t count_entries, stack_entries;
 	bool preload_unwind;
 	const uint32_t *pids;
@@ -135,6 +136,7 @@ static uint64_t next_pow2(uint64_t v)
 static void on_event(void *ctx, const struct pid_event *e)
 {
 	struct sampler *s = ctx;
+	struct proc *p;
 
 	/* Capture now, while the process is alive: it may be gone by the
 	 * drain. Its ranges are published at once from the tables cached (a
@@ -153,6 +155,11 @@ static void on_event(void *ctx, const struct pid_event *e)
 	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */
 		if (s->unwinder && unwinder__on_miss(s->unwinder, e->tgid))
 			load_unwind(s, e->tgid, true, 0);
+		break;
+	case PID_EVENT_PY_STACK: /* name its code while the process lives */
+		if (s->python && !collector__py_stack(s->coll, e->py_buffer, e->py_hash, s->pybuf) &&
+		    (p = proc_table__get(s->procs, e->tgid)))
+			python__prefetch(s->python, p, s->pybuf);
 		break;
 	case PID_EVENT_EXIT:
 		proc_table__mark_exited(s->procs, e->tgid, resolver__generation(s->resolver));
@@ -233,7 +240,9 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 		int fd = collector__py_procs_fd(s->coll);
 
 		if (fd >= 0) {
-			if ((ret = python__new(fd, &s->python))) {
+			s->pybuf = malloc(sizeof(*s->pybuf));
+			if (!s->pybuf || (ret = python__new(fd, &s->python))) {
+				ret = s->pybuf ? ret : -ENOMEM;
 				snprintf(err, errlen, "set up Python frames: %s", strerror(-ret));
 				goto fail;
 			}
@@ -253,6 +262,7 @@ void sampler__free(struct sampler *s)
 		return;
 	unwinder__free(s->unwinder);
 	python__free(s->python);
+	free(s->pybuf);
 	free(s->preload);
 	collector__free(s->coll);
 	resolver__free(s->resolver);

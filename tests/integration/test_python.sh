@@ -102,6 +102,17 @@ fi
 "$BPFPROF" serve --help 2>&1 | grep -q -- '--no-interpreters' && pass serve-help \
 	|| fail serve-help "--no-interpreters not in serve --help"
 
+# --- a command shorter than a drain interval: its code objects are read
+# while it runs (at the BPF side's word of each new stack), not at the drain
+# that comes after it exited
+"$BPFPROF" record -F 999 -q -o "$TMP/short.folded" -- "$PY" "$WL_SRC" 0.8 >/dev/null ||
+	fail short-record "exit $?"
+s=$(share "$TMP/short.folded" "$ROOTPATH")
+u=$(share "$TMP/short.folded" "code object unreadable")
+# (a stack first seen in the process's last moments may still be missed)
+ge "$s" 90 && ge 2 "$u" && pass short-lived \
+	|| fail short-lived "$s % of $(total "$TMP/short.folded") samples reach <module>;main;run (want >= 90), $u % unreadable (want <= 2)"
+
 # --- two busy Python threads and 100 idle ones: each sample shows its own
 # thread's stack (the thread state is the one whose pthread_t is the sampled
 # task's fs base, searched past the 100 newer states) ----
