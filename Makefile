@@ -4,7 +4,9 @@
 #   make deps     install the Debian packages the build and tests need
 #   make run      deps + build + start the agent on http://127.0.0.1:7070/
 #   make test     deps + build + every test (as root, real BPF)
-#   make install  the binary and shell completions (PREFIX=/usr/local, DESTDIR)
+#   make install  the binary, man page, completions, systemd unit and config
+#                 (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR)
+#   make deb      a Debian package in build/ (tools/make-deb.sh)
 #   make fuzz     every fuzz target for 5 minutes each (FUZZ_SECONDS=N)
 #   make CC=clang builds with clang instead of gcc
 
@@ -13,6 +15,7 @@ CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR  ?=
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
@@ -33,8 +36,8 @@ LIB_OBJS        := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/web_assets.o
 MAIN_OBJ        := $(OUT)/profiler/cmd/main.o
 SKEL            := $(OUT)/profile.skel.h
 
-.PHONY: all deps run test fuzz soak install clean format lint bench bench-symbolize bench-unwind
-all: $(OUT)/bpfprof
+.PHONY: all deps run test fuzz soak install deb clean format lint bench bench-symbolize bench-unwind
+all: $(OUT)/bpfprof $(OUT)/bpfprof.8
 
 $(OUT)/vmlinux.h:
 	@mkdir -p $(OUT)
@@ -71,14 +74,37 @@ $(OUT)/bpfprof: $(MAIN_OBJ) $(OUT)/libbpfprof.a
 deps:
 	@./tools/install-deps.sh
 
-# The binary and the shell completions under $(DESTDIR)$(PREFIX).
+# The man page, generated from every command's --help (tools/manpage.sh).
+$(OUT)/bpfprof.8: $(OUT)/bpfprof tools/manpage.sh
+	./tools/manpage.sh $(OUT)/bpfprof $@
+
+# The binary, man page, shell completions and systemd unit under
+# $(DESTDIR)$(PREFIX); the example config under $(DESTDIR)$(SYSCONFDIR)
+# unless one is there already (it is the administrator's).
 BASH_COMPLETION_DIR := $(PREFIX)/share/bash-completion/completions
+SYSTEMD_UNIT_DIR    ?= $(PREFIX)/lib/systemd/system
 install: all
 	install -D -m 0755 $(OUT)/bpfprof $(DESTDIR)$(PREFIX)/bin/bpfprof
+	install -D -m 0644 $(OUT)/bpfprof.8 $(DESTDIR)$(PREFIX)/share/man/man8/bpfprof.8
 	install -D -m 0644 tools/completion/bpfprof.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/bpfprof
 	install -d $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	sed 's|@BASH_COMPLETION@|$(BASH_COMPLETION_DIR)/bpfprof|' tools/completion/_bpfprof \
 		>$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_bpfprof
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' deploy/bpfprof.service \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/bpfprof.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/bpfprof.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/bpfprof
+	[ -e $(DESTDIR)$(SYSCONFDIR)/bpfprof/bpfprof.conf ] || \
+		install -m 0644 deploy/bpfprof.conf $(DESTDIR)$(SYSCONFDIR)/bpfprof/bpfprof.conf
+
+# A Debian package of the same files: build/bpfprof_VERSION_ARCH.deb
+# (tools/make-deb.sh: dpkg-deb, no debhelper).
+deb: all
+	rm -rf $(OUT)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(OUT)/deb/root PREFIX=/usr \
+		SYSCONFDIR=/etc SYSTEMD_UNIT_DIR=/lib/systemd/system
+	./tools/make-deb.sh $(OUT)/deb/root $(OUT)
 
 $(OUT)/bench-unwind-table: tools/bench_unwind_table.c $(OUT)/libbpfprof.a
 	$(CC) $(CFLAGS) $< $(OUT)/libbpfprof.a -o $@ $(LDFLAGS) $(LDLIBS)
@@ -100,7 +126,7 @@ test: deps
 # them for 8 s each).
 fuzz: all
 	@$(MAKE) --no-print-directory -C tests build
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-0} tests/run.sh test_fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-0} TEST_TIMEOUT=0 tests/run.sh test_fuzz
 
 # The soak test, long: 10 minutes of process and binary churn under serve
 # (tests/integration/test_soak.sh; SOAK_SECONDS overrides).

@@ -124,6 +124,11 @@ static __always_inline bool pid_wanted(__u32 tgid)
  */
 static __noinline void emit_event(__u32 type, __u32 tgid)
 {
+	/* An exit can wait for the next poll (at most half a second): only a
+	 * new image must be read while the process is alive. Half the wakeups
+	 * of user space under process churn. The others force theirs: a record
+	 * wakes user space by default only when all before it were read. */
+	__u64 flags = type == PID_EVENT_EXIT ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
 	struct pid_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
@@ -133,8 +138,9 @@ static __noinline void emit_event(__u32 type, __u32 tgid)
 	e->type = type;
 	e->tgid = tgid;
 	e->time_ns = bpf_ktime_get_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, flags);
 }
 
 #if defined(__TARGET_ARCH_x86)

@@ -122,6 +122,7 @@ struct pid_event {
 	__u32 type;
 	__u32 tgid;
 	__u64 time_ns;
+	__u64 cgroup_id; /* the task's cgroup v2 id: keys user space's cache of paths */
 	char comm[TASK_COMM_LEN];
 	__u64 py_hash;   /* PID_EVENT_PY_STACK only */
 	__u32 py_buffer;

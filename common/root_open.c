@@ -125,6 +125,27 @@ cleanup:
 	return fd;
 }
 
+int root_open__at(int dirfd, const char *name, const struct root_open_opts *opts)
+{
+	static const struct root_open_opts none;
+	const struct root_open_opts *o = opts ? opts : &none;
+	int fd, ret;
+
+	if (!name || (o->flags & ~KNOWN_FLAGS))
+		return -EINVAL;
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+			    (o->flags & ROOT_OPEN_NOFOLLOW ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return errno == ELOOP ? refuse(o, -ELOOP) : -errno;
+	ret = check(o, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 /* read() until len bytes or the end; EINTR retried. */
 static ssize_t read_some(int fd, char *buf, size_t len)
 {

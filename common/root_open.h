@@ -58,6 +58,13 @@ struct root_open_opts {
  * -EINVAL for a NULL path or unknown flags, and the refusals above. */
 int root_open__file(const char *root, const char *path, const struct root_open_opts *opts);
 
+/* Open name in dirfd, a directory whose entries the kernel makes (a
+ * /proc/PID directory): opening such an entry has no side effect and cannot
+ * wait, so it is opened directly (O_NONBLOCK, plus O_NOFOLLOW with
+ * ROOT_OPEN_NOFOLLOW) and the same checks run on the open file: one path
+ * step instead of three. Never for a directory another process can write. */
+int root_open__at(int dirfd, const char *name, const struct root_open_opts *opts);
+
 /* The owner rule of ROOT_OPEN_OWNER (only_owner 0) and ROOT_OPEN_OWNER_ONLY
  * (1), for a file opened earlier and now used for another process. */
 int root_open__owner_ok(uid_t owner, uid_t uid, int only_owner);

@@ -14,6 +14,7 @@
 #include "symbolizer/demangle.h"
 #include "symbolizer/dwarf_index.h"
 #include "symbolizer/elf_symtab.h"
+#include "symbolizer/gopclntab.h"
 #include "symbolizer/ksyms.h"
 #include "symbolizer/perfmap.h"
 
@@ -37,6 +38,7 @@ struct image {
 	struct elf_symtab *symtab;     /* the binary's; NULL: unreadable */
 	struct elf_symtab *dbg_symtab; /* the separate debug file's, if any */
 	struct dwarf_index *dwarf;
+	struct gopclntab *go; /* Go's own table, read when there is no DWARF */
 	size_t memory; /* as last accounted in the symbolizer's total */
 	int refs;
 	struct image *prev, *next; /* all images, for the build-id search */
@@ -138,6 +140,7 @@ static void image_free(struct image *img)
 	elf_symtab__free(img->symtab);
 	elf_symtab__free(img->dbg_symtab);
 	dwarf_index__free(img->dwarf);
+	gopclntab__free(img->go);
 	free(img);
 }
 
@@ -243,6 +246,8 @@ static void account(struct symbolizer *s, struct image *img)
 		m += elf_symtab__memory(img->dbg_symtab);
 	if (img->dwarf)
 		m += dwarf_index__memory(img->dwarf);
+	if (img->go)
+		m += gopclntab__memory(img->go);
 	if (m == img->memory)
 		return;
 	s->memory = s->memory - img->memory + m;
@@ -337,6 +342,16 @@ static struct image *new_image(struct symbolizer *s, const struct sym_file *f)
 		snprintf(img->build_id, sizeof(img->build_id), "%s", bid);
 	if (!s->no_dwarf)
 		load_debug(s, img, f, fd);
+	/* a Go binary without DWARF (go build -ldflags=-w, Debian's): its
+	 * pclntab names functions, lines and inlined calls */
+	if (!img->dwarf) {
+		int ret = gopclntab__open_fd(fd, &img->go, NULL, 0);
+
+		if (!ret)
+			s->stats.go_files++;
+		else if (ret != -ENOENT)
+			s->stats.go_errors++;
+	}
 done:
 	if (fd >= 0 && fd != f->fd)
 		close(fd);
@@ -420,7 +435,27 @@ static const char *symtab_name(const struct image *img, uint64_t vaddr)
 	return name;
 }
 
-/* The result from the DWARF frames df[0, n) found at vaddr (n may be 0). */
+/* The frames of Go's table at vaddr into out; false when it has none. */
+static bool go_frames(const struct image *img, uint64_t vaddr, struct sym_result *out)
+{
+	struct gopclntab_frame gf[SYM_MAX_FRAMES];
+	int n;
+
+	if (!img->go || !(n = gopclntab__lookup(img->go, vaddr, gf, SYM_MAX_FRAMES)))
+		return false;
+	for (int i = 0; i < n; i++)
+		out->frames[i] = (struct sym_frame){
+			.name = gf[i].name,
+			.file = gf[i].file,
+			.line = gf[i].line,
+			.inlined = gf[i].inlined,
+		};
+	out->nframes = n;
+	return true;
+}
+
+/* The result from the DWARF frames df[0, n) found at vaddr (n may be 0);
+ * without them, from Go's table, then the symbol table. */
 static void name_frames(const struct image *img, uint64_t vaddr, const struct dwarf_frame *df,
 			int n, struct name_slots *ns, int no_demangle, struct sym_result *out)
 {
@@ -438,7 +473,7 @@ static void name_frames(const struct image *img, uint64_t vaddr, const struct dw
 		};
 	}
 	out->nframes = n;
-	if (n == 0) {
+	if (n == 0 && !go_frames(img, vaddr, out)) {
 		const char *name = symtab_name(img, vaddr);
 
 		if (name) {

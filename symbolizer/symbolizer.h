@@ -6,7 +6,8 @@
  * about processes; the caller maps a process address to its file first.
  * Names come from DWARF (function, file:line, inlined calls; found in the
  * binary, through .gnu_debuglink, the build-id folder or debuginfod), else
- * from .symtab/.dynsym. C++/Rust names are demangled.
+ * from a Go binary's .gopclntab (the same, stripped Go binaries included),
+ * else from .symtab/.dynsym. C++/Rust names are demangled.
  *
  * Parsed files are shared by build-id (device+inode+mtime without one):
  * every process mapping the same library uses one parsed copy. The cache is
@@ -79,6 +80,8 @@ struct symbolizer_stats {
 	uint64_t shared_by_build_id; /* misses served by a copy parsed for another file */
 	uint64_t open_errors;        /* files that could not be read or parsed */
 	uint64_t dwarf_files;        /* files parsed with DWARF found */
+	uint64_t go_files;           /* files without DWARF named from Go's .gopclntab */
+	uint64_t go_errors;          /* .gopclntab sections we could not read */
 	uint64_t jit_hits, jit_misses;
 	struct root_open_stats refused; /* files refused (perf maps, binaries, debug files) */
 	size_t files_cached, memory;

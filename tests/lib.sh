@@ -15,6 +15,15 @@ trap 'cleanup_tmp' EXIT
 cleanup_tmp() {
 	# kill what a test left running, then remove its files
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	# an agent writes its last window on SIGTERM: wait (bounded) before removing
+	for _ in $(seq 50); do
+		local alive=0
+		for p in $BG_PIDS; do # a zombie is done (not reaped by this shell yet)
+			case $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) in '' | Z) ;; *) alive=1 ;; esac
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 	rm -rf "$TMP"
 }
 

@@ -6,7 +6,8 @@
 #
 # Unit tests are C binaries in tests/build/unit/ (built with ASan/UBSan);
 # integration tests are tests/integration/test_*.sh and profile for real,
-# so they need root. Each prints PASS:/FAIL:/SKIP: lines (see lib.sh).
+# so they need root. Each prints PASS:/FAIL:/SKIP: lines (see lib.sh), and
+# is stopped after TEST_TIMEOUT seconds (300; 0: never, for make fuzz).
 cd "$(dirname "$0")/.." || exit 1
 pattern=${1:-}
 passed=0 failed=0 skipped=0
@@ -15,7 +16,7 @@ log=$(mktemp)
 run_one() {
 	local name=$1; shift
 	local start=$SECONDS rc
-	timeout --kill-after=10 300 "$@" >"$log" 2>&1
+	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
 	rc=$?
 	# show everything of a failing test, only the verdicts of a passing one
 	if [ $rc -ne 0 ] || grep -q '^FAIL:' "$log"; then

@@ -5,7 +5,8 @@ set -e
 PKGS="make gcc clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev bpftool
       binutils elfutils util-linux libcap2-bin golang-go chromium nodejs npm
       debuginfod libdebuginfod-dev valgrind linux-perf python3-prometheus-client curl
-      libiberty-dev g++ libc6-dbg python3 python3.11 python3.11-dev"
+      libiberty-dev g++ libc6-dbg python3 prometheus dpkg-dev man-db groff-base
+      python3.11 python3.11-dev"
 missing=""
 for p in $PKGS; do
 	# nodejs may come from elsewhere; accept any node on PATH.
@@ -23,4 +24,15 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# prometheus' postinst would start a daemon on :9090 where it can: the test
+# (test_prometheus_scrape.sh) starts its own, so keep services from starting
+# unless the machine already has a policy
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' >$policy && chmod 0755 $policy
+fi
+rc=0
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ -z "$policy" ] || rm -f "$policy"
+exit $rc

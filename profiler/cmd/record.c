@@ -538,6 +538,13 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 		if (m[METRIC_USTACKS_FULL])
 			fprintf(stderr, ", %llu not stored (map full: frame pointers kept)",
 				(unsigned long long)m[METRIC_USTACKS_FULL]);
+		if (us->go_funcs || us->go_bad_funcs)
+			fprintf(stderr, ", %llu Go functions from .gopclntab (%llu unreadable)",
+				(unsigned long long)us->go_funcs,
+				(unsigned long long)us->go_bad_funcs);
+		if (st.symbolizer.go_errors)
+			fprintf(stderr, ", %llu .gopclntab unreadable for names",
+				(unsigned long long)st.symbolizer.go_errors);
 		if (st.unwind_preloaded)
 			fprintf(stderr, ", %zu running processes loaded in %.0f ms",
 				st.unwind_preloaded, st.unwind_preload_ns / 1e6);

@@ -7,13 +7,16 @@
 #include "agent/agent.h"
 #include "agent/http_server.h"
 #include "cmd/cli.h"
+#include "cmd/config_file.h"
 #include "common/parse.h"
 #include "sample/caps.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,6 +109,14 @@ static const char usage[] =
     "                          pointers elsewhere; default), dwarf, fp\n"
     "      --no-interpreters   no Python frames (CPython 3.11 functions read from the\n"
     "                          interpreter's memory; default: on)\n"
+    "      --config FILE       read options from FILE first (default\n"
+    "                          " SERVE_DEFAULT_CONFIG " when it exists):\n"
+    "                          one a line, \"key = value\" or \"key value\", the keys\n"
+    "                          being the long options above; a flag is \"key\" or\n"
+    "                          \"key = true\"; a repeatable option repeats its key;\n"
+    "                          \"#\" starts a comment line. The command line wins.\n"
+    "                          FILE must be root's and writable by nobody else\n"
+    "      --no-config         read no config file, not even the default one\n"
     "  -h, --help              this help\n"
     "\n"
     "Endpoints:\n"
@@ -129,36 +140,49 @@ static const char usage[] =
     "  curl -H \"Authorization: Bearer $(cat /etc/bpfprof/token)\" http://HOST:7070/metrics\n"
     "  go tool pprof http://127.0.0.1:7070/debug/pprof/profile?seconds=10\n";
 
-static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen)
+#define SERVE_SHORT_OPTIONS ":l:D:F:w:h"
+
+enum {
+	OPT_RETENTION = 256,
+	OPT_MAX_DISK,
+	OPT_IDLE,
+	OPT_UNWIND,
+	OPT_SYMBOL_CACHE,
+	OPT_LINES,
+	OPT_TOKEN_FILE,
+	OPT_INSECURE_LISTEN,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
+	OPT_NO_INTERPRETERS
+};
+/* serve's options: the command line's and, through the same table, the
+ * config file's keys (config_file.h). */
+static const struct option serve_options[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"data-dir", required_argument, NULL, 'D'},
+    {"freq", required_argument, NULL, 'F'},
+    {"window", required_argument, NULL, 'w'},
+    {"retention", required_argument, NULL, OPT_RETENTION},
+    {"max-disk", required_argument, NULL, OPT_MAX_DISK},
+    {"idle", no_argument, NULL, OPT_IDLE},
+    {"symbol-cache", required_argument, NULL, OPT_SYMBOL_CACHE},
+    {"lines", no_argument, NULL, OPT_LINES},
+    {"unwind", required_argument, NULL, OPT_UNWIND},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
+    {"no-interpreters", no_argument, NULL, OPT_NO_INTERPRETERS},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
+
+/* *at: the index in argv of the option being handled when a usage error
+ * returns (0 for errors after them: the token file, a listen address that
+ * needs it). */
+static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
+		      int *at)
 {
-	enum {
-		OPT_RETENTION = 256,
-		OPT_MAX_DISK,
-		OPT_IDLE,
-		OPT_UNWIND,
-		OPT_SYMBOL_CACHE,
-		OPT_LINES,
-		OPT_TOKEN_FILE,
-		OPT_INSECURE_LISTEN,
-		OPT_NO_INTERPRETERS
-	};
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"data-dir", required_argument, NULL, 'D'},
-	    {"freq", required_argument, NULL, 'F'},
-	    {"window", required_argument, NULL, 'w'},
-	    {"retention", required_argument, NULL, OPT_RETENTION},
-	    {"max-disk", required_argument, NULL, OPT_MAX_DISK},
-	    {"idle", no_argument, NULL, OPT_IDLE},
-	    {"symbol-cache", required_argument, NULL, OPT_SYMBOL_CACHE},
-	    {"lines", no_argument, NULL, OPT_LINES},
-	    {"unwind", required_argument, NULL, OPT_UNWIND},
-	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	    {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
-	    {"no-interpreters", no_argument, NULL, OPT_NO_INTERPRETERS},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
 	const char *token_file = NULL;
 	bool insecure = false;
 	char host[256], err[512];
@@ -175,9 +199,14 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	o->symbol_cache = 16ULL << 20;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:D:F:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SERVE_SHORT_OPTIONS, serve_options, NULL)) != -1) {
+		*at = optind - 1; /* the config file's options are one argument each */
 		switch (c) {
-		case 'l': o->listen = optarg; break;
+		case 'l':
+			if (http__parse_listen(optarg, host, sizeof(host), &port, 0, err, sizeof(err)))
+				return cli__usage_error("serve", "%s", err);
+			o->listen = optarg;
+			break;
 		case 'D': o->data_dir = optarg; break;
 		case 'F':
 			if (cli__parse_freq("serve", optarg, &o->freq))
@@ -213,6 +242,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		case OPT_TOKEN_FILE: token_file = optarg; break;
 		case OPT_INSECURE_LISTEN: insecure = true; break;
 		case OPT_NO_INTERPRETERS: o->no_interpreters = true; break;
+		case OPT_CONFIG:
+		case OPT_NO_CONFIG: break; /* read by serve_args, before */
 		case 'h': fputs(usage, stdout); return 0;
 		case ':':
 			return cli__usage_error("serve", "option '%s' needs a value",
@@ -220,6 +251,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		default: return cli__usage_error("serve", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	*at = 0;
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (http__parse_listen(o->listen, host, sizeof(host), &port, 0, err, sizeof(err)))
@@ -235,6 +267,81 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 					o->listen);
 	}
 	return -1;
+}
+
+/* Keys a config file cannot hold: what chooses the file, and --help. */
+static const char *const serve_config_deny[] = {"config", "no-config", "help", NULL};
+
+/*
+ * serve's options: the config file's (--config FILE, else the default file
+ * when it exists, unless --no-config), then the command line's, parsed as one
+ * argument list so that the command line wins and a repeatable option adds to
+ * the file's. *cfg and *args hold the strings o points into: free them after
+ * the agent. Returns -1 to run, else the exit code.
+ */
+static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, size_t toklen,
+		      struct config_file **cfg, char ***args)
+{
+	char **scan = calloc((size_t)argc + 1, sizeof(*scan)), err[512];
+	const char *path = NULL;
+	bool none = false, help = false;
+	size_t n = 0;
+	int c, at = 0, ret = EXIT_USAGE;
+
+	*cfg = NULL;
+	*args = NULL;
+	if (!scan) {
+		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto cleanup;
+	}
+	/* first pass: only where the options come from (getopt permutes a copy) */
+	memcpy(scan, argv, (size_t)argc * sizeof(*scan));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, scan, SERVE_SHORT_OPTIONS, serve_options, NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			path = optarg;
+		else if (c == OPT_NO_CONFIG)
+			none = true;
+		else if (c == 'h')
+			help = true;
+	}
+	if (path && none) {
+		ret = cli__usage_error("serve", "--config and --no-config contradict each other");
+		goto cleanup;
+	}
+	if (!help && !none) {
+		const char *file = path ? path : SERVE_DEFAULT_CONFIG;
+		int r = config_file__read(file, serve_options, serve_config_deny, cfg, err,
+					  sizeof(err));
+
+		if (r && !(r == -ENOENT && !path)) {
+			ret = cli__usage_error("serve", "config file %s", err);
+			goto cleanup;
+		}
+	}
+	/* second pass: argv[0], the file's options, then the command line's */
+	*args = calloc((size_t)argc + 1 + (*cfg ? (*cfg)->n : 0), sizeof(**args));
+	if (!*args) {
+		fprintf(stderr, "bpfprof serve: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto cleanup;
+	}
+	(*args)[n++] = argv[0];
+	for (size_t i = 0; *cfg && i < (*cfg)->n; i++)
+		(*args)[n++] = (*cfg)->entries[i].arg;
+	for (int i = 1; i < argc; i++)
+		(*args)[n++] = argv[i];
+	ret = parse_args((int)n, *args, o, token, toklen, &at);
+	/* a value of the file refused: say which line (its arguments are
+	 * 1 to n of the list) */
+	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n)
+		fprintf(stderr, "bpfprof serve: that is %s line %u (%s)\n", (*cfg)->path,
+			(*cfg)->entries[at - 1].line, (*cfg)->entries[at - 1].arg);
+cleanup:
+	free(scan);
+	return ret;
 }
 
 /* What the agent loses without each capability it keeps after start-up. */
@@ -290,18 +397,15 @@ static void log_line(const char *msg)
 	fprintf(stderr, "bpfprof serve: %s\n", msg);
 }
 
-int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
+/* The agent with options o, until *stop. The exit code. */
+static int serve_run(struct agent_opts o, volatile sig_atomic_t *stop)
 {
-	struct agent_opts o = {0};
 	struct agent *a = NULL;
 	struct store_stats st;
 	uint64_t kept = 0, ignored;
-	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
 	char err[256] = "";
-	int ret = parse_args(argc, argv, &o, token, sizeof(token));
+	int ret;
 
-	if (ret >= 0)
-		return ret;
 	if (cli__check_profiling_caps())
 		return EXIT_USAGE;
 	o.log = log_line;
@@ -350,4 +454,21 @@ int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
 		(unsigned long long)agent__stop(a));
 	agent__free(a);
 	return 0;
+}
+
+int serve__main(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+	struct agent_opts o = {0};
+	char token[MAX_TOKEN + 1] = ""; /* o.token points here while the agent runs */
+	char **args = NULL;
+	struct config_file *cfg = NULL; /* o points into cfg and args */
+	int ret = serve_args(argc, argv, &o, token, sizeof(token), &cfg, &args);
+
+	if (ret >= 0)
+		goto cleanup;
+	ret = serve_run(o, stop);
+cleanup:
+	config_file__free(cfg);
+	free(args);
+	return ret;
 }

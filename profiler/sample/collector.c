@@ -344,6 +344,10 @@ int collector__poll(struct collector *c, int timeout_ms)
 {
 	int ret = ring_buffer__poll(c->rb, timeout_ms);
 
+	/* exits are submitted without a wakeup: a poll that timed out takes
+	 * them too */
+	if (ret == 0)
+		ret = ring_buffer__consume(c->rb);
 	return ret == -EINTR ? 0 : ret;
 }
 

@@ -13,6 +13,7 @@
 #include "symbolizer/symbolizer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,18 @@
 /* Files no process maps any more, kept open until the reap after next. */
 #define MAX_LINGER 256
 
+/* cgroup v2 id -> path: processes of one cgroup (a shell's children, a
+ * service's workers) cost one read of /proc/PID/cgroup, not one each.
+ * Direct-mapped: a collision replaces the entry. */
+#define CGROUP_CACHE 1024
+struct cgroup_entry {
+	uint64_t id;
+	char *path;
+};
+
 struct proc_table {
 	char procfs[64];
+	struct cgroup_entry cgroups[CGROUP_CACHE];
 	struct proc *procs[PROC_BUCKETS];
 	struct proc_file *files[FILE_BUCKETS];
 	struct stat self_root;
@@ -172,20 +183,35 @@ void proc_table__free(struct proc_table *t)
 	for (size_t i = 0; i < t->nlinger; i++)
 		if (t->linger[i]->refs <= 0)
 			file_close(t, t->linger[i]);
+	for (size_t i = 0; i < CGROUP_CACHE; i++)
+		free(t->cgroups[i].path);
 	free(t);
 }
 
+/* /proc/PID as a directory descriptor: the files of one capture are opened
+ * in it, one path step each. -ESRCH when the process is gone. */
+static int open_proc_dir(const struct proc_table *t, uint32_t pid)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%u", t->procfs, pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
 /* Open /proc/PID/name: never blocks, never through a symlink. */
-static int open_proc(struct proc_table *t, uint32_t pid, const char *name)
+static int open_proc(struct proc_table *t, int dirfd, const char *name)
 {
 	struct root_open_opts o = {
 		.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_NOFOLLOW,
 		.stats = &t->stats.refused,
 	};
-	char path[96];
+	int fd = root_open__at(dirfd, name, &o);
 
-	snprintf(path, sizeof(path), "%s/%u/%s", t->procfs, pid, name);
-	return root_open__file(NULL, path, &o);
+	return fd == -ENOENT ? -ESRCH : fd;
 }
 
 /*
@@ -278,11 +304,11 @@ static int mapping_cmp(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
-static int read_comm(struct proc_table *t, uint32_t pid, char comm[16])
+static int read_comm(struct proc_table *t, int dirfd, char comm[16])
 {
 	char buf[64];
 	ssize_t n;
-	int fd = open_proc(t, pid, "comm");
+	int fd = open_proc(t, dirfd, "comm");
 
 	if (fd < 0)
 		return fd;
@@ -312,13 +338,7 @@ static int status_line(void *ctx, char *line, size_t len)
 	uint64_t v;
 
 	(void)len;
-	if (!strncmp(line, "Uid:", 4)) {
-		s = line + 4;
-		skip_blanks(&s);
-		if (!parse__u64_prefix(&s, 10, &v) && (skip_blanks(&s), 1) &&
-		    !parse__u64_prefix(&s, 10, &v) && v < (uid_t)-1)
-			p->uid = (uid_t)v;
-	} else if (!strncmp(line, "NSpid:", 6)) {
+	if (!strncmp(line, "NSpid:", 6)) {
 		s = line + 6;
 		for (skip_blanks(&s); *s && !parse__u64_prefix(&s, 10, &v); skip_blanks(&s))
 			p->ns_pid = v <= UINT32_MAX ? (uint32_t)v : 0;
@@ -326,14 +346,13 @@ static int status_line(void *ctx, char *line, size_t len)
 	return 0;
 }
 
-/* The process's user and the pid it sees itself as, from /proc/PID/status. */
-static int read_status(struct proc_table *t, struct proc *p)
+/* The pid the process sees itself as, from /proc/PID/status. */
+static int read_status(struct proc_table *t, int dirfd, struct proc *p)
 {
-	int fd = open_proc(t, p->pid, "status"), ret;
+	int fd = open_proc(t, dirfd, "status"), ret;
 
 	if (fd < 0)
-		return fd == -ENOENT ? -ESRCH : fd;
-	p->uid = (uid_t)-1;
+		return fd;
 	p->ns_pid = 0;
 	ret = root_open__lines(fd, STATUS_MAX_BYTES, PROC_MAX_LINE, status_line, p);
 	close(fd);
@@ -343,6 +362,8 @@ static int read_status(struct proc_table *t, struct proc *p)
 	}
 	return ret;
 }
+
+#define CGROUP_RANK_V2 3
 
 struct cgroup_read {
 	char best[PROC_MAX_LINE + 1];
@@ -364,7 +385,7 @@ static int cgroup_line(void *ctx, char *line, size_t len)
 	if (!strcmp(c2 + 1, "/"))
 		rank = 0;
 	else if (c1[1] == ':') /* "0::/path": cgroup v2 */
-		rank = 3;
+		rank = CGROUP_RANK_V2;
 	else if (!strncmp(c1 + 1, "name=systemd:", 13))
 		rank = 2;
 	else
@@ -380,18 +401,40 @@ static int cgroup_line(void *ctx, char *line, size_t len)
  * The process's cgroup path: the unified (v2) one, or on a hybrid host where
  * that is "/", the systemd or first controller path that says more.
  */
-static char *read_cgroup(struct proc_table *t, uint32_t pid)
+static char *read_cgroup(struct proc_table *t, int dirfd, bool *v2)
 {
 	struct cgroup_read c = {.best_rank = -1};
-	int fd = open_proc(t, pid, "cgroup"), ret;
+	int fd = open_proc(t, dirfd, "cgroup"), ret;
 
+	*v2 = false;
 	if (fd < 0)
 		return NULL;
 	ret = root_open__lines(fd, CGROUP_MAX_BYTES, PROC_MAX_LINE, cgroup_line, &c);
 	close(fd);
 	if (ret == -EFBIG)
 		t->stats.refused.too_big++;
+	*v2 = c.best_rank == CGROUP_RANK_V2;
 	return c.best_rank >= 0 ? strdup(c.best) : NULL;
+}
+
+/* The cgroup path of the process in dirfd. id is its cgroup v2 id (0 =
+ * unknown); only a path read from the v2 line is cached under it: on a v1
+ * system every process shares the v2 root id. */
+static char *cgroup_of(struct proc_table *t, int dirfd, uint64_t id)
+{
+	struct cgroup_entry *e = &t->cgroups[id % CGROUP_CACHE];
+	char *path, *copy;
+	bool v2;
+
+	if (id && e->id == id && e->path)
+		return strdup(e->path);
+	path = read_cgroup(t, dirfd, &v2);
+	if (id && path && v2 && (copy = strdup(path))) {
+		free(e->path);
+		e->path = copy;
+		e->id = id;
+	}
+	return path;
 }
 
 int proc_maps__parse_line(const char *line, struct proc_maps_line *out)
@@ -469,17 +512,17 @@ static int maps_line(void *ctx, char *line, size_t len)
 }
 
 /* Parse /proc/PID/maps into executable mappings. */
-static int read_maps(struct proc_table *t, const struct proc *p, struct proc_mapping **out,
-		     size_t *nout)
+static int read_maps(struct proc_table *t, int dirfd, const struct proc *p,
+		     struct proc_mapping **out, size_t *nout)
 {
 	struct maps_read r = {.t = t, .p = p};
 	int fd, ret;
 
 	*out = NULL;
 	*nout = 0;
-	fd = open_proc(t, p->pid, "maps");
+	fd = open_proc(t, dirfd, "maps");
 	if (fd < 0)
-		return fd == -ENOENT ? -ESRCH : fd;
+		return fd;
 	ret = root_open__lines(fd, PROC_MAPS_MAX_BYTES, PROC_MAPS_MAX_LINE, maps_line, &r);
 	close(fd);
 	if (ret == -EFBIG) { /* keep the mappings read: counted */
@@ -511,10 +554,16 @@ static struct proc **find_slot(struct proc_table *t, uint32_t pid)
 
 int proc_table__capture(struct proc_table *t, uint32_t pid)
 {
+	return proc_table__capture_cg(t, pid, 0);
+}
+
+int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_id)
+{
 	struct proc **pp = find_slot(t, pid), *p = *pp;
-	struct proc_mapping *maps;
-	size_t n;
-	int ret;
+	struct proc_mapping *maps = NULL;
+	struct stat st;
+	size_t n = 0;
+	int ret, dirfd;
 
 	if (!p) {
 		if (t->stats.procs >= MAX_PROCS) {
@@ -530,18 +579,30 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 		*pp = p;
 		t->stats.procs++;
 	}
-	/* who the process is first: its files are opened for its user */
-	ret = read_status(t, p);
-	if (!ret)
-		ret = read_maps(t, p, &maps, &n);
+	/* who the process is first: its files are opened for its user, the
+	 * owner of /proc/PID (its effective uid; root when it is not dumpable,
+	 * which only narrows what is accepted) */
+	dirfd = open_proc_dir(t, pid);
+	if (dirfd < 0) {
+		ret = dirfd;
+	} else if (fstat(dirfd, &st)) {
+		ret = -errno;
+	} else {
+		p->uid = st.st_uid;
+		p->ns_pid_read = 0;
+		ret = read_maps(t, dirfd, p, &maps, &n);
+	}
 	if (ret) {
+		if (dirfd >= 0)
+			close(dirfd);
 		p->capture_errno = -ret;
 		t->stats.capture_failures++;
 		return ret;
 	}
-	read_comm(t, pid, p->comm);
+	read_comm(t, dirfd, p->comm);
 	free(p->cgroup);
-	p->cgroup = read_cgroup(t, pid);
+	p->cgroup = cgroup_of(t, dirfd, cgroup_id);
+	close(dirfd);
 	maps_free(t, p->maps, p->nmaps);
 	p->maps = maps;
 	p->nmaps = n;
@@ -572,9 +633,9 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid)
 	return p;
 }
 
-int proc_table__exec(struct proc_table *t, uint32_t pid)
+int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id)
 {
-	int ret = proc_table__capture(t, pid);
+	int ret = proc_table__capture_cg(t, pid, cgroup_id);
 	struct proc *p = *find_slot(t, pid);
 
 	if (p)
@@ -617,6 +678,21 @@ const struct proc_mapping *proc_table__find(struct proc_table *t, struct proc *p
 	if (proc_table__capture(t, p->pid))
 		return NULL;
 	return lookup(p, addr);
+}
+
+uint32_t proc_table__ns_pid(struct proc_table *t, struct proc *p)
+{
+	int dirfd;
+
+	if (p->ns_pid_read || p->exited)
+		return p->ns_pid;
+	p->ns_pid_read = 1;
+	dirfd = open_proc_dir(t, p->pid);
+	if (dirfd >= 0) {
+		read_status(t, dirfd, p);
+		close(dirfd);
+	}
+	return p->ns_pid;
 }
 
 void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t generation)

@@ -42,7 +42,9 @@ struct proc_mapping {
 
 struct proc {
 	uint32_t pid;
-	uint32_t ns_pid; /* as the process sees itself (innermost NSpid); 0 = unknown */
+	uint32_t ns_pid; /* as the process sees itself (innermost NSpid); 0 = unknown;
+			  * read on first need: proc_table__ns_pid() */
+	int ns_pid_read;
 	uid_t uid;       /* effective uid; (uid_t)-1 until known: root's files only */
 	char comm[16];
 	struct proc_mapping *maps; /* executable mappings, sorted by start */
@@ -93,8 +95,12 @@ void proc_table__free(struct proc_table *t);
  * (-ESRCH when the process is gone: what was known is kept). */
 int proc_table__capture(struct proc_table *t, uint32_t pid);
 
+/* The same, with the process's cgroup v2 id as BPF saw it (0 = unknown):
+ * a cgroup seen before is not read again. */
+int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_id);
+
 /* pid ran exec: capture its new image (a new p->image). 0 or -errno. */
-int proc_table__exec(struct proc_table *t, uint32_t pid);
+int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id);
 
 /* The known process, captured on first use (a process already gone is
  * kept as exited, so its samples do not retry). NULL without memory or
@@ -108,6 +114,11 @@ struct proc *proc_table__lookup(struct proc_table *t, uint32_t pid);
  * address is not covered (a library loaded after the capture). */
 const struct proc_mapping *proc_table__find(struct proc_table *t, struct proc *p, uint64_t addr,
 					    uint64_t generation);
+
+/* The pid p sees itself as (its innermost NSpid), read from /proc/PID/status
+ * on the first call after a capture: only a JIT frame needs it. 0 when
+ * unknown (the process is gone). */
+uint32_t proc_table__ns_pid(struct proc_table *t, struct proc *p);
 
 /* The process exited during `generation` (the collector's drain count). */
 void proc_table__mark_exited(struct proc_table *t, uint32_t pid, uint64_t generation);

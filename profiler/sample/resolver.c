@@ -143,7 +143,8 @@ const struct proc_mapping *resolver__lookup_user(struct proc_table *procs, struc
 		symbolizer__vdso(sym, addr - m->start, res);
 	} else if (p) {
 		/* anonymous executable memory, or no mapping at all: JIT code */
-		struct sym_proc sp = {.pid = p->pid, .ns_pid = p->ns_pid, .root = root, .uid = p->uid};
+		struct sym_proc sp = {.pid = p->pid, .ns_pid = proc_table__ns_pid(procs, p),
+				      .root = root, .uid = p->uid};
 
 		symbolizer__jit(sym, &sp, addr, res);
 		*jit = res->nframes > 0;

@@ -145,11 +145,11 @@ static void on_event(void *ctx, const struct pid_event *e)
 	 * of events, within BUILD_SLICE_NS a poll (reload_pending). */
 	switch (e->type) {
 	case PID_EVENT_NEW:
-		if (!proc_table__capture(s->procs, e->tgid))
+		if (!proc_table__capture_cg(s->procs, e->tgid, e->cgroup_id))
 			load_proc(s, e->tgid);
 		break;
 	case PID_EVENT_EXEC:
-		if (!proc_table__exec(s->procs, e->tgid))
+		if (!proc_table__exec(s->procs, e->tgid, e->cgroup_id))
 			load_proc(s, e->tgid);
 		break;
 	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */

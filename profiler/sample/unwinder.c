@@ -585,6 +585,8 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m, 
 		return f;
 	}
 	u->stats.tables_built++;
+	u->stats.go_funcs += t->stats.go_funcs;
+	u->stats.go_bad_funcs += t->stats.go_bad_funcs;
 	memcpy(f->segs, t->segs, sizeof(f->segs));
 	f->nsegs = t->nsegs;
 	if (upload(u, fi, t))

@@ -39,6 +39,8 @@ struct unwinder_stats {
 	uint64_t procs_refused;   /* processes not tracked: MAX_PROCS reached */
 	uint64_t builds_deferred; /* loads that left never-seen files for later */
 	uint64_t shared_by_build_id; /* files that reused another file's table */
+	uint64_t go_funcs;     /* Go functions given rows from .gopclntab (no CFI) */
+	uint64_t go_bad_funcs; /* ... whose records or SP tables were bad: no rows */
 	uint64_t build_ns;     /* time spent building tables */
 	uint64_t upload_ns;    /* time spent writing rows into the map */
 };

@@ -12,6 +12,7 @@
 #include "common/errbuf.h"
 #include "symbolizer/dwarf_cur.h"
 #include "symbolizer/elf_note.h"
+#include "symbolizer/gopclntab.h"
 #include "unwind/unwind_table.h"
 
 #include <errno.h>
@@ -659,6 +660,163 @@ static int get_section(Elf *elf, const char *name, size_t shstrndx, struct secti
 	return -ENOENT;
 }
 
+/*
+ * Rows of Go functions from the pclntab's SP deltas (pcsp): at each pc the
+ * CFA is rsp + delta + 8 and the return address is at CFA - 8. Go keeps
+ * the caller's rbp at CFA - 16 once a frame is set up (the assembler adds
+ * that to assembly functions with a frame too, which may then use rbp as a
+ * general register; up to Go 1.20 the store follows the SUBQ that makes
+ * the frame, and rbp is unchanged until it), and a frameless function
+ * leaves rbp alone. The
+ * outermost functions (goexit, mstart, rt0_go) end the stack; functions
+ * that switch stacks (systemstack, mcall, morestack) cannot be stepped
+ * through by a delta and end it too.
+ */
+struct go_ctx {
+	struct builder *b;
+	const struct section *text; /* the code, to see the prologue's rbp store */
+	uint8_t flags;
+	int32_t prev_delta;
+};
+
+/* Length of "MOVQ BP, disp(SP)" with disp = want at pc (Go <= 1.20's
+ * prologue stores the caller's rbp one instruction after its SUBQ), or 0. */
+static size_t go_rbp_store(const struct section *text, uint64_t pc, int64_t want)
+{
+	const uint8_t *p;
+	size_t left;
+	int32_t d32;
+
+	if (!text || pc < text->addr || pc - text->addr >= text->size)
+		return 0;
+	p = text->data + (pc - text->addr);
+	left = text->size - (pc - text->addr);
+	if (left >= 5 && !memcmp(p, "\x48\x89\x6c\x24", 4) && (int8_t)p[4] == want)
+		return 5;
+	if (left >= 8 && !memcmp(p, "\x48\x89\xac\x24", 4)) {
+		memcpy(&d32, p + 4, 4);
+		if (d32 == want)
+			return 8;
+	}
+	return 0;
+}
+
+static int go_run(void *ctx, uint64_t start, uint64_t end, int32_t delta)
+{
+	struct go_ctx *g = ctx;
+	struct cfa_state s = {.cfa = CFA_SP, .ra_rule = RULE_OFFSET, .ra_off = -8};
+	int32_t prev = g->prev_delta;
+	int ret;
+
+	g->prev_delta = delta;
+	if (g->flags & (GOPCLNTAB_FLAG_TOPFRAME | GOPCLNTAB_FLAG_SPWRITE))
+		s.ra_rule = RULE_UNDEF;
+	if (delta < 0 || delta % 8) {
+		s.cfa = CFA_UNSUP;
+		return emit(g->b, start, &s, false);
+	}
+	s.cfa_off = (int64_t)delta + 8;
+	s.rbp_rule = delta ? RULE_OFFSET : RULE_SAME;
+	s.rbp_off = -16;
+	if (delta >= 16 && prev == 0) {
+		/* the frame was just made: rbp is still the caller's until stored */
+		size_t len = go_rbp_store(g->text, start, delta - 8);
+
+		if (len && start + len < end) {
+			s.rbp_rule = RULE_SAME;
+			ret = emit(g->b, start, &s, false);
+			if (ret)
+				return ret;
+			s.rbp_rule = RULE_OFFSET;
+			start += len;
+		}
+	}
+	return emit(g->b, start, &s, false);
+}
+
+/* Rows for the functions of g that rows[0, b->eh_rows) do not cover. */
+static int add_go_rows(struct builder *b, const struct gopclntab *g, const struct section *text)
+{
+	size_t n = gopclntab__nfuncs(g);
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		struct gopclntab_func f;
+		struct go_ctx ctx = {.b = b, .text = text};
+		size_t before = b->n;
+
+		if (gopclntab__func(g, i, &f) || f.entry >= f.end) {
+			b->stats->go_bad_funcs++;
+			continue;
+		}
+		if (covered_by_eh(b, f.entry))
+			continue;
+		ctx.flags = f.flags;
+		ret = gopclntab__sp_runs(g, i, go_run, &ctx);
+		if (ret == -ENOMEM || ret == -E2BIG || ret == -ERANGE)
+			return ret;
+		if (ret) { /* a bad table: none of its rows */
+			b->n = before;
+			b->stats->go_bad_funcs++;
+			continue;
+		}
+		b->stats->go_funcs++;
+		ret = emit(b, f.end, NULL, true);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The bytes of the executable section holding vaddr, read in place from
+ * the file's image (elf_getdata would copy all of .text). */
+static int code_at(Elf *elf, uint64_t vaddr, struct section *out)
+{
+	Elf_Scn *scn = NULL;
+	size_t fsize = 0;
+	const char *raw = elf_rawfile(elf, &fsize);
+
+	if (!raw)
+		return -ENOENT;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR) || vaddr < sh.sh_addr ||
+		    vaddr - sh.sh_addr >= sh.sh_size)
+			continue;
+		if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset)
+			return -EINVAL;
+		out->data = (const uint8_t *)raw + sh.sh_offset;
+		out->size = sh.sh_size;
+		out->addr = sh.sh_addr;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Rows from the file's .gopclntab after the CFI's: 1 when it has one, 0
+ * when not, or -errno (a table too big for the rows). */
+static int go_rows(Elf *elf, struct builder *b)
+{
+	struct gopclntab *g = NULL;
+	struct gopclntab_func f0;
+	struct section text = {0};
+	bool have_text;
+	int ret;
+
+	if (gopclntab__open_elf(elf, &g, NULL, 0))
+		return 0;
+	have_text = !gopclntab__func(g, 0, &f0) && !code_at(elf, f0.entry, &text);
+	b->eh_rows = b->n;
+	ret = add_go_rows(b, g, have_text ? &text : NULL);
+	gopclntab__free(g);
+	if (ret)
+		return ret;
+	finish_rows(b);
+	return 1;
+}
+
 static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errlen)
 {
 	struct unwind_table *t = NULL;
@@ -715,9 +873,20 @@ static int build_elf(Elf *elf, struct unwind_table **out, char *err, size_t errl
 		}
 		finish_rows(&b);
 	}
+	/* Go code without CFI: stripped Go binaries have none at all, a cgo
+	 * binary has it for its C code only */
+	ret = go_rows(elf, &b);
+	if (ret < 0) {
+		errbuf__set(err, errlen, ".gopclntab: %s",
+			    ret == -E2BIG    ? "too many rows"
+			    : ret == -ERANGE ? "addresses above 4 GiB"
+					     : strerror(-ret));
+		goto fail;
+	}
+	found += ret;
 	if (!found) {
 		ret = -ENOENT;
-		errbuf__set(err, errlen, "no .eh_frame or .debug_frame");
+		errbuf__set(err, errlen, "no .eh_frame, .debug_frame or .gopclntab");
 		goto fail;
 	}
 	if (b.n == 0) {

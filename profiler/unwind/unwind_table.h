@@ -4,6 +4,9 @@
  * when that is all there is) into the compact sorted rows the BPF unwinder
  * searches (struct unwind_row, profile_abi.h). x86-64 only.
  *
+ * Go functions no CFI describes get rows from the SP deltas of the Go
+ * binary's .gopclntab (symbolizer/gopclntab.h), the same kind of rows.
+ *
  * The parser is our own single pass over CIEs and FDEs: every size is
  * checked against the section, every loop is bounded, and rules we do not
  * evaluate in BPF become CFA_UNSUP rows instead of errors.
@@ -30,6 +33,8 @@ struct unwind_table_stats {
 	size_t fdes, cies;
 	size_t unsupported_rows, plt_rows;
 	size_t debug_frame_fdes; /* functions only .debug_frame describes */
+	size_t go_funcs;         /* Go functions without CFI, from .gopclntab */
+	size_t go_bad_funcs;     /* ... whose records or SP tables are bad */
 };
 
 struct unwind_table {

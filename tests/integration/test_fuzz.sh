@@ -37,6 +37,10 @@ seed_pprof() {
 seed_symbolizer() { cp "$FUZZ/corpus-sym/"* "$1/"; }
 seed_http() { cp "$ROOT/tests/fuzz/corpus-http/"* "$1/"; }
 seed_window() { cp "$FUZZ/corpus-window/"* "$1/"; }
+seed_config() {
+	cp "$ROOT/deploy/bpfprof.conf" "$1/example.conf"
+	printf 'freq = 3\nidle\n# c\nlabel a=b\nlabel = c=d # e\nmaybe\nidle = false\n' >"$1/forms.conf"
+}
 # a section with a byte in front: 0 .eh_frame, 1 .debug_frame (fuzz_unwind_table.c)
 seed_unwind_table() {
 	local f
@@ -68,6 +72,15 @@ t = f.__code__.co_linetable
 put(768 + 16, "<Q", len(t)); mem[768 + 32:768 + 32 + len(t)] = t
 open(sys.argv[1], "wb").write(bytes([5]) + bytes(mem))
 EOT
+}
+# the .gopclntab section of the Go workloads (fuzz_gopclntab.c)
+seed_gopclntab() {
+	local f
+	for f in "$WORKLOADS/gocalltree" "$WORKLOADS/gocalltree-stripped"; do
+		objcopy --dump-section .gopclntab="$1/$(basename "$f")" "$f" "$TMP/elf" 2>/dev/null
+	done
+	objcopy --dump-section .data.rel.ro.gopclntab="$1/gocalltree-pie" \
+		"$WORKLOADS/gocalltree-pie" "$TMP/elf" 2>/dev/null
 }
 
 for bin in "$FUZZ"/fuzz_*; do

@@ -40,7 +40,11 @@ point() {
 	local rss fds tracked tables files
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$AGENT/status" 2>/dev/null)
 	fds=$(ls "/proc/$AGENT/fd" 2>/dev/null | wc -l)
+	# tracked beyond the processes alive: what the agent remembers of the
+	# dead (alive ones depend on what else the machine runs)
 	tracked=$(metric bpfprof_processes_tracked)
+	[ -n "$tracked" ] && tracked=$((tracked - $(ls /proc | grep -c '^[0-9]')))
+	[ "${tracked:-0}" -lt 0 ] && tracked=0
 	tables=$(metric bpfprof_unwind_tables)
 	files=$(metric bpfprof_unwind_files_cached)
 	echo "${rss:-dead} ${fds:-dead} ${tracked:-dead} ${tables:-dead} ${files:-dead}"
@@ -52,7 +56,7 @@ for k in $(seq "$NPOINTS"); do
 done
 kill "$CHURN" 2>/dev/null
 wait "$CHURN" 2>/dev/null
-echo "soak ${SECS}s: points (rss_kB fds tracked tables files_cached):"
+echo "soak ${SECS}s: points (rss_kB fds tracked_beyond_alive tables files_cached):"
 cat "$TMP/points"
 
 # flat: the largest value of the second half within the first half's largest

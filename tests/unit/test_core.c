@@ -227,6 +227,27 @@ static void test_root_open_refusals(struct test_state *t)
 	ASSERT_TRUE(t, strncmp(read_fd(root_open__file(NULL, "/proc/self/status", &reg), buf,
 				       sizeof(buf)),
 			       "Name:", 5) == 0);
+	/* root_open__at opens directly: the same refusals, and never a wait */
+	{
+		int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), pfd;
+
+		ASSERT_TRUE(t, dfd >= 0);
+		memset(&st, 0, sizeof(st));
+		ASSERT_STREQ(t, read_fd(root_open__at(dfd, "plain", &reg), buf, sizeof(buf)), "plain");
+		ASSERT_EQ(t, root_open__at(dfd, "fifo", &reg), -ENXIO);
+		ASSERT_EQ(t, root_open__at(dfd, "dir", &reg), -EISDIR);
+		ASSERT_EQ(t, root_open__at(dfd, "link", &reg), -ELOOP);
+		ASSERT_EQ(t, root_open__at(dfd, "nope", &reg), -ENOENT);
+		o = (struct root_open_opts){.flags = ROOT_OPEN_REGULAR | ROOT_OPEN_OWNER, .uid = 1000,
+					    .stats = &st};
+		ASSERT_EQ(t, root_open__at(dfd, "nobody", &o), -EPERM);
+		ASSERT_EQ(t, st.not_regular + st.symlink + st.owner, 4);
+		close(dfd);
+		pfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_TRUE(t, strncmp(read_fd(root_open__at(pfd, "status", &reg), buf, sizeof(buf)),
+				       "Name:", 5) == 0);
+		close(pfd);
+	}
 cleanup:
 	for (const char *n = "plain\0nobody\0fifo\0dir\0link\0big\0"; made && *n; n += strlen(n) + 1) {
 		snprintf(p, sizeof(p), "%s/%s", dir, n);

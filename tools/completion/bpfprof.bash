@@ -12,7 +12,7 @@ _bpfprof()
 	fi
 	cmd=${COMP_WORDS[1]}
 	case $prev in
-	-o|--output|--token-file|-D|--data-dir|--debug-root|-e|--exe)
+	-o|--output|--token-file|--config|-D|--data-dir|--debug-root|-e|--exe)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-f|--format)

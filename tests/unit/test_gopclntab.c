@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_gopclntab.c - Go's function table: hand-made tables in the Go 1.16,
+ * 1.18-1.19 and 1.20+ layouts (names, file:line, an inlined call, SP-delta
+ * runs and the unwind rows made from them), hostile headers, and the real
+ * table of the Go workload (Go 1.19 here), whose rows must agree with the
+ * .debug_frame Go writes into the unstripped build.
+ */
+#include "harness.h"
+#include "symbolizer/gopclntab.h"
+#include "unwind/unwind_table.h"
+
+#include <elf.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PCLN_ADDR 0x20000
+#define FDATA_ADDR 0x30000
+#define TEXT 0x1000
+
+struct buf {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static size_t put(struct buf *b, const void *p, size_t n)
+{
+	size_t at = b->n;
+
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+	return at;
+}
+
+static size_t put32(struct buf *b, uint32_t v) { return put(b, &v, 4); }
+static size_t put64(struct buf *b, uint64_t v) { return put(b, &v, 8); }
+
+static void align(struct buf *b, size_t a)
+{
+	while (b->n % a)
+		b->b[b->n++] = 0;
+}
+
+/* A pc-value table from (value, length) pairs. */
+static uint32_t pcvalue_table(struct buf *b, size_t pctab, const int32_t *vals,
+			      const uint32_t *lens, int n)
+{
+	size_t at = b->n;
+	int32_t prev = -1;
+
+	for (int i = 0; i < n; i++) {
+		int32_t d = vals[i] - prev;
+		uint32_t uv = d < 0 ? ~((uint32_t)d << 1) : (uint32_t)d << 1;
+
+		for (uint32_t v = uv;; v >>= 7) { /* varint */
+			b->b[b->n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+			if (v <= 0x7f)
+				break;
+		}
+		b->b[b->n++] = (uint8_t)lens[i]; /* < 128 here */
+		prev = vals[i];
+	}
+	b->b[b->n++] = 0;
+	return (uint32_t)(at - pctab);
+}
+
+/*
+ * Two functions: main.outer [0x1000, 0x1040) with main.inner inlined at
+ * [0x1010, 0x1020) (called from pc offset 8), and main.last [0x1040,
+ * 0x1050), a top frame. SP deltas of main.outer: 0, 24 from 0x1004, 0 from
+ * 0x1030. Lines: 7, 10 from 0x1010, 12 from 0x1020.
+ */
+static void make_table(int version, struct buf *t, struct buf *fd)
+{
+	static const char names[] = "\0main.outer\0main.inner\0main.last";
+	static const char files[] = "/src/main.go";
+	size_t hdr_words = version == 116 ? 7 : 8, funcname, cu, filetab, pctab, pcln, ftab, rec[2];
+	uint32_t sp, fl, ln, inl, sp2;
+	int32_t tree_off = 16;
+
+	memset(t, 0, sizeof(*t));
+	memset(fd, 0, sizeof(*fd));
+	put32(t, version == 116 ? 0xfffffffa : version == 118 ? 0xfffffff0 : 0xfffffff1);
+	put(t, "\0\0\1\x08", 4);
+	t->n += 8 * hdr_words; /* filled below */
+	funcname = put(t, names, sizeof(names));
+	align(t, 4);
+	cu = put32(t, 0);
+	filetab = put(t, files, sizeof(files));
+	pctab = t->n;
+	t->b[t->n++] = 0;
+	{
+		int32_t v1[] = {0, 24, 0}, v2[] = {0, 0, 0}, v3[] = {7, 10, 12}, v4[] = {-1, 0, -1};
+		uint32_t l1[] = {4, 0x2c, 0x10}, l2[] = {0x40}, l3[] = {0x10, 0x10, 0x20},
+			 l4[] = {0x10, 0x10, 0x20}, l5[] = {0x10};
+
+		sp = pcvalue_table(t, pctab, v1, l1, 3);
+		fl = pcvalue_table(t, pctab, v2, l2, 1);
+		ln = pcvalue_table(t, pctab, v3, l3, 3);
+		inl = pcvalue_table(t, pctab, v4, l4, 3);
+		sp2 = pcvalue_table(t, pctab, v2, l5, 1);
+	}
+	align(t, 8);
+	pcln = t->n;
+	ftab = t->n;
+	t->n += 3 * (version == 116 ? 16 : 8);
+	for (int f = 0; f < 2; f++) {
+		uint32_t nameoff = f == 0 ? 1 : 23;
+
+		align(t, 8);
+		rec[f] = t->n;
+		if (version == 116)
+			put64(t, TEXT + 0x40 * f);
+		else
+			put32(t, 0x40 * f);
+		put32(t, nameoff);
+		put32(t, 0); /* args */
+		put32(t, 0); /* deferreturn */
+		put32(t, f == 0 ? sp : sp2);
+		put32(t, fl);
+		put32(t, ln);
+		put32(t, 3);  /* npcdata */
+		put32(t, 0);  /* cu offset */
+		if (version == 120)
+			put32(t, 1); /* startLine */
+		put(t, (uint8_t[]){0, f == 1 && version != 116 ? GOPCLNTAB_FLAG_TOPFRAME : 0, 0, 4},
+		    4);
+		put32(t, 0);
+		put32(t, 0);
+		put32(t, f == 0 ? inl : 0);
+		if (version == 116) {
+			if ((PCLN_ADDR + t->n) & 4)
+				t->n += 4;
+			for (int k = 0; k < 4; k++)
+				put64(t, k == 3 && f == 0 ? FDATA_ADDR + tree_off : 0);
+		} else {
+			for (int k = 0; k < 4; k++)
+				put32(t, k == 3 && f == 0 ? (uint32_t)tree_off : UINT32_MAX);
+		}
+	}
+	/* functab: entries and record offsets from pcln; the end of text last */
+	for (int i = 0; i < 3; i++) {
+		uint64_t funcoff = rec[i < 2 ? i : 1] - pcln;
+
+		if (version == 116) {
+			memcpy(t->b + ftab + 16 * i, &(uint64_t){TEXT + 0x40 * i - (i == 2 ? 0x30 : 0)}, 8);
+			memcpy(t->b + ftab + 16 * i + 8, &funcoff, 8);
+		} else {
+			memcpy(t->b + ftab + 8 * i, &(uint32_t){0x40 * i - (i == 2 ? 0x30 : 0)}, 4);
+			memcpy(t->b + ftab + 8 * i + 4, &(uint32_t){(uint32_t)funcoff}, 4);
+		}
+	}
+	{
+		uint64_t h[8] = {2, 1}, *w = h + 2;
+
+		if (version != 116)
+			*w++ = TEXT;
+		w[0] = funcname, w[1] = cu, w[2] = filetab, w[3] = pctab, w[4] = pcln;
+		memcpy(t->b + 8, h, 8 * hdr_words);
+	}
+	/* the inline tree: main.inner called at pc offset 8 */
+	fd->n = tree_off;
+	if (version == 120) {
+		put32(fd, 0);
+		put32(fd, 12);
+		put32(fd, 8);
+		put32(fd, 9);
+	} else {
+		put32(fd, 0xffff); /* parent -1, funcID 0 */
+		put32(fd, 0);
+		put32(fd, 9);
+		put32(fd, 12);
+		put32(fd, 8);
+	}
+}
+
+static int parse_q(const struct buf *t, const struct buf *fd, struct gopclntab **g, bool quiet)
+{
+	struct gopclntab_input in = {
+		.pcln = t->b, .pcln_size = t->n, .pcln_vaddr = PCLN_ADDR, .text_vaddr = TEXT,
+		.fdata = fd->b, .fdata_size = fd->n, .fdata_vaddr = FDATA_ADDR, .copy = true,
+	};
+	char err[128] = "";
+	int ret = gopclntab__parse(&in, g, err, sizeof(err));
+
+	if (ret && !quiet)
+		printf("  parse: %s\n", err);
+	return ret;
+}
+
+static int parse(const struct buf *t, const struct buf *fd, struct gopclntab **g)
+{
+	return parse_q(t, fd, g, false);
+}
+
+static int collect(void *ctx, uint64_t start, uint64_t end, int32_t delta)
+{
+	char *s = ctx;
+
+	snprintf(s + strlen(s), 256 - strlen(s), "[%lx,%lx)%d ", (unsigned long)start,
+		 (unsigned long)end, delta);
+	return 0;
+}
+
+/* An ELF image with the table as .gopclntab, no CFI: its unwind table. */
+static int rows_of(const struct buf *t, struct unwind_table **out)
+{
+	static const char shstr[] = "\0.gopclntab\0.shstrtab";
+	size_t shoff = (sizeof(Elf64_Ehdr) + t->n + sizeof(shstr) + 7) & ~(size_t)7;
+	size_t total = shoff + 3 * sizeof(Elf64_Shdr);
+	uint8_t *img = calloc(1, total);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + shoff);
+	char err[128] = "";
+	int ret;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_shoff = shoff;
+	eh->e_shentsize = sizeof(*sh);
+	eh->e_shnum = 3;
+	eh->e_shstrndx = 2;
+	memcpy(img + sizeof(*eh), t->b, t->n);
+	memcpy(img + sizeof(*eh) + t->n, shstr, sizeof(shstr));
+	sh[1] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+			     .sh_addr = PCLN_ADDR, .sh_offset = sizeof(*eh), .sh_size = t->n};
+	sh[2] = (Elf64_Shdr){.sh_name = 12, .sh_type = SHT_STRTAB,
+			     .sh_offset = sizeof(*eh) + t->n, .sh_size = sizeof(shstr)};
+	ret = unwind_table__build_mem(img, total, out, err, sizeof(err));
+	if (ret)
+		printf("  rows: %s\n", err);
+	free(img);
+	return ret;
+}
+
+static void check_version(struct test_state *s, int version)
+{
+	struct buf t, fd;
+	struct gopclntab *g = NULL;
+	struct unwind_table *u = NULL;
+	struct gopclntab_frame fr[4];
+	struct gopclntab_func f;
+	char runs[256] = "";
+	const struct unwind_row *r;
+	int n;
+
+	make_table(version, &t, &fd);
+	ASSERT_EQ(s, parse(&t, &fd, &g), 0);
+	ASSERT_EQ(s, gopclntab__version(g), version);
+	ASSERT_EQ(s, (long)gopclntab__nfuncs(g), 2);
+	/* plain code of main.outer */
+	n = gopclntab__lookup(g, 0x1004, fr, 4);
+	ASSERT_EQ(s, n, 1);
+	ASSERT_STREQ(s, fr[0].name, "main.outer");
+	ASSERT_STREQ(s, fr[0].file, "/src/main.go");
+	ASSERT_EQ(s, fr[0].line, 7);
+	/* the inlined call: main.inner at line 10, in main.outer at its call site */
+	n = gopclntab__lookup(g, 0x1018, fr, 4);
+	ASSERT_EQ(s, n, 2);
+	ASSERT_STREQ(s, fr[0].name, "main.inner");
+	ASSERT_EQ(s, fr[0].line, 10);
+	ASSERT_TRUE(s, fr[0].inlined);
+	ASSERT_STREQ(s, fr[1].name, "main.outer");
+	ASSERT_EQ(s, fr[1].line, 7);
+	ASSERT_TRUE(s, !fr[1].inlined);
+	/* max 1: the outer function alone */
+	ASSERT_EQ(s, gopclntab__lookup(g, 0x1018, fr, 1), 1);
+	ASSERT_STREQ(s, fr[0].name, "main.outer");
+	ASSERT_EQ(s, gopclntab__lookup(g, 0x1025, fr, 4), 1);
+	ASSERT_EQ(s, fr[0].line, 12);
+	ASSERT_EQ(s, gopclntab__lookup(g, 0x1045, fr, 4), 1);
+	ASSERT_STREQ(s, fr[0].name, "main.last");
+	/* outside every function */
+	ASSERT_EQ(s, gopclntab__lookup(g, 0xfff, fr, 4), 0);
+	ASSERT_EQ(s, gopclntab__lookup(g, 0x1050, fr, 4), 0);
+	ASSERT_EQ(s, gopclntab__func(g, 1, &f), 0);
+	ASSERT_EQ(s, f.entry, 0x1040);
+	ASSERT_EQ(s, f.end, 0x1050);
+	if (version != 116)
+		ASSERT_EQ(s, f.flags, GOPCLNTAB_FLAG_TOPFRAME);
+	ASSERT_EQ(s, gopclntab__sp_runs(g, 0, collect, runs), 0);
+	ASSERT_STREQ(s, runs, "[1000,1004)0 [1004,1030)24 [1030,1040)0 ");
+	gopclntab__free(g);
+	g = NULL;
+
+	/* the rows: CFA = rsp + delta + 8, rbp at CFA - 16 inside the frame */
+	ASSERT_EQ(s, rows_of(&t, &u), 0);
+	r = unwind_table__find(u, 0x1000);
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 8 && r->rbp_rule == RBP_SAME);
+	r = unwind_table__find(u, 0x1010);
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 32 &&
+			       r->rbp_rule == RBP_AT_CFA && r->rbp_off == -2);
+	r = unwind_table__find(u, 0x1031);
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_SP && r->cfa_off == 8);
+	if (version != 116) {
+		r = unwind_table__find(u, 0x1041);
+		ASSERT_TRUE(s, r && r->cfa_rule == CFA_END);
+	}
+	r = unwind_table__find(u, 0x1050);
+	ASSERT_TRUE(s, r && r->cfa_rule == CFA_NONE);
+	ASSERT_EQ(s, (long)u->stats.go_funcs, 2);
+cleanup:
+	gopclntab__free(g);
+	unwind_table__free(u);
+}
+
+static void test_go116(struct test_state *s) { check_version(s, 116); }
+static void test_go118(struct test_state *s) { check_version(s, 118); }
+static void test_go120(struct test_state *s) { check_version(s, 120); }
+
+/* Broken tables: refused or answered with nothing, never read out of bounds
+ * (ASan watches). */
+static void test_hostile(struct test_state *s)
+{
+	struct buf t, fd;
+	struct gopclntab *g = NULL;
+	struct gopclntab_frame fr[4];
+	uint64_t big = ~0ULL;
+
+	make_table(118, &t, &fd);
+	/* nfunc beyond the bound */
+	memcpy(t.b + 8, &big, 8);
+	ASSERT_EQ(s, parse_q(&t, &fd, &g, true), -E2BIG);
+	/* a table offset past the end */
+	make_table(118, &t, &fd);
+	memcpy(t.b + 8 + 7 * 8, &big, 8);
+	ASSERT_EQ(s, parse_q(&t, &fd, &g, true), -EINVAL);
+	/* truncated everywhere: parse fails or every lookup stays in bounds */
+	make_table(120, &t, &fd);
+	for (size_t cut = 0; cut < t.n; cut++) {
+		struct buf c = t;
+
+		c.n = cut;
+		if (parse_q(&c, &fd, &g, true) == 0) {
+			for (uint64_t pc = 0xff0; pc < 0x1058; pc += 3)
+				(void)gopclntab__lookup(g, pc, fr, 4);
+			gopclntab__free(g);
+			g = NULL;
+		}
+	}
+	/* every byte flipped in turn */
+	for (size_t i = 0; i < t.n; i++) {
+		struct buf c = t;
+
+		c.b[i] ^= 0xa5;
+		if (parse_q(&c, &fd, &g, true) == 0) {
+			for (uint64_t pc = 0xff0; pc < 0x1058; pc += 5)
+				(void)gopclntab__lookup(g, pc, fr, 4);
+			gopclntab__free(g);
+			g = NULL;
+		}
+	}
+cleanup:
+	gopclntab__free(g);
+}
+
+static int open_workload(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "tests/build/workloads/%s", name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The real Go 1.19 table: names, lines and inlined calls, and rows that
+ * agree with the .debug_frame of the same program built unstripped. */
+static void test_real_go(struct test_state *s)
+{
+	int fs = open_workload("gocalltree-stripped"), fu = open_workload("gocalltree");
+	struct gopclntab *g = NULL;
+	struct unwind_table *ts = NULL, *tu = NULL;
+	size_t inlined = 0, alpha = 0, agree = 0, differ = 0, prologues = 0;
+	char err[256] = "";
+
+	if (fs < 0 || fu < 0) {
+		SKIP(s, "Go workloads not built (make -C tests build)");
+		goto cleanup;
+	}
+	ASSERT_EQ(s, gopclntab__open_fd(fs, &g, err, sizeof(err)), 0);
+	ASSERT_EQ(s, gopclntab__version(g), 118);
+	ASSERT_TRUE(s, gopclntab__has_inlines(g));
+	ASSERT_TRUE(s, gopclntab__nfuncs(g) > 1000);
+	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
+		struct gopclntab_func f;
+		struct gopclntab_frame fr[8];
+
+		ASSERT_EQ(s, gopclntab__func(g, i, &f), 0);
+		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
+			if (gopclntab__lookup(g, pc, fr, 8) > 1)
+				inlined++;
+		if (f.name && !strcmp(f.name, "main.alpha")) {
+			int n = gopclntab__lookup(g, f.entry, fr, 8);
+
+			ASSERT_EQ(s, n, 1);
+			ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
+			ASSERT_TRUE(s, fr[0].line > 0);
+			alpha++;
+		}
+	}
+	ASSERT_EQ(s, (long)alpha, 1);
+	ASSERT_TRUE(s, inlined > 100);
+	/* rows from the SP deltas against Go's own CFI, row by row */
+	ASSERT_EQ(s, unwind_table__build_fd(fs, &ts, err, sizeof(err)), 0);
+	ASSERT_EQ(s, unwind_table__build_fd(fu, &tu, err, sizeof(err)), 0);
+	ASSERT_TRUE(s, ts->stats.go_funcs > 1000 && tu->stats.go_funcs < ts->stats.go_funcs);
+	for (size_t i = 0; i < ts->nrows; i++) {
+		const struct unwind_row *a = &ts->rows[i], *b = unwind_table__find(tu, a->pc);
+
+		if (a->cfa_rule != CFA_SP || !b || b->cfa_rule != CFA_SP)
+			continue;
+		if (a->cfa_off == b->cfa_off)
+			agree++;
+		else
+			differ++;
+	}
+	printf("  %zu rows agree with .debug_frame, %zu differ\n", agree, differ);
+	ASSERT_TRUE(s, agree > 1000);
+	ASSERT_TRUE(s, differ * 100 < agree);
+	/* Go 1.19's prologue: SUBQ $n, SP; MOVQ BP, n-8(SP): rbp unchanged for
+	 * the store's one instruction, then saved at CFA - 16 */
+	for (size_t i = 0; i + 1 < ts->nrows; i++) {
+		const struct unwind_row *a = &ts->rows[i], *b = &ts->rows[i + 1];
+
+		if (a->cfa_rule == CFA_SP && a->cfa_off >= 24 && a->rbp_rule == RBP_SAME) {
+			ASSERT_TRUE(s, b->pc - a->pc == 5 || b->pc - a->pc == 8);
+			ASSERT_TRUE(s, b->cfa_rule == CFA_SP && b->cfa_off == a->cfa_off);
+			ASSERT_TRUE(s, b->rbp_rule == RBP_AT_CFA && b->rbp_off == -2);
+			prologues++;
+		}
+	}
+	printf("  %zu prologues with the rbp store apart\n", prologues);
+	ASSERT_TRUE(s, prologues > 1000);
+cleanup:
+	gopclntab__free(g);
+	unwind_table__free(ts);
+	unwind_table__free(tu);
+	if (fs >= 0)
+		close(fs);
+	if (fu >= 0)
+		close(fu);
+}
+
+int main(void)
+{
+	struct test_state s = {.suite = "gopclntab"};
+
+	RUN_TEST(&s, test_go116);
+	RUN_TEST(&s, test_go118);
+	RUN_TEST(&s, test_go120);
+	RUN_TEST(&s, test_hostile);
+	RUN_TEST(&s, test_real_go);
+	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
+	return test__finish(&s);
+}

@@ -1,0 +1,3 @@
+module gocalltree
+
+go 1.19
