@@ -31,6 +31,8 @@ const volatile __u32 nr_cpus = 1;            /* entries of cpu_state */
  * the root, set by user space at load; read only when the option is on */
 const volatile __u64 cgroup_id = 0;
 const volatile __u32 cgroup_level = 0;
+/* walk the CPython frames of processes in py_procs (--no-interpreters: off) */
+const volatile bool walk_python = false;
 
 /* Sample counts, one per buffer; max_entries set by user space before load. */
 struct counts_map {
@@ -144,8 +146,12 @@ static __noinline void emit_event(__u32 type, __u32 tgid)
 #if defined(__TARGET_ARCH_x86)
 #define HAVE_TABLE_UNWINDER 1
 #include "unwind.bpf.h"
+/* the thread is found by its fs base, an x86-64 register */
+#define HAVE_PYTHON 1
+#include "python.bpf.h"
 #else
 struct uw_state;
+struct py_state;
 #endif
 
 static __noinline void stack_error(__s32 id, bool user)
@@ -181,10 +187,11 @@ static __noinline void announce(__u32 tgid)
 
 /* Inlined twice, once per buffer, so each call site sees a constant map. */
 static __always_inline void count_sample(void *counts, void *stacks, void *ustacks,
+					 void *pystacks, __u32 buffer,
 					 struct bpf_perf_event_data *ctx,
 					 struct sample_key *key, bool in_kernel,
 					 bool has_user, struct uw_state *us,
-					 struct cpu_state *cs)
+					 struct py_state *ps, struct cpu_state *cs)
 {
 	__u64 one = 1, *v;
 	long err;
@@ -204,6 +211,10 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 			has_user = false; /* else keep the frame-pointer stack */
 		}
 	}
+#endif
+#ifdef HAVE_PYTHON
+	if (ps)
+		key->pystack_hash = store_pystack(pystacks, ps, key->tgid, buffer);
 #endif
 	if (has_user) {
 		key->ustack_id = bpf_get_stackid(ctx, stacks, BPF_F_USER_STACK);
@@ -237,8 +248,10 @@ static __always_inline void count_sample(void *counts, void *stacks, void *ustac
 
 #ifdef HAVE_TABLE_UNWINDER
 #define USTACKS(i) ((void *)&ustacks##i)
+#define PYSTACKS(i) ((void *)&pystacks##i)
 #else
 #define USTACKS(i) NULL
+#define PYSTACKS(i) NULL
 #endif
 
 /* One sample; `tables` is a constant, so each program below carries only the
@@ -252,6 +265,7 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct sample_key key = {};
 	struct uw_state *us = NULL;
+	struct py_state *ps = NULL;
 	struct cpu_state *cs;
 	bool in_kernel = true, has_user;
 	const __u64 *comm;
@@ -325,14 +339,18 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, const bool ta
 			metric_inc(METRIC_UNWIND_FP_FALLBACK);
 	}
 #endif
+#ifdef HAVE_PYTHON
+	if (walk_python && has_user)
+		ps = py_walk(task, tgid, tid);
+#endif
 	if (cs->options & SAMPLE_NO_KERNEL)
 		in_kernel = false; /* its registers were read above: no kernel stack now */
 	if (cs->active_buffer == 0)
-		count_sample(&counts0, &stacks0, USTACKS(0), ctx, &key, in_kernel, has_user, us,
-			     cs);
+		count_sample(&counts0, &stacks0, USTACKS(0), PYSTACKS(0), 0, ctx, &key, in_kernel,
+			     has_user, us, ps, cs);
 	else
-		count_sample(&counts1, &stacks1, USTACKS(1), ctx, &key, in_kernel, has_user, us,
-			     cs);
+		count_sample(&counts1, &stacks1, USTACKS(1), PYSTACKS(1), 1, ctx, &key, in_kernel,
+			     has_user, us, ps, cs);
 	return 0;
 }
 
@@ -372,6 +390,9 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	/* the old image's ranges are wrong now: frame pointers until user
 	 * space has loaded the new one's (it hears of the exec below) */
 	bpf_map_delete_elem(&unwind_procs, &tgid);
+	/* and the old image's interpreter, if it had one */
+	if (walk_python)
+		bpf_map_delete_elem(&py_procs, &tgid);
 	/* announce every exec of a wanted process, so that its ranges are
 	 * published before its first sample: from the tables cached, that
 	 * costs user space a /proc/PID/maps read and one map update (the

@@ -33,6 +33,7 @@ struct sample_key {
 	__s32 ustack_id;
 	char comm[TASK_COMM_LEN];
 	__u64 ustack_hash; /* with ustack_id == STACK_ID_UNWOUND: key in ustacks */
+	__u64 pystack_hash; /* the Python frames of the thread: key in pystacks; 0 = none */
 };
 
 /* Stack id when the sample has no such stack: a user-mode sample has no
@@ -113,6 +114,8 @@ enum pid_event_type {
 	PID_EVENT_EXEC = 2, /* tgid exec'd: its mappings changed */
 	PID_EVENT_EXIT = 3, /* tgid exited: metadata may be evicted later */
 	PID_EVENT_UNWIND_MISS = 4, /* a pc outside the tgid's tables: reload them */
+	PID_EVENT_PY_STACK = 5, /* a new Python stack (py_hash in pystacks of py_buffer):
+				 * name its code objects while the process lives */
 };
 
 struct pid_event {
@@ -121,6 +124,9 @@ struct pid_event {
 	__u64 time_ns;
 	__u64 cgroup_id; /* the task's cgroup v2 id: keys user space's cache of paths */
 	char comm[TASK_COMM_LEN];
+	__u64 py_hash;   /* PID_EVENT_PY_STACK only */
+	__u32 py_buffer;
+	__u32 pad;
 };
 
 /* Per-CPU counters, indexed by this enum; every lost or degraded sample
@@ -151,6 +157,15 @@ enum metric {
 	METRIC_UNWIND_NS,          /* sum: ns spent unwinding and storing stacks */
 	METRIC_UNWIND_FRAMES,      /* sum: frames of the unwound stacks */
 	METRIC_UNWIND_CACHE_HITS,  /* frames whose row came from the row cache */
+	/* CPython frames walked in BPF (processes with a py_procs entry) */
+	METRIC_PY_STACKS,          /* samples given a Python stack */
+	METRIC_PY_NO_TSTATE,       /* no thread state of the sampled thread */
+	METRIC_PY_BAD_READ,        /* reading the interpreter's memory failed */
+	METRIC_PY_DEPTH,           /* PY_MAX_FRAMES frames: the oldest left out */
+	METRIC_PY_THREADS,         /* thread not among the first PY_MAX_THREADS states */
+	METRIC_PY_STACKS_FULL,     /* Python stack not stored: pystacks map full */
+	METRIC_PY_FRAMES,          /* sum: Python frames of the stacks walked */
+	METRIC_PY_NS,              /* sum: ns spent walking and storing them */
 	NR_METRICS,
 };
 
@@ -183,5 +198,83 @@ struct cpu_state {
 	 * the first line */
 	__u64 metrics[NR_METRICS];
 } __attribute__((aligned(64)));
+
+/*
+ * CPython. User space finds the interpreter of a process (its binary or
+ * libpython), the address of _PyRuntime and the layout of its version, and
+ * writes them to py_procs; the sampler then walks the sampled thread's
+ * frames. Offsets are bytes into the named structure (see
+ * profiler/sample/py_offsets.c, checked against CPython's headers).
+ */
+struct py_offsets {
+	__u16 runtime_interp_head;   /* _PyRuntimeState.interpreters.head */
+	__u16 interp_tstate_head;    /* PyInterpreterState.threads.head */
+	__u16 tstate_next;           /* PyThreadState.next */
+	__u16 tstate_thread_id;      /* PyThreadState.thread_id: pthread_self() = fs base */
+	__u16 tstate_cframe;         /* PyThreadState.cframe (3.11, 3.12) */
+	__u16 cframe_current_frame;  /* _PyCFrame.current_frame */
+	__u16 frame_code;            /* _PyInterpreterFrame.f_code */
+	__u16 frame_previous;        /* _PyInterpreterFrame.previous */
+	__u16 frame_prev_instr;      /* _PyInterpreterFrame.prev_instr */
+	__u16 frame_is_entry;        /* _PyInterpreterFrame.is_entry (a byte) */
+	__u16 code_firstlineno;      /* PyCodeObject.co_firstlineno (an int) */
+	__u16 code_filename;         /* PyCodeObject.co_filename */
+	__u16 code_qualname;         /* PyCodeObject.co_qualname */
+	__u16 code_linetable;        /* PyCodeObject.co_linetable */
+	__u16 code_code_adaptive;    /* PyCodeObject.co_code_adaptive: instructions */
+	__u16 code_name;             /* PyCodeObject.co_name */
+};
+
+/* The BPF side reads up to PY_WINDOW bytes of a frame or code object at
+ * once: the fields it needs of each must lie within one window. */
+#define PY_WINDOW 64
+
+struct py_proc {
+	__u64 runtime;      /* address of _PyRuntime in the process */
+	__u32 version;      /* 0x030b for 3.11 */
+	/* where the BPF side's reads of a frame and of a code object start:
+	 * every field it uses lies in [start, start + PY_WINDOW - 8] */
+	__u16 frame_window, code_window;
+	struct py_offsets off;
+};
+
+#ifndef PY_MAX_FRAMES
+#define PY_MAX_FRAMES 96
+#endif
+/* Thread states of one interpreter looked at for a thread not in the
+ * py_tstates cache (newest first: CPython puts new ones at the head). */
+#define PY_MAX_THREADS 256
+
+enum py_frame_flags {
+	PY_FRAME_ENTRY = 1, /* is_entry: the first frame of a C call of the eval loop */
+};
+
+/* One Python frame as the sampler saw it. The fingerprint hashes what the
+ * code object said then (qualname and filename pointers, first line), so a
+ * code object freed and reused at the same address is told apart. */
+struct py_frame {
+	__u64 code;        /* PyCodeObject address */
+	__u64 fingerprint; /* py_fingerprint() of the code object */
+	__u32 instr;       /* byte offset of the instruction in co_code_adaptive */
+	__u32 flags;       /* enum py_frame_flags */
+};
+
+/* A Python stack, newest frame first. */
+struct py_stack {
+	__u32 len;
+	__u32 truncated;
+	struct py_frame frames[PY_MAX_FRAMES];
+};
+
+/* The fingerprint of a code object, the same on both sides. */
+static inline __u64 py_fingerprint(__u64 qualname, __u64 filename, __u32 firstlineno)
+{
+	__u64 h = (qualname ^ 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
+
+	h = (h ^ (h >> 29) ^ filename) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= firstlineno;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
 
 #endif /* BPFPROF_PROFILE_ABI_H */

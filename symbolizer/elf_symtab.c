@@ -269,3 +269,62 @@ size_t elf_symtab__memory(const struct elf_symtab *t)
 {
 	return sizeof(*t) + t->nsyms * sizeof(*t->syms) + t->names_len;
 }
+
+/* The value of the defined object symbol `name` in one symbol section. */
+static int find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, uint64_t *vaddr)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t count;
+
+	if (!data || !sh->sh_entsize)
+		return -ENOENT;
+	count = data->d_size / sh->sh_entsize;
+	if (count > ELF_SYMTAB_MAX_SYMBOLS)
+		count = ELF_SYMTAB_MAX_SYMBOLS;
+	for (size_t i = 0; i < count; i++) {
+		const char *s;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		if (GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF)
+			continue;
+		s = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (s && !strcmp(s, name)) {
+			*vaddr = sym.st_value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_symtab__find_object(int fd, const char *name, uint64_t offset, uint64_t *vaddr,
+			    uint64_t *offset_vaddr)
+{
+	struct elf_symtab segs = {0};
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *elf;
+	int ret = -ENOENT;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		ret = -ENOEXEC;
+		goto cleanup;
+	}
+	read_segments(elf, &segs);
+	if (elf_symtab__offset_to_vaddr(&segs, offset, offset_vaddr))
+		goto cleanup;
+	for (int pass = 0; pass < 2 && ret; pass++) {
+		scn = NULL;
+		while (ret && (scn = elf_nextscn(elf, scn)))
+			if (gelf_getshdr(scn, &sh) &&
+			    sh.sh_type == (pass ? SHT_SYMTAB : SHT_DYNSYM))
+				ret = find_in(elf, scn, &sh, name, vaddr);
+	}
+cleanup:
+	if (elf)
+		elf_end(elf);
+	return ret;
+}

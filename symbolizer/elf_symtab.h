@@ -35,6 +35,15 @@ const char *elf_symtab__lookup(const struct elf_symtab *t, uint64_t vaddr, uint6
 /* Build-id as lower-case hex, or NULL when the file has none. */
 const char *elf_symtab__build_id(const struct elf_symtab *t);
 
+/*
+ * The value of the data symbol `name` (.dynsym, else .symtab) of the ELF file
+ * open on fd, and the virtual address its PT_LOAD headers give file offset
+ * `offset` (a mapping's offset: the load bias is then the mapping's start
+ * minus *offset_vaddr). 0, -ENOENT when either is missing, or -errno.
+ */
+int elf_symtab__find_object(int fd, const char *name, uint64_t offset, uint64_t *vaddr,
+			    uint64_t *offset_vaddr);
+
 size_t elf_symtab__count(const struct elf_symtab *t);
 /* Bytes of memory held, for cache accounting. */
 size_t elf_symtab__memory(const struct elf_symtab *t);

@@ -7,6 +7,8 @@
 #  2. BPF cost per sample (kernel.bpf_stats_enabled) at ~30 user frames
 #  3. time and memory to build tables: libc, python3, the largest binary
 #  4. the agent with tables for every running process
+#  5. BPF cost per sample with CPython frames walked, against the native-only
+#     walk on the same workload (--python: this part only)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BPFPROF=$ROOT/build/bpfprof
@@ -35,6 +37,42 @@ cpu() {
 		'{ printf "%.2f", $1 + $2 - (w == "" ? 0 : w) }' "$1"
 }
 rss() { awk '{ printf "%.0f", $3 / 1024 }' "$1"; }
+
+# python_cost: tests/workloads/pycalltree.py on both CPUs, recorded at 999 Hz
+# with --no-interpreters (native frames from tables only) and with the Python
+# walk; the whole program's ns per run side by side
+python_cost() {
+	local old mode args w1 w2
+	[ -x /usr/bin/python3.11 ] || { echo "python: no /usr/bin/python3.11"; return; }
+	echo "BPF cost (kernel.bpf_stats_enabled run_time_ns / run_cnt), CPython 3.11 pycalltree.py"
+	echo "(~12 native + ~8-38 Python frames), 2 busy CPUs, 999 Hz, --unwind auto:"
+	old=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	printf '%-28s %10s %18s %14s\n' "walk" "ns/run" "python ns/stack" "py frames"
+	for mode in native python native python; do
+		args=""
+		[ $mode = native ] && args=--no-interpreters
+		/usr/bin/python3.11 "$ROOT/tests/workloads/pycalltree.py" 12 >/dev/null & w1=$!
+		/usr/bin/python3.11 "$ROOT/tests/workloads/pycalltree.py" 12 >/dev/null & w2=$!
+		PIDS="$w1 $w2"
+		sleep 0.5
+		"$BPFPROF" record -F 999 $args -p "$w1,$w2" -d 5 -o "$TMP/py.$mode.folded" \
+			2>"$TMP/py.$mode.err"
+		kill $w1 $w2 2>/dev/null
+		wait $w1 $w2 2>/dev/null
+		PIDS=""
+		awk -v m="$mode" '
+			/samples in/ { for (i = 1; i <= NF; i++) if ($i == "BPF") r = $(i + 1) }
+			/Python: / { for (i = 1; i <= NF; i++) { if ($i == "frames,") f = substr($(i - 1), 2); if ($i == "ns") p = $(i - 1) } }
+			END { printf "%-28s %10s %18s %14s\n", m, r ? r : "-", p ? p : "-", f ? f : "-" }' \
+			"$TMP/py.$mode.err"
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$old"
+}
+if [ "${1:-}" = --python ]; then
+	python_cost
+	exit 0
+fi
 
 echo "bench-unwind: $SECS s of $WL/calltree_nofp (gcc -O2 -fomit-frame-pointer) at $FREQ Hz"
 echo
@@ -94,6 +132,9 @@ for run in fp:recursion_fp dwarf:recursion_nofp auto:recursion_nofp; do
 		END { printf "%-26s %10s %16s %8s\n", m, r ? r : "-", u ? u : "-", d }' "$TMP/cost.$mode.err"
 done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+
+echo
+python_cost
 
 echo
 echo "Unwind tables: build time (best of 3) and size, ours vs libdw's dwarf_cfi_addrframe:"

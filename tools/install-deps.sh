@@ -6,7 +6,7 @@ PKGS="make gcc clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev bpftool
       binutils elfutils util-linux libcap2-bin golang-go chromium nodejs npm
       debuginfod libdebuginfod-dev valgrind linux-perf python3-prometheus-client curl
       libiberty-dev g++ libc6-dbg python3 prometheus dpkg-dev man-db groff-base
-      libcurl4-openssl-dev"
+      libcurl4-openssl-dev python3.11 python3.11-dev"
 missing=""
 for p in $PKGS; do
 	# nodejs may come from elsewhere; accept any node on PATH.

@@ -33,7 +33,7 @@
 	const doc = global.document;
 	const $ = (id) => doc.getElementById(id);
 	const LIVE_MS = 15 * 60 * 1000;
-	const KIND_NAMES = ['user', 'kernel', 'inline', 'jit', 'lost', 'comm'];
+	const KIND_NAMES = ['user', 'kernel', 'inline', 'jit', 'lost', 'comm', 'python'];
 	const MAX_FUNC_ROWS = 200;
 	/* every process of the range (the API's most): grouping by comm must see
 	 * the many short processes each of which alone is too small for a top 50 */

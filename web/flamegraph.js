@@ -30,7 +30,7 @@
 
 	const ROW = 16;
 	const MIN_PX = 0.5;
-	const KINDS = ['user', 'kernel', 'inline', 'jit', 'lost', 'comm'];
+	const KINDS = ['user', 'kernel', 'inline', 'jit', 'lost', 'comm', 'python'];
 
 	function hash(s) {
 		let h = 2166136261;
@@ -49,6 +49,7 @@
 		case 'inline': return `hsl(${178 + 14 * v},55%,${50 + 12 * v}%)`; // aqua
 		case 'jit': return `hsl(${100 + 30 * v},55%,${48 + 10 * v}%)`; // green
 		case 'lost': return `hsl(0,0%,${62 + 10 * v}%)`; // grey
+		case 'python': return `hsl(${205 + 25 * v},60%,${55 + 10 * v}%)`; // blue (interpreted)
 		case 'comm': return `hsl(${260 + 20 * v},25%,${70 + 8 * v}%)`; // lavender
 		default: return `hsl(${2 + 16 * v},80%,${55 + 10 * v}%)`; // red (user)
 		}
@@ -448,7 +449,7 @@
 			info.textContent = `before ${fmtInt(tree.baseTotal)} samples, after ${fmtInt(tree.total)} samples; ` +
 				'width = before share + after share, colour = change in share of all samples';
 		} else {
-			for (const k of ['user', 'kernel', 'inline', 'jit', 'lost'])
+			for (const k of ['user', 'kernel', 'inline', 'jit', 'python', 'lost'])
 				legend.append(legendItem(kindColour(k, ''), k));
 			info.textContent = `${fmtInt(tree.total)} samples`;
 		}

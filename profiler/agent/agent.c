@@ -100,6 +100,7 @@ int agent__new(const struct agent_opts *opts, struct agent **out, char *err, siz
 	/* an always-on agent's memory budget: names by default, lines on request */
 	so.no_lines = !opts->lines;
 	so.unwind_mode = opts->unwind_mode;
+	so.no_interpreters = opts->no_interpreters;
 	so.preload_unwind = true;
 	so.labels = opts->labels;
 	so.nlabels = opts->nlabels;
@@ -485,6 +486,7 @@ void agent__snapshot(struct agent *a, struct agent_snapshot *s)
 	s->stacks_fill = st->stack_entries ? (double)st->last_drain_stacks / st->stack_entries : 0;
 	s->unwind_table_bytes = st->unwind.rows_used * (uint64_t)sizeof(struct unwind_row);
 	s->unwind_seconds = st->metrics[METRIC_UNWIND_NS] / 1e9;
+	s->python_seconds = st->metrics[METRIC_PY_NS] / 1e9;
 	s->bpf_run_seconds = st->bpf_run_ns / 1e9;
 	getrusage(RUSAGE_SELF, &ru);
 	s->cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +

@@ -31,6 +31,7 @@ struct agent_opts {
 	int unwind_mode; /* enum unwind_mode */
 	const struct profile_label *labels; /* on every sample: host, --label */
 	size_t nlabels;
+	bool no_interpreters; /* no CPython frames */
 	/* what the operator must hear of (a window that could not be stored);
 	 * the library itself never prints. NULL: nothing is said. */
 	void (*log)(const char *msg);
@@ -122,7 +123,7 @@ struct agent_snapshot {
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */
 	uint64_t unwind_table_bytes;
-	double unwind_seconds, bpf_run_seconds;
+	double unwind_seconds, bpf_run_seconds, python_seconds;
 	double cpu_seconds; /* the agent's own, user + system */
 	uint64_t rss_bytes;
 };

@@ -298,7 +298,7 @@ static const char *read_frame(struct reader *r, char *line, int *ret)
 
 	if (split_tabs(line, fields, 4) != 4)
 		return "bad frame line";
-	if (parse_u64(&p, &kind, 10) || kind > FRAME_LOST || *p++ != ' ' ||
+	if (parse_u64(&p, &kind, 10) || kind > FRAME_KIND_MAX || *p++ != ' ' ||
 	    parse_u64(&p, &ln, 10) || ln > UINT32_MAX || *p++ != ' ' ||
 	    parse_u64(&p, &f.addr, 16) || *p)
 		return "bad frame line";

@@ -51,6 +51,9 @@ static const char usage[] =
 	"      --unwind MODE      user stacks: auto (unwind tables from .eh_frame where\n"
 	"                         loaded, frame pointers elsewhere; default), dwarf\n"
 	"                         (tables only), fp (frame pointers only)\n"
+	"      --no-interpreters  no Python frames: CPython 3.11 processes then show only\n"
+	"                         the interpreter's C frames (default: their Python\n"
+	"                         functions, read from the interpreter's memory)\n"
 	"      --count-entries N  in-kernel sample map size per buffer\n"
 	"      --stack-entries N  in-kernel stack map size per buffer\n"
 	"      --label KEY=VALUE  a label on every sample (repeatable: cluster, region,\n"
@@ -84,6 +87,7 @@ struct record_opts {
 	bool format_given;
 	bool idle, quiet;
 	int unwind_mode;
+	bool no_interpreters;
 	uint64_t count_entries, stack_entries;
 	char **command;
 	bool *cpus; /* -C */
@@ -116,6 +120,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		OPT_COUNT_ENTRIES,
 		OPT_STACK_ENTRIES,
 		OPT_UNWIND,
+		OPT_NO_INTERPRETERS,
 		OPT_CALL_GRAPH,
 		OPT_CGROUP,
 		OPT_LABEL,
@@ -130,6 +135,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"lines", no_argument, NULL, OPT_LINES},
 		{"idle", no_argument, NULL, OPT_IDLE},
 		{"unwind", required_argument, NULL, OPT_UNWIND},
+		{"no-interpreters", no_argument, NULL, OPT_NO_INTERPRETERS},
 		{"count-entries", required_argument, NULL, OPT_COUNT_ENTRIES},
 		{"stack-entries", required_argument, NULL, OPT_STACK_ENTRIES},
 		{"quiet", no_argument, NULL, 'q'},
@@ -182,6 +188,9 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_IDLE:
 			o->idle = true;
+			break;
+		case OPT_NO_INTERPRETERS:
+			o->no_interpreters = true;
 			break;
 		case OPT_UNWIND:
 			if (cli__parse_unwind(optarg, &o->unwind_mode))
@@ -490,6 +499,28 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
 		fprintf(stderr, ", BPF %.0f ns per sample",
 			(double)st.bpf_run_ns / (double)st.bpf_runs);
+	if (st.python && (st.python_st.procs || m[METRIC_PY_STACKS] || m[METRIC_PY_NO_TSTATE] ||
+			  st.python_st.procs_unsupported || st.python_st.procs_no_runtime ||
+			  st.python_st.procs_refused)) {
+		const struct python_stats *ps = &st.python_st;
+
+		fprintf(stderr,
+			"\nbpfprof: Python: %llu interpreters walked, not walked: %llu of an unsupported "
+			"version, %llu without _PyRuntime, %llu map full; %llu stacks (%.1f frames, %.0f "
+			"ns each), %llu without a thread state, %llu past %d threads, %llu bad reads, "
+			"%llu too deep, %llu not stored (map full); code objects: %llu read, %llu "
+			"unreadable, %llu changed since the sample",
+			(unsigned long long)ps->procs, (unsigned long long)ps->procs_unsupported,
+			(unsigned long long)ps->procs_no_runtime, (unsigned long long)ps->procs_refused,
+			(unsigned long long)m[METRIC_PY_STACKS],
+			m[METRIC_PY_STACKS] ? (double)m[METRIC_PY_FRAMES] / m[METRIC_PY_STACKS] : 0.0,
+			m[METRIC_PY_STACKS] ? (double)m[METRIC_PY_NS] / m[METRIC_PY_STACKS] : 0.0,
+			(unsigned long long)m[METRIC_PY_NO_TSTATE],
+			(unsigned long long)m[METRIC_PY_THREADS], PY_MAX_THREADS,
+			(unsigned long long)m[METRIC_PY_BAD_READ], (unsigned long long)m[METRIC_PY_DEPTH],
+			(unsigned long long)m[METRIC_PY_STACKS_FULL], (unsigned long long)ps->code_reads,
+			(unsigned long long)ps->code_unreadable, (unsigned long long)ps->code_changed);
+	}
 	if (st.unwind_mode != UNWIND_FP) {
 		const struct unwinder_stats *us = &st.unwind;
 		uint64_t unwound = m[METRIC_UNWIND_END] + m[METRIC_UNWIND_NO_TABLE] +
@@ -560,6 +591,7 @@ static int start(struct record *r)
 	so.freq = r->o.freq;
 	so.idle = r->o.idle;
 	so.unwind_mode = r->o.unwind_mode;
+	so.no_interpreters = r->o.no_interpreters;
 	so.preload_unwind = !r->o.command; /* a command's tables load at its exec */
 	so.drain_interval_ns = DRAIN_INTERVAL_NS;
 	so.count_entries = r->o.count_entries;

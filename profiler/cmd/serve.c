@@ -123,6 +123,8 @@ static const char usage[] =
     "                          pointers elsewhere; default), dwarf, fp\n"
     "      --label KEY=VALUE   a label on every sample (repeatable: cluster, region,\n"
     "                          env, ...); host=NAME replaces the machine's name\n"
+    "      --no-interpreters   no Python frames (CPython 3.11 functions read from the\n"
+    "                          interpreter's memory; default: on)\n"
     "      --push URL          send every window to a Pyroscope-compatible store:\n"
     "                          POST URL/ingest, one series per --push-group-by value,\n"
     "                          in order, from a queue kept on disk (needs --window\n"
@@ -222,6 +224,7 @@ enum {
 	OPT_PUSH_TIMEOUT,
 	OPT_PUSH_BACKOFF_MAX,
 	OPT_LABEL,
+	OPT_NO_INTERPRETERS,
 };
 /* serve's options: the command line's and, through the same table, the
  * config file's keys (config_file.h). */
@@ -239,6 +242,7 @@ static const struct option serve_options[] = {
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
     {"label", required_argument, NULL, OPT_LABEL},
+    {"no-interpreters", no_argument, NULL, OPT_NO_INTERPRETERS},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"push", required_argument, NULL, OPT_PUSH},
@@ -373,6 +377,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 			if (cli__parse_label("serve", optarg, labels))
 				return EXIT_USAGE;
 			break;
+		case OPT_NO_INTERPRETERS: o->no_interpreters = true; break;
 		case OPT_CONFIG:
 		case OPT_NO_CONFIG: break; /* read by serve_args, before */
 		case 'h': fputs(usage, stdout); return 0;

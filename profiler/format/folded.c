@@ -31,8 +31,13 @@ static const char *base_name(const char *path)
 
 static int append_frame(struct bytebuf *b, const struct frame *f, const struct folded_opts *o)
 {
-	char line[64];
+	char line[64], label[1024];
 
+	if (f->kind == FRAME_PYTHON) /* always with its file: "run" is in many */
+		return bytebuf__puts(b, ";") ||
+			       put_name(b, frame__label(f, o && o->lines, label, sizeof(label))) ||
+			       bytebuf__puts(b, "_[p]")
+		       ? -ENOMEM : 0;
 	if (bytebuf__puts(b, ";") || put_name(b, f->name))
 		return -ENOMEM;
 	if (o && o->lines && f->file && f->line) {

@@ -49,6 +49,9 @@ static void parse_frame(char *name, size_t len, struct frame *f)
 		f->kind = FRAME_INLINE;
 	} else if (has_suffix(name, len, "_[j]")) {
 		f->kind = FRAME_JIT;
+	} else if (has_suffix(name, len, "_[p]")) {
+		f->kind = FRAME_PYTHON;
+		f->module = "[python]";
 	}
 	if (f->kind != FRAME_USER) {
 		len -= 4;

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_COMM 5 /* after enum frame_kind: the process name */
+#define KIND_COMM 5 /* after FRAME_LOST: the process name */
+#define KIND_PYTHON 6 /* FRAME_PYTHON, listed after comm (the pages' kind 5) */
 
 struct stack {
 	const uint32_t *frames;
@@ -83,8 +84,12 @@ static int add_profile(struct jw *w, const struct profile *p, int is_base)
 			return ret;
 		for (uint32_t j = 0; j < s->nframes; j++) {
 			const struct frame *f = profile__frame(p, s->frames[j]);
+			char label[1024];
 
-			if ((ret = frame_index(w, f->name, (uint32_t)f->kind, &w->key[j + 1])))
+			if ((ret = frame_index(w, frame__label(f, 0, label, sizeof(label)),
+					       f->kind == FRAME_PYTHON ? KIND_PYTHON
+								       : (uint32_t)f->kind,
+					       &w->key[j + 1])))
 				return ret;
 		}
 		ret = hmap__put(w->stacks, w->key, ((size_t)s->nframes + 1) * sizeof(*w->key), w->nst,
@@ -157,7 +162,7 @@ static int emit(const struct jw *w, const struct profile *p, const struct profil
 		m->period_ns, m->time_ns, m->duration_ns, profile__total(p));
 	if (base)
 		fprintf(out, ",\"baseTotal\":%" PRIu64, profile__total(base));
-	fputs(",\n\"kinds\":[\"user\",\"kernel\",\"inline\",\"jit\",\"lost\",\"comm\"],\n\"strings\":[",
+	fputs(",\n\"kinds\":[\"user\",\"kernel\",\"inline\",\"jit\",\"lost\",\"comm\",\"python\"],\n\"strings\":[",
 	      out);
 	for (size_t i = 0; i < w->nstrs; i++) {
 		if (i)

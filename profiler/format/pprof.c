@@ -100,6 +100,7 @@ static const char *mapping_name(const struct frame *f)
 	case FRAME_KERNEL: return KERNEL_MAPPING;
 	case FRAME_JIT: return f->module ? f->module : JIT_MAPPING;
 	case FRAME_LOST: return NULL;
+	case FRAME_PYTHON: return "[python]";
 	default: return f->module;
 	}
 }

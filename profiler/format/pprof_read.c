@@ -332,6 +332,8 @@ static enum frame_kind mapping_kind(const char *file)
 	if (!strncmp(file, "[kernel", 7) || !strcmp(file, "[vmlinux]"))
 		return FRAME_KERNEL;
 	base = base ? base + 1 : file;
+	if (!strcmp(file, "[python]"))
+		return FRAME_PYTHON;
 	if (!strcmp(file, "[jit]") || (!strncmp(base, "perf-", 5) && strstr(base, ".map")))
 		return FRAME_JIT;
 	return FRAME_USER;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A sample's key: pid, tid, interned comm, cgroup and label set, then the
@@ -368,4 +369,22 @@ const struct profile_sample *profile__sample(const struct profile *p, size_t i)
 uint64_t profile__total(const struct profile *p)
 {
 	return p->total;
+}
+
+static const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+const char *frame__label(const struct frame *f, int lines, char *buf, size_t len)
+{
+	if (f->kind != FRAME_PYTHON || !f->file)
+		return f->name;
+	if (lines && f->line)
+		snprintf(buf, len, "%s (%s:%u)", f->name, path_base(f->file), f->line);
+	else
+		snprintf(buf, len, "%s (%s)", f->name, path_base(f->file));
+	return buf;
 }

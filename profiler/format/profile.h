@@ -20,7 +20,10 @@ enum frame_kind {
 	FRAME_INLINE, /* inlined into the next frame toward the root; _[i] */
 	FRAME_JIT,    /* from a perf map file; _[j] */
 	FRAME_LOST,   /* placeholder for a stack that could not be read */
+	FRAME_PYTHON, /* an interpreted CPython function: name is its qualname,
+		       * file its source file, module "[python]"; _[p] */
 };
+#define FRAME_KIND_MAX FRAME_PYTHON
 
 struct frame {
 	const char *name;   /* never NULL */
@@ -30,6 +33,11 @@ struct frame {
 	enum frame_kind kind;
 	uint64_t addr;      /* user: ELF virtual address in module; kernel: address */
 };
+
+/* The label of a frame for outputs that show one string: a Python frame is
+ * "qualname (file.py)" (":line" too with lines), others their name. Returns
+ * buf or f->name. */
+const char *frame__label(const struct frame *f, int lines, char *buf, size_t len);
 
 /* A sample's labels beyond pid, tid, comm and cgroup (host, exe,
  * container_id, pod_uid, service, the static ones, a pprof file's own). */

@@ -41,6 +41,7 @@ struct collector {
 	int freq;
 	int unwind_mode;
 	uint32_t unwind_rows;
+	bool python;
 	uint64_t last_keys, last_stacks; /* entries in the buffer last drained */
 	/* drain's work lists, kept between drains */
 	uint32_t stack_entries;
@@ -49,6 +50,9 @@ struct collector {
 	size_t nstale, stale_cap;
 	uint64_t *hashes;            /* unwound stacks: kept ones, then stale ones */
 	size_t nhashes, hashes_cap;
+	uint64_t *pyhashes;          /* Python stacks: the same */
+	struct py_stack *pybuf;      /* one Python stack read (2 KiB) */
+	size_t npyhashes, pyhashes_cap;
 };
 
 #define DEFAULT_UNWIND_ROWS (4u << 20) /* 32 MiB: a busy machine needs ~2.5M rows */
@@ -119,6 +123,16 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
 	}
+#if defined(__x86_64__)
+	c->python = opts->interpreters;
+#endif
+	skel->rodata->walk_python = c->python;
+	if (!c->python) { /* unused: keep them tiny */
+		bpf_map__set_max_entries(skel->maps.py_procs, 1);
+		bpf_map__set_max_entries(skel->maps.pystacks0, 1);
+		bpf_map__set_max_entries(skel->maps.pystacks1, 1);
+		bpf_map__set_max_entries(skel->maps.py_tstates, 1);
+	}
 	/* one sampling program per mode: the frame-pointer one has no unwinder */
 	c->sampler = c->unwind_mode == UNWIND_FP ? skel->progs.do_sample : skel->progs.do_sample_unw;
 	bpf_program__set_autoload(skel->progs.do_sample, c->sampler == skel->progs.do_sample);
@@ -134,6 +148,10 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 		bpf_map__set_max_entries(skel->maps.stacks1, opts->stack_entries);
 		bpf_map__set_max_entries(skel->maps.ustacks0, opts->stack_entries);
 		bpf_map__set_max_entries(skel->maps.ustacks1, opts->stack_entries);
+		if (c->python) {
+			bpf_map__set_max_entries(skel->maps.pystacks0, opts->stack_entries);
+			bpf_map__set_max_entries(skel->maps.pystacks1, opts->stack_entries);
+		}
 	}
 	ret = profile_bpf__load(skel);
 	if (ret) {
@@ -155,7 +173,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	}
 	c->stack_entries = bpf_map__max_entries(skel->maps.stacks0);
 	c->stack_live = calloc((c->stack_entries + 63) / 64, sizeof(*c->stack_live));
-	if (!c->stack_live) {
+	c->pybuf = malloc(sizeof(*c->pybuf));
+	if (!c->stack_live || !c->pybuf) {
 		ret = -ENOMEM;
 		errbuf__set(err, errlen, "allocate drain lists: %s", strerror(-ret));
 		goto fail;
@@ -201,6 +220,8 @@ void collector__free(struct collector *c)
 	free(c->stack_live);
 	free(c->stale);
 	free(c->hashes);
+	free(c->pyhashes);
+	free(c->pybuf);
 	free(c);
 }
 
@@ -377,16 +398,40 @@ static int u64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Delete the entries of a hash-keyed stack map (ufd) that are not among
+ * the first nkept of *hashes (which are sorted); *hashes ends up holding the
+ * kept ones then the deleted ones. Returns *n. */
+static size_t sweep_hashed(int ufd, uint64_t **hashes, size_t *n, size_t *cap, size_t nkept)
+{
+	uint64_t h, hnext;
+	bool first = true;
+
+	/* a hash map restarts after a deleted key: list, then delete */
+	qsort(*hashes, nkept, sizeof(**hashes), u64_cmp);
+	*n = nkept;
+	while (!bpf_map_get_next_key(ufd, first ? NULL : &h, &hnext)) {
+		first = false;
+		h = hnext;
+		if (bsearch(&h, *hashes, nkept, sizeof(h), u64_cmp))
+			continue;
+		if (push((void **)hashes, n, cap, sizeof(h), &h))
+			break;
+	}
+	for (size_t i = nkept; i < *n; i++)
+		bpf_map_delete_elem(ufd, &(*hashes)[i]);
+	return *n;
+}
+
 /*
  * After a drain has reset the kept keys of a buffer to 0: delete the keys
- * listed stale, then every stack (and unwound stack) no kept key refers to.
- * Returns how many stacks the buffer held (the fuller of the two maps).
+ * listed stale, then every stack (and unwound stack, Python stack) no kept
+ * key refers to. Returns how many stacks the buffer held (the fullest map).
  */
-static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, size_t nkept_hashes)
+static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, int pfd,
+		      size_t nkept_hashes, size_t nkept_py)
 {
 	uint64_t held = 0;
 	uint32_t id, next;
-	uint64_t h, hnext;
 	bool first = true;
 
 	for (size_t i = 0; i < c->nstale; i++)
@@ -399,23 +444,14 @@ static uint64_t sweep(struct collector *c, int cfd, int sfd, int ufd, size_t nke
 		if (id >= c->stack_entries || !(c->stack_live[id / 64] >> (id % 64) & 1))
 			bpf_map_delete_elem(sfd, &id);
 	}
+	if (c->python && sweep_hashed(pfd, &c->pyhashes, &c->npyhashes, &c->pyhashes_cap,
+				      nkept_py) > held)
+		held = c->npyhashes;
 	if (c->unwind_mode == UNWIND_FP)
 		return held;
-	/* a hash map restarts after a deleted key: list, then delete */
-	qsort(c->hashes, nkept_hashes, sizeof(*c->hashes), u64_cmp);
-	c->nhashes = nkept_hashes;
-	first = true;
-	while (!bpf_map_get_next_key(ufd, first ? NULL : &h, &hnext)) {
-		first = false;
-		h = hnext;
-		if (bsearch(&h, c->hashes, nkept_hashes, sizeof(h), u64_cmp))
-			continue;
-		if (push((void **)&c->hashes, &c->nhashes, &c->hashes_cap, sizeof(h), &h))
-			break;
-	}
-	for (size_t i = nkept_hashes; i < c->nhashes; i++)
-		bpf_map_delete_elem(ufd, &c->hashes[i]);
-	return c->nhashes > held ? c->nhashes : held;
+	if (sweep_hashed(ufd, &c->hashes, &c->nhashes, &c->hashes_cap, nkept_hashes) > held)
+		held = c->nhashes;
+	return held;
 }
 
 /*
@@ -432,7 +468,10 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	struct bpf_map *counts = old ? skel->maps.counts1 : skel->maps.counts0;
 	struct bpf_map *stacks = old ? skel->maps.stacks1 : skel->maps.stacks0;
 	struct bpf_map *ustacks = old ? skel->maps.ustacks1 : skel->maps.ustacks0;
+	struct bpf_map *pystacks = old ? skel->maps.pystacks1 : skel->maps.pystacks0;
 	int cfd = bpf_map__fd(counts), sfd = bpf_map__fd(stacks), ufd = bpf_map__fd(ustacks);
+	int pfd = bpf_map__fd(pystacks);
+	const struct py_stack *pyp;
 	uint64_t kstack[MAX_STACK_DEPTH], ustack[MAX_STACK_DEPTH], zero = 0, nkeys = 0;
 	struct user_stack us;
 	struct sample_key key, next, *prev = NULL;
@@ -450,6 +489,7 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 	memset(c->stack_live, 0, (c->stack_entries + 63) / 64 * sizeof(*c->stack_live));
 	c->nstale = 0;
 	c->nhashes = 0;
+	c->npyhashes = 0;
 	while (!bpf_map_get_next_key(cfd, prev, &next)) {
 		uint64_t count;
 		int kd, ud;
@@ -476,6 +516,17 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 				c->stack_live[id / 64] |= 1ull << (id % 64);
 		}
 		kd = read_stack(sfd, key.kstack_id, kstack);
+		pyp = NULL;
+		if (key.pystack_hash) {
+			if (push((void **)&c->pyhashes, &c->npyhashes, &c->pyhashes_cap,
+				 sizeof(uint64_t), &key.pystack_hash)) {
+				ret = -ENOMEM;
+				break;
+			}
+			if (!bpf_map_lookup_elem(pfd, &key.pystack_hash, c->pybuf) &&
+			    c->pybuf->len <= PY_MAX_FRAMES)
+				pyp = c->pybuf;
+		}
 		if (key.ustack_id == STACK_ID_UNWOUND) {
 			ud = 0;
 			if (push((void **)&c->hashes, &c->nhashes, &c->hashes_cap, sizeof(uint64_t),
@@ -487,10 +538,10 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 				ud = us.len < MAX_STACK_DEPTH ? (int)us.len : MAX_STACK_DEPTH;
 				memcpy(ustack, us.frames, (size_t)ud * sizeof(*ustack));
 			}
-			ret = fn(ctx, &key, count, kstack, kd, ud ? ustack : NULL, ud);
+			ret = fn(ctx, &key, count, kstack, kd, ud ? ustack : NULL, ud, pyp);
 		} else {
 			ud = read_stack(sfd, key.ustack_id, ustack);
-			ret = fn(ctx, &key, count, kstack, kd, ustack, ud);
+			ret = fn(ctx, &key, count, kstack, kd, ustack, ud, pyp);
 		}
 		n++;
 		if (ret)
@@ -502,9 +553,11 @@ int collector__drain(struct collector *c, collector_sample_fn fn, void *ctx)
 		c->last_stacks = clear_map(sfd, sizeof(uint32_t));
 		if (c->unwind_mode != UNWIND_FP)
 			clear_map(ufd, sizeof(uint64_t));
+		if (c->python)
+			clear_map(pfd, sizeof(uint64_t));
 		return ret;
 	}
-	c->last_stacks = sweep(c, cfd, sfd, ufd, c->nhashes);
+	c->last_stacks = sweep(c, cfd, sfd, ufd, pfd, c->nhashes, c->npyhashes);
 	return n;
 }
 
@@ -550,6 +603,25 @@ int collector__unwind_maps(const struct collector *c, struct collector_unwind_ma
 	out->procs_fd = bpf_map__fd(c->skel->maps.unwind_procs);
 	out->rows_capacity = c->unwind_rows;
 	return 0;
+}
+
+int collector__py_stack(const struct collector *c, uint32_t buffer, uint64_t hash,
+			struct py_stack *out)
+{
+	struct bpf_map *m = buffer ? c->skel->maps.pystacks1 : c->skel->maps.pystacks0;
+
+	if (!c->python)
+		return -ENOTSUP;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &hash, out) || out->len > PY_MAX_FRAMES)
+		return -ENOENT;
+	return 0;
+}
+
+int collector__py_procs_fd(const struct collector *c)
+{
+	if (!c->python)
+		return -ENOTSUP;
+	return bpf_map__fd(c->skel->maps.py_procs);
 }
 
 int collector__unwind_mode(const struct collector *c)

@@ -19,10 +19,11 @@ struct collector;
 typedef void (*collector_event_fn)(void *ctx, const struct pid_event *e);
 
 /* Called once per drained (key, count); stacks are leaf first; a negative
- * stack id in key means the stack could not be read (depth is then 0). */
+ * stack id in key means the stack could not be read (depth is then 0). py:
+ * the thread's Python frames, newest first, or NULL. */
 typedef int (*collector_sample_fn)(void *ctx, const struct sample_key *key, uint64_t count,
 				   const uint64_t *kstack, int kdepth, const uint64_t *ustack,
-				   int udepth);
+				   int udepth, const struct py_stack *py);
 
 /* Which samples and stacks to keep, beyond the pids (record -C, -t,
  * --cgroup, -k, -u). Zero: everything. */
@@ -46,6 +47,7 @@ struct collector_opts {
 	uint32_t stack_entries;   /* stack map size per buffer */
 	int unwind_mode;          /* enum unwind_mode (UNWIND_FP = 0) */
 	uint32_t unwind_rows;     /* capacity of the shared rows map; 0 = default */
+	bool interpreters;        /* walk CPython frames (x86-64) */
 	struct sample_filter filter;
 	collector_event_fn on_event;
 	void *ctx;
@@ -89,6 +91,14 @@ int collector__ncpus(const struct collector *c);
 
 /* The unwinder's maps; -ENOTSUP when built for FP only or mode is fp. */
 int collector__unwind_maps(const struct collector *c, struct collector_unwind_maps *out);
+
+/* The Python stack `hash` of buffer `buffer` (a PID_EVENT_PY_STACK), into
+ * out. 0, -ENOENT (drained since), or -ENOTSUP. */
+int collector__py_stack(const struct collector *c, uint32_t buffer, uint64_t hash,
+			struct py_stack *out);
+
+/* The BPF py_procs map; -ENOTSUP when interpreters are not walked. */
+int collector__py_procs_fd(const struct collector *c);
 
 /* The unwind mode in effect (fp on architectures without the unwinder). */
 int collector__unwind_mode(const struct collector *c);

@@ -30,7 +30,9 @@ struct resolver {
 	struct profile *profile;
 	struct proc_table *procs;
 	struct symbolizer *sym;
-	struct hmap *cache; /* {image, addr} -> index << 8 | count into ids */
+	struct python *python;
+	struct hmap *cache; /* {image, addr} -> index << 8 | count into ids;
+			     * {image, code, fingerprint, instr}: a Python frame */
 	uint32_t *ids;
 	size_t nids, ids_cap;
 	uint64_t generation;
@@ -317,6 +319,62 @@ static const char *lost_reason(int32_t id)
 	}
 }
 
+void resolver__set_python(struct resolver *r, struct python *py)
+{
+	r->python = py;
+}
+
+/* The frame id of Python frame f of p, through the cache. */
+static int python_frame(struct resolver *r, struct proc *p, const struct py_frame *f,
+			uint32_t *id)
+{
+	uint64_t key[4] = {p ? p->image : 0, f->code, f->fingerprint, f->instr}, v;
+	struct frame fr;
+	int ret;
+
+	if (key[0] && hmap__get(r->cache, key, sizeof(key), &v)) {
+		*id = r->ids[v >> 8];
+		return 0;
+	}
+	if ((ret = python__frame(r->python, p, f, &fr)) || (ret = profile__add_frame(r->profile, &fr, id)))
+		return ret;
+	if (!key[0] || !strcmp(fr.name, PYTHON_CODE_UNREADABLE) ||
+	    !strcmp(fr.name, PYTHON_CODE_CHANGED))
+		return 0; /* read again next time: it may be readable then */
+	if (hmap__count(r->cache) >= RESOLVER_CACHE_MAX) {
+		if (cache_reset(r))
+			return 0;
+		r->stats.cache_resets++;
+	}
+	if (array__grow((void **)&r->ids, &r->ids_cap, r->nids + 1, sizeof(*r->ids)))
+		return 0;
+	r->ids[r->nids] = *id;
+	if (hmap__put(r->cache, key, sizeof(key), (uint64_t)r->nids << 8 | 1, NULL, NULL) > 0)
+		r->nids++;
+	return 0;
+}
+
+/* The user frames frames[0..*n) (root first) with the Python stack merged
+ * in (python__merge). 0 or -ENOMEM. */
+static int merge_python(struct resolver *r, struct proc *p, const struct py_stack *py,
+			uint32_t *frames, int *n, int max)
+{
+	uint32_t ids[PY_MAX_FRAMES], out[MAX_FRAMES];
+	uint8_t is_eval[MAX_FRAMES];
+	int len = py->len > PY_MAX_FRAMES ? PY_MAX_FRAMES : (int)py->len, ret;
+
+	for (int i = 0; i < len; i++)
+		if ((ret = python_frame(r, p, &py->frames[i], &ids[i])))
+			return ret;
+	for (int i = 0; i < *n; i++)
+		is_eval[i] = (uint8_t)python__is_eval_frame(profile__frame(r->profile, frames[i]));
+	*n = python__merge(frames, is_eval, *n, ids, py->frames, len, out,
+			   max < MAX_FRAMES ? max : MAX_FRAMES);
+	memcpy(frames, out, (size_t)*n * sizeof(*frames));
+	r->stats.py_frames += (uint64_t)len;
+	return 0;
+}
+
 static int add_lost(struct resolver *r, const char *what, int32_t id, uint32_t *out, int *n)
 {
 	char name[96];
@@ -366,7 +424,8 @@ static int process_labels(struct resolver *r, const struct proc *p,
 }
 
 int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
-		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth)
+		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth,
+		  const struct py_stack *py)
 {
 	struct resolver *r = resolver;
 	uint32_t frames[MAX_FRAMES], tmp[MAX_FRAMES_PER_ADDR];
@@ -377,7 +436,7 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 
 	memcpy(comm, key->comm, TASK_COMM_LEN);
 	comm[TASK_COMM_LEN] = '\0';
-	if (key->ustack_id >= 0 || udepth)
+	if (key->ustack_id >= 0 || udepth || py)
 		p = proc_table__get(r->procs, key->tgid);
 
 	/* user frames, root first */
@@ -404,6 +463,13 @@ int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
 		/* tmp is innermost first; the profile wants root first */
 		for (int j = k - 1; j >= 0 && n < MAX_FRAMES; j--)
 			frames[n++] = tmp[j];
+	}
+	if (py && py->len && r->python) {
+		int ret = merge_python(r, p, py, frames, &n, MAX_FRAMES);
+
+		if (ret)
+			return ret;
+		r->stats.py_samples += count;
 	}
 
 	/* kernel frames, root first */

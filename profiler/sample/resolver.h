@@ -11,6 +11,7 @@
 #include "sample/collector.h"
 #include "sample/proc.h"
 #include "format/profile.h"
+#include "sample/python.h"
 #include "symbolizer/symbolizer.h"
 
 struct resolver;
@@ -22,6 +23,8 @@ struct resolver_stats {
 	uint64_t kernel_stack_lost; /* kernel stack id was an error */
 	uint64_t frames, unresolved_frames;
 	uint64_t cache_resets;      /* address cache full: started afresh */
+	uint64_t py_samples;        /* samples with Python frames merged in */
+	uint64_t py_frames;         /* Python frames placed in those samples */
 };
 
 /* The resolver borrows profile, procs and symbolizer; they must outlive it. */
@@ -34,9 +37,14 @@ void resolver__free(struct resolver *r);
  * (identity.h). 0 or -ENOMEM. */
 int resolver__set_static_labels(struct resolver *r, const struct profile_label *l, size_t n);
 
+/* Name the Python frames of samples with py (borrowed; NULL: they are
+ * ignored). */
+void resolver__set_python(struct resolver *r, struct python *py);
+
 /* A collector_sample_fn: pass the resolver as ctx. */
 int resolver__add(void *resolver, const struct sample_key *key, uint64_t count,
-		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth);
+		  const uint64_t *kstack, int kdepth, const uint64_t *ustack, int udepth,
+		  const struct py_stack *py);
 
 /* Start a new drain generation (allows one maps refresh per process). */
 void resolver__next_generation(struct resolver *r);

@@ -22,6 +22,8 @@ struct sampler {
 	struct symbolizer *sym;
 	struct resolver *resolver;
 	struct unwinder *unwinder; /* NULL with --unwind fp */
+	struct python *python;     /* NULL with --no-interpreters */
+	struct py_stack *pybuf;    /* a new Python stack, read at its event */
 	uint32_t count_entries, stack_entries;
 	bool preload_unwind;
 	const uint32_t *pids;
@@ -45,8 +47,12 @@ static void load_unwind(struct sampler *s, uint32_t pid, bool capture, uint64_t 
 
 	if (capture && proc_table__capture(s->procs, pid))
 		return;
-	if (s->unwinder && (p = proc_table__get(s->procs, pid)))
+	if (!(s->unwinder || s->python) || !(p = proc_table__get(s->procs, pid)))
+		return;
+	if (s->unwinder)
 		unwinder__load_proc(s->unwinder, p, budget_ns);
+	if (s->python && capture)
+		python__load_proc(s->python, p);
 }
 
 /* The processes running at start, whose tables load while sampling runs
@@ -107,6 +113,17 @@ static void reload_pending(struct sampler *s)
 	}
 }
 
+/* A process just captured (new, or a new image): its tables from the cache,
+ * its interpreter if it runs one. */
+static void load_proc(struct sampler *s, uint32_t pid)
+{
+	struct proc *p;
+
+	load_unwind(s, pid, false, 0);
+	if (s->python && (p = proc_table__get(s->procs, pid)))
+		python__load_proc(s->python, p);
+}
+
 static uint64_t next_pow2(uint64_t v)
 {
 	uint64_t p = 1;
@@ -119,6 +136,7 @@ static uint64_t next_pow2(uint64_t v)
 static void on_event(void *ctx, const struct pid_event *e)
 {
 	struct sampler *s = ctx;
+	struct proc *p;
 
 	/* Capture now, while the process is alive: it may be gone by the
 	 * drain. Its ranges are published at once from the tables cached (a
@@ -128,20 +146,27 @@ static void on_event(void *ctx, const struct pid_event *e)
 	switch (e->type) {
 	case PID_EVENT_NEW:
 		if (!proc_table__capture_cg(s->procs, e->tgid, e->cgroup_id))
-			load_unwind(s, e->tgid, false, 0);
+			load_proc(s, e->tgid);
 		break;
 	case PID_EVENT_EXEC:
 		if (!proc_table__exec(s->procs, e->tgid, e->cgroup_id))
-			load_unwind(s, e->tgid, false, 0);
+			load_proc(s, e->tgid);
 		break;
 	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */
 		if (s->unwinder && unwinder__on_miss(s->unwinder, e->tgid))
 			load_unwind(s, e->tgid, true, 0);
 		break;
+	case PID_EVENT_PY_STACK: /* name its code while the process lives */
+		if (s->python && !collector__py_stack(s->coll, e->py_buffer, e->py_hash, s->pybuf) &&
+		    (p = proc_table__get(s->procs, e->tgid)))
+			python__prefetch(s->python, p, s->pybuf);
+		break;
 	case PID_EVENT_EXIT:
 		proc_table__mark_exited(s->procs, e->tgid, resolver__generation(s->resolver));
 		if (s->unwinder)
 			unwinder__forget(s->unwinder, e->tgid);
+		if (s->python)
+			python__forget(s->python, e->tgid);
 		break;
 	}
 }
@@ -194,6 +219,7 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 	co.on_event = on_event;
 	co.ctx = s;
 	co.unwind_mode = o->unwind_mode;
+	co.interpreters = !o->no_interpreters;
 	/* a few processes need fewer rows than the whole machine: 16 MiB */
 	co.unwind_rows = o->npids ? 2u << 20 : 0;
 	s->preload_unwind = o->preload_unwind;
@@ -211,6 +237,19 @@ int sampler__new(const struct sampler_opts *o, struct profile *profile, struct s
 			goto fail;
 		}
 	}
+	{
+		int fd = collector__py_procs_fd(s->coll);
+
+		if (fd >= 0) {
+			s->pybuf = malloc(sizeof(*s->pybuf));
+			if (!s->pybuf || (ret = python__new(fd, &s->python))) {
+				ret = s->pybuf ? ret : -ENOMEM;
+				snprintf(err, errlen, "set up Python frames: %s", strerror(-ret));
+				goto fail;
+			}
+			resolver__set_python(s->resolver, s->python);
+		}
+	}
 	*out = s;
 	return 0;
 fail:
@@ -223,6 +262,8 @@ void sampler__free(struct sampler *s)
 	if (!s)
 		return;
 	unwinder__free(s->unwinder);
+	python__free(s->python);
+	free(s->pybuf);
 	free(s->preload);
 	collector__free(s->coll);
 	resolver__free(s->resolver);
@@ -343,6 +384,9 @@ void sampler__stats(struct sampler *s, struct sampler_stats *st)
 	st->unwind_mode = collector__unwind_mode(s->coll);
 	if (s->unwinder)
 		unwinder__stats(s->unwinder, &st->unwind);
+	st->python = s->python != NULL;
+	if (s->python)
+		python__stats(s->python, &st->python_st);
 	st->unwind_preloaded = s->preloaded;
 	st->unwind_preload_ns = s->preload_ns;
 	collector__bpf_stats(s->coll, &st->bpf_run_ns, &st->bpf_runs);

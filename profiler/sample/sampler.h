@@ -17,6 +17,7 @@
 #include "sample/resolver.h"
 #include "symbolizer/symbolizer.h"
 #include "sample/unwinder.h"
+#include "sample/python.h"
 
 struct sampler_opts {
 	uint64_t freq;
@@ -30,6 +31,7 @@ struct sampler_opts {
 	bool no_lines;                         /* names only: no DWARF line/inline index */
 	int unwind_mode;      /* enum unwind_mode: UNWIND_AUTO, UNWIND_DWARF, UNWIND_FP */
 	bool preload_unwind;  /* load tables of the running processes (or pids) at start */
+	bool no_interpreters; /* no CPython frames (--no-interpreters) */
 	struct sample_filter filter; /* CPUs, threads, cgroup, stack kinds; zero = all */
 	/* labels on every sample (host, --label; resolver__set_static_labels) */
 	const struct profile_label *labels;
@@ -78,6 +80,8 @@ struct sampler_stats {
 	int ncpus;
 	int unwind_mode;                /* in effect: fp where tables are unsupported */
 	struct unwinder_stats unwind;   /* zero with fp */
+	bool python;                    /* CPython frames walked */
+	struct python_stats python_st;
 	size_t unwind_preloaded;        /* processes whose tables were loaded at start */
 	uint64_t unwind_preload_ns;
 	uint64_t bpf_run_ns, bpf_runs; /* kernel.bpf_stats_enabled accounting */

@@ -63,6 +63,28 @@ seed_unwind_table() {
 	objcopy --dump-section .debug_frame="$TMP/sec" "$WORKLOADS/calltree_debugframe" \
 		"$TMP/elf" 2>/dev/null && { printf '\1'; cat "$TMP/sec"; } >"$1/debug-frame"
 }
+# an instruction byte, then a 3.11 code object (qualname, filename, a real
+# line table) laid out as fuzz_py_code.c reads it (offsets: py_offsets.c)
+seed_py_code() {
+	/usr/bin/python3 - "$1/code" <<'EOT' || true
+import struct, sys
+def f(a):
+    x = a + 1
+    return [x,
+            a]
+B = 0x10000
+mem = bytearray(1024)
+def put(off, fmt, *v): struct.pack_into(fmt, mem, off, *v)
+put(72, "<i", f.__code__.co_firstlineno)
+put(112, "<Q", B + 256); put(128, "<Q", B + 512); put(136, "<Q", B + 768)
+for off, s in ((256, b"/srv/app/mod.py"), (512, b"Outer.f")):
+    put(off + 16, "<Q", len(s)); put(off + 32, "<I", 1 << 2 | 1 << 5 | 1 << 6)
+    mem[off + 48:off + 48 + len(s)] = s
+t = f.__code__.co_linetable
+put(768 + 16, "<Q", len(t)); mem[768 + 32:768 + 32 + len(t)] = t
+open(sys.argv[1], "wb").write(bytes([5]) + bytes(mem))
+EOT
+}
 # the .gopclntab section of the Go workloads (fuzz_gopclntab.c)
 seed_gopclntab() {
 	local f
