@@ -589,7 +589,9 @@ int proc_table__capture(struct proc_table *t, uint32_t pid)
 	return proc_table__capture_cg(t, pid, 0);
 }
 
-int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_id)
+/* comm: the process's name when the caller knows it (an exec event), else
+ * NULL and /proc/PID/comm is read. */
+static int capture(struct proc_table *t, uint32_t pid, uint64_t cgroup_id, const char *comm)
 {
 	struct proc **pp = find_slot(t, pid), *p = *pp;
 	struct proc_mapping *maps = NULL;
@@ -631,7 +633,10 @@ int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_i
 		t->stats.capture_failures++;
 		return ret;
 	}
-	read_comm(t, dirfd, p->comm);
+	if (comm)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	else
+		read_comm(t, dirfd, p->comm);
 	{
 		char *cgroup = cgroup_of(t, dirfd, cgroup_id), *exe = read_exe(dirfd);
 
@@ -673,9 +678,14 @@ struct proc *proc_table__get(struct proc_table *t, uint32_t pid)
 	return p;
 }
 
-int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id)
+int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_id)
 {
-	int ret = proc_table__capture_cg(t, pid, cgroup_id);
+	return capture(t, pid, cgroup_id, NULL);
+}
+
+int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id, const char *comm)
+{
+	int ret = capture(t, pid, cgroup_id, comm);
 	struct proc *p = *find_slot(t, pid);
 
 	if (p)

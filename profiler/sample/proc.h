@@ -106,8 +106,9 @@ int proc_table__capture(struct proc_table *t, uint32_t pid);
  * a cgroup seen before is not read again. */
 int proc_table__capture_cg(struct proc_table *t, uint32_t pid, uint64_t cgroup_id);
 
-/* pid ran exec: capture its new image (a new p->image). 0 or -errno. */
-int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id);
+/* pid ran exec: capture its new image (a new p->image). comm is its new
+ * name as the exec event saw it (NULL: read it). 0 or -errno. */
+int proc_table__exec(struct proc_table *t, uint32_t pid, uint64_t cgroup_id, const char *comm);
 
 /* The known process, captured on first use (a process already gone is
  * kept as exited, so its samples do not retry). NULL without memory or

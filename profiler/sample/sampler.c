@@ -148,10 +148,17 @@ static void on_event(void *ctx, const struct pid_event *e)
 		if (!proc_table__capture_cg(s->procs, e->tgid, e->cgroup_id))
 			load_proc(s, e->tgid);
 		break;
-	case PID_EVENT_EXEC:
-		if (!proc_table__exec(s->procs, e->tgid, e->cgroup_id))
+	case PID_EVENT_EXEC: {
+		/* at exec the task is its process's only thread: its comm is the
+		 * process's (a new process's first sample may be any thread's) */
+		char comm[sizeof(e->comm) + 1];
+
+		memcpy(comm, e->comm, sizeof(e->comm));
+		comm[sizeof(e->comm)] = '\0';
+		if (!proc_table__exec(s->procs, e->tgid, e->cgroup_id, comm))
 			load_proc(s, e->tgid);
 		break;
+	}
 	case PID_EVENT_UNWIND_MISS: /* libraries mapped since the last load */
 		if (s->unwinder && unwinder__on_miss(s->unwinder, e->tgid))
 			load_unwind(s, e->tgid, true, 0);
