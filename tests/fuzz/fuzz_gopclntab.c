@@ -12,6 +12,7 @@
  *   make -C tests fuzz && tests/build/fuzz/fuzz_gopclntab -max_total_time=60 DIR
  */
 #include "symbolizer/gopclntab.h"
+#include "tests/elf_image.h"
 #include "unwind/unwind_table.h"
 
 #include <elf.h>
@@ -24,8 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SECTION_ADDR 0x10000
 #define MAX_LOOKUPS 4096
-
-static const char shstr[] = "\0.gopclntab\0.shstrtab";
 
 static int count_run(void *ctx, uint64_t start, uint64_t end, int32_t delta)
 {
@@ -63,53 +62,19 @@ static void read_table(const uint8_t *data, size_t size)
 static void build_rows(const uint8_t *data, size_t size)
 {
 	struct unwind_table *t = NULL;
-	size_t shoff, total;
-	Elf64_Ehdr *eh;
-	Elf64_Phdr *ph;
-	Elf64_Shdr *sh;
+	size_t total;
 	uint8_t *img;
 	char err[256];
 
-	shoff = (sizeof(*eh) + sizeof(*ph) + size + sizeof(shstr) + 7) & ~(size_t)7;
-	total = shoff + 3 * sizeof(*sh);
-	img = calloc(1, total);
+	img = elf_image__build(ET_EXEC, 1,
+			       &(struct elf_image_section){.name = ".gopclntab",
+							   .addr = SECTION_ADDR,
+							   .flags = SHF_ALLOC,
+							   .data = data,
+							   .size = size},
+			       &total);
 	if (!img)
 		return;
-	eh = (Elf64_Ehdr *)img;
-	ph = (Elf64_Phdr *)(img + sizeof(*eh));
-	sh = (Elf64_Shdr *)(img + shoff);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	eh->e_shoff = shoff;
-	eh->e_shentsize = sizeof(*sh);
-	eh->e_shnum = 3;
-	eh->e_shstrndx = 2;
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_X;
-	ph->p_vaddr = 0x1000;
-	ph->p_offset = 0x1000;
-	ph->p_filesz = 0x10000;
-	memcpy(img + sizeof(*eh) + sizeof(*ph), data, size);
-	memcpy(img + sizeof(*eh) + sizeof(*ph) + size, shstr, sizeof(shstr));
-	sh[1].sh_name = 1;
-	sh[1].sh_type = SHT_PROGBITS;
-	sh[1].sh_flags = SHF_ALLOC;
-	sh[1].sh_addr = SECTION_ADDR;
-	sh[1].sh_offset = sizeof(*eh) + sizeof(*ph);
-	sh[1].sh_size = size;
-	sh[2].sh_name = 12;
-	sh[2].sh_type = SHT_STRTAB;
-	sh[2].sh_offset = sizeof(*eh) + sizeof(*ph) + size;
-	sh[2].sh_size = sizeof(shstr);
 	if (unwind_table__build_mem(img, total, &t, err, sizeof(err)) == 0) {
 		for (size_t i = 0; i < t->nrows; i += 1 + t->nrows / 64)
 			(void)unwind_table__find(t, t->rows[i].pc);

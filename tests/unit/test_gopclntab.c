@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 #include "symbolizer/gopclntab.h"
+#include "tests/elf_image.h"
 #include "unwind/unwind_table.h"
 
 #include <elf.h>
@@ -210,33 +211,19 @@ static int collect(void *ctx, uint64_t start, uint64_t end, int32_t delta)
 /* An ELF image with the table as .gopclntab, no CFI: its unwind table. */
 static int rows_of(const struct buf *t, struct unwind_table **out)
 {
-	static const char shstr[] = "\0.gopclntab\0.shstrtab";
-	size_t shoff = (sizeof(Elf64_Ehdr) + t->n + sizeof(shstr) + 7) & ~(size_t)7;
-	size_t total = shoff + 3 * sizeof(Elf64_Shdr);
-	uint8_t *img = calloc(1, total);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
-	Elf64_Shdr *sh = (Elf64_Shdr *)(img + shoff);
+	size_t total;
+	uint8_t *img = elf_image__build(ET_EXEC, 0,
+					&(struct elf_image_section){.name = ".gopclntab",
+								    .addr = PCLN_ADDR,
+								    .flags = SHF_ALLOC,
+								    .data = t->b,
+								    .size = t->n},
+					&total);
 	char err[128] = "";
 	int ret;
 
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_shoff = shoff;
-	eh->e_shentsize = sizeof(*sh);
-	eh->e_shnum = 3;
-	eh->e_shstrndx = 2;
-	memcpy(img + sizeof(*eh), t->b, t->n);
-	memcpy(img + sizeof(*eh) + t->n, shstr, sizeof(shstr));
-	sh[1] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
-			     .sh_addr = PCLN_ADDR, .sh_offset = sizeof(*eh), .sh_size = t->n};
-	sh[2] = (Elf64_Shdr){.sh_name = 12, .sh_type = SHT_STRTAB,
-			     .sh_offset = sizeof(*eh) + t->n, .sh_size = sizeof(shstr)};
+	if (!img)
+		return -ENOMEM;
 	ret = unwind_table__build_mem(img, total, out, err, sizeof(err));
 	if (ret)
 		printf("  rows: %s\n", err);
