@@ -57,16 +57,23 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 # the agent's own /tmp is a new tmpfs (PrivateTmp), /home an empty
 # read-only one (ProtectHome), / read-only (ProtectSystem=strict); its
-# history is in its private /tmp
+# history is in its private /tmp. The binary runs from /var/tmp: the
+# private /tmp hides a checkout under /tmp (as CI's can be); removed once
+# the agent is up.
+BINDIR=$(mktemp -d /var/tmp/bpfprof-unit.XXXXXX)
+cp "$BPFPROF" "$BINDIR/bpfprof"
 bg unshare -m --propagation private bash -c '
 	mount -t tmpfs -o mode=1777 tmpfs /tmp && mkdir /tmp/state || exit 97
 	mount -t tmpfs -o ro,mode=0 tmpfs /home || exit 97
 	mount -o remount,bind,ro / 2>/dev/null || mount --bind -o ro / / 2>/dev/null || true
 	exec setpriv --bounding-set="$1" --inh-caps=-all --no-new-privs "$2" serve --no-config \
 		--listen "127.0.0.1:$3" --data-dir /tmp/state -F 199 --window 1s' \
-	_ "$bset" "$BPFPROF" "$PORT" 2>"$TMP/agent.err"
+	_ "$bset" "$BINDIR/bpfprof" "$PORT" 2>"$TMP/agent.err"
 AGENT=$LAST_PID
-if ! wait_http "$URL/healthz" 15; then
+wait_http "$URL/healthz" 15
+up=$?
+rm -rf "$BINDIR"
+if [ $up -ne 0 ]; then
 	fail starts "no /healthz: $(head -c 600 "$TMP/agent.err")"
 	finish
 fi
