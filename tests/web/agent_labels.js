@@ -16,12 +16,7 @@
 'use strict';
 const { launch, close, agentPage } = require('./browser');
 
-const prefix = process.env.TEST_PREFIX || 'agent_labels';
-let failed = 0;
-function check(name, ok, why) {
-	if (ok) console.log(`PASS: ${prefix}/${name}`);
-	else { console.log(`FAIL: ${prefix}/${name}: ${why}`); failed = 1; }
-}
+const { check, exitCode } = require('./report').reporter('agent_labels');
 const loads = (page) => page.evaluate(() => +document.body.dataset.loads || 0);
 async function settled(page, before) {
 	await page.waitForFunction((n) => +document.body.dataset.loads > n &&
@@ -60,6 +55,6 @@ async function main() {
 	} finally {
 		await close(ctx);
 	}
-	process.exit(failed);
+	process.exit(exitCode());
 }
 main();

@@ -22,11 +22,7 @@
 const path = require('path');
 const { launch, close, agentPage } = require('./browser');
 
-const prefix = process.env.TEST_PREFIX || 'agent_ui';
-let failed = 0;
-function pass(name) { console.log(`PASS: ${prefix}/${name}`); }
-function fail(name, why) { console.log(`FAIL: ${prefix}/${name}: ${why}`); failed = 1; }
-function check(name, ok, why) { if (ok) pass(name); else fail(name, why); }
+const { pass, fail, check, exitCode } = require('./report').reporter('agent_ui');
 
 const loads = (page) => page.evaluate(() => +document.body.dataset.loads || 0);
 
@@ -423,7 +419,7 @@ async function main() {
 	} finally {
 		await close(ctx);
 	}
-	process.exit(failed);
+	process.exit(exitCode());
 }
 
 main();

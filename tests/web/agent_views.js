@@ -24,11 +24,7 @@
 const { launch, close, agentPage } = require('./browser');
 const { screenPixel, rootOnScreen } = require('./screen');
 
-const prefix = process.env.TEST_PREFIX || 'agent_views';
-let failed = 0;
-function pass(name) { console.log(`PASS: ${prefix}/${name}`); }
-function fail(name, why) { console.log(`FAIL: ${prefix}/${name}: ${why}`); failed = 1; }
-function check(name, ok, why) { if (ok) pass(name); else fail(name, why); }
+const { pass, fail, check, exitCode } = require('./report').reporter('agent_views');
 async function attempt(name, f) {
 	try {
 		await f();
@@ -258,7 +254,7 @@ async function main() {
 	} finally {
 		await close(ctx);
 	}
-	process.exit(failed);
+	process.exit(exitCode());
 }
 
 main();

@@ -36,11 +36,7 @@ const path = require('path');
 const { launch, close } = require('./browser');
 const { screenPixel, canvasPixel, near, rootOnScreen } = require('./screen');
 
-const prefix = process.env.TEST_PREFIX || 'web';
-let failed = 0;
-function pass(name) { console.log(`PASS: ${prefix}/${name}`); }
-function fail(name, why) { console.log(`FAIL: ${prefix}/${name}: ${why}`); failed = 1; }
-function check(name, ok, why) { if (ok) pass(name); else fail(name, why); }
+const { pass, fail, check, exitCode } = require('./report').reporter('web');
 
 async function centre(page, name) {
 	const d = await drawnNamed(page, name);
@@ -405,6 +401,6 @@ async function main() {
 	} finally {
 		await close(browser);
 	}
-	process.exit(failed);
+	process.exit(exitCode());
 }
 main();
