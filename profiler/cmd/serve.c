@@ -264,11 +264,12 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 		      struct cli_labels *labels, struct push_args *pa, int *at)
 {
 	const char *token_file = NULL, *push_token_file = NULL, *push_basic_file = NULL;
+	const char *push_option = NULL; /* a --push-* option seen: it needs --push */
 	struct push_opts *po = &pa->o;
 	uint64_t ns;
 	bool insecure = false;
 	char host[256], err[512];
-	int c, port;
+	int c, port, li = 0;
 
 	o->listen = "127.0.0.1:7070";
 	o->data_dir = "/var/lib/bpfprof";
@@ -287,8 +288,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	po->target.headers = pa->header_ptrs;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, SERVE_SHORT_OPTIONS, serve_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SERVE_SHORT_OPTIONS, serve_options, &li)) != -1) {
 		*at = optind - 1; /* the config file's options are one argument each */
+		if (c > OPT_PUSH && c <= OPT_PUSH_BACKOFF_MAX && !push_option)
+			push_option = serve_options[li].name;
 		switch (c) {
 		case 'l':
 			if (http__parse_listen(optarg, host, sizeof(host), &port, 0, err, sizeof(err)))
@@ -406,8 +409,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, char *token, 
 					o->listen);
 	}
 	if (!po->target.url) {
-		if (push_token_file || push_basic_file || po->target.nheaders)
-			return cli__usage_error("serve", "--push-* options need --push URL");
+		if (push_option)
+			return cli__usage_error("serve", "--%s needs --push URL", push_option);
 		return -1;
 	}
 	if (o->window_ns < 1000000000ULL) /* from= and until= are whole seconds */

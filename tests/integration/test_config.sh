@@ -30,9 +30,9 @@ fi
 [ -d "$TMP/from-file" ] && pass data-dir-from-file || fail data-dir-from-file "no $TMP/from-file"
 
 # usage errors: exit 2 and the message names FILE:LINE or FILE line N
-expect_error() { # NAME WANT (the file is $CONF)
+expect_error() { # NAME WANT (the file is $CONF; a file wrongly accepted starts an agent: bounded)
 	local rc=0
-	"$BPFPROF" serve --config "$CONF" 2>"$TMP/err" >/dev/null || rc=$?
+	timeout 20 "$BPFPROF" serve --config "$CONF" 2>"$TMP/err" >/dev/null || rc=$?
 	if [ $rc -eq 2 ] && grep -qF -- "$2" "$TMP/err"; then pass "$1"
 	else fail "$1" "exit $rc, want '$2': $(head -c 400 "$TMP/err")"; fi
 }
@@ -44,6 +44,9 @@ expect_error bad-value-names-line "$CONF line 3 (--window=1ms)"
 printf 'freq = 7\nlisten = 0.0.0.0:7071\nwindow = 1s\n' >"$CONF"
 expect_error cross-option-rule "refusing to listen on 0.0.0.0:7071 without --token-file"
 grep -q "that is" "$TMP/err" && fail cross-option-rule-no-line "$(cat "$TMP/err")" || pass cross-option-rule-no-line
+# a --push-* option without --push would silently do nothing
+printf 'freq = 7\npush-queue = 64M\n' >"$CONF"
+expect_error push-option-needs-push "--push-queue needs --push URL"
 printf 'idle = perhaps\n' >"$CONF"
 expect_error bad-flag-names-line "$CONF:1: 'idle' is a flag"
 printf 'config = /etc/passwd\n' >"$CONF"
