@@ -67,19 +67,29 @@ samples_match_cpu() {
 	awk -v n="$1" -v c="$2" -v hz="$3" 'BEGIN { want = c * hz; exit !(want > 0 && n >= 0.75 * want && n <= 1.25 * want + 5) }'
 }
 
-# free_port: a TCP port nobody listens on right now.
+# free_port: a TCP port nobody listens on right now, below the ephemeral
+# range (32768-: an outgoing connection's port is not seen listening), and
+# not one this test was given before (two taken before either is bound).
 free_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+		p=$((20000 + RANDOM % 12000))
+		grep -qx "$p" "$TMP/.ports" 2>/dev/null && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		echo "$p" >>"$TMP/.ports"
+		echo "$p"
+		return
 	done
 	echo 0
 }
 
-# wait_http URL SECONDS: poll until URL answers 200.
+# wait_http URL SECONDS: poll until URL answers 200, for SECONDS but never
+# less than 30 (an agent's start-up - BTF, the verifier, every process's unwind
+# table - can take long on a loaded machine; waiting costs nothing when it is fast).
 wait_http() {
-	for _ in $(seq $(($2 * 10))); do
+	local s=$2
+	[ "$s" -ge 30 ] || s=30
+	for _ in $(seq $((s * 10))); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
 		sleep 0.1
 	done
@@ -109,8 +119,12 @@ need_browser() {
 		finish
 	fi
 	if [ ! -d "$WEB/node_modules/playwright-core" ]; then
-		if ! (cd "$WEB" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
-			--loglevel=error >"$TMP/npm.log" 2>&1); then
+		# (twice: a registry hiccup is not the product's failure)
+		if ! (cd "$WEB" && for try in 1 2; do
+			PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error \
+				&& exit 0
+			[ $try = 2 ] || sleep 5
+		done; exit 1) >"$TMP/npm.log" 2>&1; then
 			fail npm-ci "$(tail -3 "$TMP/npm.log")"
 			finish
 		fi

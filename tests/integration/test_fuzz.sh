@@ -15,7 +15,7 @@ if ! command -v clang >/dev/null 2>&1; then
 	skip fuzz "clang is not installed"
 	finish
 fi
-if ! make -s -C "$ROOT/tests" fuzz >"$TMP/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" -C "$ROOT/tests" fuzz >"$TMP/build.log" 2>&1; then
 	fail fuzz-build "$(tail -3 "$TMP/build.log")"
 	finish
 fi

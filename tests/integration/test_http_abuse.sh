@@ -129,7 +129,9 @@ sleep 4.5 # two more windows: the ones the requests overlapped are closed
 # agent) and the last (may have been cut by nothing yet)
 ls "$TMP/data" | sed -n 's/^\([0-9]*\)-\([0-9]*\)-\([0-9]*\)\.win\.gz$/\1 \2 \3/p' | sort -n >"$TMP/windows"
 nwin=$(wc -l <"$TMP/windows")
-bad=$(awk 'NR > 1 { if ($2 - $1 < 1500 || $2 - $1 > 3500) printf "%d-ms ", $2 - $1 }' "$TMP/windows")
+# (what matters is that none is cut short; one may close late behind a slow
+# write or a new binary's symbols on a loaded machine)
+bad=$(awk 'NR > 1 { if ($2 - $1 < 1500 || $2 - $1 > 4500) printf "%d-ms ", $2 - $1 }' "$TMP/windows")
 gaps=$(awk 'NR > 1 && $1 != prev { n++ } { prev = $2 } END { print n + 0 }' "$TMP/windows")
 if [ "$nwin" -lt 4 ]; then
 	fail windows-whole "only $nwin windows in the history: $(tr '\n' ' ' <"$TMP/windows")"

@@ -87,6 +87,10 @@ for _ in $(seq 150); do [ "$(ok_requests)" -ge 6 ] && break; sleep 0.1; done
 stop_receiver
 sleep 3
 stop_agent # its last windows stay queued on disk: the next run pushes them
+# from= is whole seconds: the next run's first window starts in a later second
+# than this run's last (else both go as the same series and second, which the
+# checks below would count as one window pushed twice)
+sleep 1.1
 start_agent --push-basic-auth-file "$TMP/basic" || fail restart "no /healthz after restart"
 sleep 4
 f=$(metric bpfprof_push_failed_total)

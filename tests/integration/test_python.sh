@@ -109,9 +109,11 @@ fi
 	fail short-record "exit $?"
 s=$(share "$TMP/short.folded" "$ROOTPATH")
 u=$(share "$TMP/short.folded" "code object unreadable")
-# (a stack first seen in the process's last moments may still be missed)
-ge "$s" 90 && ge 2 "$u" && pass short-lived \
-	|| fail short-lived "$s % of $(total "$TMP/short.folded") samples reach <module>;main;run (want >= 90), $u % unreadable (want <= 2)"
+# (a stack first seen in the process's last moments may still be missed; the
+# interpreter's start-up and exit, about 30 ms of CPU, are a bigger part of a
+# 0.8 s run that gets less than a whole CPU)
+ge "$s" 85 && ge 2 "$u" && pass short-lived \
+	|| fail short-lived "$s % of $(total "$TMP/short.folded") samples reach <module>;main;run (want >= 85), $u % unreadable (want <= 2)"
 
 # --- two busy Python threads and 100 idle ones: each sample shows its own
 # thread's stack (the thread state is the one whose pthread_t is the sampled

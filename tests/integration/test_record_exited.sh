@@ -6,9 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 cp "$WORKLOADS/calltree" "$TMP/shortlived"
-"$BPFPROF" record -d 4 -o "$TMP/out.folded" 2>"$TMP/err" &
+"$BPFPROF" record -d 6 -o "$TMP/out.folded" 2>"$TMP/err" &
 REC=$!
-sleep 0.5
+wait_sampling $REC || fail sampling-started "no perf events after 10 s: $(cat "$TMP/err")"
 "$TMP/shortlived" 1.5 2>"$TMP/wl.err" &
 WLP=$!
 sleep 0.3

@@ -11,9 +11,9 @@ for sig in INT TERM; do
 	c0=$(cpu_seconds "$WL")
 	sleep 2.5
 	kill -$sig $REC
+	c1=$(cpu_seconds "$WL") # sampling ends at the signal, not when the file is written
 	wait $REC
 	rc=$?
-	c1=$(cpu_seconds "$WL")
 	cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')
 	[ $rc -eq 0 ] && pass "$sig-exit-code" || fail "$sig-exit-code" "exit $rc: $(cat "$TMP/err")"
 	n=$(total "$TMP/$sig.folded")

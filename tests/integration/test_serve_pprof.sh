@@ -15,7 +15,7 @@ WLNAME=pprof$$
 cp "$WORKLOADS/calltree" "$TMP/$WLNAME"
 bg "$TMP/$WLNAME" 60
 WL=$LAST_PID
-bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$TMP/data" -F 49 --window 10s 2>"$TMP/agent.err"
+bg "$BPFPROF" serve --listen "127.0.0.1:$PORT" --data-dir "$TMP/data" -F 49 --window 1h 2>"$TMP/agent.err"
 AGENT=$LAST_PID
 wait_http "$URL/healthz" 10 || fail starts "agent did not start: $(cat "$TMP/agent.err")"
 
@@ -24,9 +24,10 @@ go tool pprof -top "$URL/debug/pprof/profile?seconds=3" >"$TMP/top" 2>"$TMP/ppro
 rc=$?
 took=$((($(date +%s%N) - start) / 1000000))
 [ $rc -eq 0 ] && pass go-tool-pprof || fail go-tool-pprof "rc $rc: $(tail -3 "$TMP/pprof.err")"
-# 3 s asked, with a 10 s window: the request takes the samples of its own
-# seconds, without waiting for a window
-[ "$took" -ge 3000 ] && [ "$took" -lt 9000 ] && pass seconds-honoured \
+# 3 s asked, with a window of an hour: the request takes the samples of its
+# own seconds, without waiting for a window (go tool pprof's own start-up and
+# symbolization attempts are in the time too)
+[ "$took" -ge 3000 ] && [ "$took" -lt 15000 ] && pass seconds-honoured \
 	|| fail seconds-honoured "took $took ms for seconds=3"
 grep -q 'leaf_alpha' "$TMP/top" && pass lists-hot-function || fail lists-hot-function "no leaf_alpha: $(head -12 "$TMP/top")"
 grep -q 'Type: cpu' "$TMP/top" && pass cpu-type || fail cpu-type "not a cpu profile: $(head -5 "$TMP/top")"

@@ -37,9 +37,20 @@ grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$AGENT/status 2>/dev/null && pass no-n
 bg setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/private/calltree_nofp" 30
 WL=$LAST_PID
 bg "$WORKLOADS/syscall_loop" 30
-sleep 5
-curl -s "$URL/api/profile?format=folded&from=-1m&pid=$WL" >"$TMP/private.folded"
-n=$(total "$TMP/private.folded")
+# from the first complete stack on (bounded: without its table it never comes),
+# until 500 samples: its table is built after the start, later on a loaded machine
+for _ in $(seq 40); do
+	curl -s "$URL/api/profile?format=folded&from=-2s&pid=$WL" |
+		grep -q ';main;run;stage_one;stage_two;stage_three;leaf_' && break
+	sleep 0.5
+done
+since=$(($(date +%s%3N) + 1100))
+for _ in $(seq 20); do
+	sleep 1
+	curl -s "$URL/api/profile?format=folded&from=$since&pid=$WL" >"$TMP/private.folded"
+	n=$(total "$TMP/private.folded")
+	[ "$n" -ge 500 ] && break
+done
 full=$(share "$TMP/private.folded" ';main;run;stage_one;stage_two;stage_three;leaf_(alpha|beta|gamma)(;|$)')
 [ "$n" -ge 100 ] && ge "$full" 80 && pass other-users-private-binary \
 	|| fail other-users-private-binary "$n samples, $full % with the full path"

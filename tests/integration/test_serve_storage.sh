@@ -146,7 +146,8 @@ mkdir "$DATA/0000000000700-0000000000800-9.win.gz"
 truncate -s 200M "$DATA/0000000000900-0000000001000-11.win.gz"
 mv "$DATA/${wins[0]}" "$TMP/elsewhere/" && ln -s "$TMP/elsewhere/${wins[0]}" "$DATA/${wins[0]}"
 chown 65534:65534 "$DATA/${wins[1]}"
-start_agent "$DATA" && pass planted-start || fail planted-start "agent did not start: $(tail -3 "$TMP/agent.err")"
+# a long window: none closes while the checks count them
+start_agent "$DATA" --window 1h && pass planted-start || fail planted-start "agent did not start: $(tail -3 "$TMP/agent.err")"
 n=$(info windows)
 [ "$n" = "$real" ] && pass planted-start-windows \
 	|| fail planted-start-windows "info says $n windows, $real are real"
@@ -170,7 +171,20 @@ fi
 : > "$TMP/agent.err"
 start_agent "$MNT/data" || fail tmpfs-start "agent did not start on a tmpfs"
 wait_windows 1 || fail tmpfs-windows "no window on the tmpfs"
+# fill the disk, or make it read-only, between two window writes: in the middle
+# of one, the failed write frees its space again and the next window fits
+quiesce() { # stop the agent where it has no temporary file open
+	for _ in $(seq 200); do
+		kill -STOP "$AGENT"
+		compgen -G "$MNT/data/.tmp-*" >/dev/null || return 0
+		kill -CONT "$AGENT"
+		sleep 0.01
+	done
+	return 1
+}
+quiesce || fail enospc-quiesce "always in a write"
 dd if=/dev/zero of="$MNT/fill" bs=64k 2>/dev/null
+kill -CONT "$AGENT"
 # waits are long: a window closes late when the agent parses a big new binary
 lost=0
 for _ in $(seq 300); do # at least three windows lost
@@ -190,7 +204,9 @@ for _ in $(seq 300); do grep -q 'written again; [0-9]* were lost' "$TMP/agent.er
 grep -Eq 'written again; ([3-9]|[1-9][0-9]+) were lost' "$TMP/agent.err" && [ "$(info windows)" -gt "$was" ] \
 	&& pass enospc-recovers || fail enospc-recovers "$(tail -2 "$TMP/agent.err"); $(info windows) windows, $was before"
 
-mount -o remount,ro "$MNT"
+quiesce || fail erofs-quiesce "always in a write"
+mount -o remount,ro "$MNT" || fail erofs-remount "remount read-only refused"
+kill -CONT "$AGENT"
 for _ in $(seq 300); do
 	ro=$(metric 'bpfprof_window_write_errors_total{reason="read_only"}')
 	[ "${ro:-0}" -ge 3 ] && break

@@ -114,7 +114,7 @@ out=$("$BPFPROF" symbolize --debug-root "$TMP/none" -e "$TMP/bidprog" "$addr")
 # a real debuginfod serving a folder on 127.0.0.1
 if command -v debuginfod >/dev/null && command -v debuginfod-find >/dev/null; then
 	cp "$TMP/bidroot/.build-id/${bid:0:2}/${bid:2}.debug" "$TMP/srv/prog.debug"
-	port=$((20000 + $$ % 20000))
+	port=$(free_port)
 	bg debuginfod -F -p "$port" -d "$TMP/db.sqlite" -t 0 -g 0 -c 1 "$TMP/srv" \
 		> "$TMP/debuginfod.log" 2>&1
 	export DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$TMP/dcache

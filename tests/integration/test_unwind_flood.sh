@@ -11,9 +11,9 @@ chmod 711 "$TMP"
 mkdir "$TMP/flood" && chown 65534:65534 "$TMP/flood"
 cp "$WORKLOADS/calltree_nofp" "$TMP/newbin" # a binary the agent has never seen
 
-bg "$BPFPROF" record --unwind dwarf -F 199 -d 40 -o "$TMP/all.folded" 2>"$TMP/record.err"
+bg "$BPFPROF" record --unwind dwarf -F 199 -d 180 -o "$TMP/all.folded" 2>"$TMP/record.err"
 REC=$LAST_PID
-sleep 1
+wait_sampling $REC
 bg setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$WORKLOADS/dlopen_many" "$WORKLOADS/libtiny.so" "$TMP/flood" "$N" 60 >"$TMP/flood.out"
 FLOOD=$LAST_PID
