@@ -332,7 +332,7 @@ static void skip_blanks(const char **p)
 		(*p)++;
 }
 
-/* "Uid:" (the effective one, second) and "NSpid:" (the innermost, last). */
+/* "NSpid:" (the innermost, last). */
 static int status_line(void *ctx, char *line, size_t len)
 {
 	struct proc *p = ctx;
@@ -614,8 +614,9 @@ static int capture(struct proc_table *t, uint32_t pid, uint64_t cgroup_id, const
 		t->stats.procs++;
 	}
 	/* who the process is first: its files are opened for its user, the
-	 * owner of /proc/PID (its effective uid; root when it is not dumpable,
-	 * which only narrows what is accepted) */
+	 * owner of /proc/PID: its effective uid, even when it is not dumpable
+	 * (the kernel gives root its files, not this directory, which it keeps
+	 * the euid's for ps; test_hostile_files checks it) */
 	dirfd = open_proc_dir(t, pid);
 	if (dirfd < 0) {
 		ret = dirfd;

@@ -10,11 +10,13 @@ JIT=$WORKLOADS/jit_loop
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 [ -x "$JIT" ] || { fail setup "no $JIT (make -C tests build)"; finish; }
 
-# start_jit SECONDS: jit_loop as nobody, writing no perf map; sets JPID and
-# ADDR (its code's address) once it runs.
+# start_jit SECONDS [VAR=VALUE...]: jit_loop as nobody, writing no perf map;
+# sets JPID and ADDR (its code's address) once it runs.
 start_jit() {
+	local secs=$1
+	shift
 	: >"$TMP/jit.out"
-	bg env JIT_NO_PERFMAP=1 $NOBODY "$JIT" "$1" >"$TMP/jit.out"
+	bg env JIT_NO_PERFMAP=1 "$@" $NOBODY "$JIT" "$secs" >"$TMP/jit.out"
 	JPID=$LAST_PID
 	ADDR=
 	for _ in $(seq 50); do
@@ -120,6 +122,24 @@ if start_jit 60; then
 		fail symlink-api "agent did not start: $(tail -3 "$TMP/serve2.err")"
 	fi
 	stop "$AGENT"
+	stop_jit
+fi
+
+# --- 2b. a process that is not dumpable: root owns its /proc/PID files, but
+# its user is still nobody. A root-owned map at its path (what a bind mount in
+# a mount namespace of its own shows; planted here by root) is not nobody's
+if start_jit 60 JIT_NONDUMPABLE=1; then
+	[ "$(stat -c %u "/proc/$JPID/maps")" = 0 ] && pass nondumpable-setup \
+		|| fail nondumpable-setup "/proc/$JPID/maps is owned by $(stat -c %u "/proc/$JPID/maps"), not root"
+	printf '%s 1000 ROOTONLY_NONDUMPABLE\n' "$ADDR" >"/tmp/perf-$JPID.map"
+	record_jit nondumpable 30
+	n=$(jit_samples "$TMP/nondumpable.folded")
+	if [ "$n" -gt 50 ] && ! grep -q ROOTONLY "$TMP/nondumpable.folded" \
+		&& grep -qE 'refused: .*[1-9][0-9]* of another owner' "$TMP/nondumpable.err"; then
+		pass nondumpable-not-root
+	else
+		fail nondumpable-not-root "$n samples, root's names: $(grep -c ROOTONLY "$TMP/nondumpable.folded") lines; $(grep -o 'files of processes.*' "$TMP/nondumpable.err")"
+	fi
 	stop_jit
 fi
 

@@ -9,11 +9,14 @@
  * With JIT_NO_PERFMAP=1 it writes no map and prints the code's address
  * ("jit_loop: code 7f... 10"): a test plants the map itself (a FIFO, a
  * symlink, a huge file) as the user the workload runs as.
+ * With JIT_NONDUMPABLE=1 it makes itself not dumpable first (prctl): root
+ * then owns its /proc/PID, which must not make the profiler take it for root.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +48,8 @@ int main(int argc, char **argv)
 	memset(mem, 0xcc, 4096);
 	memcpy(mem + 256, code, sizeof(code));
 	fn = (void (*)(void))(void *)(mem + 256);
+	if (getenv("JIT_NONDUMPABLE") && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return 1;
 	if (getenv("JIT_NO_PERFMAP")) {
 		printf("jit_loop: code %lx %zx\n", (unsigned long)(mem + 256), sizeof(code));
 		fflush(stdout);
