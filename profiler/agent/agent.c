@@ -8,6 +8,7 @@
 #include "agent/http_server.h"
 #include "common/clock.h"
 #include "common/errbuf.h"
+#include "common/sigbus_guard.h"
 #include "sample/caps.h"
 
 #include <errno.h>
@@ -492,4 +493,5 @@ void agent__snapshot(struct agent *a, struct agent_snapshot *s)
 	s->cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 			 ru.ru_stime.tv_usec / 1e6;
 	s->rss_bytes = rss_bytes();
+	s->truncated_pages = sigbus_guard__pages();
 }

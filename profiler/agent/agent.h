@@ -120,6 +120,7 @@ struct agent_snapshot {
 	struct push_stats push; /* zero without --push; dropped for retention
 				 * from the store's stats */
 	uint64_t windows_closed, drain_errors;
+	uint64_t truncated_pages; /* of mapped files, read as zeros (sigbus_guard.h) */
 	/* derived, so the metrics table only reads fields */
 	double counts_fill, stacks_fill; /* map entries at the last drain / size */
 	uint64_t unwind_table_bytes;

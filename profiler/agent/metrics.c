@@ -176,6 +176,10 @@ static const struct metric_row rows[] = {
      FIELD(sampler.files_refused.owner, U64)},
     {"bpfprof_files_refused_total", C, NULL, "reason=\"too_big\"",
      FIELD(sampler.files_refused.too_big, U64)},
+    {"bpfprof_file_pages_truncated_total", C,
+     "Pages of binaries or debug files truncated by their owner while read: read as zeros "
+     "(what they held is lost).",
+     "", FIELD(truncated_pages, U64)},
     {"bpfprof_frames_unresolved_total", C, "Frames left without a function name.", "",
      FIELD(sampler.resolver.unresolved_frames, U64)},
     {"bpfprof_processes_tracked", G, "Processes whose mappings are held.", "",

@@ -8,6 +8,7 @@
 #include "cmd/record.h"
 #include "cmd/serve.h"
 #include "cmd/symbolize.h"
+#include "common/sigbus_guard.h"
 #include "common/version.h"
 
 #include <bpf/libbpf.h>
@@ -115,6 +116,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a binary its owner truncates while we read it must not end us */
+	if (sigbus_guard__install())
+		perror("bpfprof: SIGBUS handler");
 	/* one descriptor per mapped file is held open: raise the soft limit */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

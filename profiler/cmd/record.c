@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "cmd/cli.h"
 #include "common/parse.h"
+#include "common/sigbus_guard.h"
 #include "format/output.h"
 #include "format/profile.h"
 #include "sample/sampler.h"
@@ -496,6 +497,9 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 				(unsigned long long)fr->symlink, (unsigned long long)fr->owner,
 				(unsigned long long)fr->too_big);
 	}
+	if (sigbus_guard__pages())
+		fprintf(stderr, ", %llu pages of files truncated while read (read as zeros)",
+			(unsigned long long)sigbus_guard__pages());
 	if (st.bpf_runs) /* only while kernel.bpf_stats_enabled=1 */
 		fprintf(stderr, ", BPF %.0f ns per sample",
 			(double)st.bpf_run_ns / (double)st.bpf_runs);

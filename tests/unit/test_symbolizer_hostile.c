@@ -13,6 +13,7 @@
  * the JIT lookup path.
  */
 #include "harness.h"
+#include "common/sigbus_guard.h"
 #include "symbolizer/perfmap.h"
 #include "symbolizer/symbolizer.h"
 
@@ -123,6 +124,43 @@ cleanup:
 	free(buf);
 	if (made)
 		rmdir(dir);
+}
+
+/* A file its owner truncates after it was opened: the DWARF index keeps it
+ * mapped, and every later lookup reads past its new end. The SIGBUS that
+ * raises must not end the process: the guard reads those pages as zeros. */
+static void test_truncated_while_mapped(struct test_state *t)
+{
+	char path[] = "/tmp/bpfprof-trunc.XXXXXX";
+	struct symbolizer *s = NULL;
+	unsigned char *buf = NULL;
+	struct sym_result r;
+	struct sym_file f;
+	size_t len = 0;
+	int fd = mkstemp(path), named = 0;
+
+	ASSERT_TRUE(t, fd >= 0);
+	buf = read_all(FIXTURE, &len);
+	ASSERT_TRUE(t, buf && len > 8192);
+	ASSERT_TRUE(t, write(fd, buf, len) == (ssize_t)len);
+	ASSERT_EQ(t, sigbus_guard__install(), 0);
+	f = (struct sym_file){.fd = fd, .path = path, .dev = 1, .ino = 4242};
+	ASSERT_EQ(t, symbolizer__new(NULL, &s), 0);
+	for (uint64_t a = 0x1000; a < 0x3000 && !named; a += 0x10)
+		named = symbolizer__user(s, &f, a, &r) == 0 && r.nframes > 0;
+	ASSERT_TRUE(t, named); /* parsed, and its DWARF mapped */
+	ASSERT_EQ(t, ftruncate(fd, 4096), 0);
+	for (uint64_t a = 0x1000; a < 0x3000; a += 0x8)
+		symbolizer__user(s, &f, a, &r);
+	/* the lookups did read past the end: the guard was what kept us alive */
+	ASSERT_TRUE(t, sigbus_guard__pages() > 0);
+cleanup:
+	symbolizer__free(s);
+	free(buf);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
 }
 
 static void test_garbage(struct test_state *t)
@@ -502,6 +540,7 @@ cleanup:
 int main(void)
 {
 	RUN_TEST(&T, test_truncated);
+	RUN_TEST(&T, test_truncated_while_mapped);
 	RUN_TEST(&T, test_garbage);
 	RUN_TEST(&T, test_hostile_headers);
 	RUN_TEST(&T, test_mutations);
