@@ -31,6 +31,10 @@
 #define DEFAULT_MAX_BYTES (512u << 20)
 #define NBUCKETS 1024
 #define MAX_PERFMAPS 64
+/* Parsed perf maps held at once. One map at its bound (PERFMAP_MAX_BYTES of
+ * file: at most about 150 MB parsed) always fits; beyond, the least recently
+ * used go first: 64 planted maps must not hold gigabytes. */
+#define DEFAULT_MAX_PERFMAP_BYTES (256u << 20)
 #define VDSO_MAX_SIZE (1u << 20)
 
 struct image {
@@ -86,6 +90,7 @@ struct symbolizer {
 	int vdso_err;
 	struct jit_map jit[MAX_PERFMAPS];
 	uint64_t jit_clock;
+	size_t max_perfmap_bytes;
 	char *kallsyms_path, *debug_root, *perfmap_dir;
 	int no_dwarf, no_lines, no_debuginfod, no_demangle;
 	int threads;
@@ -115,6 +120,8 @@ int symbolizer__new(const struct symbolizer_opts *opts, struct symbolizer **out)
 		return -ENOMEM;
 	s->max_files = opts && opts->max_files ? opts->max_files : DEFAULT_MAX_FILES;
 	s->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+	s->max_perfmap_bytes = opts && opts->max_perfmap_bytes ? opts->max_perfmap_bytes
+							      : DEFAULT_MAX_PERFMAP_BYTES;
 	if (opts) {
 		s->kallsyms_path = dup_opt(opts->kallsyms_path, &failed);
 		s->debug_root = dup_opt(opts->debug_root, &failed);
@@ -660,6 +667,35 @@ int symbolizer__vdso(struct symbolizer *s, uint64_t offset, struct sym_result *o
 	return 0;
 }
 
+/* Memory of the parsed perf maps held. */
+static size_t perfmaps_memory(const struct symbolizer *s)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < MAX_PERFMAPS; i++)
+		if (s->jit[i].map)
+			total += perfmap__memory(s->jit[i].map);
+	return total;
+}
+
+/* Drop the least recently used maps but keep's until the rest fit the bound. */
+static void trim_perfmaps(struct symbolizer *s, const struct jit_map *keep)
+{
+	while (perfmaps_memory(s) > s->max_perfmap_bytes) {
+		struct jit_map *lru = NULL;
+
+		for (int i = 0; i < MAX_PERFMAPS; i++)
+			if (s->jit[i].map && &s->jit[i] != keep &&
+			    (!lru || s->jit[i].last_use < lru->last_use))
+				lru = &s->jit[i];
+		if (!lru)
+			return; /* keep alone: over the bound only by itself */
+		perfmap__free(lru->map);
+		lru->map = NULL;
+		s->stats.perfmaps_evicted++;
+	}
+}
+
 /* Open the perf map of p inside its root, named by the pid it sees. Never
  * the host's /tmp for a process in a container: its root is where it wrote. */
 static int open_perfmap(struct symbolizer *s, const struct sym_proc *p)
@@ -727,6 +763,8 @@ int symbolizer__jit(struct symbolizer *s, const struct sym_proc *p, uint64_t add
 		slot->ino = st.st_ino;
 		slot->size = (uint64_t)st.st_size;
 		slot->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+		slot->last_use = ++s->jit_clock;
+		trim_perfmaps(s, slot);
 	}
 	slot->last_use = ++s->jit_clock;
 	name = perfmap__lookup(slot->map, addr);
@@ -770,4 +808,5 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	*st = s->stats;
 	st->files_cached = s->nfiles;
 	st->memory = s->memory;
+	st->perfmap_memory = perfmaps_memory(s);
 }

@@ -40,6 +40,7 @@ struct symbolizer_opts {
 	const char *kallsyms_path; /* NULL = /proc/kallsyms */
 	const char *debug_root;    /* NULL = /usr/lib/debug */
 	const char *perfmap_dir;   /* where perf-PID.map files are; NULL = /tmp */
+	size_t max_perfmap_bytes;  /* parsed perf maps held at once; 0 = default (256 MB) */
 	int no_dwarf;              /* symbol tables only */
 	int no_lines;              /* symbol tables, separate debug files' included, but no
 				    * DWARF line/inline index: names at a fraction of the memory */
@@ -83,6 +84,8 @@ struct symbolizer_stats {
 	uint64_t go_files;           /* files without DWARF named from Go's .gopclntab */
 	uint64_t go_errors;          /* .gopclntab sections we could not read */
 	uint64_t jit_hits, jit_misses;
+	uint64_t perfmaps_evicted;   /* parsed perf maps dropped for the memory bound */
+	size_t perfmap_memory;       /* of the parsed perf maps held */
 	struct root_open_stats refused; /* files refused (perf maps, binaries, debug files) */
 	size_t files_cached, memory;
 };

@@ -443,6 +443,64 @@ cleanup:
 	}
 }
 
+/* Many big perf maps: the parsed ones held stay within the memory bound (the
+ * least recently used are dropped, counted, and read again when needed). */
+static void test_jit_memory_bound(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-jitmem.XXXXXX", path[128];
+	struct symbolizer_opts o = {.perfmap_dir = dir, .max_perfmap_bytes = 1u << 20};
+	struct symbolizer *s = NULL;
+	struct symbolizer_stats st;
+	struct sym_result r;
+	size_t one = 0;
+	int made = mkdtemp(dir) != NULL;
+	FILE *f = NULL;
+
+	ASSERT_TRUE(t, made);
+	for (int pid = 1; pid <= 12; pid++) { /* 12 maps of 10,000 blobs: ~400 KB each parsed */
+		snprintf(path, sizeof(path), "%s/perf-%d.map", dir, pid);
+		f = fopen(path, "w");
+		ASSERT_TRUE(t, f != NULL);
+		for (int i = 0; i < 10000; i++)
+			fprintf(f, "%x 10 LazyCompile:*function_number_%d_of_process_%d\n",
+				0x100000 + i * 0x10, i, pid);
+		fclose(f);
+		f = NULL;
+	}
+	ASSERT_EQ(t, symbolizer__new(&o, &s), 0);
+	for (int pid = 1; pid <= 12; pid++) {
+		struct sym_proc p = {.pid = (uint32_t)pid, .uid = geteuid()};
+
+		ASSERT_EQ(t, symbolizer__jit(s, &p, 0x100000 + 7 * 0x10, &r), 0);
+		ASSERT_EQ(t, r.nframes, 1);
+		symbolizer__stats(s, &st);
+		if (pid == 1)
+			one = st.perfmap_memory;
+		ASSERT_TRUE(t, st.perfmap_memory <= (1u << 20));
+	}
+	ASSERT_TRUE(t, one > 200000); /* the maps are big enough for the bound to bite */
+	symbolizer__stats(s, &st);
+	ASSERT_TRUE(t, st.perfmaps_evicted >= 12 - (1u << 20) / one);
+	{ /* the first one was dropped: read again, still named */
+		struct sym_proc p = {.pid = 1, .uid = geteuid()};
+
+		ASSERT_EQ(t, symbolizer__jit(s, &p, 0x100000 + 9 * 0x10, &r), 0);
+		ASSERT_EQ(t, r.nframes, 1);
+		ASSERT_STREQ(t, r.frames[0].name, "LazyCompile:*function_number_9_of_process_1");
+	}
+cleanup:
+	if (f)
+		fclose(f);
+	symbolizer__free(s);
+	if (made) {
+		for (int pid = 1; pid <= 12; pid++) {
+			snprintf(path, sizeof(path), "%s/perf-%d.map", dir, pid);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
+}
+
 /* A perf map the process does not own, a FIFO, a symlink, a huge file: not
  * read, counted; the map is named by the pid the process sees. */
 static void test_jit_refusals(struct test_state *t)
@@ -547,6 +605,7 @@ int main(void)
 	RUN_TEST(&T, test_empty_names);
 	RUN_TEST(&T, test_perfmap_parse);
 	RUN_TEST(&T, test_jit_lookup_rereads);
+	RUN_TEST(&T, test_jit_memory_bound);
 	RUN_TEST(&T, test_jit_refusals);
 	RUN_TEST(&T, test_perfmap_long_line);
 	return test__finish(&T);
