@@ -100,7 +100,7 @@ static void put_label(struct bytebuf *b, bool *any, const char *key, const char 
 {
 	if (*any)
 		bytebuf__puts(b, ",");
-	bytebuf__puts(b, key);
+	put_clean(b, key, false, 64); /* a window file's keys are not ours either */
 	bytebuf__puts(b, "=");
 	put_clean(b, v, true, 256);
 	*any = true;

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Append s with the separator and line breaks made harmless. */
+/* Append s with the separator, line breaks and other control bytes (a
+ * hostile name's terminal escapes) made harmless. */
 static int put_name(struct bytebuf *b, const char *s)
 {
 	size_t n = strlen(s);
@@ -15,9 +16,12 @@ static int put_name(struct bytebuf *b, const char *s)
 	if (bytebuf__reserve(b, n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+		unsigned char c = (unsigned char)s[i];
 
-		b->data[b->len++] = c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
+		b->data[b->len++] = c == ';'                ? ':'
+				    : c == '\n' || c == '\r' ? ' '
+				    : c < 0x20 || c == 0x7f  ? '?'
+							     : (char)c;
 	}
 	return 0;
 }

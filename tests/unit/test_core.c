@@ -551,7 +551,7 @@ static void test_folded_format(struct test_state *t)
 	struct profile *p = profile__new();
 	struct frame fr[] = {
 		{.name = "main"},
-		{.name = "ns;odd\nname", .file = "/src/a.c", .line = 42},
+		{.name = "ns;odd\nna\033[2Jme\x7f", .file = "/src/a.c", .line = 42},
 		{.name = "helper", .kind = FRAME_INLINE},
 		{.name = "vfs_read", .kind = FRAME_KERNEL},
 	};
@@ -573,14 +573,14 @@ static void test_folded_format(struct test_state *t)
 	fclose(f);
 	f = NULL;
 	ASSERT_STREQ(t, out, "[unknown];main 1\n"
-			     "my prog;main;ns:odd name;helper_[i];vfs_read_[k] 5\n");
+			     "my prog;main;ns:odd na?[2Jme?;helper_[i];vfs_read_[k] 5\n");
 	free(out);
 	out = NULL;
 	f = open_memstream(&out, &len);
 	ASSERT_EQ(t, folded__write(p, &(struct folded_opts){.lines = true}, f), 0);
 	fclose(f);
 	f = NULL;
-	ASSERT_TRUE(t, strstr(out, ";ns:odd name (a.c:42);") != NULL);
+	ASSERT_TRUE(t, strstr(out, ";ns:odd na?[2Jme? (a.c:42);") != NULL);
 cleanup:
 	if (f)
 		fclose(f);

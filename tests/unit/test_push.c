@@ -101,7 +101,8 @@ cleanup:
 }
 
 /* Grouped by service: the samples without one go to their executable;
- * the series name carries the labels its samples share, static ones last. */
+ * the series name carries the labels its samples share, static ones last,
+ * every key and value cleaned. */
 static void test_split_by_service(struct test_state *s)
 {
 	struct profile *w = profile__new();
@@ -116,14 +117,16 @@ static void test_split_by_service(struct test_state *s)
 	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"service", "nginx.service"},
 								 {"host", "h1"},
 								 {"env", "prod"},
-								 {"exe", "/usr/sbin/nginx"}},
-				     4, &web1),
+								 {"exe", "/usr/sbin/nginx"},
+								 {"x=1,service=victim}", "v"}},
+				     5, &web1),
 		  0);
 	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"service", "nginx.service"},
 								 {"host", "h1"},
 								 {"env", "prod"},
-								 {"exe", "/usr/sbin/nginx-debug"}},
-				     4, &web2),
+								 {"exe", "/usr/sbin/nginx-debug"},
+								 {"x=1,service=victim}", "v"}},
+				     5, &web2),
 		  0);
 	ASSERT_EQ(s, profile__labels(w, (struct profile_label[]){{"host", "h1"},
 								 {"exe", "/opt/app/bin/worker"}},
@@ -134,7 +137,9 @@ static void test_split_by_service(struct test_state *s)
 	ASSERT_EQ(s, profile__add_sample_from(w, &id, 1, &(struct profile_origin){3, 3, "worker", NULL, bare}, 4), 0);
 	ASSERT_EQ(s, push_series__split(w, PUSH_GROUP_SERVICE, &series, &n), 0);
 	ASSERT_EQ(s, n, 2);
-	ASSERT_STREQ(s, series[0].name, "nginx.service.cpu{host=h1,service=nginx.service,comm=nginx,env=prod}");
+	/* a key from a planted window file cannot forge labels or end the set */
+	ASSERT_STREQ(s, series[0].name,
+		     "nginx.service.cpu{host=h1,service=nginx.service,comm=nginx,env=prod,x_1_service_victim_=v}");
 	ASSERT_EQ(s, series[0].samples, 5);
 	ASSERT_STREQ(s, series[1].name, "worker.cpu{host=h1,exe=/opt/app/bin/worker,comm=worker}");
 	ASSERT_EQ(s, series[1].samples, 4);
