@@ -31,7 +31,7 @@ int push_client__global_init(void)
 int push_client__check_url(const char *url, char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL;
+	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL, *user = NULL;
 	int ret = -EINVAL;
 
 	if (!u) {
@@ -48,6 +48,11 @@ int push_client__check_url(const char *url, char *err, size_t errlen)
 		errbuf__set(err, errlen, "push URL: scheme %s is not http or https", scheme);
 		goto cleanup;
 	}
+	if (!curl_url_get(u, CURLUPART_USER, &user, 0)) { /* the URL is printed and logged */
+		errbuf__set(err, errlen,
+			    "push URL: credentials go in --push-basic-auth-file, not in the URL");
+		goto cleanup;
+	}
 	if (!curl_url_get(u, CURLUPART_QUERY, &query, 0) ||
 	    !curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0)) {
 		errbuf__set(err, errlen,
@@ -61,6 +66,7 @@ cleanup:
 	curl_free(host);
 	curl_free(query);
 	curl_free(frag);
+	curl_free(user);
 	curl_url_cleanup(u);
 	return ret;
 }

@@ -180,7 +180,8 @@ static int parse_header(const char *kv, char *out, size_t outlen, char *err, siz
 	const char *eq = strchr(kv, '=');
 
 	if (!eq || eq == kv) {
-		snprintf(err, errlen, "--push-header '%s' is not NAME=VALUE", kv);
+		/* not repeated: it may be a credential typed another way */
+		snprintf(err, errlen, "--push-header is not NAME=VALUE (e.g. X-Scope-OrgID=t1)");
 		return -1;
 	}
 	for (const char *c = kv; c < eq; c++)
@@ -506,9 +507,15 @@ static int serve_args(int argc, char **argv, struct agent_opts *o, char *token, 
 	ret = parse_args((int)n, *args, o, token, toklen, labels, pa, &at);
 	/* a value of the file refused: say which line (its arguments are
 	 * 1 to n of the list) */
-	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n)
-		fprintf(stderr, "bpfprof serve: that is %s line %u (%s)\n", (*cfg)->path,
-			(*cfg)->entries[at - 1].line, (*cfg)->entries[at - 1].arg);
+	if (ret == EXIT_USAGE && *cfg && at >= 1 && (size_t)at <= (*cfg)->n) {
+		const char *arg = (*cfg)->entries[at - 1].arg, *eq = strchr(arg, '=');
+		/* values that can hold credentials are not repeated */
+		bool secret = eq && (!strncmp(arg, "--push=", 7) || !strncmp(arg, "--push-header=", 14));
+
+		fprintf(stderr, "bpfprof serve: that is %s line %u (%.*s%s)\n", (*cfg)->path,
+			(*cfg)->entries[at - 1].line, secret ? (int)(eq - arg + 1) : (int)strlen(arg),
+			arg, secret ? "..." : "");
+	}
 cleanup:
 	free(scan);
 	return ret;

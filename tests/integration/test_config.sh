@@ -47,6 +47,10 @@ grep -q "that is" "$TMP/err" && fail cross-option-rule-no-line "$(cat "$TMP/err"
 # a --push-* option without --push would silently do nothing
 printf 'freq = 7\npush-queue = 64M\n' >"$CONF"
 expect_error push-option-needs-push "--push-queue needs --push URL"
+# credentials in the push URL would be printed and logged with it
+printf 'push = https://user:secret@store.example\n' >"$CONF"
+expect_error push-url-no-credentials "credentials go in --push-basic-auth-file"
+grep -q secret "$TMP/err" && fail push-url-not-echoed "$(cat "$TMP/err")" || pass push-url-not-echoed
 printf 'idle = perhaps\n' >"$CONF"
 expect_error bad-flag-names-line "$CONF:1: 'idle' is a flag"
 printf 'config = /etc/passwd\n' >"$CONF"
