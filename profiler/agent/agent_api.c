@@ -587,12 +587,35 @@ static bool bearer_ok(const char *token, const char *authorization)
 	return diff == 0;
 }
 
+/* Without a token, a loopback agent answers only requests addressed to a
+ * loopback name: a web page of another site that a browser on this machine
+ * opened can point its own name at 127.0.0.1 (DNS rebinding) and would
+ * otherwise read every process's stacks. A request without Host (HTTP/1.0
+ * tools) is no browser's. */
+static bool host_allowed(const struct agent *a, const struct http_request *req)
+{
+	char host[256];
+	int port;
+
+	if (agent__opts(a)->token || !req->host[0] || http__host_header_is_loopback(req->host))
+		return true;
+	/* a non-loopback listen without a token was asked for (--insecure-listen) */
+	return http__parse_listen(agent__opts(a)->listen, host, sizeof(host), &port, 1, NULL, 0) ||
+	       !http__host_is_loopback(host);
+}
+
 void agent_api__handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct agent *a = ctx;
 	const char *path = req->path;
 	const char *token = agent__opts(a)->token;
 
+	if (!host_allowed(a, req)) {
+		http__text(resp, 403,
+			   "this agent answers only requests to localhost, 127.0.0.1 or [::1] "
+			   "(the Host header), or with --token-file any\n");
+		return;
+	}
 	if (token && strcmp(path, "/healthz") && !bearer_ok(token, req->authorization)) {
 		http__text(resp, 401, "%s\n",
 			   req->authorization[0] ? "wrong token"

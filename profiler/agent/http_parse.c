@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "agent/http_parse.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -101,10 +103,12 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 		req->query[tlen - (size_t)(q - target) - 1] = '\0';
 	}
 
-	/* headers: NAME ":" VALUE CRLF; only Authorization is kept, all must be sane */
+	/* headers: NAME ":" VALUE CRLF; only Authorization and Host are kept,
+	 * all must be sane */
 	for (p = eol + 2; p < end - 2;) {
 		const char *colon, *v, *ve;
-		bool seen_auth = req->authorization[0] != '\0';
+		char *keep = NULL;
+		size_t keep_len = 0;
 
 		eol = memchr(p, '\r', (size_t)(end - p));
 		if (!eol || eol[1] != '\n')
@@ -118,19 +122,53 @@ int http__parse_request(const char *buf, size_t len, struct http_request *req)
 		if (++req->nheaders > HTTP_MAX_HEADERS)
 			return -1;
 		if ((size_t)(colon - p) == 13 && !strncasecmp(p, "Authorization", 13)) {
+			keep = req->authorization;
+			keep_len = sizeof(req->authorization);
+		} else if ((size_t)(colon - p) == 4 && !strncasecmp(p, "Host", 4)) {
+			keep = req->host;
+			keep_len = sizeof(req->host);
+		}
+		if (keep) {
 			for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
 				;
 			for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
 				;
 			/* two of them, an empty or an oversized one: refuse, never guess */
-			if (seen_auth || ve == v || (size_t)(ve - v) >= sizeof(req->authorization))
+			if (keep[0] || ve == v || (size_t)(ve - v) >= keep_len)
 				return -1;
-			memcpy(req->authorization, v, (size_t)(ve - v));
-			req->authorization[ve - v] = '\0';
+			memcpy(keep, v, (size_t)(ve - v));
+			keep[ve - v] = '\0';
 		}
 		p = eol + 2;
 	}
 	return (int)head_len;
+}
+
+int http__host_header_is_loopback(const char *host)
+{
+	char name[HTTP_MAX_HOST];
+	const char *end;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (host[0] == '[') { /* [v6] or [v6]:port */
+		end = strchr(host, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return 0;
+		host++;
+	} else {
+		end = strchr(host, ':');
+		end = end ? end : host + strlen(host);
+	}
+	if ((size_t)(end - host) >= sizeof(name))
+		return 0;
+	memcpy(name, host, (size_t)(end - host));
+	name[end - host] = '\0';
+	if (!strcasecmp(name, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, name, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 int http__query_get(const char *query, const char *name, char *out, size_t outlen)

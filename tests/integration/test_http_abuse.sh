@@ -34,7 +34,7 @@ metric() { curl -s --max-time 10 "$URL/metrics" | awk -v m="$1" '$1 == m { print
 cat >"$TMP/slowloris.py" <<'EOF'
 import select, socket, sys, time
 port, n, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-req = b"GET /api/info HTTP/1.1\r\nHost: x\r\n"
+req = b"GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 socks = [socket.create_connection(("127.0.0.1", port), timeout=2) for _ in range(n)]
 for s in socks:
     s.setblocking(False)
@@ -73,7 +73,7 @@ def client():
     for _ in range(nreq):
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=20)
-            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+            s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
             data = b""
             while len(data) < 1 << 24:
                 b = s.recv(65536)
@@ -103,6 +103,20 @@ if ! wait_http "$URL/healthz" 15; then
 	fail starts "agent did not start: $(cat "$TMP/agent.err")"
 	finish
 fi
+
+# --- DNS rebinding: without a token, only requests to a loopback name --------
+# (a page of evil.example that a browser here opened, its name pointed at
+# 127.0.0.1, sends "Host: evil.example:PORT")
+ok=1
+for h in "evil.example:$PORT" "127.0.0.1.evil.example"; do
+	c=$(code "$URL/api/processes" -H "Host: $h")
+	[ "$c" = 403 ] || { ok=0; fail rebinding-refused "Host: $h got $c"; }
+done
+for h in "localhost:$PORT" "127.0.0.1:$PORT" "[::1]:$PORT"; do
+	c=$(code "$URL/api/info" -H "Host: $h")
+	[ "$c" = 200 ] || { ok=0; fail loopback-host-served "Host: $h got $c"; }
+done
+[ $ok -eq 1 ] && pass rebinding-refused && pass loopback-host-served
 
 # --- seconds is capped, and says so ------------------------------------------
 body=$(curl -s --max-time 5 -w ' %{http_code}' "$URL/debug/pprof/profile?seconds=600")
@@ -279,6 +293,9 @@ for path in /metrics /api/info "/api/timeline?from=-1m" /debug/pprof/profile?sec
 	[ "$c" = 401 ] || { ok=0; fail token-everywhere "$path without the token: $c"; }
 done
 [ $ok -eq 1 ] && pass token-accepted && pass token-everywhere
+# with a token, any Host (a proxy, a node name): the token is the guard
+c=$(code "$URL/api/info" -H "Authorization: Bearer $TOKEN" -H "Host: node-7.example:$PORT")
+[ "$c" = 200 ] && pass token-any-host || fail token-any-host "$c"
 unauth=$(curl -s --max-time 10 -H "Authorization: Bearer $TOKEN" "$URL/metrics" | awk '$1 == "bpfprof_http_refused_total{reason=\"unauthorized\"}" { print $2 }')
 [ "${unauth:-0}" -ge 7 ] && pass unauthorized-counted || fail unauthorized-counted "unauthorized: ${unauth:-none}"
 kill -TERM "$AGENT"; wait "$AGENT"

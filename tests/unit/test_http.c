@@ -26,6 +26,7 @@ static void test_parses_a_head(struct test_state *t)
 	ASSERT_STREQ(t, r.path, "/api/profile");
 	ASSERT_STREQ(t, r.query, "from=-15m&format=folded");
 	ASSERT_STREQ(t, r.authorization, "Bearer  abc");
+	ASSERT_STREQ(t, r.host, "x");
 	ASSERT_EQ(t, r.minor_version, 1);
 	ASSERT_EQ(t, r.nheaders, 2);
 	ASSERT_EQ(t, r.client_fd, -1);
@@ -72,6 +73,7 @@ static void test_refuses_malformed(struct test_state *t)
 	    "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n",	 /* bare CR in a header */
 	    "GET / HTTP/1.1\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n", /* two */
 	    "GET / HTTP/1.1\r\nAuthorization:   \r\n\r\n", /* empty */
+	    "GET / HTTP/1.1\r\nHost: a\r\nhost: 127.0.0.1\r\n\r\n", /* two */
 	};
 	struct http_request r;
 
@@ -175,6 +177,25 @@ static void test_listen(struct test_state *t)
 cleanup:;
 }
 
+/* The names a loopback agent answers to without a token (DNS rebinding). */
+static void test_host_loopback(struct test_state *t)
+{
+	static const char *const yes[] = {"localhost", "LOCALHOST:7070", "127.0.0.1",
+					  "127.0.0.1:7070", "127.1.2.3:80", "[::1]", "[::1]:7070"};
+	static const char *const no[] = {"evil.example", "evil.example:7070", "localhost.evil.example",
+					 "127.0.0.1.evil.example", "10.0.0.1:7070", "[::2]:7070",
+					 "[::1", "[::1]x", "::1", ""};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ASSERT_EQ(t, http__host_header_is_loopback(yes[i]), 1);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		if (http__host_header_is_loopback(no[i]))
+			printf("  accepted: %s\n", no[i]);
+		ASSERT_EQ(t, http__host_header_is_loopback(no[i]), 0);
+	}
+cleanup:;
+}
+
 int main(void)
 {
 	RUN_TEST(&T, test_parses_a_head);
@@ -183,5 +204,6 @@ int main(void)
 	RUN_TEST(&T, test_bounds);
 	RUN_TEST(&T, test_query_get);
 	RUN_TEST(&T, test_listen);
+	RUN_TEST(&T, test_host_loopback);
 	return test__finish(&T);
 }
