@@ -707,8 +707,8 @@ static void add_funcdata(const struct elf_file *f, struct gopclntab *g)
 }
 
 /* A table found by its header is taken only when its functions look like
- * Go's: in address order, inside one executable segment, the first and
- * last records readable and named. */
+ * Go's: from a known text start, in address order, inside one executable
+ * segment, the first and last records readable and named. */
 static bool plausible(const struct elf_file *f, const struct gopclntab *g)
 {
 	const struct elf_segment *x;
@@ -716,6 +716,9 @@ static bool plausible(const struct elf_file *f, const struct gopclntab *g)
 	size_t step;
 	struct gopclntab_func fn;
 
+	/* 1.18+: entries are offsets from a text start, which must be known */
+	if (g->version != 116 && !g->text_start)
+		return false;
 	if (!g->nfunc || !ftab_entry(g, 0, &first, &foff) || !ftab_entry(g, g->nfunc, &last, &foff) ||
 	    first >= last)
 		return false;
