@@ -722,8 +722,10 @@ static bool plausible(const struct elf_file *f, const struct gopclntab *g)
 	if (!g->nfunc || !ftab_entry(g, 0, &first, &foff) || !ftab_entry(g, g->nfunc, &last, &foff) ||
 	    first >= last)
 		return false;
-	x = elf_segment__at(f->segs, f->nsegs, first, PF_X, 0);
-	if (!x || last - x->vaddr > x->memsz)
+	for (x = f->segs; x < f->segs + f->nsegs; x++)
+		if ((x->flags & PF_X) && first >= x->vaddr && first - x->vaddr < x->memsz)
+			break;
+	if (x == f->segs + f->nsegs || last - x->vaddr > x->memsz)
 		return false;
 	step = g->nfunc / SCAN_ORDER_CHECKS + 1;
 	prev = first;
