@@ -807,12 +807,15 @@ int gopclntab__open_elf(void *handle, struct gopclntab **out, char *err, size_t 
 	/* a PIE's is in RELRO data: .data.rel.ro.gopclntab */
 	if (!section_by_name(&f, ".gopclntab", &pcln) &&
 	    !section_by_name(&f, ".data.rel.ro.gopclntab", &pcln)) {
-		if (f.sections && section_by_name(&f, ".text", &text)) {
+		/* search the segments, trusting no section, when there are no
+		 * section headers (sstrip), when they lack even a .text (damaged
+		 * names), or in a Go binary whose linker merged the table into
+		 * other data (an external linker's: into .data.rel.ro) */
+		if (f.sections && section_by_name(&f, ".text", &text) &&
+		    !section_by_name(&f, ".go.buildinfo", &text)) {
 			errbuf__set(err, errlen, "no .gopclntab");
 			return -ENOENT;
 		}
-		/* sstrip'd, or section headers without even a .text (damaged
-		 * names): search the segments, trusting no section */
 		f.sections = false;
 		return scan_segments(&f, out, err, errlen);
 	}

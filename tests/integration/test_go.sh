@@ -3,7 +3,7 @@
 # workloads/gocalltree built as Go builds by default (symbols, DWARF,
 # .debug_frame) and stripped (-ldflags='-s -w': only .gopclntab is left)
 # must give the same profile, and so must the stripped build with its
-# section headers removed; and Debian's own stripped prometheus, queried
+# section headers removed and a build linked by the system's linker; and Debian's own stripped prometheus, queried
 # in a loop on 127.0.0.1, must come out named.
 . "$(dirname "$0")/../lib.sh"
 
@@ -33,7 +33,8 @@ named() {
 	} END { printf "%.1f\n", t ? 100 * h / t : 0 }' "$1"
 }
 
-if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ] || [ ! -x "$WORKLOADS/gocalltree-pie" ]; then
+if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ] || [ ! -x "$WORKLOADS/gocalltree-pie" ] ||
+	[ ! -x "$WORKLOADS/gocalltree-extpie" ]; then
 	fail build "the Go workloads are not built (make -C tests build; needs golang-go)"
 	finish
 fi
@@ -141,6 +142,19 @@ sreach=$(share "$TMP/noshdr.folded" ';runtime\.(main|goexit)(;|$)')
 shex=$(share "$TMP/noshdr.folded" '\+0x[0-9a-f]+(;|$)|\[unknown\]')
 ge "$sn" 300 && ge "$sfull" 40 && ge "$sreach" 95 && ge 1 "$shex" && pass noshdr \
 	|| fail noshdr "$sn samples, $sfull % with the full sha256 path, $sreach % reach runtime.main, $shex % with an unnamed frame"
+
+# linked by the system's linker (-linkmode=external, as cgo programs are):
+# no .gopclntab section, the table found in the segments; C code has CFI
+GO_EXTPIE=$WORKLOADS/gocalltree-extpie
+"$BPFPROF" record -F 999 -o "$TMP/extpie.folded" -- "$GO_EXTPIE" 3 >/dev/null 2>"$TMP/extpie.err" \
+	|| fail extpie-exit "$(tail -3 "$TMP/extpie.err")"
+touch "$TMP/extpie.folded"
+en=$(total "$TMP/extpie.folded")
+efull=$(share "$TMP/extpie.folded" \
+	';runtime\.main;main\.main;main\.run;main\.alpha;main\.hashLoop;crypto/sha256\.Sum256;crypto/sha256\.\(\*digest\)\.Write;crypto/sha256\.block(;|$)')
+ereach=$(share "$TMP/extpie.folded" ';runtime\.(main|goexit)(;|$)')
+ge "$en" 300 && ge "$efull" 40 && ge "$ereach" 95 && pass external-linker \
+	|| fail external-linker "$en samples, $efull % with the full sha256 path, $ereach % reach runtime.main"
 
 # the same profile as the unstripped build, function by function
 funcs "$TMP/normal.folded" | sort >"$TMP/normal.funcs"

@@ -6,7 +6,8 @@
  * table of the Go workload (Go 1.19 here), whose rows must agree with the
  * .debug_frame Go writes into the unstripped build; and the same workloads
  * with their section headers removed (sstrip), where the table is found by
- * its header in the segments and must give the same frames and rows.
+ * its header in the segments and must give the same frames and rows, and
+ * a Go binary linked by the system's linker, whose table has no section.
  */
 #include "harness.h"
 #include "symbolizer/gopclntab.h"
@@ -705,6 +706,52 @@ cleanup:
 	free(fake);
 }
 
+/* A Go binary the system's linker linked (-linkmode=external, as cgo
+ * programs are): the table has no section of its own, it is found in the
+ * segments; names, lines, inlined calls and Go rows after the C code's
+ * .eh_frame rows. */
+static void test_external_linker(struct test_state *s)
+{
+	int fd = open_workload("gocalltree-extpie");
+	struct gopclntab *g = NULL;
+	struct unwind_table *t = NULL;
+	size_t inlined = 0, alpha = 0;
+	char err[256] = "";
+
+	if (fd < 0) {
+		SKIP(s, "Go workloads not built (make -C tests build)");
+		goto cleanup;
+	}
+	ASSERT_EQ(s, gopclntab__open_fd(fd, &g, err, sizeof(err)), 0);
+	ASSERT_EQ(s, gopclntab__version(g), 118);
+	ASSERT_TRUE(s, gopclntab__has_inlines(g));
+	ASSERT_TRUE(s, gopclntab__nfuncs(g) > 1000);
+	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
+		struct gopclntab_func f;
+		struct gopclntab_frame fr[8];
+
+		ASSERT_EQ(s, gopclntab__func(g, i, &f), 0);
+		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
+			if (gopclntab__lookup(g, pc, fr, 8) > 1)
+				inlined++;
+		if (f.name && !strcmp(f.name, "main.alpha")) {
+			ASSERT_EQ(s, gopclntab__lookup(g, f.entry, fr, 8), 1);
+			ASSERT_STREQ(s, fr[0].name, "main.alpha");
+			ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
+			alpha++;
+		}
+	}
+	ASSERT_EQ(s, (long)alpha, 1);
+	ASSERT_TRUE(s, inlined > 100);
+	ASSERT_EQ(s, unwind_table__build_fd(fd, &t, err, sizeof(err)), 0);
+	ASSERT_TRUE(s, t->stats.go_funcs > 1000);
+cleanup:
+	gopclntab__free(g);
+	unwind_table__free(t);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	struct test_state s = {.suite = "gopclntab"};
@@ -717,6 +764,7 @@ int main(void)
 	RUN_TEST(&s, test_noshdr_stripped);
 	RUN_TEST(&s, test_noshdr_pie);
 	RUN_TEST(&s, test_noshdr_hostile);
+	RUN_TEST(&s, test_external_linker);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
 }
