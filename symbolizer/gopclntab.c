@@ -41,7 +41,9 @@
 #define PCDATA_INLTREE_INDEX 2
 #define FUNCDATA_INLTREE 3
 
-/* moduledata words: pcHeader, funcnametab (ptr, len, cap), ... gofunc */
+/* moduledata words: pcHeader, funcnametab, cutab, filetab, pctab,
+ * pclntable, ftab (ptr, len, cap each), findfunctab, minpc, maxpc, text,
+ * etext, ... gofunc */
 #define MODULEDATA_GOFUNC_118 38 /* 1.18, 1.19 */
 #define MODULEDATA_GOFUNC_120 40 /* 1.20+: covctrs, ecovctrs before end */
 #define MODULEDATA_WORDS 41
@@ -635,12 +637,12 @@ static size_t data_areas(const struct elf_file *f, struct elf_sec *out, size_t m
 	return n;
 }
 
-/* gofunc and the text start from runtime.firstmoduledata: the 8-aligned
- * words that hold the pclntab's address followed by funcnametab's (a PIE
- * the Go linker linked has them written too, besides their relocations).
+/* runtime.firstmoduledata's first words: the 8-aligned words that hold
+ * the pclntab's address followed by funcnametab's (a PIE the Go linker
+ * linked has them written too, besides their relocations), with a gofunc.
  * false when not found. */
 static bool find_moduledata(const struct elf_file *f, const struct gopclntab *g,
-			    uint64_t *gofunc, uint64_t *text)
+			    uint64_t md[MODULEDATA_WORDS])
 {
 	unsigned idx = g->version == 118 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120;
 	struct elf_sec areas[ELF_SEGMENT_MAX];
@@ -652,23 +654,34 @@ static bool find_moduledata(const struct elf_file *f, const struct gopclntab *g,
 
 		for (size_t off = first; sec->size >= 8 * MODULEDATA_WORDS &&
 					 off <= sec->size - 8 * MODULEDATA_WORDS; off += 8) {
-			uint64_t md[MODULEDATA_WORDS];
-
 			if (memcmp(sec->data + off, &g->vaddr, 8))
 				continue;
-			memcpy(md, sec->data + off, sizeof(md));
+			memcpy(md, sec->data + off, 8 * MODULEDATA_WORDS);
 			/* funcnametab's pointer, then the text range */
 			if (md[1] != g->vaddr + g->funcname || md[22] > md[23])
 				continue;
 			/* gofunc follows rodata, at or above it */
-			if (md[idx] && md[idx] >= md[idx - 1]) {
-				*gofunc = md[idx];
-				*text = md[22];
+			if (md[idx] && md[idx] >= md[idx - 1])
 				return true;
-			}
 		}
 	}
 	return false;
+}
+
+/* A table found in a segment runs to the segment's end: cut it where the
+ * module data says it ends (pclntable, the function records, is last) when
+ * every table still fits, so that a copy holds the table alone. */
+static void trim_to_moduledata(struct gopclntab *g, const uint64_t md[MODULEDATA_WORDS])
+{
+	uint64_t end;
+
+	if (md[13] != g->vaddr + g->pcln || md[14] > g->size - g->pcln)
+		return;
+	end = g->pcln + md[14];
+	if (g->funcname > end || g->cu > end || g->filetab > end || g->pctab > end ||
+	    (end - g->pcln) / g->ftab_ent < g->nfunc + 1)
+		return;
+	g->size = end;
 }
 
 /* The funcdata area (inline trees) of g; and the text start when neither
@@ -676,7 +689,7 @@ static bool find_moduledata(const struct elf_file *f, const struct gopclntab *g,
 static void add_funcdata(const struct elf_file *f, struct gopclntab *g)
 {
 	struct elf_sec fd;
-	uint64_t gofunc = 0, text = 0;
+	uint64_t md[MODULEDATA_WORDS], gofunc;
 
 	if (g->version == 116) {
 		/* funcdata are addresses: of go.func.* in .rodata, the segment
@@ -695,11 +708,17 @@ static void add_funcdata(const struct elf_file *f, struct gopclntab *g)
 		}
 		return;
 	}
-	if (!find_moduledata(f, g, &gofunc, &text))
+	if (!find_moduledata(f, g, md))
 		return;
+	gofunc = md[g->version == 118 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120];
 	if (!g->text_start)
-		g->text_start = text;
+		g->text_start = md[22];
+	if (!f->sections)
+		trim_to_moduledata(g, md);
 	if (bytes_at(f, gofunc, &fd)) {
+		/* without sections: up to the table, which follows go:func.* */
+		if (!f->sections && gofunc < g->vaddr && g->vaddr - gofunc < fd.size)
+			fd.size = g->vaddr - gofunc;
 		g->fdata = fd.data;
 		g->fsize = fd.size;
 		g->fvaddr = fd.addr;
