@@ -763,11 +763,13 @@ static bool plausible(const struct elf_file *f, const struct gopclntab *g)
 
 /* Without section headers: the table found by its header in the
  * non-executable segments (a PIE's is in the writable RELRO one), 8-byte
- * aligned like Go puts it. -ENOENT when none passes. */
+ * aligned like Go puts it. -ENOENT when there is no header that parses,
+ * -EINVAL when tables parsed but none was plausible, -E2BIG when the
+ * candidates ran out first (both counted by the callers as unreadable). */
 static int scan_segments(const struct elf_file *f, struct gopclntab **out, char *err,
 			 size_t errlen)
 {
-	size_t tried = 0;
+	size_t tried = 0, refused = 0;
 	uint64_t budget = SCAN_MAX_BYTES;
 
 	for (size_t s = 0; s < f->nsegs && tried < SCAN_MAX_CANDIDATES; s++) {
@@ -802,11 +804,21 @@ static int scan_segments(const struct elf_file *f, struct gopclntab **out, char 
 				*out = g;
 				return 0;
 			}
+			refused++;
 			gopclntab__free(g);
 		}
 	}
-	errbuf__set(err, errlen, "no .gopclntab, none of %zu headers in the segments a table",
-		    tried);
+	if (tried >= SCAN_MAX_CANDIDATES) {
+		errbuf__set(err, errlen, "no .gopclntab, and more than %d headers in the segments",
+			    SCAN_MAX_CANDIDATES);
+		return -E2BIG;
+	}
+	if (refused) {
+		errbuf__set(err, errlen, "no .gopclntab, and %zu tables in the segments refused",
+			    refused);
+		return -EINVAL;
+	}
+	errbuf__set(err, errlen, "no .gopclntab");
 	return -ENOENT;
 }
 
@@ -830,13 +842,19 @@ int gopclntab__open_elf(void *handle, struct gopclntab **out, char *err, size_t 
 		 * section headers (sstrip), when they lack even a .text (damaged
 		 * names), or in a Go binary whose linker merged the table into
 		 * other data (an external linker's: into .data.rel.ro) */
-		if (f.sections && section_by_name(&f, ".text", &text) &&
-		    !section_by_name(&f, ".go.buildinfo", &text)) {
+		bool go = section_by_name(&f, ".go.buildinfo", &text);
+
+		if (f.sections && section_by_name(&f, ".text", &text) && !go) {
 			errbuf__set(err, errlen, "no .gopclntab");
 			return -ENOENT;
 		}
 		f.sections = false;
-		return scan_segments(&f, out, err, errlen);
+		ret = scan_segments(&f, out, err, errlen);
+		if (ret == -ENOENT && go) { /* a Go binary: its table is lost */
+			errbuf__set(err, errlen, "a Go binary without a table we could find");
+			ret = -EINVAL;
+		}
+		return ret;
 	}
 	in.pcln = pcln.data;
 	in.pcln_size = pcln.size;

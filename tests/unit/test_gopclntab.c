@@ -11,6 +11,7 @@
  */
 #include "harness.h"
 #include "symbolizer/gopclntab.h"
+#include "symbolizer/symbolizer.h"
 #include "tests/elf_image.h"
 #include "unwind/unwind_table.h"
 
@@ -647,8 +648,9 @@ static void test_noshdr_pie(struct test_state *s)
 }
 
 /* Hand-made images without sections: the table is taken when its functions
- * lie in the executable segment, refused when they do not, and a segment
- * full of headers costs a bounded number of parses. */
+ * lie in the executable segment, refused (-EINVAL: the symbolizer counts it
+ * unreadable) when they do not, and a segment full of headers costs a
+ * bounded number of parses (-E2BIG, counted too). */
 static void test_noshdr_hostile(struct test_state *s)
 {
 	struct buf t, fd;
@@ -666,16 +668,16 @@ static void test_noshdr_hostile(struct test_state *s)
 	gopclntab__free(g);
 	g = NULL;
 	free(img);
-	/* its functions outside the executable segment */
+	/* its functions outside the executable segment: refused, and said */
 	img = elf_image__build_noshdr(t.b, t.n, 0x100000, 0x1000, PCLN_ADDR, 0x40000, &total);
 	ASSERT_TRUE(s, img != NULL);
-	ASSERT_EQ(s, open_image(img, total, &g), -ENOENT);
+	ASSERT_EQ(s, open_image(img, total, &g), -EINVAL);
 	free(img);
 	/* the text start 0 and no moduledata to give it: refused */
 	memset(t.b + 24, 0, 8);
 	img = elf_image__build_noshdr(t.b, t.n, 0, 0x2000, PCLN_ADDR, 0x40000, &total);
 	ASSERT_TRUE(s, img != NULL);
-	ASSERT_EQ(s, open_image(img, total, &g), -ENOENT);
+	ASSERT_EQ(s, open_image(img, total, &g), -EINVAL);
 	free(img);
 	img = NULL;
 	/* a megabyte of headers, then the real table: given up on, quickly */
@@ -685,6 +687,12 @@ static void test_noshdr_hostile(struct test_state *s)
 	for (size_t off = 0; off + 8 <= fsize - t.n; off += 8)
 		memcpy(fake + off, t.b, 8);
 	memcpy(fake + fsize - t.n, t.b, t.n);
+	img = elf_image__build_noshdr(fake, fsize, TEXT, 0x1000, PCLN_ADDR, 0x40000000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_EQ(s, open_image(img, total, &g), -E2BIG);
+	free(img);
+	/* no header at all: not a Go binary, nothing to count */
+	memset(fake, 0x5a, fsize);
 	img = elf_image__build_noshdr(fake, fsize, TEXT, 0x1000, PCLN_ADDR, 0x40000000, &total);
 	ASSERT_TRUE(s, img != NULL);
 	ASSERT_EQ(s, open_image(img, total, &g), -ENOENT);
@@ -704,6 +712,58 @@ cleanup:
 	gopclntab__free(g);
 	free(img);
 	free(fake);
+}
+
+/* The symbolizer over an image: the name at vaddr (NULL when none) and its
+ * Go counts. */
+static const char *symbolize_image(const uint8_t *img, size_t size, uint64_t vaddr,
+				   struct symbolizer_stats *st, char *name, size_t len)
+{
+	int fd = memfd_create("elf", MFD_CLOEXEC);
+	struct symbolizer *s = NULL;
+	struct sym_result r;
+	struct sym_file f = {.fd = fd, .dev = 1, .ino = 1};
+	const char *ret = NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (fd < 0 || write(fd, img, size) != (ssize_t)size || symbolizer__new(NULL, &s))
+		goto cleanup;
+	if (symbolizer__user_vaddr(s, &f, vaddr, &r) == 0 && r.nframes) {
+		snprintf(name, len, "%s", r.frames[r.nframes - 1].name);
+		ret = name;
+	}
+	symbolizer__stats(s, st);
+cleanup:
+	symbolizer__free(s);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* What the symbolizer makes of it: names from a table found without
+ * sections (a Go file), and a refused table counted as unreadable. */
+static void test_noshdr_counted(struct test_state *s)
+{
+	struct buf t, fd;
+	struct symbolizer_stats st;
+	uint8_t *img = NULL;
+	size_t total;
+	char name[128];
+
+	make_table(120, &t, &fd);
+	img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_STREQ(s, symbolize_image(img, total, 0x1045, &st, name, sizeof(name)), "main.last");
+	ASSERT_EQ(s, st.go_files, 1);
+	ASSERT_EQ(s, st.go_errors, 0);
+	free(img);
+	img = elf_image__build_noshdr(t.b, t.n, 0x100000, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_TRUE(s, !symbolize_image(img, total, 0x1045, &st, name, sizeof(name)));
+	ASSERT_EQ(s, st.go_files, 0);
+	ASSERT_EQ(s, st.go_errors, 1);
+cleanup:
+	free(img);
 }
 
 /* A Go binary the system's linker linked (-linkmode=external, as cgo
@@ -764,6 +824,7 @@ int main(void)
 	RUN_TEST(&s, test_noshdr_stripped);
 	RUN_TEST(&s, test_noshdr_pie);
 	RUN_TEST(&s, test_noshdr_hostile);
+	RUN_TEST(&s, test_noshdr_counted);
 	RUN_TEST(&s, test_external_linker);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
