@@ -659,15 +659,20 @@ static void test_noshdr_hostile(struct test_state *s)
 	uint8_t *img = NULL, *fake = NULL;
 	size_t total, fsize = 1u << 20;
 
+	for (int v = 116; v <= 120; v += 2) { /* 1.16, 1.18, 1.20 layouts */
+		make_table(v, &t, &fd);
+		img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
+		ASSERT_TRUE(s, img != NULL);
+		ASSERT_EQ(s, open_image(img, total, &g), 0);
+		ASSERT_EQ(s, gopclntab__version(g), v);
+		ASSERT_EQ(s, gopclntab__lookup(g, 0x1045, fr, 4), 1);
+		ASSERT_STREQ(s, fr[0].name, "main.last");
+		gopclntab__free(g);
+		g = NULL;
+		free(img);
+		img = NULL;
+	}
 	make_table(120, &t, &fd);
-	img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
-	ASSERT_TRUE(s, img != NULL);
-	ASSERT_EQ(s, open_image(img, total, &g), 0);
-	ASSERT_EQ(s, gopclntab__lookup(g, 0x1045, fr, 4), 1);
-	ASSERT_STREQ(s, fr[0].name, "main.last");
-	gopclntab__free(g);
-	g = NULL;
-	free(img);
 	/* its functions outside the executable segment: refused, and said */
 	img = elf_image__build_noshdr(t.b, t.n, 0x100000, 0x1000, PCLN_ADDR, 0x40000, &total);
 	ASSERT_TRUE(s, img != NULL);
