@@ -542,6 +542,7 @@ size_t gopclntab__memory(const struct gopclntab *g)
  * hostile file: every candidate costs a parse) */
 #define SCAN_MAX_BYTES (512ull << 20) /* of non-executable segments */
 #define SCAN_MAX_CANDIDATES 64        /* headers parsed */
+#define SCAN_MAX_MODULEDATA 4         /* of them, searches for their module data */
 #define SCAN_ORDER_CHECKS 4096        /* functab entries checked in order */
 
 struct elf_sec {
@@ -769,7 +770,7 @@ static bool plausible(const struct elf_file *f, const struct gopclntab *g)
 static int scan_segments(const struct elf_file *f, struct gopclntab **out, char *err,
 			 size_t errlen)
 {
-	size_t tried = 0, refused = 0;
+	size_t tried = 0, refused = 0, searches = 0;
 	uint64_t budget = SCAN_MAX_BYTES;
 
 	for (size_t s = 0; s < f->nsegs && tried < SCAN_MAX_CANDIDATES; s++) {
@@ -799,10 +800,17 @@ static int scan_segments(const struct elf_file *f, struct gopclntab **out, char 
 			in.pcln_vaddr = seg->vaddr + off;
 			if (gopclntab__parse(&in, &g, NULL, 0))
 				continue;
-			add_funcdata(f, g);
-			if (plausible(f, g)) {
-				*out = g;
-				return 0;
+			/* the cheap checks first when the header has the text
+			 * start; the module data (a pass over the writable
+			 * segments) searched for a few candidates at most */
+			if ((g->version != 116 && !g->text_start) || plausible(f, g)) {
+				if (searches++ < SCAN_MAX_MODULEDATA) {
+					add_funcdata(f, g);
+					if (plausible(f, g)) {
+						*out = g;
+						return 0;
+					}
+				}
 			}
 			refused++;
 			gopclntab__free(g);
