@@ -23,6 +23,7 @@
  *            offset of an instruction at the call site in its caller
  */
 #include "common/errbuf.h"
+#include "symbolizer/elf_segment.h"
 #include "symbolizer/gopclntab.h"
 
 #include <errno.h>
@@ -40,7 +41,9 @@
 #define PCDATA_INLTREE_INDEX 2
 #define FUNCDATA_INLTREE 3
 
-/* moduledata words: pcHeader, funcnametab (ptr, len, cap), ... gofunc */
+/* moduledata words: pcHeader, funcnametab, cutab, filetab, pctab,
+ * pclntable, ftab (ptr, len, cap each), findfunctab, minpc, maxpc, text,
+ * etext, ... gofunc */
 #define MODULEDATA_GOFUNC_118 38 /* 1.18, 1.19 */
 #define MODULEDATA_GOFUNC_120 40 /* 1.20+: covctrs, ecovctrs before end */
 #define MODULEDATA_WORDS 41
@@ -535,22 +538,40 @@ size_t gopclntab__memory(const struct gopclntab *g)
 
 /* ---- finding the table and its funcdata in an ELF file ---- */
 
+/* Bounds of the search for a table in a file without section headers (a
+ * hostile file: every candidate costs a parse) */
+#define SCAN_MAX_BYTES (512ull << 20) /* of non-executable segments */
+#define SCAN_MAX_CANDIDATES 64        /* headers parsed */
+#define SCAN_MAX_MODULEDATA 4         /* of them, searches for their module data */
+#define SCAN_ORDER_CHECKS 4096        /* functab entries checked in order */
+
 struct elf_sec {
 	const uint8_t *data;
 	size_t size;
 	uint64_t addr;
 };
 
-static bool section_by_name(Elf *elf, size_t shstrndx, const char *want, struct elf_sec *out)
+/* What is known of the file: its sections, or without them its segments. */
+struct elf_file {
+	Elf *elf;
+	size_t shstrndx;
+	bool sections; /* it has section headers */
+	struct elf_segment segs[ELF_SEGMENT_MAX];
+	size_t nsegs;
+};
+
+static bool section_by_name(const struct elf_file *f, const char *want, struct elf_sec *out)
 {
 	Elf_Scn *scn = NULL;
 
-	while ((scn = elf_nextscn(elf, scn))) {
+	if (!f->sections)
+		return false;
+	while ((scn = elf_nextscn(f->elf, scn))) {
 		GElf_Shdr sh;
 		const char *n;
 		Elf_Data *d;
 
-		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(f->elf, f->shstrndx, sh.sh_name)) ||
 		    strcmp(n, want))
 			continue;
 		if (sh.sh_type != SHT_PROGBITS || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
@@ -561,13 +582,23 @@ static bool section_by_name(Elf *elf, size_t shstrndx, const char *want, struct 
 	return false;
 }
 
-/* The allocated, non-executable PROGBITS section holding vaddr: from vaddr
- * to its end. */
-static bool section_at(Elf *elf, uint64_t vaddr, struct elf_sec *out)
+/* The file's bytes from vaddr to the end of the allocated, non-executable
+ * PROGBITS section holding it (or, without sections, of the non-executable
+ * segment), at most MAX_FDATA of them. */
+static bool bytes_at(const struct elf_file *f, uint64_t vaddr, struct elf_sec *out)
 {
 	Elf_Scn *scn = NULL;
+	const struct elf_segment *seg;
 
-	while ((scn = elf_nextscn(elf, scn))) {
+	if (!f->sections) {
+		seg = elf_segment__at(f->segs, f->nsegs, vaddr, PF_R, PF_X);
+		if (!seg)
+			return false;
+		out->data = seg->data + (vaddr - seg->vaddr);
+		out->size = seg->size - (vaddr - seg->vaddr);
+		goto found;
+	}
+	while ((scn = elf_nextscn(f->elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 
@@ -579,87 +610,269 @@ static bool section_at(Elf *elf, uint64_t vaddr, struct elf_sec *out)
 			return false;
 		out->data = (const uint8_t *)d->d_buf + (vaddr - sh.sh_addr);
 		out->size = sh.sh_size - (vaddr - sh.sh_addr);
-		if (out->size > MAX_FDATA)
-			out->size = MAX_FDATA;
-		out->addr = vaddr;
-		return true;
+		goto found;
 	}
 	return false;
+found:
+	if (out->size > MAX_FDATA)
+		out->size = MAX_FDATA;
+	out->addr = vaddr;
+	return true;
 }
 
-/* gofunc from runtime.firstmoduledata: the 8-aligned words in .noptrdata
- * (then .data) that hold the pclntab's address followed by funcnametab's
- * (a PIE has them written too, besides their relocations). 0 when not
- * found. */
-static uint64_t find_gofunc(Elf *elf, size_t shstrndx, const struct gopclntab *g)
+/* Where runtime.firstmoduledata may be: the named data sections, or
+ * without sections the writable segments. Their number. */
+static size_t data_areas(const struct elf_file *f, struct elf_sec *out, size_t max)
 {
 	static const char *const secs[] = {".noptrdata", ".data", ".data.rel.ro"};
+	size_t n = 0;
+
+	if (f->sections) {
+		for (size_t s = 0; s < sizeof(secs) / sizeof(secs[0]) && n < max; s++)
+			n += section_by_name(f, secs[s], &out[n]);
+		return n;
+	}
+	for (size_t i = 0; i < f->nsegs && n < max; i++)
+		if (f->segs[i].flags & PF_W)
+			out[n++] = (struct elf_sec){f->segs[i].data, f->segs[i].size, f->segs[i].vaddr};
+	return n;
+}
+
+/* runtime.firstmoduledata's first words: the 8-aligned words that hold
+ * the pclntab's address followed by funcnametab's (a PIE the Go linker
+ * linked has them written too, besides their relocations), with a gofunc.
+ * false when not found. */
+static bool find_moduledata(const struct elf_file *f, const struct gopclntab *g,
+			    uint64_t md[MODULEDATA_WORDS])
+{
 	unsigned idx = g->version == 118 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120;
+	struct elf_sec areas[ELF_SEGMENT_MAX];
+	size_t n = data_areas(f, areas, ELF_SEGMENT_MAX);
 
-	for (size_t s = 0; s < sizeof(secs) / sizeof(secs[0]); s++) {
-		struct elf_sec sec;
+	for (size_t a = 0; a < n; a++) {
+		const struct elf_sec *sec = &areas[a];
+		size_t first = (8 - sec->addr % 8) % 8;
 
-		if (!section_by_name(elf, shstrndx, secs[s], &sec))
-			continue;
-		for (size_t off = 0; off + 8 * MODULEDATA_WORDS <= sec.size; off += 8) {
-			uint64_t md[MODULEDATA_WORDS];
-
-			if (memcmp(sec.data + off, &g->vaddr, 8))
+		for (size_t off = first; sec->size >= 8 * MODULEDATA_WORDS &&
+					 off <= sec->size - 8 * MODULEDATA_WORDS; off += 8) {
+			if (memcmp(sec->data + off, &g->vaddr, 8))
 				continue;
-			memcpy(md, sec.data + off, sizeof(md));
+			memcpy(md, sec->data + off, 8 * MODULEDATA_WORDS);
 			/* funcnametab's pointer, then the text range */
 			if (md[1] != g->vaddr + g->funcname || md[22] > md[23])
 				continue;
 			/* gofunc follows rodata, at or above it */
 			if (md[idx] && md[idx] >= md[idx - 1])
-				return md[idx];
+				return true;
 		}
 	}
-	return 0;
+	return false;
+}
+
+/* A table found in a segment runs to the segment's end: cut it where the
+ * module data says it ends (pclntable, the function records, is last) when
+ * every table still fits, so that a copy holds the table alone. */
+static void trim_to_moduledata(struct gopclntab *g, const uint64_t md[MODULEDATA_WORDS])
+{
+	uint64_t end;
+
+	if (md[13] != g->vaddr + g->pcln || md[14] > g->size - g->pcln)
+		return;
+	end = g->pcln + md[14];
+	if (g->funcname > end || g->cu > end || g->filetab > end || g->pctab > end ||
+	    (end - g->pcln) / g->ftab_ent < g->nfunc + 1)
+		return;
+	g->size = end;
+}
+
+/* The funcdata area (inline trees) of g; and the text start when neither
+ * the header (a PIE's is left to relocations) nor a .text section gave it. */
+static void add_funcdata(const struct elf_file *f, struct gopclntab *g)
+{
+	struct elf_sec fd;
+	uint64_t md[MODULEDATA_WORDS], gofunc;
+
+	if (g->version == 116) {
+		/* funcdata are addresses: of go.func.* in .rodata, the segment
+		 * of the table itself */
+		const struct elf_segment *seg;
+
+		if (section_by_name(f, ".rodata", &fd)) {
+			g->fdata = fd.data;
+			g->fsize = fd.size;
+			g->fvaddr = fd.addr;
+		} else if (!f->sections &&
+			   (seg = elf_segment__at(f->segs, f->nsegs, g->vaddr, PF_R, PF_X))) {
+			g->fdata = seg->data;
+			g->fsize = seg->size < MAX_FDATA ? seg->size : MAX_FDATA;
+			g->fvaddr = seg->vaddr;
+		}
+		return;
+	}
+	if (!find_moduledata(f, g, md))
+		return;
+	gofunc = md[g->version == 118 ? MODULEDATA_GOFUNC_118 : MODULEDATA_GOFUNC_120];
+	if (!g->text_start)
+		g->text_start = md[22];
+	if (!f->sections)
+		trim_to_moduledata(g, md);
+	if (bytes_at(f, gofunc, &fd)) {
+		/* without sections: up to the table, which follows go:func.* */
+		if (!f->sections && gofunc < g->vaddr && g->vaddr - gofunc < fd.size)
+			fd.size = g->vaddr - gofunc;
+		g->fdata = fd.data;
+		g->fsize = fd.size;
+		g->fvaddr = fd.addr;
+	}
+}
+
+/* A table found by its header is taken only when its functions look like
+ * Go's: from a known text start, in address order, inside one executable
+ * segment, the first and last records readable and named. */
+static bool plausible(const struct elf_file *f, const struct gopclntab *g)
+{
+	const struct elf_segment *x;
+	uint64_t first, last, prev, e, foff;
+	size_t step;
+	struct gopclntab_func fn;
+
+	/* 1.18+: entries are offsets from a text start, which must be known */
+	if (g->version != 116 && !g->text_start)
+		return false;
+	if (!g->nfunc || !ftab_entry(g, 0, &first, &foff) || !ftab_entry(g, g->nfunc, &last, &foff) ||
+	    first >= last)
+		return false;
+	for (x = f->segs; x < f->segs + f->nsegs; x++)
+		if ((x->flags & PF_X) && first >= x->vaddr && first - x->vaddr < x->memsz)
+			break;
+	if (x == f->segs + f->nsegs || last - x->vaddr > x->memsz)
+		return false;
+	step = g->nfunc / SCAN_ORDER_CHECKS + 1;
+	prev = first;
+	for (size_t i = step; i < g->nfunc; i += step) {
+		if (!ftab_entry(g, i, &e, &foff) || e < prev)
+			return false;
+		prev = e;
+	}
+	if (prev > last)
+		return false;
+	for (int k = 0; k < 2; k++)
+		if (gopclntab__func(g, k ? g->nfunc - 1 : 0, &fn) || !fn.name || !fn.name[0])
+			return false;
+	return true;
+}
+
+/* Without section headers: the table found by its header in the
+ * non-executable segments (a PIE's is in the writable RELRO one), 8-byte
+ * aligned like Go puts it. -ENOENT when there is no header that parses,
+ * -EINVAL when tables parsed but none was plausible, -E2BIG when the
+ * candidates ran out first (both counted by the callers as unreadable). */
+static int scan_segments(const struct elf_file *f, struct gopclntab **out, char *err,
+			 size_t errlen)
+{
+	size_t tried = 0, refused = 0, searches = 0;
+	uint64_t budget = SCAN_MAX_BYTES;
+
+	for (size_t s = 0; s < f->nsegs && tried < SCAN_MAX_CANDIDATES; s++) {
+		const struct elf_segment *seg = &f->segs[s];
+		size_t size = seg->size < budget ? seg->size : (size_t)budget;
+
+		if ((seg->flags & PF_X) || !(seg->flags & PF_R))
+			continue;
+		budget -= size;
+		for (size_t off = (8 - seg->vaddr % 8) % 8; size >= 16 && off <= size - 16 &&
+							   tried < SCAN_MAX_CANDIDATES;
+		     off += 8) {
+			const uint8_t *p = seg->data + off;
+			struct gopclntab_input in = {0};
+			struct gopclntab *g = NULL;
+			uint32_t magic;
+
+			if (p[1] != 0xff || p[4] || p[5])
+				continue;
+			memcpy(&magic, p, 4);
+			if ((magic != MAGIC_116 && magic != MAGIC_118 && magic != MAGIC_120) ||
+			    (p[6] != 1 && p[6] != 2 && p[6] != 4) || (p[7] != 4 && p[7] != 8))
+				continue;
+			tried++;
+			in.pcln = p;
+			in.pcln_size = size - off;
+			in.pcln_vaddr = seg->vaddr + off;
+			if (gopclntab__parse(&in, &g, NULL, 0))
+				continue;
+			/* the cheap checks first when the header has the text
+			 * start; the module data (a pass over the writable
+			 * segments) searched for a few candidates at most */
+			if ((g->version != 116 && !g->text_start) || plausible(f, g)) {
+				if (searches++ < SCAN_MAX_MODULEDATA) {
+					add_funcdata(f, g);
+					if (plausible(f, g)) {
+						*out = g;
+						return 0;
+					}
+				}
+			}
+			refused++;
+			gopclntab__free(g);
+		}
+	}
+	if (tried >= SCAN_MAX_CANDIDATES) {
+		errbuf__set(err, errlen, "no .gopclntab, and more than %d headers in the segments",
+			    SCAN_MAX_CANDIDATES);
+		return -E2BIG;
+	}
+	if (refused) {
+		errbuf__set(err, errlen, "no .gopclntab, and %zu tables in the segments refused",
+			    refused);
+		return -EINVAL;
+	}
+	errbuf__set(err, errlen, "no .gopclntab");
+	return -ENOENT;
 }
 
 int gopclntab__open_elf(void *handle, struct gopclntab **out, char *err, size_t errlen)
 {
-	Elf *elf = handle;
+	struct elf_file f = {.elf = handle};
 	struct gopclntab_input in = {0};
-	struct elf_sec pcln, text, fd;
+	struct elf_sec pcln, text;
 	struct gopclntab *g = NULL;
-	size_t shstrndx;
 	int ret;
 
 	*out = NULL;
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
+	if (!f.elf || elf_kind(f.elf) != ELF_K_ELF || elf_getshdrstrndx(f.elf, &f.shstrndx))
 		return -EINVAL;
+	f.sections = elf_nextscn(f.elf, NULL) != NULL;
+	f.nsegs = elf_segment__load(f.elf, f.segs, ELF_SEGMENT_MAX);
 	/* a PIE's is in RELRO data: .data.rel.ro.gopclntab */
-	if (!section_by_name(elf, shstrndx, ".gopclntab", &pcln) &&
-	    !section_by_name(elf, shstrndx, ".data.rel.ro.gopclntab", &pcln)) {
-		errbuf__set(err, errlen, "no .gopclntab");
-		return -ENOENT;
+	if (!section_by_name(&f, ".gopclntab", &pcln) &&
+	    !section_by_name(&f, ".data.rel.ro.gopclntab", &pcln)) {
+		/* search the segments, trusting no section, when there are no
+		 * section headers (sstrip), when they lack even a .text (damaged
+		 * names), or in a Go binary whose linker merged the table into
+		 * other data (an external linker's: into .data.rel.ro) */
+		bool go = section_by_name(&f, ".go.buildinfo", &text);
+
+		if (f.sections && section_by_name(&f, ".text", &text) && !go) {
+			errbuf__set(err, errlen, "no .gopclntab");
+			return -ENOENT;
+		}
+		f.sections = false;
+		ret = scan_segments(&f, out, err, errlen);
+		if (ret == -ENOENT && go) { /* a Go binary: its table is lost */
+			errbuf__set(err, errlen, "a Go binary without a table we could find");
+			ret = -EINVAL;
+		}
+		return ret;
 	}
 	in.pcln = pcln.data;
 	in.pcln_size = pcln.size;
 	in.pcln_vaddr = pcln.addr;
-	if (section_by_name(elf, shstrndx, ".text", &text))
+	if (section_by_name(&f, ".text", &text))
 		in.text_vaddr = text.addr;
 	ret = gopclntab__parse(&in, &g, err, errlen);
 	if (ret)
 		return ret;
-	if (g->version == 116) {
-		/* funcdata are addresses: of go.func.* in .rodata */
-		if (section_by_name(elf, shstrndx, ".rodata", &fd)) {
-			g->fdata = fd.data;
-			g->fsize = fd.size;
-			g->fvaddr = fd.addr;
-		}
-	} else {
-		uint64_t gofunc = find_gofunc(elf, shstrndx, g);
-
-		if (gofunc && section_at(elf, gofunc, &fd)) {
-			g->fdata = fd.data;
-			g->fsize = fd.size;
-			g->fvaddr = fd.addr;
-		}
-	}
+	add_funcdata(&f, g);
 	*out = g;
 	return 0;
 }

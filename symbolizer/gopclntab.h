@@ -9,7 +9,11 @@
  * quantum 1). Everything is read from the file's bytes with bounds checks:
  * every offset is checked before it forms a pointer, every table walk is
  * bounded, every string must end inside its table. The section is
- * .gopclntab, or .data.rel.ro.gopclntab in a position-independent binary.
+ * .gopclntab, or .data.rel.ro.gopclntab in a position-independent binary;
+ * in a file without section headers (sstrip), or a Go binary whose linker
+ * merged the table into other data (-linkmode=external), it is searched
+ * for by its header in the non-executable segments, bounded, and taken
+ * only when its functions lie in order in an executable segment.
  *
  * Inlined calls need the funcdata area (go:func.*, in .rodata): from Go
  * 1.18 its address is found through runtime.firstmoduledata (the data word
@@ -53,7 +57,8 @@ int gopclntab__parse(const struct gopclntab_input *in, struct gopclntab **out, c
 		     size_t errlen);
 
 /* Find .gopclntab (and, from the moduledata, the funcdata area) in the ELF
- * file open on fd, copied. -ENOENT when it has none. */
+ * file open on fd, copied. -ENOENT when it has none (or, searched for, none
+ * that passes). */
 int gopclntab__open_fd(int fd, struct gopclntab **out, char *err, size_t errlen);
 
 /* The same for a libelf handle (an Elf *), nothing copied: valid while the

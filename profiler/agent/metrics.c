@@ -170,7 +170,8 @@ static const struct metric_row rows[] = {
      "Files without DWARF whose Go functions are named from their .gopclntab.", "",
      FIELD(sampler.symbolizer.go_files, U64)},
     {"bpfprof_symbolizer_go_errors_total", C,
-     ".gopclntab sections that could not be read (their Go functions stay unnamed).", "",
+     "Go function tables (.gopclntab, or searched for in a file without one) that could not be "
+     "read or were refused (their Go functions stay unnamed).", "",
      FIELD(sampler.symbolizer.go_errors, U64)},
     {"bpfprof_files_refused_total", C,
      "Files of other processes (perf maps, binaries, debug files, /proc files) not read, by "

@@ -12,6 +12,7 @@
 #include "common/errbuf.h"
 #include "symbolizer/dwarf_cur.h"
 #include "symbolizer/elf_note.h"
+#include "symbolizer/elf_segment.h"
 #include "symbolizer/gopclntab.h"
 #include "unwind/unwind_table.h"
 
@@ -769,7 +770,8 @@ static int add_go_rows(struct builder *b, const struct gopclntab *g, const struc
 }
 
 /* The bytes of the executable section holding vaddr, read in place from
- * the file's image (elf_getdata would copy all of .text). */
+ * the file's image (elf_getdata would copy all of .text); without section
+ * headers, of the executable segment. */
 static int code_at(Elf *elf, uint64_t vaddr, struct section *out)
 {
 	Elf_Scn *scn = NULL;
@@ -778,6 +780,18 @@ static int code_at(Elf *elf, uint64_t vaddr, struct section *out)
 
 	if (!raw)
 		return -ENOENT;
+	if (!elf_nextscn(elf, NULL)) {
+		struct elf_segment segs[ELF_SEGMENT_MAX];
+		size_t n = elf_segment__load(elf, segs, ELF_SEGMENT_MAX);
+		const struct elf_segment *x = elf_segment__at(segs, n, vaddr, PF_X, 0);
+
+		if (!x)
+			return -ENOENT;
+		out->data = x->data;
+		out->size = x->size;
+		out->addr = x->vaddr;
+		return 0;
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 

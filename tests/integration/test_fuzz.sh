@@ -93,6 +93,22 @@ seed_gopclntab() {
 	done
 	objcopy --dump-section .data.rel.ro.gopclntab="$1/gocalltree-pie" \
 		"$WORKLOADS/gocalltree-pie" "$TMP/elf" 2>/dev/null
+	# the table followed by a module data that points at it as the fuzzer's
+	# image without sections maps it (at 0x10000): found, cut to its end,
+	# its go:func.* at the table's start
+	[ -s "$1/gocalltree-stripped" ] || return 0
+	python3 - "$1/gocalltree-stripped" "$1/with-moduledata" <<'EOT'
+import struct, sys
+t = bytearray(open(sys.argv[1], "rb").read())
+w = struct.unpack_from("<8Q", t, 8)  # nfunc, nfiles, text, funcname, cu, filetab, pctab, pcln
+t += bytes(-len(t) % 8)
+md = [0] * 41
+md[0], md[1] = 0x10000, 0x10000 + w[3]
+md[13], md[14] = 0x10000 + w[7], len(t) - w[7]
+md[22], md[23] = w[2], w[2] + 0x90000
+md[38] = 0x10000  # gofunc (Go 1.18, 1.19)
+open(sys.argv[2], "wb").write(t + struct.pack("<41Q", *md))
+EOT
 }
 
 for bin in "$FUZZ"/fuzz_*; do

@@ -2,7 +2,8 @@
 # Go binaries without symbols or unwind info: the known call tree of
 # workloads/gocalltree built as Go builds by default (symbols, DWARF,
 # .debug_frame) and stripped (-ldflags='-s -w': only .gopclntab is left)
-# must give the same profile; and Debian's own stripped prometheus, queried
+# must give the same profile, and so must the stripped build with its
+# section headers removed and a build linked by the system's linker; and Debian's own stripped prometheus, queried
 # in a loop on 127.0.0.1, must come out named.
 . "$(dirname "$0")/../lib.sh"
 
@@ -32,7 +33,8 @@ named() {
 	} END { printf "%.1f\n", t ? 100 * h / t : 0 }' "$1"
 }
 
-if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ] || [ ! -x "$WORKLOADS/gocalltree-pie" ]; then
+if [ ! -x "$GO_NORMAL" ] || [ ! -x "$GO_STRIPPED" ] || [ ! -x "$WORKLOADS/gocalltree-pie" ] ||
+	[ ! -x "$WORKLOADS/gocalltree-extpie" ]; then
 	fail build "the Go workloads are not built (make -C tests build; needs golang-go)"
 	finish
 fi
@@ -110,6 +112,49 @@ pfull=$(share "$TMP/pie.folded" \
 preach=$(share "$TMP/pie.folded" ';runtime\.(main|goexit)(;|$)')
 ge "$pn" 300 && ge "$pfull" 40 && ge "$preach" 95 && pass pie \
 	|| fail pie "$pn samples, $pfull % with the full sha256 path, $preach % reach runtime.main"
+
+# the stripped build without section headers (as sstrip leaves a file:
+# e_shoff, e_shnum, e_shstrndx 0): the table is found by its header in the
+# segments, names, inlined calls and unwind rows as with the sections
+GO_NOSHDR=$TMP/gocalltree-noshdr
+python3 - "$GO_STRIPPED" "$GO_NOSHDR" <<'EOT'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<Q", b, 0x28, 0)          # e_shoff
+struct.pack_into("<HHH", b, 0x3a, 0, 0, 0)  # e_shentsize, e_shnum, e_shstrndx
+open(sys.argv[2], "wb").write(b)
+EOT
+chmod +x "$GO_NOSHDR"
+"$BPFPROF" symbolize -a -e "$GO_NOSHDR" <"$TMP/addrs" >"$TMP/sym-noshdr" 2>&1
+if readelf -hW "$GO_NOSHDR" | grep -qE 'Number of section headers: +0$' &&
+	grep -q '^main\.alpha$' "$TMP/sym-noshdr" && cmp -s "$TMP/sym-stripped" "$TMP/sym-noshdr"; then
+	pass noshdr-symbolize
+else
+	fail noshdr-symbolize "$(diff "$TMP/sym-stripped" "$TMP/sym-noshdr" | head -6 | tr '\n' ' ')"
+fi
+(cd "$TMP" && "$BPFPROF" record -F 999 -o "$TMP/noshdr.folded" -- ./gocalltree-noshdr 3 \
+	>/dev/null 2>"$TMP/noshdr.err") || fail noshdr-exit "$(tail -3 "$TMP/noshdr.err")"
+touch "$TMP/noshdr.folded"
+sn=$(total "$TMP/noshdr.folded")
+sfull=$(share "$TMP/noshdr.folded" \
+	';runtime\.main;main\.main;main\.run;main\.alpha;main\.hashLoop;crypto/sha256\.Sum256;crypto/sha256\.\(\*digest\)\.Write;crypto/sha256\.block(;|$)')
+sreach=$(share "$TMP/noshdr.folded" ';runtime\.(main|goexit)(;|$)')
+shex=$(share "$TMP/noshdr.folded" '\+0x[0-9a-f]+(;|$)|\[unknown\]')
+ge "$sn" 300 && ge "$sfull" 40 && ge "$sreach" 95 && ge 1 "$shex" && pass noshdr \
+	|| fail noshdr "$sn samples, $sfull % with the full sha256 path, $sreach % reach runtime.main, $shex % with an unnamed frame"
+
+# linked by the system's linker (-linkmode=external, as cgo programs are):
+# no .gopclntab section, the table found in the segments; C code has CFI
+GO_EXTPIE=$WORKLOADS/gocalltree-extpie
+"$BPFPROF" record -F 999 -o "$TMP/extpie.folded" -- "$GO_EXTPIE" 3 >/dev/null 2>"$TMP/extpie.err" \
+	|| fail extpie-exit "$(tail -3 "$TMP/extpie.err")"
+touch "$TMP/extpie.folded"
+en=$(total "$TMP/extpie.folded")
+efull=$(share "$TMP/extpie.folded" \
+	';runtime\.main;main\.main;main\.run;main\.alpha;main\.hashLoop;crypto/sha256\.Sum256;crypto/sha256\.\(\*digest\)\.Write;crypto/sha256\.block(;|$)')
+ereach=$(share "$TMP/extpie.folded" ';runtime\.(main|goexit)(;|$)')
+ge "$en" 300 && ge "$efull" 40 && ge "$ereach" 95 && pass external-linker \
+	|| fail external-linker "$en samples, $efull % with the full sha256 path, $ereach % reach runtime.main"
 
 # the same profile as the unstripped build, function by function
 funcs "$TMP/normal.folded" | sort >"$TMP/normal.funcs"

@@ -4,20 +4,28 @@
  * 1.18-1.19 and 1.20+ layouts (names, file:line, an inlined call, SP-delta
  * runs and the unwind rows made from them), hostile headers, and the real
  * table of the Go workload (Go 1.19 here), whose rows must agree with the
- * .debug_frame Go writes into the unstripped build.
+ * .debug_frame Go writes into the unstripped build; and the same workloads
+ * with their section headers removed (sstrip), where the table is found by
+ * its header in the segments and must give the same frames and rows, and
+ * a Go binary linked by the system's linker, whose table has no section.
  */
 #include "harness.h"
 #include "symbolizer/gopclntab.h"
+#include "symbolizer/symbolizer.h"
 #include "tests/elf_image.h"
 #include "unwind/unwind_table.h"
 
 #include <elf.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define PCLN_ADDR 0x20000
@@ -438,6 +446,377 @@ cleanup:
 		close(fu);
 }
 
+/* ---- files without section headers ---- */
+
+/* The whole file of a workload, malloc'ed; NULL when not built. */
+static uint8_t *read_workload(const char *name, size_t *size)
+{
+	char path[512];
+	uint8_t *b = NULL;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "tests/build/workloads/%s", name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)n)) && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	*size = b ? (size_t)n : 0;
+	fclose(f);
+	return b;
+}
+
+/* The table of an ELF image in memory, through a file as the symbolizer
+ * opens it (its bytes copied): 0 or what gopclntab__open_fd says. */
+static int open_image(const uint8_t *img, size_t size, struct gopclntab **g)
+{
+	int fd = memfd_create("elf", MFD_CLOEXEC), ret = -EIO;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, img, size) == (ssize_t)size)
+		ret = gopclntab__open_fd(fd, g, NULL, 0);
+	close(fd);
+	return ret;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Frames at every pc of functions whose name starts with one of prefixes
+ * (every 8th pc of the others) are the same in a and b. The number of
+ * pcs compared, of them with inlined frames in *inlined; -1 on the first
+ * difference (printed). */
+static long same_frames(const struct gopclntab *a, const struct gopclntab *b, size_t *inlined)
+{
+	static const char *const full[] = {"main.", "crypto/sha256."};
+	long pcs = 0;
+
+	*inlined = 0;
+	if (gopclntab__nfuncs(a) != gopclntab__nfuncs(b))
+		return -1;
+	for (size_t i = 0; i < gopclntab__nfuncs(a); i++) {
+		struct gopclntab_func fa, fb;
+		uint64_t step = 8;
+
+		if (gopclntab__func(a, i, &fa) || gopclntab__func(b, i, &fb) ||
+		    fa.entry != fb.entry || fa.end != fb.end || !same_str(fa.name, fb.name) ||
+		    fa.flags != fb.flags) {
+			printf("  function %zu differs\n", i);
+			return -1;
+		}
+		for (size_t k = 0; k < sizeof(full) / sizeof(full[0]); k++)
+			if (fa.name && !strncmp(fa.name, full[k], strlen(full[k])))
+				step = 1;
+		for (uint64_t pc = fa.entry; pc < fa.end; pc += step) {
+			struct gopclntab_frame ra[8], rb[8];
+			int na = gopclntab__lookup(a, pc, ra, 8), nb = gopclntab__lookup(b, pc, rb, 8);
+
+			if (na != nb || na < 1) {
+				printf("  %#lx: %d frames, %d without sections\n", (unsigned long)pc, na,
+				       nb);
+				return -1;
+			}
+			for (int f = 0; f < na; f++)
+				if (!same_str(ra[f].name, rb[f].name) ||
+				    !same_str(ra[f].file, rb[f].file) || ra[f].line != rb[f].line ||
+				    ra[f].inlined != rb[f].inlined) {
+					printf("  %#lx frame %d: %s, %s without sections\n",
+					       (unsigned long)pc, f, ra[f].name, rb[f].name);
+					return -1;
+				}
+			*inlined += na > 1;
+			pcs++;
+		}
+	}
+	return pcs;
+}
+
+/* The file offset of section name in the ELF image, 0 when none. */
+static uint64_t section_offset(uint8_t *img, size_t size, const char *name)
+{
+	Elf *elf = elf_memory((char *)img, size);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	uint64_t off = 0;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		goto cleanup;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(n, name))
+			off = sh.sh_offset;
+	}
+cleanup:
+	elf_end(elf);
+	return off;
+}
+
+/* The rows of an image equal those of another. */
+static bool same_rows(uint8_t *a, size_t asize, uint8_t *b, size_t bsize, size_t *nrows)
+{
+	struct unwind_table *ta = NULL, *tb = NULL;
+	bool same;
+
+	same = !unwind_table__build_mem(a, asize, &ta, NULL, 0) &&
+	       !unwind_table__build_mem(b, bsize, &tb, NULL, 0) && ta->nrows == tb->nrows &&
+	       ta->stats.go_funcs == tb->stats.go_funcs &&
+	       !memcmp(ta->rows, tb->rows, ta->nrows * sizeof(*ta->rows));
+	*nrows = same ? ta->nrows : 0;
+	unwind_table__free(ta);
+	unwind_table__free(tb);
+	return same;
+}
+
+/* The stripped and the PIE workload, section headers removed: the table is
+ * found in the segments, with its inline trees (funcdata from the
+ * moduledata), and every frame and unwind row is the one the sections
+ * give; so with section names that cannot be read; with the header's text start cleared too (what a PIE linked by
+ * another linker, or Go 1.26, leaves), the text start comes from the
+ * moduledata and nothing changes. */
+static void check_noshdr(struct test_state *s, const char *name, const char *secname)
+{
+	size_t size = 0, inl = 0, rows = 0;
+	uint8_t *orig = read_workload(name, &size), *cut = NULL;
+	struct gopclntab *ga = NULL, *gb = NULL;
+	uint64_t pcln;
+	long pcs;
+
+	if (!orig) {
+		SKIP(s, "Go workloads not built (make -C tests build)");
+		goto cleanup;
+	}
+	cut = malloc(size);
+	ASSERT_TRUE(s, cut != NULL);
+	memcpy(cut, orig, size);
+	ASSERT_EQ(s, elf_image__strip_sections(cut, size), 0);
+	ASSERT_EQ(s, open_image(orig, size, &ga), 0);
+	ASSERT_EQ(s, open_image(cut, size, &gb), 0);
+	ASSERT_EQ(s, gopclntab__version(gb), gopclntab__version(ga));
+	ASSERT_TRUE(s, gopclntab__has_inlines(ga) && gopclntab__has_inlines(gb));
+	pcs = same_frames(ga, gb, &inl);
+	printf("  %s: %ld pcs, %zu with inlined frames, the same without sections\n", name, pcs,
+	       inl);
+	ASSERT_TRUE(s, pcs > 10000);
+	ASSERT_TRUE(s, inl > 100);
+	ASSERT_TRUE(s, same_rows(orig, size, cut, size, &rows));
+	ASSERT_TRUE(s, rows > 1000);
+	gopclntab__free(gb);
+	gb = NULL;
+
+	/* section headers whose names cannot be read (e_shstrndx at a section
+	 * that is no string table): searched for as without sections */
+	memcpy(cut, orig, size);
+	((Elf64_Ehdr *)cut)->e_shstrndx = 1;
+	ASSERT_EQ(s, open_image(cut, size, &gb), 0);
+	ASSERT_TRUE(s, same_frames(ga, gb, &inl) > 10000 && inl > 100);
+	gopclntab__free(gb);
+	gb = NULL;
+	ASSERT_EQ(s, elf_image__strip_sections(cut, size), 0);
+
+	/* the header's text start left to relocations */
+	pcln = section_offset(orig, size, secname);
+	ASSERT_TRUE(s, pcln && pcln + 32 <= size);
+	memset(cut + pcln + 24, 0, 8);
+	ASSERT_EQ(s, open_image(cut, size, &gb), 0);
+	pcs = same_frames(ga, gb, &inl);
+	ASSERT_TRUE(s, pcs > 10000 && inl > 100);
+cleanup:
+	gopclntab__free(ga);
+	gopclntab__free(gb);
+	free(orig);
+	free(cut);
+}
+
+static void test_noshdr_stripped(struct test_state *s)
+{
+	check_noshdr(s, "gocalltree-stripped", ".gopclntab");
+}
+
+static void test_noshdr_pie(struct test_state *s)
+{
+	check_noshdr(s, "gocalltree-pie", ".data.rel.ro.gopclntab");
+}
+
+/* Hand-made images without sections: the table is taken when its functions
+ * lie in the executable segment, refused (-EINVAL: the symbolizer counts it
+ * unreadable) when they do not, and a segment full of headers costs a
+ * bounded number of parses (-E2BIG, counted too). */
+static void test_noshdr_hostile(struct test_state *s)
+{
+	struct buf t, fd;
+	struct gopclntab *g = NULL;
+	struct gopclntab_frame fr[4];
+	uint8_t *img = NULL, *fake = NULL;
+	size_t total, fsize = 1u << 20;
+
+	for (int v = 116; v <= 120; v += 2) { /* 1.16, 1.18, 1.20 layouts */
+		make_table(v, &t, &fd);
+		img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
+		ASSERT_TRUE(s, img != NULL);
+		ASSERT_EQ(s, open_image(img, total, &g), 0);
+		ASSERT_EQ(s, gopclntab__version(g), v);
+		ASSERT_EQ(s, gopclntab__lookup(g, 0x1045, fr, 4), 1);
+		ASSERT_STREQ(s, fr[0].name, "main.last");
+		gopclntab__free(g);
+		g = NULL;
+		free(img);
+		img = NULL;
+	}
+	make_table(120, &t, &fd);
+	/* its functions outside the executable segment: refused, and said */
+	img = elf_image__build_noshdr(t.b, t.n, 0x100000, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_EQ(s, open_image(img, total, &g), -EINVAL);
+	free(img);
+	/* the text start 0 and no moduledata to give it: refused */
+	memset(t.b + 24, 0, 8);
+	img = elf_image__build_noshdr(t.b, t.n, 0, 0x2000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_EQ(s, open_image(img, total, &g), -EINVAL);
+	free(img);
+	img = NULL;
+	/* a megabyte of headers, then the real table: given up on, quickly */
+	make_table(120, &t, &fd);
+	fake = malloc(fsize);
+	ASSERT_TRUE(s, fake != NULL);
+	for (size_t off = 0; off + 8 <= fsize - t.n; off += 8)
+		memcpy(fake + off, t.b, 8);
+	memcpy(fake + fsize - t.n, t.b, t.n);
+	img = elf_image__build_noshdr(fake, fsize, TEXT, 0x1000, PCLN_ADDR, 0x40000000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_EQ(s, open_image(img, total, &g), -E2BIG);
+	free(img);
+	/* no header at all: not a Go binary, nothing to count */
+	memset(fake, 0x5a, fsize);
+	img = elf_image__build_noshdr(fake, fsize, TEXT, 0x1000, PCLN_ADDR, 0x40000000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_EQ(s, open_image(img, total, &g), -ENOENT);
+	/* cut anywhere: found or not, never read out of bounds (ASan) */
+	free(img);
+	img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	for (size_t cut = 0; cut < total; cut += 3) {
+		if (open_image(img, cut, &g) == 0) {
+			for (uint64_t pc = 0xff0; pc < 0x1058; pc += 3)
+				(void)gopclntab__lookup(g, pc, fr, 4);
+			gopclntab__free(g);
+			g = NULL;
+		}
+	}
+cleanup:
+	gopclntab__free(g);
+	free(img);
+	free(fake);
+}
+
+/* The symbolizer over an image: the name at vaddr (NULL when none) and its
+ * Go counts. */
+static const char *symbolize_image(const uint8_t *img, size_t size, uint64_t vaddr,
+				   struct symbolizer_stats *st, char *name, size_t len)
+{
+	int fd = memfd_create("elf", MFD_CLOEXEC);
+	struct symbolizer *s = NULL;
+	struct sym_result r;
+	struct sym_file f = {.fd = fd, .dev = 1, .ino = 1};
+	const char *ret = NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (fd < 0 || write(fd, img, size) != (ssize_t)size || symbolizer__new(NULL, &s))
+		goto cleanup;
+	if (symbolizer__user_vaddr(s, &f, vaddr, &r) == 0 && r.nframes) {
+		snprintf(name, len, "%s", r.frames[r.nframes - 1].name);
+		ret = name;
+	}
+	symbolizer__stats(s, st);
+cleanup:
+	symbolizer__free(s);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* What the symbolizer makes of it: names from a table found without
+ * sections (a Go file), and a refused table counted as unreadable. */
+static void test_noshdr_counted(struct test_state *s)
+{
+	struct buf t, fd;
+	struct symbolizer_stats st;
+	uint8_t *img = NULL;
+	size_t total;
+	char name[128];
+
+	make_table(120, &t, &fd);
+	img = elf_image__build_noshdr(t.b, t.n, TEXT, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_STREQ(s, symbolize_image(img, total, 0x1045, &st, name, sizeof(name)), "main.last");
+	ASSERT_EQ(s, st.go_files, 1);
+	ASSERT_EQ(s, st.go_errors, 0);
+	free(img);
+	img = elf_image__build_noshdr(t.b, t.n, 0x100000, 0x1000, PCLN_ADDR, 0x40000, &total);
+	ASSERT_TRUE(s, img != NULL);
+	ASSERT_TRUE(s, !symbolize_image(img, total, 0x1045, &st, name, sizeof(name)));
+	ASSERT_EQ(s, st.go_files, 0);
+	ASSERT_EQ(s, st.go_errors, 1);
+cleanup:
+	free(img);
+}
+
+/* A Go binary the system's linker linked (-linkmode=external, as cgo
+ * programs are): the table has no section of its own, it is found in the
+ * segments; names, lines, inlined calls and Go rows after the C code's
+ * .eh_frame rows. */
+static void test_external_linker(struct test_state *s)
+{
+	int fd = open_workload("gocalltree-extpie");
+	struct gopclntab *g = NULL;
+	struct unwind_table *t = NULL;
+	size_t inlined = 0, alpha = 0;
+	char err[256] = "";
+
+	if (fd < 0) {
+		SKIP(s, "Go workloads not built (make -C tests build)");
+		goto cleanup;
+	}
+	ASSERT_EQ(s, gopclntab__open_fd(fd, &g, err, sizeof(err)), 0);
+	ASSERT_EQ(s, gopclntab__version(g), 118);
+	ASSERT_TRUE(s, gopclntab__has_inlines(g));
+	ASSERT_TRUE(s, gopclntab__nfuncs(g) > 1000);
+	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
+		struct gopclntab_func f;
+		struct gopclntab_frame fr[8];
+
+		ASSERT_EQ(s, gopclntab__func(g, i, &f), 0);
+		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
+			if (gopclntab__lookup(g, pc, fr, 8) > 1)
+				inlined++;
+		if (f.name && !strcmp(f.name, "main.alpha")) {
+			ASSERT_EQ(s, gopclntab__lookup(g, f.entry, fr, 8), 1);
+			ASSERT_STREQ(s, fr[0].name, "main.alpha");
+			ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
+			alpha++;
+		}
+	}
+	ASSERT_EQ(s, (long)alpha, 1);
+	ASSERT_TRUE(s, inlined > 100);
+	ASSERT_EQ(s, unwind_table__build_fd(fd, &t, err, sizeof(err)), 0);
+	ASSERT_TRUE(s, t->stats.go_funcs > 1000);
+cleanup:
+	gopclntab__free(g);
+	unwind_table__free(t);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	struct test_state s = {.suite = "gopclntab"};
@@ -447,6 +826,11 @@ int main(void)
 	RUN_TEST(&s, test_go120);
 	RUN_TEST(&s, test_hostile);
 	RUN_TEST(&s, test_real_go);
+	RUN_TEST(&s, test_noshdr_stripped);
+	RUN_TEST(&s, test_noshdr_pie);
+	RUN_TEST(&s, test_noshdr_hostile);
+	RUN_TEST(&s, test_noshdr_counted);
+	RUN_TEST(&s, test_external_linker);
 	printf("%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped);
 	return test__finish(&s);
 }
