@@ -44,6 +44,7 @@ struct image {
 	struct dwarf_index *dwarf;
 	struct gopclntab *go; /* Go's own table, read when there is no DWARF */
 	size_t memory; /* as last accounted in the symbolizer's total */
+	uid_t owner;   /* of the file it was parsed from: who could have forged it */
 	int refs;
 	struct image *prev, *next; /* all images, for the build-id search */
 };
@@ -309,10 +310,15 @@ static void load_debug(struct symbolizer *s, struct image *img, const struct sym
 		s->stats.dwarf_files++;
 }
 
-static struct image *find_image(struct symbolizer *s, const char *build_id)
+/* An image parsed before with this build-id, that a file of owner may use:
+ * one parsed from root's file or from the same owner's. A build-id is only
+ * bytes in a file: a user's fake ELF with libc's build-id must not name the
+ * frames of everybody's libc. */
+static struct image *find_image(struct symbolizer *s, const char *build_id, uid_t owner)
 {
 	for (struct image *img = s->images; img; img = img->next)
-		if (img->symtab && !strcmp(img->build_id, build_id))
+		if (img->symtab && !strcmp(img->build_id, build_id) &&
+		    (img->owner == 0 || img->owner == owner))
 			return img;
 	return NULL;
 }
@@ -322,6 +328,7 @@ static struct image *new_image(struct symbolizer *s, const struct sym_file *f)
 	struct image *img = calloc(1, sizeof(*img)), *shared;
 	struct elf_symtab *symtab = NULL;
 	const char *bid;
+	struct stat st;
 	int fd = f->fd;
 
 	if (!img)
@@ -333,8 +340,9 @@ static struct image *new_image(struct symbolizer *s, const struct sym_file *f)
 		s->stats.open_errors++;
 		goto done;
 	}
+	img->owner = fstat(fd, &st) ? (uid_t)-1 : st.st_uid;
 	bid = elf_symtab__build_id(symtab);
-	if (bid && (shared = find_image(s, bid))) {
+	if (bid && (shared = find_image(s, bid, img->owner))) {
 		/* the same library seen through another file (container, copy) */
 		elf_symtab__free(symtab);
 		free(img);

@@ -51,6 +51,7 @@ struct utable {
 	struct lru_link lru;
 	uint8_t build_id[UNWIND_BUILD_ID_MAX];
 	int build_id_len;
+	uid_t owner; /* of the file it was built from */
 	struct unwind_segment segs[UNWIND_MAX_SEGMENTS]; /* of the file it was built from */
 	int nsegs;
 };
@@ -65,6 +66,7 @@ struct ufile {
 	struct lru_link lru;
 	uint8_t build_id[UNWIND_BUILD_ID_MAX];
 	int build_id_len;  /* 0: none; files with one build-id share one table */
+	uid_t owner;       /* of the file: whose tables it may share (bid_key) */
 	struct unwind_segment segs[UNWIND_MAX_SEGMENTS];
 	int nsegs;
 };
@@ -301,17 +303,29 @@ static int find_space(struct unwinder *u, uint32_t n, uint32_t *off)
 	return ret;
 }
 
+/* The build_ids key of a table: its build-id and the owner of the file it
+ * was built from. A build-id is only bytes in a file: a user's fake ELF with
+ * libc's build-id must not lend its rules to everybody's libc, so a file
+ * shares a table built from its own owner's file or from root's. */
+static size_t bid_key(const uint8_t *bid, int len, uid_t owner, uint8_t *key)
+{
+	memcpy(key, bid, (size_t)len);
+	memcpy(key + len, &owner, sizeof(owner));
+	return (size_t)len + sizeof(owner);
+}
+
 /* Drop a table: the files bound to it see it gone (their table_id no
  * longer matches) and build it again when a process needs them. */
 static void unload(struct unwinder *u, uint32_t t)
 {
 	struct utable *tb = &u->tables[t];
+	uint8_t key[UNWIND_BUILD_ID_MAX + sizeof(uid_t)];
+	size_t klen = bid_key(tb->build_id, tb->build_id_len, tb->owner, key);
 	uint64_t v;
 
 	bpf_map_delete_elem(u->maps.tables_fd, &tb->id);
-	if (tb->build_id_len &&
-	    hmap__get(u->build_ids, tb->build_id, (size_t)tb->build_id_len, &v) && v == t)
-		hmap__del(u->build_ids, tb->build_id, (size_t)tb->build_id_len);
+	if (tb->build_id_len && hmap__get(u->build_ids, key, klen, &v) && v == t)
+		hmap__del(u->build_ids, key, klen);
 	lru_unlink(TABLE_LRU(u), t);
 	u->stats.rows_used -= tb->count;
 	u->stats.files--;
@@ -453,10 +467,15 @@ publish:
 	tb->refs = 1;
 	tb->build_id_len = f->build_id_len;
 	memcpy(tb->build_id, f->build_id, sizeof(tb->build_id));
+	tb->owner = f->owner;
 	memcpy(tb->segs, f->segs, sizeof(tb->segs));
 	tb->nsegs = f->nsegs;
-	if (tb->build_id_len)
-		hmap__put(u->build_ids, tb->build_id, (size_t)tb->build_id_len, slot, NULL, NULL);
+	if (tb->build_id_len) {
+		uint8_t key[UNWIND_BUILD_ID_MAX + sizeof(uid_t)];
+
+		hmap__put(u->build_ids, key, bid_key(tb->build_id, tb->build_id_len, tb->owner, key),
+			  slot, NULL, NULL);
+	}
 	lru_push_head(TABLE_LRU(u), slot);
 	touch_table(u, slot);
 	f->table = slot;
@@ -508,6 +527,17 @@ static uint32_t file_slot(struct unwinder *u)
 	return u->nfiles++;
 }
 
+/* A live table built from a file of owner with f's build-id: 1 and its slot
+ * in *slot, or 0. */
+static int shared_table(struct unwinder *u, const struct ufile *f, uid_t owner, uint64_t *slot)
+{
+	uint8_t key[UNWIND_BUILD_ID_MAX + sizeof(uid_t)];
+
+	return hmap__get(u->build_ids, key, bid_key(f->build_id, f->build_id_len, owner, key),
+			 slot) &&
+	       u->tables[*slot].id;
+}
+
 /* The cached file of mapping m, building its table when allowed (*deferred
  * set when not). NULL when it is not cached and cannot be. */
 static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m, bool build,
@@ -554,13 +584,13 @@ static struct ufile *get_file(struct unwinder *u, const struct proc_mapping *m, 
 			int n = unwind_table__build_id(m->file->fd, f->build_id, sizeof(f->build_id));
 
 			f->build_id_len = n > 0 ? n : 0;
+			f->owner = m->file->owner;
 		}
 	}
 	/* the same file under another inode (a copy, another container's
-	 * image): share the table already loaded */
-	if (f->build_id_len &&
-	    hmap__get(u->build_ids, f->build_id, (size_t)f->build_id_len, &v) &&
-	    u->tables[v].id) {
+	 * image): share the table already loaded, its owner's or root's */
+	if (f->build_id_len && (shared_table(u, f, f->owner, &v) ||
+				(f->owner != 0 && shared_table(u, f, 0, &v)))) {
 		struct utable *tb = &u->tables[v];
 
 		f->table = (uint32_t)v;

@@ -163,6 +163,68 @@ cleanup:
 	}
 }
 
+/* Whether any address of 0x1000..0x3000 in f resolves to name. */
+static int names(struct symbolizer *s, const struct sym_file *f, const char *name)
+{
+	struct sym_result r;
+
+	for (uint64_t a = 0x1000; a < 0x3000; a += 0x10)
+		if (!symbolizer__user_vaddr(s, f, a, &r) && r.nframes &&
+		    !strcmp(r.frames[r.nframes - 1].name, name))
+			return 1;
+	return 0;
+}
+
+/* A user's copy of a binary with its build-id but other symbols, parsed
+ * first, does not name the frames of root's binary with that build-id; a
+ * user's file may use what root's gave. */
+static void test_build_id_poisoning(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-bid.XXXXXX", fake[64], real[64], cmd[1024];
+	struct symbolizer *s = NULL;
+	struct sym_file ff = {.fd = -1}, rf = {.fd = -1};
+	int made = mkdtemp(dir) != NULL;
+
+	ASSERT_TRUE(t, made);
+	if (geteuid() != 0)
+		SKIP(t, "needs root (a file of another owner)");
+	snprintf(fake, sizeof(fake), "%s/fake", dir);
+	snprintf(real, sizeof(real), "%s/real", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --strip-debug --redefine-sym main=POISONED %s %s && chown 1234 %s && "
+		 "objcopy --strip-debug %s %s",
+		 FIXTURE, fake, fake, FIXTURE, real);
+	ASSERT_EQ(t, system(cmd), 0);
+	ff.fd = open(fake, O_RDONLY | O_CLOEXEC);
+	rf.fd = open(real, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(t, ff.fd >= 0 && rf.fd >= 0);
+	ff.dev = rf.dev = 1;
+	ff.ino = 1;
+	rf.ino = 2;
+	ff.uid = 1234;
+	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.no_debuginfod = 1}, &s), 0);
+	ASSERT_TRUE(t, names(s, &ff, "POISONED")); /* the fake is parsed first */
+	ASSERT_TRUE(t, names(s, &rf, "main"));
+	ASSERT_TRUE(t, !names(s, &rf, "POISONED"));
+	symbolizer__free(s);
+	s = NULL;
+	/* the other way round, root's first: the user's copy may share it */
+	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.no_debuginfod = 1}, &s), 0);
+	ASSERT_TRUE(t, names(s, &rf, "main"));
+	ASSERT_TRUE(t, names(s, &ff, "main"));
+cleanup:
+	symbolizer__free(s);
+	if (ff.fd >= 0)
+		close(ff.fd);
+	if (rf.fd >= 0)
+		close(rf.fd);
+	if (made) {
+		unlink(fake);
+		unlink(real);
+		rmdir(dir);
+	}
+}
+
 static void test_garbage(struct test_state *t)
 {
 	char dir[] = "/tmp/bpfprof-hostile.XXXXXX";
@@ -599,6 +661,7 @@ int main(void)
 {
 	RUN_TEST(&T, test_truncated);
 	RUN_TEST(&T, test_truncated_while_mapped);
+	RUN_TEST(&T, test_build_id_poisoning);
 	RUN_TEST(&T, test_garbage);
 	RUN_TEST(&T, test_hostile_headers);
 	RUN_TEST(&T, test_mutations);

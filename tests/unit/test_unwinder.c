@@ -176,6 +176,63 @@ cleanup:
 	maps_close(&mp);
 }
 
+/* A user's file with a build-id does not lend its table to root's file with
+ * that build-id (its rules could be forged); a user's file may use root's. */
+static void test_build_id_owner(struct test_state *s)
+{
+	struct maps mp = {{-1, -1, -1, 0}};
+	struct unwinder *u = NULL;
+	struct proc p1, p2, p3;
+	struct proc_mapping m1, m2, m3;
+	struct proc_file f1, f2, f3;
+	struct unwinder_stats st;
+	char copy1[] = "/tmp/test_unwinder.XXXXXX", copy3[] = "/tmp/test_unwinder.XXXXXX";
+	int self = -1, fd1 = -1, fd3 = -1, ret;
+	char buf[65536];
+	ssize_t n;
+
+	ret = maps_open(&mp, 1u << 20);
+	if (ret == -EPERM)
+		SKIP(s, "creating BPF maps needs root");
+	ASSERT_EQ(s, ret, 0);
+	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
+	self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	fd1 = mkstemp(copy1);
+	fd3 = mkstemp(copy3);
+	ASSERT_TRUE(s, self >= 0 && fd1 >= 0 && fd3 >= 0);
+	while ((n = read(self, buf, sizeof(buf))) > 0) {
+		ASSERT_EQ(s, write(fd1, buf, (size_t)n), n);
+		ASSERT_EQ(s, write(fd3, buf, (size_t)n), n);
+	}
+	fake_proc(&p1, &m1, &f1, 1001, "/user-copy", fd1, 0x555555554000ULL, 0x555555600000ULL, 0);
+	fake_proc(&p2, &m2, &f2, 1002, "/root-file", self, 0x565555554000ULL, 0x565555600000ULL, 0);
+	fake_proc(&p3, &m3, &f3, 1003, "/other-user", fd3, 0x575555554000ULL, 0x575555600000ULL, 0);
+	f1.owner = 1234;
+	f3.owner = 4321;
+	ASSERT_EQ(s, unwinder__load_proc(u, &p1, UNWIND_BUILD_ALL), 0);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p2, UNWIND_BUILD_ALL), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.shared_by_build_id, 0); /* root's file got its own table */
+	ASSERT_EQ(s, st.tables_built, 2);
+	ASSERT_EQ(s, unwinder__load_proc(u, &p3, UNWIND_BUILD_ALL), 0);
+	unwinder__stats(u, &st);
+	ASSERT_EQ(s, st.shared_by_build_id, 1); /* another user's: root's table */
+	ASSERT_EQ(s, st.tables_built, 2);
+cleanup:
+	if (self >= 0)
+		close(self);
+	if (fd1 >= 0) {
+		close(fd1);
+		unlink(copy1);
+	}
+	if (fd3 >= 0) {
+		close(fd3);
+		unlink(copy3);
+	}
+	unwinder__free(u);
+	maps_close(&mp);
+}
+
 static void test_lru_eviction(struct test_state *s)
 {
 	static const char *const libc = "/lib/x86_64-linux-gnu/libc.so.6";
@@ -370,6 +427,7 @@ int main(void)
 
 	RUN_TEST(&s, test_self_ranges_and_bias);
 	RUN_TEST(&s, test_build_id_shared);
+	RUN_TEST(&s, test_build_id_owner);
 	RUN_TEST(&s, test_lru_eviction);
 	RUN_TEST(&s, test_file_cache_bounded);
 	RUN_TEST(&s, test_deferred_build);
