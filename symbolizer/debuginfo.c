@@ -203,6 +203,15 @@ static int find_debuginfod(const struct debuginfo_req *req)
 		end(c);
 	}
 	dlclose(lib);
+	if (fd >= 0) { /* what a server sent: held to the bounds of any file */
+		struct stat st;
+
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size > SYMBOLIZER_MAX_FILE_SIZE) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	return fd;
 }
 

@@ -8,6 +8,7 @@
  * build-id. An image is freed with the last entry that uses it; the bounds
  * (files and bytes) apply to entries, evicting from the LRU tail.
  */
+#include "common/clock.h"
 #include "common/root_open.h"
 #include "symbolizer/symbolizer.h"
 #include "symbolizer/debuginfo.h"
@@ -36,6 +37,11 @@
  * used go first: 64 planted maps must not hold gigabytes. */
 #define DEFAULT_MAX_PERFMAP_BYTES (256u << 20)
 #define VDSO_MAX_SIZE (1u << 20)
+/* A debug file search that took this long without finding one was a server
+ * that did not answer: no server is asked for the next DEBUGINFOD_PAUSE_NS
+ * (each new file would wait as long, on the sampling loop). */
+#define DEBUGINFOD_SLOW_NS (2ull * 1000000000)
+#define DEBUGINFOD_PAUSE_NS (600ull * 1000000000)
 
 struct image {
 	char build_id[2 * 64 + 1];
@@ -94,6 +100,7 @@ struct symbolizer {
 	size_t max_perfmap_bytes;
 	char *kallsyms_path, *debug_root, *perfmap_dir;
 	int no_dwarf, no_lines, no_debuginfod, no_demangle;
+	uint64_t debuginfod_paused_until; /* monotonic ns */
 	int threads;
 	struct symbolizer_stats stats;
 	struct name_slots names; /* of the last result */
@@ -290,12 +297,19 @@ static void load_debug(struct symbolizer *s, struct image *img, const struct sym
 		.refused = &s->stats.refused,
 		.debug_root = s->debug_root,
 		.build_id = img->build_id[0] ? img->build_id : NULL,
-		.debuginfod = !s->no_debuginfod,
 	};
-	enum debuginfo_source src;
-	int dfd = -1;
+	enum debuginfo_source src = DEBUGINFO_NONE;
+	uint64_t start = clock__mono_ns();
+	int dfd = -1, ret;
 
-	if (debuginfo__find(&req, &dfd, &src) || src == DEBUGINFO_NONE)
+	req.debuginfod = !s->no_debuginfod && start >= s->debuginfod_paused_until;
+	ret = debuginfo__find(&req, &dfd, &src);
+	if (req.debuginfod && src == DEBUGINFO_NONE &&
+	    clock__mono_ns() - start > DEBUGINFOD_SLOW_NS) {
+		s->debuginfod_paused_until = clock__mono_ns() + DEBUGINFOD_PAUSE_NS;
+		s->stats.debuginfod_pauses++;
+	}
+	if (ret || src == DEBUGINFO_NONE)
 		return;
 	if (src == DEBUGINFO_SELF) {
 		if (!s->no_lines)

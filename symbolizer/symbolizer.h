@@ -85,6 +85,7 @@ struct symbolizer_stats {
 	uint64_t go_errors;          /* .gopclntab sections we could not read */
 	uint64_t jit_hits, jit_misses;
 	uint64_t perfmaps_evicted;   /* parsed perf maps dropped for the memory bound */
+	uint64_t debuginfod_pauses;  /* times a silent server was left alone for 10 minutes */
 	size_t perfmap_memory;       /* of the parsed perf maps held */
 	struct root_open_stats refused; /* files refused (perf maps, binaries, debug files) */
 	size_t files_cached, memory;

@@ -166,6 +166,10 @@ static const struct metric_row rows[] = {
     {"bpfprof_symbolizer_perfmaps_evicted_total", C,
      "Parsed perf maps dropped to stay within that bound (read again when needed).", "",
      FIELD(sampler.symbolizer.perfmaps_evicted, U64)},
+    {"bpfprof_symbolizer_debuginfod_pauses_total", C,
+     "Times a debuginfod server (DEBUGINFOD_URLS) did not answer within 2 s and was not asked "
+     "for 10 minutes.",
+     "", FIELD(sampler.symbolizer.debuginfod_pauses, U64)},
     {"bpfprof_symbolizer_go_files_total", C,
      "Files without DWARF whose Go functions are named from their .gopclntab.", "",
      FIELD(sampler.symbolizer.go_files, U64)},

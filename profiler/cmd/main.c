@@ -116,6 +116,12 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a debuginfod server that does not answer must not hold the sampling
+	 * loop long (libdebuginfod waits 90 s by default, unbounded in total);
+	 * the user's own settings win */
+	setenv("DEBUGINFOD_TIMEOUT", "5", 0);
+	setenv("DEBUGINFOD_MAXTIME", "30", 0);
+	setenv("DEBUGINFOD_RETRY_LIMIT", "1", 0);
 	/* a binary its owner truncates while we read it must not end us */
 	if (sigbus_guard__install())
 		perror("bpfprof: SIGBUS handler");

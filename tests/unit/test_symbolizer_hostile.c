@@ -17,9 +17,13 @@
 #include "symbolizer/perfmap.h"
 #include "symbolizer/symbolizer.h"
 
+#include <arpa/inet.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +226,85 @@ cleanup:
 		unlink(fake);
 		unlink(real);
 		rmdir(dir);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A debuginfod server that takes connections and never answers: the first
+ * file without debug info waits for it (DEBUGINFOD_TIMEOUT), the next ones
+ * do not (it is left alone for a while, counted). */
+static void test_debuginfod_silent_server(struct test_state *t)
+{
+	char dir[] = "/tmp/bpfprof-dbgd.XXXXXX", a[64], b[64], cmd[1024], url[64];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	struct symbolizer *s = NULL;
+	struct symbolizer_stats st;
+	struct sym_file fa = {.fd = -1}, fb = {.fd = -1};
+	struct sym_result r;
+	int made = mkdtemp(dir) != NULL, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	double t0, first, second;
+
+	ASSERT_TRUE(t, made && lfd >= 0);
+	ASSERT_EQ(t, bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ASSERT_EQ(t, listen(lfd, 16), 0); /* never accepted: the kernel completes connects */
+	ASSERT_EQ(t, getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	/* two files without DWARF and with different build-ids (b's flipped) */
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --strip-debug %s %s && cp %s %s && python3 -c 'import sys; p = sys.argv[1]; "
+		 "d = bytearray(open(p, \"rb\").read()); "
+		 "i = d.find(bytes([4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0]) + b\"GNU\\0\"); "
+		 "assert i > 0; d[i + 16] ^= 0xff; open(p, \"wb\").write(d)' %s",
+		 FIXTURE, a, a, b, b);
+	ASSERT_EQ(t, system(cmd), 0);
+	fa.fd = open(a, O_RDONLY | O_CLOEXEC);
+	fb.fd = open(b, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(t, fa.fd >= 0 && fb.fd >= 0);
+	fa.dev = fb.dev = 1;
+	fa.ino = 1;
+	fb.ino = 2;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	setenv("DEBUGINFOD_URLS", url, 1);
+	setenv("DEBUGINFOD_TIMEOUT", "3", 1);
+	setenv("DEBUGINFOD_RETRY_LIMIT", "0", 1);
+	setenv("DEBUGINFOD_CACHE_PATH", dir, 1);
+	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.debug_root = dir}, &s), 0);
+	t0 = now_s();
+	symbolizer__user_vaddr(s, &fa, 0x1100, &r);
+	first = now_s() - t0;
+	t0 = now_s();
+	symbolizer__user_vaddr(s, &fb, 0x1100, &r);
+	second = now_s() - t0;
+	symbolizer__stats(s, &st);
+	printf("# silent debuginfod: first file %.1f s, second %.2f s\n", first, second);
+	ASSERT_TRUE(t, first >= 2.0); /* the server was asked, and waited for */
+	ASSERT_EQ(t, st.debuginfod_pauses, 1);
+	ASSERT_TRUE(t, second < 1.0);
+cleanup:
+	unsetenv("DEBUGINFOD_URLS");
+	unsetenv("DEBUGINFOD_TIMEOUT");
+	unsetenv("DEBUGINFOD_RETRY_LIMIT");
+	unsetenv("DEBUGINFOD_CACHE_PATH");
+	symbolizer__free(s);
+	if (lfd >= 0)
+		close(lfd);
+	if (fa.fd >= 0)
+		close(fa.fd);
+	if (fb.fd >= 0)
+		close(fb.fd);
+	if (made) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			printf("  could not remove %s\n", dir);
 	}
 }
 
@@ -662,6 +745,7 @@ int main(void)
 	RUN_TEST(&T, test_truncated);
 	RUN_TEST(&T, test_truncated_while_mapped);
 	RUN_TEST(&T, test_build_id_poisoning);
+	RUN_TEST(&T, test_debuginfod_silent_server);
 	RUN_TEST(&T, test_garbage);
 	RUN_TEST(&T, test_hostile_headers);
 	RUN_TEST(&T, test_mutations);
