@@ -112,6 +112,12 @@ static bool service_component(const char *s, size_t len, char out[IDENTITY_MAX_S
 	return true;
 }
 
+/*
+ * Each label is the outermost component that gives it: what lies below a
+ * container's or a user's cgroup is theirs to create (cgroup delegation), so
+ * an inner docker-<ID>.scope or nginx.service named by a user cannot pass
+ * the user's processes off as another container or service.
+ */
 void identity__from_cgroup(const char *path, struct identity *out)
 {
 	bool in_kubepods = false, prev_pod = false, prev_docker = false;
@@ -119,18 +125,21 @@ void identity__from_cgroup(const char *path, struct identity *out)
 	memset(out, 0, sizeof(*out));
 	for (const char *s = path; s && *s;) {
 		size_t len = strcspn(s, "/");
-		char uid[UID_LEN + 1];
+		char uid[UID_LEN + 1], id[ID_HEX + 1] = "", service[IDENTITY_MAX_SERVICE];
 		bool pod = false;
 
 		if (len) {
 			if (in_kubepods && pod_component(s, len, uid)) {
-				memcpy(out->pod_uid, uid, sizeof(uid));
+				if (!out->pod_uid[0])
+					memcpy(out->pod_uid, uid, sizeof(uid));
 				pod = true;
-			} else if (!container_component(s, len, out->container_id) &&
-				   (prev_pod || prev_docker)) {
-				take_hex_id(s, len, out->container_id); /* /docker/ID, pod<uid>/ID */
+			} else if (!container_component(s, len, id) && (prev_pod || prev_docker)) {
+				take_hex_id(s, len, id); /* /docker/ID, pod<uid>/ID */
 			}
-			service_component(s, len, out->service);
+			if (id[0] && !out->container_id[0])
+				memcpy(out->container_id, id, sizeof(id));
+			if (service_component(s, len, service) && !out->service[0])
+				memcpy(out->service, service, sizeof(service));
 			if (has_prefix(s, len, "kubepods"))
 				in_kubepods = true;
 			prev_docker = len == 6 && !memcmp(s, "docker", 6);

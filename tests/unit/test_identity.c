@@ -15,6 +15,8 @@ static struct test_state T = {.suite = "identity"};
 #define HEX64 "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
 #define UID "1d6e5b0e-9a7c-4c1f-8f3e-2b9a7c1d0e5f"
 #define UID_ "1d6e5b0e_9a7c_4c1f_8f3e_2b9a7c1d0e5f"
+#define HEX64B "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define UID2 "00000000-1111-2222-3333-444444444444"
 
 struct layout {
 	const char *path, *container, *pod, *service;
@@ -47,6 +49,13 @@ static const struct layout layouts[] = {
 	 "user@1000.service"},
 	{"/libpod_parent/libpod-" HEX64, HEX64, "", ""},
 	{"/machine.slice/libpod-conmon-" HEX64 ".scope", "", "", ""},
+	/* what a user or a container creates below its own cgroup (delegated)
+	 * does not override the outer identity */
+	{"/user.slice/user-1000.slice/user@1000.service/app.slice/nginx.service", "", "",
+	 "user@1000.service"},
+	{"/system.slice/docker-" HEX64 ".scope/system.slice/docker-" HEX64B ".scope", HEX64, "", ""},
+	{"/system.slice/demo.service/sub/docker.service", "", "", "demo.service"},
+	{"/kubepods/burstable/pod" UID "/" HEX64 "/kubepods/pod" UID2, HEX64, UID, ""},
 	/* systemd services, nested slices, templates */
 	{"/system.slice/demo.service", "", "", "demo.service"},
 	{"/system.slice/getty.slice/getty@tty1.service", "", "", "getty@tty1.service"},
@@ -108,13 +117,13 @@ static void test_null_and_long(struct test_state *t)
 	strcpy(long_path + n, ".service");
 	identity__from_cgroup(long_path, &id);
 	ASSERT_STREQ(t, id.service, "");
-	/* many components: the last container wins */
+	/* many components: the outermost container wins (the rest are its own) */
 	n = 0;
 	for (int i = 0; i < 500; i++)
 		n += (size_t)snprintf(long_path + n, sizeof(long_path) - n, "/docker/%064x", i);
 	identity__from_cgroup(long_path, &id);
 	ASSERT_STREQ(t, id.container_id,
-		     "00000000000000000000000000000000000000000000000000000000000001f3");
+		     "0000000000000000000000000000000000000000000000000000000000000000");
 cleanup:;
 }
 
