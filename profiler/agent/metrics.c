@@ -114,6 +114,13 @@ static const struct metric_row rows[] = {
      FIELD(sampler.python_st.code_unreadable, U64)},
     {"bpfprof_python_code_objects_total", C, NULL, "result=\"changed\"",
      FIELD(sampler.python_st.code_changed, U64)},
+    {"bpfprof_python_memory_reads_failed_total", C,
+     "Reads of Python processes' memory not done, by reason: a page that did not come within "
+     "1 s (a FUSE file or userfaultfd range held by its owner), or a process left alone for "
+     "60 s after that.",
+     "reason=\"timeout\"", FIELD(sampler.python_st.mem_timeouts, U64)},
+    {"bpfprof_python_memory_reads_failed_total", C, NULL, "reason=\"process_left_alone\"",
+     FIELD(sampler.python_st.mem_refused, U64)},
     {"bpfprof_python_code_cache_resets_total", C,
      "Times the code object cache was full and started afresh.", "",
      FIELD(sampler.python_st.cache_resets, U64)},

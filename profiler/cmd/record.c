@@ -8,6 +8,7 @@
 #include "cmd/cli.h"
 #include "common/parse.h"
 #include "common/sigbus_guard.h"
+#include "sample/mem_reader.h"
 #include "format/output.h"
 #include "format/profile.h"
 #include "sample/sampler.h"
@@ -524,6 +525,12 @@ static void summary(struct record *r, uint64_t elapsed, size_t nstacks)
 			(unsigned long long)m[METRIC_PY_BAD_READ], (unsigned long long)m[METRIC_PY_DEPTH],
 			(unsigned long long)m[METRIC_PY_STACKS_FULL], (unsigned long long)ps->code_reads,
 			(unsigned long long)ps->code_unreadable, (unsigned long long)ps->code_changed);
+		if (ps->mem_timeouts || ps->mem_refused)
+			fprintf(stderr,
+				"; memory reads: %llu given up after %d ms (a page that did not "
+				"come), %llu not tried (their process left alone)",
+				(unsigned long long)ps->mem_timeouts, MEM_READER_TIMEOUT_MS,
+				(unsigned long long)ps->mem_refused);
 	}
 	if (st.unwind_mode != UNWIND_FP) {
 		const struct unwinder_stats *us = &st.unwind;

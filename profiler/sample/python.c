@@ -11,6 +11,7 @@
  */
 #include "common/array.h"
 #include "common/hmap.h"
+#include "sample/mem_reader.h"
 #include "sample/python.h"
 #include "symbolizer/elf_symtab.h"
 
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #define PY_CACHE_MAX_ENTRIES (1u << 16)
 #define PY_CACHE_MAX_BYTES (32u << 20)
@@ -31,6 +31,7 @@
 struct python {
 	int procs_fd;
 	struct hmap *published; /* pid -> image published to py_procs */
+	struct mem_reader *reader; /* the processes' memory, never waited on long */
 	struct hmap *cache; /* {image, code, fingerprint} -> index in codes */
 	struct py_code *codes;
 	size_t ncodes, codes_cap, bytes;
@@ -49,9 +50,10 @@ int python__new(int procs_fd, struct python **out)
 	py->procs_fd = procs_fd;
 	py->cache = hmap__new();
 	py->published = hmap__new();
-	if (!py->cache || !py->published) {
+	if (!py->cache || !py->published || mem_reader__new(&py->reader)) {
 		hmap__free(py->cache);
 		hmap__free(py->published);
+		mem_reader__free(py->reader);
 		free(py);
 		return -ENOMEM;
 	}
@@ -75,6 +77,7 @@ void python__free(struct python *py)
 	free(py->codes);
 	hmap__free(py->cache);
 	hmap__free(py->published);
+	mem_reader__free(py->reader);
 	free(py);
 }
 
@@ -98,6 +101,12 @@ static void mark_published(struct python *py, const struct proc *p)
 		hmap__set(py->published, &p->pid, sizeof(p->pid), p->image);
 }
 
+/* Whose memory read_mem reads, and through what. */
+struct mem_ctx {
+	struct mem_reader *reader;
+	pid_t pid;
+};
+
 static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len);
 
 /* Might this mapping be a CPython interpreter? Its file's base name starts
@@ -112,13 +121,15 @@ static int python_named(const char *path)
 
 /* The version the process's Py_Version says (3.11+: PY_VERSION_HEX, e.g.
  * 0x030b02f0), as 0x03MM; 0 when it has none or it cannot be read. */
-static uint32_t version_from_data(const struct proc *p, const struct proc_mapping *m)
+static uint32_t version_from_data(struct python *py, const struct proc *p,
+				  const struct proc_mapping *m)
 {
+	struct mem_ctx mc = {py->reader, (pid_t)p->pid};
 	uint64_t sym, base;
 	uint32_t hex;
 
 	if (elf_symtab__find_object(m->file->fd, "Py_Version", m->pgoff, &sym, &base) ||
-	    read_mem((void *)p, sym + (m->start - base), &hex, sizeof(hex)) || hex >> 24 != 3)
+	    read_mem(&mc, sym + (m->start - base), &hex, sizeof(hex)) || hex >> 24 != 3)
 		return 0;
 	return hex >> 16;
 }
@@ -137,7 +148,7 @@ void python__load_proc(struct python *py, const struct proc *p)
 		if (!m->file || m->file->fd < 0 || !python_named(m->path))
 			continue;
 		/* the interpreter's own word first, its name when it has none */
-		version = version_from_data(p, m);
+		version = version_from_data(py, p, m);
 		if (!version)
 			version = py_version__from_path(m->path);
 		if (!version)
@@ -176,12 +187,9 @@ void python__forget(struct python *py, uint32_t pid)
 
 static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	const struct proc *p = ctx;
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-	ssize_t n = process_vm_readv((pid_t)p->pid, &local, 1, &remote, 1, 0);
+	const struct mem_ctx *mc = ctx;
 
-	return n == (ssize_t)len ? 0 : -EFAULT;
+	return mem_reader__read(mc->reader, mc->pid, addr, buf, len);
 }
 
 /* A cache entry that names nothing: fingerprint 0 (never a real one) and
@@ -226,7 +234,7 @@ static const struct py_code *code_get(struct python *py, const struct proc *p,
 	if (hmap__get(py->cache, key, sizeof(key), &v))
 		return &py->codes[v];
 	py->stats.code_reads++;
-	if (py_code__read(l, read_mem, (void *)p, f->code, &c)) {
+	if (py_code__read(l, read_mem, &(struct mem_ctx){py->reader, (pid_t)p->pid}, f->code, &c)) {
 		py->stats.code_unreadable++;
 		free(c.linetable);
 		memset(&c, 0, sizeof(c));
@@ -315,8 +323,13 @@ void python__prefetch(struct python *py, const struct proc *p, const struct py_s
 
 void python__stats(const struct python *py, struct python_stats *st)
 {
+	struct mem_reader_stats ms;
+
 	*st = py->stats;
 	st->cached = py->ncodes;
+	mem_reader__stats(py->reader, &ms);
+	st->mem_timeouts = ms.timeouts;
+	st->mem_refused = ms.refused;
 }
 
 int python__is_eval_frame(const struct frame *f)

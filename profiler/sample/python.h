@@ -23,6 +23,8 @@ struct python_stats {
 	uint64_t code_unreadable;   /* code objects that could not be read (gone, bad) */
 	uint64_t code_changed;      /* freed and reused since the sample: not named */
 	uint64_t cache_resets;      /* the code cache was full: started afresh */
+	uint64_t mem_timeouts;      /* memory reads given up on (a page that did not come) */
+	uint64_t mem_refused;       /* memory reads not tried: the process was left alone */
 	size_t cached;              /* code objects cached now */
 };
 
