@@ -179,54 +179,73 @@ static int names(struct symbolizer *s, const struct sym_file *f, const char *nam
 	return 0;
 }
 
+/* Files dir/NAME[i] that a shell command made from FIXTURE, opened as the
+ * symbolizer would see them (device 1, inode i + 1). 0, or -1 (some may be
+ * open: close_files). */
+static int make_files(const char *cmd, const char *dir, const char *const *name,
+		      struct sym_file *f, int n)
+{
+	char path[128];
+
+	if (system(cmd))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name[i]);
+		f[i] = (struct sym_file){.fd = open(path, O_RDONLY | O_CLOEXEC), .dev = 1,
+					 .ino = (uint64_t)i + 1};
+		if (f[i].fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Close f[0, n) and remove dir with what is in it. */
+static void close_files(struct sym_file *f, int n, const char *dir)
+{
+	char cmd[128];
+
+	for (int i = 0; i < n; i++)
+		if (f[i].fd >= 0)
+			close(f[i].fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		printf("  could not remove %s\n", dir);
+}
+
 /* A user's copy of a binary with its build-id but other symbols, parsed
  * first, does not name the frames of root's binary with that build-id; a
  * user's file may use what root's gave. */
 static void test_build_id_poisoning(struct test_state *t)
 {
-	char dir[] = "/tmp/bpfprof-bid.XXXXXX", fake[64], real[64], cmd[1024];
+	static const char *const names_[] = {"fake", "real"};
+	char dir[] = "/tmp/bpfprof-bid.XXXXXX", cmd[1024];
 	struct symbolizer *s = NULL;
-	struct sym_file ff = {.fd = -1}, rf = {.fd = -1};
+	struct sym_file f[2] = {{.fd = -1}, {.fd = -1}}, *ff = &f[0], *rf = &f[1];
 	int made = mkdtemp(dir) != NULL;
 
 	ASSERT_TRUE(t, made);
 	if (geteuid() != 0)
 		SKIP(t, "needs root (a file of another owner)");
-	snprintf(fake, sizeof(fake), "%s/fake", dir);
-	snprintf(real, sizeof(real), "%s/real", dir);
 	snprintf(cmd, sizeof(cmd),
-		 "objcopy --strip-debug --redefine-sym main=POISONED %s %s && chown 1234 %s && "
-		 "objcopy --strip-debug %s %s",
-		 FIXTURE, fake, fake, FIXTURE, real);
-	ASSERT_EQ(t, system(cmd), 0);
-	ff.fd = open(fake, O_RDONLY | O_CLOEXEC);
-	rf.fd = open(real, O_RDONLY | O_CLOEXEC);
-	ASSERT_TRUE(t, ff.fd >= 0 && rf.fd >= 0);
-	ff.dev = rf.dev = 1;
-	ff.ino = 1;
-	rf.ino = 2;
-	ff.uid = 1234;
+		 "objcopy --strip-debug --redefine-sym main=POISONED %s %s/fake && "
+		 "chown 1234 %s/fake && objcopy --strip-debug %s %s/real",
+		 FIXTURE, dir, dir, FIXTURE, dir);
+	ASSERT_EQ(t, make_files(cmd, dir, names_, f, 2), 0);
+	ff->uid = 1234;
 	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.no_debuginfod = 1}, &s), 0);
-	ASSERT_TRUE(t, names(s, &ff, "POISONED")); /* the fake is parsed first */
-	ASSERT_TRUE(t, names(s, &rf, "main"));
-	ASSERT_TRUE(t, !names(s, &rf, "POISONED"));
+	ASSERT_TRUE(t, names(s, ff, "POISONED")); /* the fake is parsed first */
+	ASSERT_TRUE(t, names(s, rf, "main"));
+	ASSERT_TRUE(t, !names(s, rf, "POISONED"));
 	symbolizer__free(s);
 	s = NULL;
 	/* the other way round, root's first: the user's copy may share it */
 	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.no_debuginfod = 1}, &s), 0);
-	ASSERT_TRUE(t, names(s, &rf, "main"));
-	ASSERT_TRUE(t, names(s, &ff, "main"));
+	ASSERT_TRUE(t, names(s, rf, "main"));
+	ASSERT_TRUE(t, names(s, ff, "main"));
 cleanup:
 	symbolizer__free(s);
-	if (ff.fd >= 0)
-		close(ff.fd);
-	if (rf.fd >= 0)
-		close(rf.fd);
-	if (made) {
-		unlink(fake);
-		unlink(real);
-		rmdir(dir);
-	}
+	if (made)
+		close_files(f, 2, dir);
 }
 
 static double now_s(void)
@@ -242,12 +261,13 @@ static double now_s(void)
  * do not (it is left alone for a while, counted). */
 static void test_debuginfod_silent_server(struct test_state *t)
 {
-	char dir[] = "/tmp/bpfprof-dbgd.XXXXXX", a[64], b[64], cmd[1024], url[64];
+	static const char *const names_[] = {"a", "b"};
+	char dir[] = "/tmp/bpfprof-dbgd.XXXXXX", cmd[1024], url[64];
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	struct symbolizer *s = NULL;
 	struct symbolizer_stats st;
-	struct sym_file fa = {.fd = -1}, fb = {.fd = -1};
+	struct sym_file f[2] = {{.fd = -1}, {.fd = -1}};
 	struct sym_result r;
 	int made = mkdtemp(dir) != NULL, lfd = socket(AF_INET, SOCK_STREAM, 0);
 	double t0, first, second;
@@ -256,22 +276,14 @@ static void test_debuginfod_silent_server(struct test_state *t)
 	ASSERT_EQ(t, bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ASSERT_EQ(t, listen(lfd, 16), 0); /* never accepted: the kernel completes connects */
 	ASSERT_EQ(t, getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(a, sizeof(a), "%s/a", dir);
-	snprintf(b, sizeof(b), "%s/b", dir);
 	/* two files without DWARF and with different build-ids (b's flipped) */
 	snprintf(cmd, sizeof(cmd),
-		 "objcopy --strip-debug %s %s && cp %s %s && python3 -c 'import sys; p = sys.argv[1]; "
-		 "d = bytearray(open(p, \"rb\").read()); "
+		 "objcopy --strip-debug %s %s/a && cp %s/a %s/b && python3 -c 'import sys; "
+		 "p = sys.argv[1]; d = bytearray(open(p, \"rb\").read()); "
 		 "i = d.find(bytes([4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0]) + b\"GNU\\0\"); "
-		 "assert i > 0; d[i + 16] ^= 0xff; open(p, \"wb\").write(d)' %s",
-		 FIXTURE, a, a, b, b);
-	ASSERT_EQ(t, system(cmd), 0);
-	fa.fd = open(a, O_RDONLY | O_CLOEXEC);
-	fb.fd = open(b, O_RDONLY | O_CLOEXEC);
-	ASSERT_TRUE(t, fa.fd >= 0 && fb.fd >= 0);
-	fa.dev = fb.dev = 1;
-	fa.ino = 1;
-	fb.ino = 2;
+		 "assert i > 0; d[i + 16] ^= 0xff; open(p, \"wb\").write(d)' %s/b",
+		 FIXTURE, dir, dir, dir, dir);
+	ASSERT_EQ(t, make_files(cmd, dir, names_, f, 2), 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
 	setenv("DEBUGINFOD_URLS", url, 1);
 	setenv("DEBUGINFOD_TIMEOUT", "3", 1);
@@ -279,10 +291,10 @@ static void test_debuginfod_silent_server(struct test_state *t)
 	setenv("DEBUGINFOD_CACHE_PATH", dir, 1);
 	ASSERT_EQ(t, symbolizer__new(&(struct symbolizer_opts){.debug_root = dir}, &s), 0);
 	t0 = now_s();
-	symbolizer__user_vaddr(s, &fa, 0x1100, &r);
+	symbolizer__user_vaddr(s, &f[0], 0x1100, &r);
 	first = now_s() - t0;
 	t0 = now_s();
-	symbolizer__user_vaddr(s, &fb, 0x1100, &r);
+	symbolizer__user_vaddr(s, &f[1], 0x1100, &r);
 	second = now_s() - t0;
 	symbolizer__stats(s, &st);
 	printf("# silent debuginfod: first file %.1f s, second %.2f s\n", first, second);
@@ -297,15 +309,8 @@ cleanup:
 	symbolizer__free(s);
 	if (lfd >= 0)
 		close(lfd);
-	if (fa.fd >= 0)
-		close(fa.fd);
-	if (fb.fd >= 0)
-		close(fb.fd);
-	if (made) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			printf("  could not remove %s\n", dir);
-	}
+	if (made)
+		close_files(f, 2, dir);
 }
 
 static void test_garbage(struct test_state *t)

@@ -130,6 +130,27 @@ cleanup:
 	maps_close(&mp);
 }
 
+/* A copy of this test binary (same build-id, another inode) in a file made
+ * from tmpl: its descriptor, or -1. */
+static int copy_of_self(char *tmpl)
+{
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out = mkstemp(tmpl);
+	char buf[65536];
+	ssize_t n = -1;
+
+	if (in >= 0 && out >= 0)
+		while ((n = read(in, buf, sizeof(buf))) > 0 && write(out, buf, (size_t)n) == n)
+			;
+	if (in >= 0)
+		close(in);
+	if (n != 0 && out >= 0) {
+		close(out);
+		unlink(tmpl);
+		out = -1;
+	}
+	return out;
+}
+
 static void test_build_id_shared(struct test_state *s)
 {
 	struct maps mp = {{-1, -1, -1, 0}};
@@ -141,8 +162,6 @@ static void test_build_id_shared(struct test_state *s)
 	char copy[] = "/tmp/test_unwinder.XXXXXX";
 	int fd1 = -1, fd2 = -1, ret;
 	uint64_t rows;
-	char buf[65536];
-	ssize_t n;
 
 	ret = maps_open(&mp, 1u << 20);
 	if (ret == -EPERM)
@@ -150,10 +169,8 @@ static void test_build_id_shared(struct test_state *s)
 	ASSERT_EQ(s, ret, 0);
 	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
 	fd1 = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	fd2 = mkstemp(copy);
+	fd2 = copy_of_self(copy);
 	ASSERT_TRUE(s, fd1 >= 0 && fd2 >= 0);
-	while ((n = read(fd1, buf, sizeof(buf))) > 0)
-		ASSERT_EQ(s, write(fd2, buf, (size_t)n), n);
 	fake_proc(&p1, &m1, &f1, 1001, "/a", fd1, 0x555555554000ULL, 0x555555600000ULL, 0);
 	fake_proc(&p2, &m2, &f2, 1002, "/b", fd2, 0x565555554000ULL, 0x565555600000ULL, 0);
 	ASSERT_TRUE(s, f1.ino != f2.ino);
@@ -188,8 +205,6 @@ static void test_build_id_owner(struct test_state *s)
 	struct unwinder_stats st;
 	char copy1[] = "/tmp/test_unwinder.XXXXXX", copy3[] = "/tmp/test_unwinder.XXXXXX";
 	int self = -1, fd1 = -1, fd3 = -1, ret;
-	char buf[65536];
-	ssize_t n;
 
 	ret = maps_open(&mp, 1u << 20);
 	if (ret == -EPERM)
@@ -197,13 +212,9 @@ static void test_build_id_owner(struct test_state *s)
 	ASSERT_EQ(s, ret, 0);
 	ASSERT_EQ(s, unwinder__new(&mp.m, &u), 0);
 	self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	fd1 = mkstemp(copy1);
-	fd3 = mkstemp(copy3);
+	fd1 = copy_of_self(copy1);
+	fd3 = copy_of_self(copy3);
 	ASSERT_TRUE(s, self >= 0 && fd1 >= 0 && fd3 >= 0);
-	while ((n = read(self, buf, sizeof(buf))) > 0) {
-		ASSERT_EQ(s, write(fd1, buf, (size_t)n), n);
-		ASSERT_EQ(s, write(fd3, buf, (size_t)n), n);
-	}
 	fake_proc(&p1, &m1, &f1, 1001, "/user-copy", fd1, 0x555555554000ULL, 0x555555600000ULL, 0);
 	fake_proc(&p2, &m2, &f2, 1002, "/root-file", self, 0x565555554000ULL, 0x565555600000ULL, 0);
 	fake_proc(&p3, &m3, &f3, 1003, "/other-user", fd3, 0x575555554000ULL, 0x575555600000ULL, 0);
