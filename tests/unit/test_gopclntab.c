@@ -368,6 +368,31 @@ static int open_workload(const char *name)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* Every function of g: in *inlined, how many of its pcs (every 4th byte)
+ * have inlined calls; in *alpha, how often main.alpha is there, and its
+ * entry's frames in fr (their number in *nfr). 0, or -1 when a function
+ * cannot be read. */
+static int walk_table(const struct gopclntab *g, size_t *inlined, size_t *alpha,
+		      struct gopclntab_frame fr[8], int *nfr)
+{
+	*inlined = *alpha = 0;
+	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
+		struct gopclntab_func f;
+		struct gopclntab_frame tmp[8];
+
+		if (gopclntab__func(g, i, &f))
+			return -1;
+		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
+			if (gopclntab__lookup(g, pc, tmp, 8) > 1)
+				(*inlined)++;
+		if (f.name && !strcmp(f.name, "main.alpha")) {
+			*nfr = gopclntab__lookup(g, f.entry, fr, 8);
+			(*alpha)++;
+		}
+	}
+	return 0;
+}
+
 /* The real Go 1.19 table: names, lines and inlined calls, and rows that
  * agree with the .debug_frame of the same program built unstripped. */
 static void test_real_go(struct test_state *s)
@@ -376,7 +401,9 @@ static void test_real_go(struct test_state *s)
 	struct gopclntab *g = NULL;
 	struct unwind_table *ts = NULL, *tu = NULL;
 	size_t inlined = 0, alpha = 0, agree = 0, differ = 0, prologues = 0;
+	struct gopclntab_frame fr[8];
 	char err[256] = "";
+	int n = 0;
 
 	if (fs < 0 || fu < 0) {
 		SKIP(s, "Go workloads not built (make -C tests build)");
@@ -386,24 +413,11 @@ static void test_real_go(struct test_state *s)
 	ASSERT_EQ(s, gopclntab__version(g), 118);
 	ASSERT_TRUE(s, gopclntab__has_inlines(g));
 	ASSERT_TRUE(s, gopclntab__nfuncs(g) > 1000);
-	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
-		struct gopclntab_func f;
-		struct gopclntab_frame fr[8];
-
-		ASSERT_EQ(s, gopclntab__func(g, i, &f), 0);
-		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
-			if (gopclntab__lookup(g, pc, fr, 8) > 1)
-				inlined++;
-		if (f.name && !strcmp(f.name, "main.alpha")) {
-			int n = gopclntab__lookup(g, f.entry, fr, 8);
-
-			ASSERT_EQ(s, n, 1);
-			ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
-			ASSERT_TRUE(s, fr[0].line > 0);
-			alpha++;
-		}
-	}
+	ASSERT_EQ(s, walk_table(g, &inlined, &alpha, fr, &n), 0);
 	ASSERT_EQ(s, (long)alpha, 1);
+	ASSERT_EQ(s, n, 1);
+	ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
+	ASSERT_TRUE(s, fr[0].line > 0);
 	ASSERT_TRUE(s, inlined > 100);
 	/* rows from the SP deltas against Go's own CFI, row by row */
 	ASSERT_EQ(s, unwind_table__build_fd(fs, &ts, err, sizeof(err)), 0);
@@ -781,7 +795,9 @@ static void test_external_linker(struct test_state *s)
 	struct gopclntab *g = NULL;
 	struct unwind_table *t = NULL;
 	size_t inlined = 0, alpha = 0;
+	struct gopclntab_frame fr[8];
 	char err[256] = "";
+	int n = 0;
 
 	if (fd < 0) {
 		SKIP(s, "Go workloads not built (make -C tests build)");
@@ -791,22 +807,11 @@ static void test_external_linker(struct test_state *s)
 	ASSERT_EQ(s, gopclntab__version(g), 118);
 	ASSERT_TRUE(s, gopclntab__has_inlines(g));
 	ASSERT_TRUE(s, gopclntab__nfuncs(g) > 1000);
-	for (size_t i = 0; i < gopclntab__nfuncs(g); i++) {
-		struct gopclntab_func f;
-		struct gopclntab_frame fr[8];
-
-		ASSERT_EQ(s, gopclntab__func(g, i, &f), 0);
-		for (uint64_t pc = f.entry; pc < f.end; pc += 4)
-			if (gopclntab__lookup(g, pc, fr, 8) > 1)
-				inlined++;
-		if (f.name && !strcmp(f.name, "main.alpha")) {
-			ASSERT_EQ(s, gopclntab__lookup(g, f.entry, fr, 8), 1);
-			ASSERT_STREQ(s, fr[0].name, "main.alpha");
-			ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
-			alpha++;
-		}
-	}
+	ASSERT_EQ(s, walk_table(g, &inlined, &alpha, fr, &n), 0);
 	ASSERT_EQ(s, (long)alpha, 1);
+	ASSERT_EQ(s, n, 1);
+	ASSERT_STREQ(s, fr[0].name, "main.alpha");
+	ASSERT_TRUE(s, fr[0].file && strstr(fr[0].file, "gocalltree/main.go"));
 	ASSERT_TRUE(s, inlined > 100);
 	ASSERT_EQ(s, unwind_table__build_fd(fd, &t, err, sizeof(err)), 0);
 	ASSERT_TRUE(s, t->stats.go_funcs > 1000);
